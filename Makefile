@@ -1,0 +1,23 @@
+# Every target sets the environment up first (idempotent; a second run installs nothing).
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test bench docs clean
+
+setup:
+	@tools/setup.sh test
+
+demo: setup
+	@$(PY) examples/demo.py
+
+docs: demo
+
+test: setup
+	@$(PY) -m pytest -q
+
+bench: setup
+	@tools/setup.sh bench
+	@$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) out .pytest_cache
