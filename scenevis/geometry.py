@@ -1,0 +1,146 @@
+"""Plane geometry: affine transforms and axis-aligned bounding boxes.
+
+Layer 0: numpy and the standard library only. Coordinates are pixels, origin top-left,
+y pointing down.
+"""
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np
+
+__all__ = ["Affine", "BBox"]
+
+
+def _finite(instance, attribute, value):
+    if not math.isfinite(value):
+        raise ValueError(f"{attribute.name}: expected a finite number, got {value!r}")
+
+
+_number = attrs.field(converter=float, validator=_finite)
+
+
+@attrs.frozen
+class Affine:
+    """The map ``(x, y) -> (a*x + b*y + c, d*x + e*y + f)``.
+
+    Law: ``(s @ t).apply(p) == s.apply(t.apply(p))``; ``Affine()`` is the identity of ``@``.
+    """
+
+    a: float = attrs.field(default=1.0, converter=float, validator=_finite)
+    b: float = attrs.field(default=0.0, converter=float, validator=_finite)
+    c: float = attrs.field(default=0.0, converter=float, validator=_finite)
+    d: float = attrs.field(default=0.0, converter=float, validator=_finite)
+    e: float = attrs.field(default=1.0, converter=float, validator=_finite)
+    f: float = attrs.field(default=0.0, converter=float, validator=_finite)
+
+    @classmethod
+    def translation(cls, dx: float, dy: float) -> "Affine":
+        return cls(c=dx, f=dy)
+
+    @classmethod
+    def scaling(cls, sx: float, sy: float | None = None) -> "Affine":
+        return cls(a=sx, e=sx if sy is None else sy)
+
+    @property
+    def is_identity(self) -> bool:
+        return self == _IDENTITY
+
+    @property
+    def is_translation(self) -> bool:
+        """True when the map only shifts (no scale, rotation or shear)."""
+        return self.a == 1.0 and self.b == 0.0 and self.d == 0.0 and self.e == 1.0
+
+    @property
+    def is_axis_aligned(self) -> bool:
+        """True when axis-aligned rectangles stay axis-aligned rectangles."""
+        return self.b == 0.0 and self.d == 0.0
+
+    def __matmul__(self, other: "Affine") -> "Affine":
+        if not isinstance(other, Affine):
+            return NotImplemented
+        return Affine(
+            a=self.a * other.a + self.b * other.d,
+            b=self.a * other.b + self.b * other.e,
+            c=self.a * other.c + self.b * other.f + self.c,
+            d=self.d * other.a + self.e * other.d,
+            e=self.d * other.b + self.e * other.e,
+            f=self.d * other.c + self.e * other.f + self.f,
+        )
+
+    def apply(self, points: np.ndarray) -> np.ndarray:
+        """Map an (N, 2) array of points; returns a new float64 array."""
+        pts = np.asarray(points, dtype=np.float64)
+        if self.is_identity:
+            return pts
+        x, y = pts[..., 0], pts[..., 1]
+        return np.stack([self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f], axis=-1)
+
+    def as_tuple(self) -> tuple[float, float, float, float, float, float]:
+        """``(xx, yx, xy, yy, x0, y0)``: the order of Cairo's ``Matrix`` arguments."""
+        return (self.a, self.d, self.b, self.e, self.c, self.f)
+
+
+_IDENTITY = Affine()
+
+
+@attrs.frozen
+class BBox:
+    """An axis-aligned box ``[x0, x1] x [y0, y1]``; ``BBox.empty()`` holds nothing.
+
+    Law: ``a | BBox.empty() == a`` and ``|`` is associative and commutative.
+    """
+
+    x0: float = _number
+    y0: float = _number
+    x1: float = _number
+    y1: float = _number
+
+    @classmethod
+    def empty(cls) -> "BBox":
+        return _EMPTY
+
+    @classmethod
+    def of_points(cls, points: np.ndarray) -> "BBox":
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        if len(pts) == 0:
+            return _EMPTY
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        return cls(lo[0], lo[1], hi[0], hi[1])
+
+    @property
+    def is_empty(self) -> bool:
+        return self.x0 > self.x1 or self.y0 > self.y1
+
+    @property
+    def width(self) -> float:
+        return 0.0 if self.is_empty else self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return 0.0 if self.is_empty else self.y1 - self.y0
+
+    def __or__(self, other: "BBox") -> "BBox":
+        if not isinstance(other, BBox):
+            return NotImplemented
+        if self.is_empty:
+            return other
+        if other.is_empty:
+            return self
+        return BBox(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1))
+
+    def transformed(self, transform: Affine) -> "BBox":
+        """The bounding box of this box's four corners under ``transform``."""
+        if self.is_empty or transform.is_identity:
+            return self
+        corners = np.array([[self.x0, self.y0], [self.x1, self.y0], [self.x0, self.y1], [self.x1, self.y1]])
+        return BBox.of_points(transform.apply(corners))
+
+    def expanded(self, margin: float) -> "BBox":
+        if self.is_empty:
+            return self
+        return BBox(self.x0 - margin, self.y0 - margin, self.x1 + margin, self.y1 + margin)
+
+
+_EMPTY = BBox(1.0, 1.0, 0.0, 0.0)  # x0 > x1: the canonical empty box

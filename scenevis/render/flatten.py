@@ -1,0 +1,43 @@
+"""Stage one of rendering: walk a scene into a flat list of draw operations.
+
+No drawing library here. Each operation is a leaf node with the transform accumulated
+from its enclosing groups and a fully resolved style (node, then groups from the
+innermost out, then the node type's defaults, then ``DEFAULT_STYLE``).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from scenevis.geometry import Affine
+from scenevis.scene import Empty, Group, Scene
+from scenevis.style import DEFAULT_STYLE, Style
+
+__all__ = ["DrawOp", "flatten"]
+
+
+class DrawOp(NamedTuple):
+    node: Scene
+    transform: Affine
+    style: Style
+
+
+def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
+    """Leaf nodes in painter's order with their transforms and resolved styles.
+
+    Iterative (an explicit stack), so deep trees cannot exhaust Python's recursion limit.
+    """
+    ops: list[DrawOp] = []
+    stack: list = [(scene, base, Style())]
+    while stack:
+        node, transform, inherited = stack.pop()
+        if isinstance(node, Empty):
+            continue
+        if isinstance(node, Group):
+            inner = transform @ node.transform
+            style = node.style.over(inherited)
+            stack.extend((child, inner, style) for child in reversed(node.children))
+            continue
+        own = getattr(node, "style", Style())
+        defaults = getattr(type(node), "DEFAULTS", Style())
+        ops.append(DrawOp(node, transform, own.over(inherited).over(defaults).over(DEFAULT_STYLE)))
+    return ops

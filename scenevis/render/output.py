@@ -1,0 +1,122 @@
+"""Rendering entry points: numpy arrays, PNG bytes, SVG text, and files.
+
+Every output walks the scene once (:func:`scenevis.render.flatten.flatten`) and hands the
+operations to the one Cairo painter; only the surface differs.
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+from typing import Any, Optional
+
+import numpy as np
+
+from scenevis._png import atomic_write, encode_png, write_png
+from scenevis.colors import parse_color
+from scenevis.geometry import Affine
+from scenevis.render import pixels
+from scenevis.render.flatten import flatten
+from scenevis.scene import Scene
+
+__all__ = ["render", "to_svg", "to_pdf", "to_png", "save"]
+
+
+def _check_scene(scene: Any) -> Scene:
+    if not isinstance(scene, Scene):
+        raise TypeError(f"scene: expected a scenevis Scene, got {type(scene).__name__}")
+    return scene
+
+
+def _canvas(scene: Scene, scale: float, size: Optional[tuple]) -> tuple[int, int, Affine]:
+    """Pixel size of the output and the transform from scene to output coordinates."""
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
+        raise ValueError(f"scale: expected a finite number > 0, got {scale!r}")
+    box = scene.extent
+    if size is not None:
+        if (not isinstance(size, (tuple, list)) or len(size) != 2
+                or not all(isinstance(v, (int, np.integer)) and v > 0 for v in size)):
+            raise ValueError(f"size: expected (width, height) positive integers, got {size!r}")
+        width, height = int(size[0]), int(size[1])
+        x0, y0 = (0.0, 0.0) if box.is_empty else (box.x0, box.y0)
+        return width, height, Affine.scaling(scale) @ Affine.translation(-x0, -y0)
+    if box.is_empty or box.width <= 0 or box.height <= 0:
+        raise ValueError("scene: has nothing to give it a size; pass size=(width, height)")
+    width, height = math.ceil(box.width * scale - 1e-9), math.ceil(box.height * scale - 1e-9)
+    limit = 1 << 15  # Cairo's largest image surface side
+    if width > limit or height > limit:
+        raise ValueError(f"size: expected at most {limit} pixels per side, got {width}x{height}")
+    return width, height, Affine.scaling(scale) @ Affine.translation(-box.x0, -box.y0)
+
+
+def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
+           background: Any = None, rgba: bool = False) -> np.ndarray:
+    """Render ``scene`` to a new (H, W, 3) uint8 RGB array, or (H, W, 4) RGBA with ``rgba``.
+
+    The canvas is the scene's :attr:`~scenevis.scene.Scene.extent` times ``scale`` unless
+    ``size=(width, height)`` is given. ``background`` fills the canvas first (default white,
+    or transparent for RGBA). Rendering the same scene twice gives identical arrays.
+    """
+    from scenevis.render.painter import Painter, image_surface
+
+    _check_scene(scene)
+    width, height, base = _canvas(scene, scale, size)
+    fill = parse_color(background, "background").rgba if background is not None else ((0, 0, 0, 0) if rgba else (255, 255, 255, 255))
+    surface, buffer = image_surface(width, height, rgba)
+    painter = Painter(surface, base, buffer)
+    painter.fill_canvas(fill)
+    painter.paint(flatten(scene))
+    surface.flush()
+    out = pixels.surface_to_rgba(buffer) if rgba else pixels.surface_to_rgb(buffer)
+    surface.finish()
+    return out
+
+
+def _vector(scene: Scene, kind: str, target, scale: float, size, background) -> None:
+    from scenevis.render.painter import Painter, vector_surface
+
+    _check_scene(scene)
+    width, height, base = _canvas(scene, scale, size)
+    surface = vector_surface(kind, target, width, height)
+    painter = Painter(surface, base)
+    if background is not None:
+        painter.fill_canvas(parse_color(background, "background").rgba)
+    painter.paint(flatten(scene))
+    surface.finish()
+
+
+def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None) -> str:
+    """The scene as an SVG document (text as glyph outlines, rasters embedded as PNG)."""
+    stream = io.BytesIO()
+    _vector(scene, "svg", stream, scale, size, background)
+    return stream.getvalue().decode("utf-8")
+
+
+def to_pdf(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None) -> bytes:
+    """The scene as a one-page PDF document."""
+    stream = io.BytesIO()
+    _vector(scene, "pdf", stream, scale, size, background)
+    return stream.getvalue()
+
+
+def to_png(scene: Scene, **options: Any) -> bytes:
+    """The scene rendered and encoded as PNG bytes (options as for :func:`render`)."""
+    return encode_png(render(scene, **options))
+
+
+def save(scene: Scene, path: Any, **options: Any) -> str:
+    """Write ``scene`` to ``path`` as PNG, SVG or PDF, chosen by the extension.
+
+    Files are written whole to a temporary name and renamed, so a crash never leaves a
+    truncated file under ``path``. Returns the path written.
+    """
+    path = os.fspath(path)
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".png":
+        write_png(path, render(_check_scene(scene), **options))
+        return path
+    if ext not in (".svg", ".pdf"):
+        raise ValueError(f"path: expected a .png, .svg or .pdf file name, got {path!r}")
+    data = to_svg(scene, **options).encode("utf-8") if ext == ".svg" else to_pdf(scene, **options)
+    atomic_write(path, data)
+    return path

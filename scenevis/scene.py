@@ -1,0 +1,336 @@
+"""The scene algebra: a picture is a value.
+
+Layer 2. Nodes are frozen attrs values; nothing is drawn until a renderer walks them.
+
+Laws (checked by hypothesis tests in ``tests/test_algebra.py``):
+
+- ``Empty()`` is the identity of ``+``: ``a + Empty() == Empty() + a == a``.
+- ``+`` is associative, and ``a + b`` draws ``b`` over ``a`` (painter's order). Chains
+  flatten: ``Group + Group`` becomes one group, so 10,000 ``+`` make no deep tree.
+- ``bounds(a + b) == bounds(a) | bounds(b)``.
+- ``a | b`` puts ``b`` to the right of ``a`` (tops aligned), ``a / b`` puts ``b`` below
+  ``a`` (left edges aligned); both are associative.
+- ``a.translate(dx, dy).bounds == a.bounds`` shifted by ``(dx, dy)``.
+
+The canvas a renderer uses by default is :attr:`Scene.extent`: the union of the *sheet*
+layers (images, heatmaps and backgrounds) when the scene has any, otherwise the bounds
+of everything together with the origin.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Any, Iterable, Optional, Sequence
+
+import attrs
+import numpy as np
+
+from scenevis._arrays import as_image, as_numpy, check_finite, check_shape, frozen
+from scenevis.colors import color_array
+from scenevis.geometry import Affine, BBox
+from scenevis.style import Style
+
+__all__ = ["Scene", "Empty", "Group", "Image", "Heatmap", "Background", "beside", "above"]
+
+array_field = functools.partial(attrs.field, eq=attrs.cmp_using(eq=np.array_equal), hash=False)
+
+
+class Scene:
+    """Behaviour shared by every node: composition, transforms, bounds and output.
+
+    Output methods (``render``, ``to_svg``, ``save``, ``_repr_png_``) only delegate to
+    :mod:`scenevis.render`, imported when called; nodes hold no renderer code.
+    """
+
+    __slots__ = ()
+
+    # -- composition ---------------------------------------------------------------
+    def __add__(self, other: Any) -> "Scene":
+        if not isinstance(other, Scene):
+            return NotImplemented
+        return Group.of(self, other)
+
+    def __or__(self, other: Any) -> "Scene":
+        if not isinstance(other, Scene):
+            return NotImplemented
+        return beside(self, other)
+
+    def __truediv__(self, other: Any) -> "Scene":
+        if not isinstance(other, Scene):
+            return NotImplemented
+        return above(self, other)
+
+    # -- transforms and style --------------------------------------------------------
+    def transform(self, affine: Affine) -> "Scene":
+        """This scene seen through ``affine`` (applied after any transform it already has)."""
+        if affine.is_identity:
+            return self
+        return Group(children=(self,), transform=affine)
+
+    def translate(self, dx: float, dy: float) -> "Scene":
+        return self.transform(Affine.translation(dx, dy))
+
+    def scale(self, sx: float, sy: Optional[float] = None) -> "Scene":
+        return self.transform(Affine.scaling(sx, sy))
+
+    def styled(self, **settings: Any) -> "Scene":
+        """A group around this scene whose style fills what the inner nodes leave unset."""
+        style = Style(**settings)
+        style.check_items(1, "styled")
+        return Group(children=(self,), style=style)
+
+    # -- geometry ------------------------------------------------------------------------
+    @property
+    def bounds(self) -> BBox:
+        """The box covering everything this scene draws, in its own coordinates."""
+        raise NotImplementedError
+
+    @property
+    def sheet(self) -> BBox:
+        """The union of the sheet layers' extents (empty when there is none)."""
+        return BBox.empty()
+
+    @property
+    def extent(self) -> BBox:
+        """The default canvas: the sheets' extent, or the bounds together with the origin."""
+        sheet = self.sheet
+        if not sheet.is_empty:
+            return sheet
+        bounds = self.bounds
+        return bounds if bounds.is_empty else bounds | BBox(0, 0, 0, 0)
+
+    # -- output (delegated) --------------------------------------------------------------
+    def render(self, **options: Any) -> np.ndarray:
+        """``scenevis.render(self, **options)``: an (H, W, 3) uint8 RGB array."""
+        from scenevis.render import render
+        return render(self, **options)
+
+    def to_svg(self, **options: Any) -> str:
+        from scenevis.render import to_svg
+        return to_svg(self, **options)
+
+    def save(self, path: Any, **options: Any) -> Any:
+        """Write PNG, SVG or PDF, chosen by ``path``'s extension."""
+        from scenevis.render import save
+        return save(self, path, **options)
+
+    def _repr_png_(self) -> bytes:
+        from scenevis.render import to_png
+        return to_png(self)
+
+
+@attrs.frozen
+class Empty(Scene):
+    """Draws nothing; the identity of ``+``."""
+
+    @property
+    def bounds(self) -> BBox:
+        return BBox.empty()
+
+
+def _children(value: Iterable[Scene]) -> tuple:
+    children = tuple(value)
+    for i, child in enumerate(children):
+        if not isinstance(child, Scene):
+            raise TypeError(f"children[{i}]: expected a Scene, got {type(child).__name__}")
+    return children
+
+
+@attrs.frozen
+class Group(Scene):
+    """Children drawn in order (later over earlier) through ``transform`` and ``style``."""
+
+    children: tuple = attrs.field(converter=_children)
+    transform: Affine = attrs.field(default=Affine(), validator=attrs.validators.instance_of(Affine))
+    style: Style = attrs.field(factory=Style, validator=attrs.validators.instance_of(Style))
+
+    @classmethod
+    def of(cls, *scenes: Scene) -> Scene:
+        """The painter's-order composition of ``scenes``, flattening plain groups."""
+        flat: list = []
+        for scene in scenes:
+            if isinstance(scene, Empty):
+                continue
+            if isinstance(scene, Group) and scene.is_plain:
+                flat.extend(scene.children)
+            else:
+                flat.append(scene)
+        if not flat:
+            return Empty()
+        if len(flat) == 1:
+            return flat[0]
+        return cls(children=flat)
+
+    @property
+    def is_plain(self) -> bool:
+        """True when the group only orders its children (no transform, no style)."""
+        return self.transform.is_identity and self.style.is_unset
+
+    @functools.cached_property
+    def bounds(self) -> BBox:
+        box = BBox.empty()
+        for child in self.children:
+            box = box | child.bounds
+        return box.transformed(self.transform)
+
+    @functools.cached_property
+    def sheet(self) -> BBox:
+        box = BBox.empty()
+        for child in self.children:
+            box = box | child.sheet
+        return box.transformed(self.transform)
+
+
+def beside(left: Scene, right: Scene, gap: float = 0.0) -> Scene:
+    """``right`` placed ``gap`` pixels to the right of ``left``, tops aligned."""
+    a, b = left.extent, right.extent
+    if a.is_empty or b.is_empty:
+        return left + right
+    return left + right.translate(a.x1 + gap - b.x0, a.y0 - b.y0)
+
+
+def above(top: Scene, bottom: Scene, gap: float = 0.0) -> Scene:
+    """``bottom`` placed ``gap`` pixels below ``top``, left edges aligned."""
+    a, b = top.extent, bottom.extent
+    if a.is_empty or b.is_empty:
+        return top + bottom
+    return top + bottom.translate(a.x0 - b.x0, a.y1 + gap - b.y0)
+
+
+def _pixels(value: Any) -> np.ndarray:
+    return frozen(as_image(value, "image"), np.uint8)
+
+
+def _finite_float(name: str):
+    def convert(value: Any) -> float:
+        if isinstance(value, (bool, str)) or not np.isscalar(value) and not hasattr(value, "item"):
+            raise TypeError(f"{name}: expected a number, got {value!r}")
+        number = float(value)
+        if not np.isfinite(number):
+            raise ValueError(f"{name}: expected a finite number, got {number}")
+        return number
+    return convert
+
+
+@attrs.frozen
+class Image(Scene):
+    """An RGB raster whose pixel (i, j) covers the unit square at ``(x + j, y + i)``."""
+
+    pixels: np.ndarray = array_field(converter=_pixels)
+    x: float = attrs.field(default=0.0, converter=_finite_float("x"))
+    y: float = attrs.field(default=0.0, converter=_finite_float("y"))
+
+    @property
+    def bounds(self) -> BBox:
+        h, w = self.pixels.shape[:2]
+        return BBox(self.x, self.y, self.x + w, self.y + h)
+
+    @property
+    def sheet(self) -> BBox:
+        return self.bounds
+
+
+def _extent(value: Any) -> BBox:
+    if isinstance(value, BBox):
+        return value
+    array = as_numpy(value, "extent").astype(np.float64)
+    check_shape(array, "extent", (4,))
+    check_finite(array, "extent")
+    x0, y0, x1, y1 = array.tolist()
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"extent: expected (x0, y0, x1, y1) with x0 < x1 and y0 < y1, got {tuple(array.tolist())}")
+    return BBox(x0, y0, x1, y1)
+
+
+def _heat_values(value: Any) -> np.ndarray:
+    array = as_numpy(value, "values")
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"values: expected a numeric (H, W) array, got dtype {array.dtype}")
+    check_shape(array, "values", (None, None))
+    if array.size == 0:
+        raise ValueError(f"values: expected a non-empty (H, W) array, got shape {array.shape}")
+    array = array.astype(np.float32, copy=False)
+    check_finite(array, "values")
+    return frozen(array, np.float32)
+
+
+def _optional_float(name: str):
+    convert = _finite_float(name)
+    return lambda value: None if value is None else convert(value)
+
+
+def _unit_interval(instance, attribute, value):
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"{attribute.name}: expected a value in [0, 1], got {value}")
+
+
+@attrs.frozen
+class Heatmap(Scene):
+    """(H, W) values mapped through a colormap and stretched over ``extent`` at render time.
+
+    Values are scaled to [0, 1] by ``vmin``/``vmax`` (default: the map's own minimum and
+    maximum; a constant map shows the colormap's lowest color). The map is kept at its
+    native resolution, so it renders smoothly at any scale and into vector output.
+    """
+
+    values: np.ndarray = array_field(converter=_heat_values)
+    extent: BBox = attrs.field(converter=_extent)
+    cmap: str = attrs.field(default="jet", validator=attrs.validators.instance_of(str))
+    alpha: float = attrs.field(default=0.5, converter=_finite_float("alpha"), validator=_unit_interval)
+    vmin: Optional[float] = attrs.field(default=None, converter=_optional_float("vmin"))
+    vmax: Optional[float] = attrs.field(default=None, converter=_optional_float("vmax"))
+    smooth: bool = attrs.field(default=True, converter=bool)
+
+    @property
+    def bounds(self) -> BBox:
+        return self.extent
+
+    @property
+    def sheet(self) -> BBox:
+        return self.extent
+
+    def normalized(self) -> np.ndarray:
+        """The values scaled to [0, 1] as float32."""
+        low = float(self.values.min()) if self.vmin is None else self.vmin
+        high = float(self.values.max()) if self.vmax is None else self.vmax
+        if high <= low:
+            return np.zeros(self.values.shape, np.float32)
+        return np.clip((self.values - np.float32(low)) * np.float32(1.0 / (high - low)), 0.0, 1.0)
+
+
+def _one_color(value: Any) -> np.ndarray:
+    return color_array(value, 1, "color")
+
+
+@attrs.frozen
+class Background(Scene):
+    """A filled rectangle that also defines the canvas (a sheet)."""
+
+    extent: BBox = attrs.field(converter=_extent)
+    color: np.ndarray = array_field(default="white", converter=_one_color)
+
+    @property
+    def bounds(self) -> BBox:
+        return self.extent
+
+    @property
+    def sheet(self) -> BBox:
+        return self.extent
+
+
+def image(pixels: Any, *, x: float = 0.0, y: float = 0.0) -> Image:
+    """An image layer from an (H, W, 3) uint8 RGB array (gray, RGBA and float images are
+    converted by the rule in :func:`scenevis._arrays.as_image`). The array is copied once."""
+    return Image(pixels=pixels, x=x, y=y)
+
+
+def heatmap(values: Any, *, extent: Any = None, cmap: str = "jet", alpha: float = 0.5,
+            vmin: Optional[float] = None, vmax: Optional[float] = None, smooth: bool = True) -> Heatmap:
+    """A heatmap layer; ``extent=(x0, y0, x1, y1)`` defaults to one pixel per value."""
+    array = _heat_values(values)
+    if extent is None:
+        extent = (0.0, 0.0, float(array.shape[1]), float(array.shape[0]))
+    return Heatmap(values=array, extent=extent, cmap=cmap, alpha=alpha, vmin=vmin, vmax=vmax, smooth=smooth)
+
+
+def background(extent: Any, color: Any = "white") -> Background:
+    return Background(extent=extent, color=color)

@@ -1,0 +1,120 @@
+"""Style: how a node's items are stroked, filled and lettered.
+
+Layer 1. Every field is either ``None`` (inherit from the enclosing group, then from
+``DEFAULT_STYLE``) or a value for all items, or one value per item. Per-item values are
+stored as arrays or tuples of length 1 or N; the node that carries the style checks N.
+
+Precedence law: the innermost setting wins, ``child.over(parent)`` keeps every field the
+child sets and takes the rest from the parent.
+"""
+from __future__ import annotations
+
+import numbers
+from typing import Any, Optional
+
+import attrs
+import numpy as np
+
+from scenevis._arrays import as_numpy, check_finite, frozen
+from scenevis.colors import color_array
+
+__all__ = ["Style", "DEFAULT_STYLE", "DASHES", "HALIGNS", "VALIGNS"]
+
+# Dash patterns in units of the line width, as matplotlib's line styles.
+DASHES: dict[str, tuple[float, ...]] = {
+    "-": (), "solid": (),
+    "--": (3.7, 1.6), "dashed": (3.7, 1.6),
+    ":": (1.0, 1.65), "dotted": (1.0, 1.65),
+    "-.": (6.4, 1.6, 1.0, 1.6), "dashdot": (6.4, 1.6, 1.0, 1.6),
+}
+HALIGNS = ("left", "center", "right")
+VALIGNS = ("top", "center", "baseline", "bottom")
+
+_array_eq = attrs.cmp_using(eq=lambda a, b: a is b or (a is not None and b is not None and np.array_equal(a, b)))
+
+
+def _optional(converter):
+    def convert(value):
+        return None if value is None else converter(value)
+    return convert
+
+
+def _colors(value: Any) -> np.ndarray:
+    return color_array(value, len(value) if isinstance(value, (list, np.ndarray)) else 1)
+
+
+def _numbers(name: str, low: float, high: float = float("inf")):
+    def convert(value: Any) -> np.ndarray:
+        if isinstance(value, bool) or isinstance(value, str):
+            raise TypeError(f"{name}: expected a number or a sequence of numbers, got {value!r}")
+        array = as_numpy(value, name).astype(np.float64, copy=False).reshape(-1)
+        check_finite(array, name)
+        if array.size and (array.min() < low or array.max() > high):
+            raise ValueError(f"{name}: expected values in [{low:g}, {high:g}], got range [{array.min():g}, {array.max():g}]")
+        return frozen(array, np.float64)
+    return convert
+
+
+def _choices(name: str, allowed):
+    def convert(value: Any) -> tuple[str, ...]:
+        items = (value,) if isinstance(value, str) else tuple(value)
+        for item in items:
+            if item not in allowed:
+                raise ValueError(f"{name}: expected one of {sorted(set(allowed))}, got {item!r}")
+        return items
+    return convert
+
+
+def _family(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"font_family: expected a non-empty font family name, got {value!r}")
+    return value
+
+
+def _array_field(converter):
+    return attrs.field(default=None, converter=_optional(converter), eq=_array_eq, hash=False)
+
+
+@attrs.frozen
+class Style:
+    """Stroke, fill and text settings; ``None`` means inherit."""
+
+    color: Optional[np.ndarray] = _array_field(_colors)
+    fill: Optional[np.ndarray] = _array_field(_colors)
+    alpha: Optional[np.ndarray] = _array_field(_numbers("alpha", 0.0, 1.0))
+    width: Optional[np.ndarray] = _array_field(_numbers("width", 0.0))
+    dash: Optional[tuple] = attrs.field(default=None, converter=_optional(_choices("dash", DASHES)))
+    font_size: Optional[np.ndarray] = _array_field(_numbers("font_size", 0.0, 4096.0))
+    font_family: Optional[str] = attrs.field(default=None, converter=_optional(_family))
+    halign: Optional[tuple] = attrs.field(default=None, converter=_optional(_choices("halign", HALIGNS)))
+    valign: Optional[tuple] = attrs.field(default=None, converter=_optional(_choices("valign", VALIGNS)))
+
+    def over(self, parent: "Style") -> "Style":
+        """This style with every unset field taken from ``parent``."""
+        changes = {f.name: getattr(parent, f.name) for f in attrs.fields(Style) if getattr(self, f.name) is None}
+        return attrs.evolve(self, **changes) if changes else self
+
+    @property
+    def is_unset(self) -> bool:
+        return all(getattr(self, f.name) is None for f in attrs.fields(Style))
+
+    def per_item_lengths(self) -> dict[str, int]:
+        """The length of every set field that can hold one value per item."""
+        return {f.name: len(v) for f in attrs.fields(Style)
+                if (v := getattr(self, f.name)) is not None and not isinstance(v, str)}
+
+    def check_items(self, n: int, owner: str) -> None:
+        """Raise ``ValueError`` unless every per-item field holds 1 or ``n`` values."""
+        for field, length in self.per_item_lengths().items():
+            if length not in (1, n):
+                raise ValueError(f"{owner}: {field} expected 1 or {n} values (one per item), got {length}")
+
+
+DEFAULT_STYLE = Style(
+    color=(0, 128, 0), fill="none", alpha=1.0, width=2.0, dash="-",
+    font_size=13.0, font_family="DejaVu Sans", halign="left", valign="top",
+)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
