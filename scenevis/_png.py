@@ -1,0 +1,129 @@
+"""PNG encoding with the standard library's zlib and numpy, and atomic file writes.
+
+Layer 0: numpy and the standard library only.
+
+Speed: rows use PNG's *Sub* filter (each byte minus the byte one pixel to its left, one
+vectorized numpy subtraction) and deflate runs with zlib's run-length strategy
+(``Z_RLE``), which for photographs and rendered pictures compresses within a few percent
+of the default strategy at a fraction of the time. Large images are split into row bands
+deflated on separate threads (zlib releases the GIL) and joined into one valid zlib stream
+(as pigz does); with ``Z_RLE`` matches never reach back more than one byte, so the split
+costs no compression. On this project's 2-core machine a 720p photo encodes faster than
+OpenCV's ``cv2.imwrite`` (see ``docs/backends.md`` for the figures).
+"""
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import zlib
+from typing import Any, List, Union
+
+import numpy as np
+
+from scenevis._arrays import as_numpy
+
+__all__ = ["encode_png", "write_png", "atomic_write"]
+
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type (gray, gray+alpha, RGB, RGBA)
+_BAND_BYTES = 1 << 20  # below this many raw bytes, one thread does all the work
+_MAX_THREADS = 4
+
+
+def _chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(payload, zlib.crc32(kind)))
+
+
+def _filtered_rows(image: np.ndarray) -> np.ndarray:
+    """Scanlines with a leading filter byte 1 (Sub): each byte minus its left neighbour's."""
+    height, width, channels = image.shape
+    flat = image.reshape(height, width * channels)
+    out = np.empty((height, width * channels + 1), dtype=np.uint8)
+    out[:, 0] = 1
+    out[:, 1 : channels + 1] = flat[:, :channels]
+    np.subtract(flat[:, channels:], flat[:, :-channels], out=out[:, channels + 1 :])
+    return out
+
+
+def _deflate_band(rows: np.ndarray, last: bool, out: List[bytes], index: int) -> None:
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15, 9, zlib.Z_RLE)
+    data = compressor.compress(rows)
+    out[index] = data + compressor.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+
+def _zlib_stream(rows: np.ndarray) -> bytes:
+    """One zlib stream of ``rows``; bands end on byte boundaries (sync flush) so they concatenate."""
+    bands = min(_MAX_THREADS, os.cpu_count() or 1, max(1, rows.nbytes // _BAND_BYTES), len(rows))
+    edges = np.linspace(0, len(rows), bands + 1).astype(int)
+    parts: List[bytes] = [b""] * bands
+    threads = [
+        threading.Thread(target=_deflate_band, args=(rows[edges[i] : edges[i + 1]], i == bands - 1, parts, i))
+        for i in range(1, bands)
+    ]
+    for thread in threads:
+        thread.start()
+    _deflate_band(rows[edges[0] : edges[1]], bands == 1, parts, 0)
+    checksum = zlib.adler32(rows)
+    for thread in threads:
+        thread.join()
+    if any(not part for part in parts[1:]):
+        raise RuntimeError("PNG encoding failed in a worker thread")
+    return b"\x78\x01" + b"".join(parts) + struct.pack(">I", checksum)
+
+
+def encode_png(image: Any) -> bytes:
+    """Encode a uint8 image as PNG bytes, keeping its channels.
+
+    Accepts (H, W) gray, (H, W, 1), (H, W, 2) gray+alpha, (H, W, 3) RGB and (H, W, 4) RGBA
+    uint8 arrays (or tensors). Other dtypes are a ``TypeError``: convert them first with
+    :func:`scenevis._arrays.as_image`, which states the conversion rule.
+    """
+    array = as_numpy(image, "image")
+    if array.ndim == 2:
+        array = array[:, :, None]
+    if array.ndim != 3 or array.shape[2] not in _COLOR_TYPES:
+        raise ValueError(f"image: expected shape (H, W), (H, W, 3) or (H, W, 4), got {tuple(array.shape)}")
+    if array.dtype != np.uint8:
+        raise TypeError(f"image: expected dtype uint8, got {array.dtype}")
+    height, width, channels = array.shape
+    if height == 0 or width == 0:
+        raise ValueError(f"image: expected positive height and width, got shape {tuple(array.shape)}")
+    if height >= 2**31 or width >= 2**31:
+        raise ValueError(f"image: PNG limits height and width to 2**31 - 1, got {height}x{width}")
+    header = struct.pack(">IIBBBBB", width, height, 8, _COLOR_TYPES[channels], 0, 0, 0)
+    idat = _zlib_stream(_filtered_rows(np.ascontiguousarray(array)))
+    return _SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def atomic_write(path: Union[str, os.PathLike], data: bytes, fsync: bool = False) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either absent/old or complete.
+
+    The bytes go to a new temporary file in the same directory, which then replaces
+    ``path`` with ``os.replace`` (atomic on POSIX and Windows). ``fsync=True`` also syncs
+    the file before the rename, for durability across power loss. On any error the
+    temporary file is removed and the error propagates. A symlink at ``path`` is replaced,
+    never followed.
+    """
+    path = os.fspath(path)
+    directory, base = os.path.split(path)
+    temp = os.path.join(directory, f".{base[:200]}.{os.getpid()}.{threading.get_ident()}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            if fsync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
+def write_png(path: Union[str, os.PathLike], image: Any, fsync: bool = False) -> None:
+    """Encode ``image`` (see :func:`encode_png`) and write it atomically to ``path``."""
+    atomic_write(path, encode_png(image), fsync=fsync)
