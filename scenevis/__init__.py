@@ -10,35 +10,19 @@ torch, TensorBoard and wandb only by the parts that use them.
 from scenevis.colors import COLORBLIND_PALETTE, DEFAULT_PALETTE, Color, Palette
 from scenevis.compose import grid, hstack, pad, titled, vstack
 from scenevis.geometry import Affine, BBox
+# Light: Cairo itself is imported by the painter on the first render.
 from scenevis.nodes import (Boxes, Circles, Lines, Masks, Points, Polygons, Texts, boxes, circles, lines, masks,
                             points, polygons, texts)
+from scenevis.render import render, save, to_pdf, to_png, to_svg
 from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene, background, heatmap, image
 from scenevis.style import Style
 
 __version__ = "0.1.0"
 
 
-def render(scene, **options):
-    """Render ``scene`` to a new (H, W, 3) uint8 RGB array; see :func:`scenevis.render.render`."""
-    from scenevis.render import render as _render
-    return _render(scene, **options)
-
-
-def to_svg(scene, **options):
-    """The scene as an SVG document; see :func:`scenevis.render.to_svg`."""
-    from scenevis.render import to_svg as _to_svg
-    return _to_svg(scene, **options)
-
-
-def save(scene, path, **options):
-    """Write ``scene`` as PNG, SVG or PDF by ``path``'s extension; see :func:`scenevis.render.save`."""
-    from scenevis.render import save as _save
-    return _save(scene, path, **options)
-
-
 __all__ = [
     "Affine", "BBox", "Background", "Boxes", "Circles", "Color", "COLORBLIND_PALETTE", "DEFAULT_PALETTE", "Empty",
     "Group", "Heatmap", "Image", "Lines", "Masks", "Palette", "Points", "Polygons", "Scene", "Style", "Texts",
     "background", "boxes", "circles", "grid", "heatmap", "hstack", "image", "lines", "masks", "pad", "points",
-    "polygons", "render", "save", "texts", "titled", "to_svg", "vstack",
+    "polygons", "render", "save", "texts", "titled", "to_pdf", "to_png", "to_svg", "vstack",
 ]

@@ -21,6 +21,7 @@ __all__ = [
     "check_finite",
     "as_image",
     "shape_text",
+    "reduce_through_init",
 ]
 
 
@@ -142,3 +143,15 @@ def as_image(value: Any, name: str = "image") -> np.ndarray:
         alpha = array[:, :, 3:4].astype(np.uint16)
         array = ((array[:, :, :3].astype(np.uint16) * alpha + 127) // 255).astype(np.uint8)
     return array
+
+
+def _construct(cls, values):
+    return cls(*values)
+
+
+def reduce_through_init(value: Any) -> tuple:
+    """A ``__reduce__`` result that rebuilds an attrs value through its constructor, so
+    converters run again and unpickled arrays come back read-only."""
+    import attrs
+
+    return (_construct, (type(value), tuple(getattr(value, f.name) for f in attrs.fields(type(value)) if f.init)))

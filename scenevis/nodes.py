@@ -25,13 +25,16 @@ __all__ = [
 ]
 
 
-def coords(value: Any, name: str, *shapes: Sequence[Optional[int]]) -> np.ndarray:
-    """A read-only float64 coordinate array of one of ``shapes``, finite."""
+def coords(value: Any, name: str, *shapes: Sequence[Optional[int]], columns: Optional[int] = None) -> np.ndarray:
+    """A read-only, finite float64 coordinate array of one of ``shapes``; with ``columns``,
+    a single item of shape ``(columns,)`` becomes ``(1, columns)``."""
     array = as_numpy(value, name)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{name}: expected numbers, got dtype {array.dtype}")
     check_shape(array, name, *shapes)
     check_finite(array, name)
+    if columns is not None and array.ndim == 1:
+        array = array.reshape(1, columns)
     return frozen(array, np.float64)
 
 
@@ -58,7 +61,7 @@ class Shape(Scene):
 
 
 def _boxes(value: Any) -> np.ndarray:
-    array = coords(value, "boxes", (None, 4), (4,)).reshape(-1, 4)
+    array = coords(value, "boxes", (None, 4), (4,), columns=4)
     bad = np.flatnonzero((array[:, 2] < array[:, 0]) | (array[:, 3] < array[:, 1]))
     if len(bad):
         raise ValueError(f"boxes: expected x1 <= x2 and y1 <= y2 (xyxy), got {array[bad[0]].tolist()} at index {bad[0]}")
@@ -74,7 +77,7 @@ class Boxes(Shape):
 
     @classmethod
     def from_xywh(cls, xywh: Any, style: Style = Style()) -> "Boxes":
-        array = coords(xywh, "xywh", (None, 4), (4,)).reshape(-1, 4)
+        array = coords(xywh, "xywh", (None, 4), (4,), columns=4)
         return cls(np.concatenate([array[:, :2], array[:, :2] + array[:, 2:]], axis=1), style)
 
     @property
@@ -88,10 +91,11 @@ class Boxes(Shape):
 
 def _radii(name: str):
     def convert(value: Any) -> np.ndarray:
-        array = coords(value, name, (None,), ()).reshape(-1)
+        array = coords(value, name, (None,), ())
+        array = array.reshape(1) if array.ndim == 0 else array
         if array.size and array.min() < 0:
             raise ValueError(f"{name}: expected values >= 0, got {array.min():g}")
-        return frozen(array, np.float64)
+        return array
     return convert
 
 
@@ -99,7 +103,7 @@ def _radii(name: str):
 class Points(Shape):
     """Filled dots at (N, 2) centers with radius in pixels (one value or one per point)."""
 
-    xy: np.ndarray = array_field(converter=lambda v: coords(v, "points", (None, 2), (2,)).reshape(-1, 2))
+    xy: np.ndarray = array_field(converter=lambda v: coords(v, "points", (None, 2), (2,), columns=2))
     radius: np.ndarray = array_field(default=3.0, converter=_radii("radius"))
     style: Style = _style_field()
 
@@ -121,7 +125,7 @@ class Points(Shape):
 class Circles(Shape):
     """Circles at (N, 2) centers with radii in pixels, stroked and optionally filled."""
 
-    centers: np.ndarray = array_field(converter=lambda v: coords(v, "centers", (None, 2), (2,)).reshape(-1, 2))
+    centers: np.ndarray = array_field(converter=lambda v: coords(v, "centers", (None, 2), (2,), columns=2))
     radii: np.ndarray = array_field(converter=_radii("radii"))
 
     style: Style = _style_field()
@@ -297,7 +301,7 @@ class Texts(Shape):
     DEFAULTS = Style(color="black")
 
     strings: tuple = attrs.field(converter=_strings)
-    xy: np.ndarray = array_field(converter=lambda v: coords(v, "positions", (None, 2), (2,)).reshape(-1, 2))
+    xy: np.ndarray = array_field(converter=lambda v: coords(v, "positions", (None, 2), (2,), columns=2))
     style: Style = _style_field()
     background: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors)
     background_edge: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors)
@@ -345,7 +349,7 @@ def boxes(xyxy: Any, *, color: Any = None, fill: Any = None, alpha: Any = None, 
 
 
 def points(xy: Any, *, radius: Any = 3.0, color: Any = None, alpha: Any = None, class_ids: Any = None) -> Points:
-    array = coords(xy, "points", (None, 2), (2,)).reshape(-1, 2)
+    array = coords(xy, "points", (None, 2), (2,), columns=2)
     return Points(array, radius, _style(len(array), class_ids, color, alpha=alpha))
 
 
@@ -358,7 +362,7 @@ def lines(paths: Any, *, color: Any = None, alpha: Any = None, width: Any = None
 
 def circles(centers: Any, radii: Any, *, color: Any = None, fill: Any = None, alpha: Any = None,
             width: Any = None, dash: Any = None, class_ids: Any = None) -> Circles:
-    array = coords(centers, "centers", (None, 2), (2,)).reshape(-1, 2)
+    array = coords(centers, "centers", (None, 2), (2,), columns=2)
     return Circles(array, radii, _style(len(array), class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
 
 

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Optional, Sequence
 import attrs
 import numpy as np
 
-from scenevis._arrays import as_image, as_numpy, check_finite, check_shape, frozen
+from scenevis._arrays import as_image, as_numpy, check_finite, check_shape, frozen, reduce_through_init
 from scenevis.colors import color_array
 from scenevis.geometry import Affine, BBox
 from scenevis.style import Style
@@ -97,6 +97,11 @@ class Scene:
             return sheet
         bounds = self.bounds
         return bounds if bounds.is_empty else bounds | BBox(0, 0, 0, 0)
+
+    # -- pickling ------------------------------------------------------------------------
+    def __reduce__(self):
+        """Unpickling goes through the constructor, so arrays come back read-only."""
+        return reduce_through_init(self)
 
     # -- output (delegated) --------------------------------------------------------------
     def render(self, **options: Any) -> np.ndarray:

@@ -9,13 +9,12 @@ child sets and takes the rest from the parent.
 """
 from __future__ import annotations
 
-import numbers
 from typing import Any, Optional
 
 import attrs
 import numpy as np
 
-from scenevis._arrays import as_numpy, check_finite, frozen
+from scenevis._arrays import as_numpy, check_finite, frozen, reduce_through_init
 from scenevis.colors import color_array
 
 __all__ = ["Style", "DEFAULT_STYLE", "DASHES", "HALIGNS", "VALIGNS"]
@@ -89,6 +88,8 @@ class Style:
     halign: Optional[tuple] = attrs.field(default=None, converter=_optional(_choices("halign", HALIGNS)))
     valign: Optional[tuple] = attrs.field(default=None, converter=_optional(_choices("valign", VALIGNS)))
 
+    __reduce__ = reduce_through_init
+
     def over(self, parent: "Style") -> "Style":
         """This style with every unset field taken from ``parent``."""
         changes = {f.name: getattr(parent, f.name) for f in attrs.fields(Style) if getattr(self, f.name) is None}
@@ -115,6 +116,3 @@ DEFAULT_STYLE = Style(
     font_size=13.0, font_family="DejaVu Sans", halign="left", valign="top",
 )
 
-
-def is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
