@@ -1,0 +1,131 @@
+"""WandbVisBackend: real offline runs, checked by parsing the run-*.wandb file."""
+import glob
+import os
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("wandb")
+
+from scenevis._arrays import as_image  # noqa: E402
+from scenevis.backends.wandb import WandbVisBackend  # noqa: E402
+from scenevis.registry import VISBACKENDS  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(__file__))
+import wandb_reader  # noqa: E402
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """An isolated offline W&B environment; returns the folder for the run."""
+    for var, sub in [("WANDB_CONFIG_DIR", "cfg"), ("WANDB_CACHE_DIR", "cache"), ("WANDB_DATA_DIR", "data")]:
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.chdir(tmp_path)  # run.log_code() collects *.py under the working folder
+    (tmp_path / "train.py").write_text("print('training')\n")
+    return tmp_path / "run"
+
+
+def run_folder(save_dir):
+    (folder,) = glob.glob(str(save_dir / "wandb" / "offline-run-*"))
+    return folder
+
+
+def records_of(save_dir):
+    (path,) = glob.glob(os.path.join(run_folder(save_dir), "run-*.wandb"))
+    return wandb_reader.read_records(path)
+
+
+def test_offline_run_records_steps_image_and_config(offline):
+    import torch
+
+    backend = WandbVisBackend(str(offline))
+    assert VISBACKENDS.get("WandbVisBackend") is WandbVisBackend
+    assert not offline.exists()  # nothing happens before first use
+    for step in (3, 10, 20):
+        backend.add_scalars({"loss": 1.0 / step, "acc": np.float32(0.5)}, step=step)
+    backend.add_scalar("lr", torch.tensor(0.125), step=22)
+    image = np.random.default_rng(0).integers(0, 256, (8, 10, 4), dtype=np.uint8)
+    backend.add_image("val/img", image, step=25)
+    backend.add_config(dict(model=dict(type="Net", depth=18), lr=0.01))
+    import wandb
+
+    assert backend.experiment is wandb
+    backend.close()
+    backend.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        backend.add_scalar("late", 1.0, step=30)
+
+    records = records_of(offline)
+    rows = wandb_reader.history(records)
+    assert [row["_step"] for row in rows] == [3, 10, 20, 22, 25]
+    assert [row["loss"] for row in rows[:3]] == [1 / 3, 0.1, 0.05]
+    assert all(row["acc"] == 0.5 for row in rows[:3])
+    assert rows[3]["lr"] == 0.125
+    assert rows[4]["val/img/_type"] == "image-file"
+    assert (rows[4]["val/img/width"], rows[4]["val/img/height"]) == (10, 8)
+    stored = os.path.join(run_folder(offline), "files", rows[4]["val/img/path"])
+    decoded = cv2.imread(stored, cv2.IMREAD_COLOR)[..., ::-1]
+    assert np.array_equal(decoded, as_image(image))
+    config = wandb_reader.config(records)
+    assert config["model"] == {"type": "Net", "depth": 18} and config["lr"] == 0.01
+    assert any(r.WhichOneof("record_type") == "exit" for r in records)  # the run finished
+
+
+def test_init_kwargs_offline_mode_and_define_metric(offline, monkeypatch):
+    monkeypatch.delenv("WANDB_MODE")
+    init_kwargs = dict(mode="offline", project="scenevis-test")
+    backend = WandbVisBackend(str(offline), init_kwargs=init_kwargs, define_metric_cfg={"acc": "max"}, commit=True)
+    backend.add_scalars({"acc": 0.25}, step=1)
+    backend.add_scalars({"acc": 0.75}, step=2)
+    backend.close()
+    assert init_kwargs == dict(mode="offline", project="scenevis-test")
+    records = records_of(offline)
+    metrics = [r.metric for r in records if r.WhichOneof("record_type") == "metric"]
+    assert any(m.name == "acc" and m.summary.max for m in metrics)
+    assert [row["_step"] for row in wandb_reader.history(records)] == [1, 2]
+
+
+def test_reader_rejects_corruption(offline, tmp_path):
+    backend = WandbVisBackend(str(offline))
+    backend.add_scalars({"a": 1.0}, step=1)
+    backend.close()
+    (path,) = glob.glob(os.path.join(run_folder(offline), "run-*.wandb"))
+    data = bytearray(open(path, "rb").read())
+    data[40] ^= 0xFF
+    broken = tmp_path / "broken.wandb"
+    broken.write_bytes(bytes(data))
+    with pytest.raises(ValueError):
+        wandb_reader.read_records(str(broken))
+
+
+def test_close_before_use_is_a_no_op(offline):
+    backend = WandbVisBackend(str(offline))
+    backend.close()
+    assert not offline.exists()
+
+
+def test_constructor_checks():
+    with pytest.raises(TypeError, match="init_kwargs"):
+        WandbVisBackend("x", init_kwargs=["mode"])
+    with pytest.raises(TypeError, match="define_metric_cfg"):
+        WandbVisBackend("x", define_metric_cfg="acc")
+    with pytest.raises(TypeError, match="watch_kwargs"):
+        WandbVisBackend("x", watch_kwargs=1)
+
+
+def test_bad_image_rejected_before_starting_a_run(offline):
+    backend = WandbVisBackend(str(offline))
+    with pytest.raises(ValueError, match="image"):
+        backend.add_image("x", np.zeros((2, 2, 7), np.uint8))
+    assert not offline.exists()
+
+
+def test_missing_sdk_gives_install_command(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "wandb", None)
+    backend = WandbVisBackend(str(tmp_path))
+    with pytest.raises(ImportError, match=r'pip install "scenevis\[wandb\]"'):
+        backend.add_scalars({"a": 1.0})
