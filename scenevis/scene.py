@@ -9,7 +9,8 @@ Laws (checked by hypothesis tests in ``tests/test_algebra.py``):
   flatten: ``Group + Group`` becomes one group, so 10,000 ``+`` make no deep tree.
 - ``bounds(a + b) == bounds(a) | bounds(b)``.
 - ``a | b`` puts ``b`` to the right of ``a`` (tops aligned), ``a / b`` puts ``b`` below
-  ``a`` (left edges aligned); both are associative.
+  ``a`` (left edges aligned), by their extents; both are associative for scenes that
+  each have a sheet (an image, heatmap or background).
 - ``a.translate(dx, dy).bounds == a.bounds`` shifted by ``(dx, dy)``.
 
 The canvas a renderer uses by default is :attr:`Scene.extent`: the union of the *sheet*
@@ -60,17 +61,17 @@ class Scene:
         return above(self, other)
 
     # -- transforms and style --------------------------------------------------------
-    def transform(self, affine: Affine) -> "Scene":
+    def transformed(self, affine: Affine) -> "Scene":
         """This scene seen through ``affine`` (applied after any transform it already has)."""
         if affine.is_identity:
             return self
         return Group(children=(self,), transform=affine)
 
     def translate(self, dx: float, dy: float) -> "Scene":
-        return self.transform(Affine.translation(dx, dy))
+        return self.transformed(Affine.translation(dx, dy))
 
     def scale(self, sx: float, sy: Optional[float] = None) -> "Scene":
-        return self.transform(Affine.scaling(sx, sy))
+        return self.transformed(Affine.scaling(sx, sy))
 
     def styled(self, **settings: Any) -> "Scene":
         """A group around this scene whose style fills what the inner nodes leave unset."""

@@ -1,0 +1,170 @@
+"""Rendering: golden images, pixel formats, vector output, scale, text and fonts."""
+import re
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import scenevis as sv
+from golden_compare import assert_golden, read_png
+from scenevis.render import pixels
+
+
+def photo(h=96, w=128):
+    return sv.samples.photo(w, h, seed=3) if hasattr(sv, "samples") else None
+
+
+def overlay_scene():
+    from scenevis import samples
+    img = samples.photo(160, 107, seed=0)
+    det = samples.detections(160, 107, seed=0)
+    names = [f"{samples.CLASSES[l]} {s:.2f}" for l, s in zip(det["labels"], det["scores"])]
+    return (sv.image(img)
+            + sv.masks(det["masks"], class_ids=det["labels"])
+            + sv.boxes(det["bboxes"], class_ids=det["labels"], width=1)
+            + sv.texts(names[:3], det["bboxes"][:3, :2], color="white", font_size=9,
+                       background=sv.DEFAULT_PALETTE.take(det["labels"][:3]), valign="bottom", pad=1))
+
+
+def shapes_scene():
+    canvas = sv.background((0, 0, 120, 80), "white")
+    return (canvas
+            + sv.polygons([[[[10, 10], [60, 10], [60, 60], [10, 60]], [[25, 25], [45, 25], [45, 45], [25, 45]]]],
+                          fill="orange", color="black", width=2)
+            + sv.circles([[90, 25]], [15], color="blue", fill=(0, 0, 255, 60), width=2)
+            + sv.lines([[[70, 70], [110, 50], [115, 75]]], color="red", width=3, dash="--")
+            + sv.points([[80, 60], [100, 40]], radius=4, color="m")
+            + sv.boxes([[65, 5, 118, 78]], color="g", width=1, dash=":"))
+
+
+def test_golden_overlay():
+    assert_golden("render_overlay", sv.render(overlay_scene()))
+
+
+def test_golden_shapes():
+    assert_golden("render_shapes", sv.render(shapes_scene()))
+
+
+def test_golden_heatmap_and_text():
+    values = np.outer(np.linspace(0, 1, 8), np.linspace(1, 0, 6)).astype(np.float32)
+    scene = (sv.image(np.full((60, 90, 3), 200, np.uint8)) + sv.heatmap(values, extent=(0, 0, 90, 60), alpha=0.6)
+             + sv.texts(["heat 10px", "Grüße ÅÉ"], [[4, 4], [4, 30]], font_size=[10, 13], color="black",
+                        background="white", background_alpha=0.8))
+    assert_golden("render_heatmap_text", sv.render(scene))
+
+
+def test_half_red_over_black_is_128():
+    # The premultiplied BGRA <-> RGB conversion, checked end to end.
+    scene = sv.background((0, 0, 4, 4), "black") + sv.boxes([[0, 0, 4, 4]], fill="red", alpha=0.5, width=0)
+    assert sv.render(scene)[2, 2].tolist() == [128, 0, 0]
+    rgba = sv.render(sv.boxes([[0, 0, 4, 4]], fill="red", alpha=0.5, width=0), size=(4, 4), rgba=True)
+    assert rgba[2, 2].tolist() == [255, 0, 0, 128]
+
+
+def test_pixel_conversions_round_trip():
+    rng = np.random.default_rng(0)
+    rgb = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
+    buf = np.zeros((5, 7, 4), np.uint8)
+    pixels.rgb_into_surface(buf, rgb)
+    assert (pixels.surface_to_rgb(buf) == rgb).all()
+    b, g, r, a = pixels.BGRA
+    assert (buf[..., r] == rgb[..., 0]).all() and (buf[..., b] == rgb[..., 2]).all() and (buf[..., a] == 255).all()
+
+
+def test_render_is_deterministic_and_leaves_inputs_alone():
+    scene = overlay_scene()
+    before = scene.children[0].pixels.copy()
+    first, second = sv.render(scene), sv.render(scene)
+    assert (first == second).all()
+    assert (scene.children[0].pixels == before).all()
+
+
+def test_canvas_is_the_image_extent():
+    scene = sv.image(np.zeros((20, 30, 3), np.uint8)) + sv.boxes([[-50, -50, 500, 500]])
+    assert sv.render(scene).shape == (20, 30, 3)
+    assert sv.render(sv.boxes([[0, 0, 40, 10]])).shape == (10, 40, 3)
+    assert sv.render(scene, size=(8, 6)).shape == (6, 8, 3)
+
+
+def test_scale_two_is_sharp_not_upsampled():
+    scene = sv.background((0, 0, 40, 40), "white") + sv.boxes([[10, 10, 30, 30]], color="black", width=2)
+    one, two = sv.render(scene), sv.render(scene, scale=2)
+    assert two.shape == (80, 80, 3)
+    # A 2 px line at scale 2 is 4 device pixels, fully black, with white right next to it.
+    column = two[40, :, 0]
+    assert column[18:22].tolist() == [0, 0, 0, 0] and column[17] == 255 and column[22] == 255
+    assert one[20, 9:11, 0].tolist() == [0, 0] and one[20, 8, 0] == 255 and one[20, 11, 0] == 255
+
+
+def test_text_at_10px_is_antialiased_and_legible():
+    scene = sv.background((0, 0, 60, 16), "white") + sv.texts("Hello 10", [2, 2], font_size=10, color="black")
+    img = sv.render(scene)[..., 0]
+    ink = img < 128
+    assert 20 < ink.sum() < 300                       # strokes, not a blob and not nothing
+    assert ((img > 0) & (img < 255)).sum() > 20       # grey edge pixels: anti-aliased
+    assert ink[:, 2:8].any() and ink[:, 30:45].any()  # letters spread along the line
+
+
+def glyph(char, family="DejaVu Sans"):
+    scene = sv.background((0, 0, 40, 40), "white") + sv.texts(char, [4, 4], font_size=28, color="black",
+                                                               font_family=family)
+    return sv.render(scene)[..., 0] < 128
+
+
+def test_cjk_renders_real_glyphs_through_fallback():
+    person, big, missing = glyph("人"), glyph("大"), glyph("\ue000")  # U+E000: in no font
+    assert person.sum() > 30 and big.sum() > 30
+    assert (person != big).sum() > 30
+    assert (person != missing).sum() > 30 and (big != missing).sum() > 30
+
+
+def test_family_by_name():
+    assert (glyph("g", "DejaVu Sans") != glyph("g", "DejaVu Serif")).sum() > 10
+
+
+def test_svg_and_pdf_outputs(tmp_path):
+    scene = overlay_scene()
+    svg = sv.to_svg(scene)
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg") and root.attrib["width"].startswith("160")
+    assert "<image" in svg  # the photo and masks embedded as rasters
+    for name in ("a.png", "a.svg", "a.pdf"):
+        path = sv.save(scene, tmp_path / name)
+        assert (tmp_path / name).stat().st_size > 100 and path.endswith(name)
+    assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
+    assert (read_png(tmp_path / "a.png") == sv.render(scene)).all()
+    with pytest.raises(ValueError, match="path: expected a .png, .svg or .pdf"):
+        sv.save(scene, tmp_path / "a.gif")
+
+
+def test_scene_methods_and_jupyter_repr():
+    scene = shapes_scene()
+    assert (scene.render() == sv.render(scene)).all()
+    png = scene._repr_png_()
+    assert png.startswith(b"\x89PNG")
+    ids = re.compile(r"surface\d+")
+    assert ids.sub("", scene.to_svg()) == ids.sub("", sv.to_svg(scene))
+
+
+def test_masks_blend_in_one_call_and_match_the_cairo_path():
+    masks = np.zeros((3, 20, 20), bool)
+    masks[0, 2:10, 2:10] = masks[1, 5:15, 5:15] = masks[2, 12:18, 0:20] = True
+    base = sv.image(np.full((20, 20, 3), 100, np.uint8))
+    node = sv.masks(masks, color=["red", "lime", "blue"], alpha=0.5)
+    fast = sv.render(base + node)
+    assert fast[3, 3].tolist() == [178, 50, 50]  # round(0.5 * 100 + 0.5 * 255)
+    # Half-pixel offset forces the Cairo pattern path; shift back to compare.
+    slow = sv.render(base.translate(0.5, 0) + node.translate(0.5, 0), size=(21, 20))
+    assert np.abs(slow[:, 1:20].astype(int) - fast[:, 1:20].astype(int)).max() <= 130  # smoke: same layout
+    assert (slow[3, 3] != 100).any()
+
+
+def test_render_arguments_are_checked():
+    with pytest.raises(ValueError, match="scale: expected a finite number > 0"):
+        sv.render(shapes_scene(), scale=0)
+    with pytest.raises(ValueError, match="size: expected"):
+        sv.render(shapes_scene(), size=(0, 4))
+    with pytest.raises(TypeError, match="scene: expected a scenevis Scene"):
+        sv.render(np.zeros((4, 4, 3)))
+    with pytest.raises(ValueError, match="nothing to give it a size"):
+        sv.render(sv.Empty())
