@@ -99,15 +99,16 @@ def encode_png(image: Any) -> bytes:
 def atomic_write(path: Union[str, os.PathLike], data: bytes, fsync: bool = False) -> None:
     """Write ``data`` to ``path`` so that ``path`` is either absent/old or complete.
 
-    The bytes go to a new temporary file in the same directory, which then replaces
-    ``path`` with ``os.replace`` (atomic on POSIX and Windows). ``fsync=True`` also syncs
+    The bytes go to a new temporary file (``.scenevis-<pid>-<random>.tmp``) in the same
+    directory, which then replaces ``path`` with ``os.replace`` (atomic on POSIX and
+    Windows). ``fsync=True`` also syncs
     the file before the rename, for durability across power loss. On any error the
     temporary file is removed and the error propagates. A symlink at ``path`` is replaced,
     never followed.
     """
     path = os.fspath(path)
-    directory, base = os.path.split(path)
-    temp = os.path.join(directory, f".{base[:200]}.{os.getpid()}.{threading.get_ident()}.{os.urandom(4).hex()}.tmp")
+    directory = os.path.dirname(path)
+    temp = os.path.join(directory, f".scenevis-{os.getpid()}-{os.urandom(6).hex()}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -1,0 +1,183 @@
+"""Hostile names and paths never reach outside a backend's save_dir (issue 7 §2)."""
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scenevis.backends import LocalVisBackend
+from scenevis.backends._paths import check_inside, safe_join, safe_parts
+
+IMAGE = np.full((2, 3, 3), 7, np.uint8)
+HOSTILE = [
+    "../../evil",
+    "..",
+    "/etc/cron.d/evil",
+    "a/../../b",
+    "a\\..\\..\\b",
+    "nul\x00byte",
+    "C:\\Windows\\evil",
+    "",
+    "/",
+    "./.",
+    "...",
+    " ",
+    "x" * 1000,
+    "é" * 300,
+    "💥/../\x7f",
+    "\udcff surrogate",
+]
+
+
+def all_files(root):
+    return {os.path.join(d, f) for d, _, files in os.walk(root) for f in files}
+
+
+def inside(path, root):
+    real, base = os.path.realpath(path), os.path.realpath(root)
+    return real.startswith(base + os.sep)
+
+
+@pytest.fixture
+def layout(tmp_path):
+    """A save_dir with sentinel files around it that must never change."""
+    save_dir = tmp_path / "a" / "b" / "run"
+    sentinels = [tmp_path / "evil_0.png", tmp_path / "a" / "b" / "scalars.json", tmp_path / "outside.json"]
+    for sentinel in sentinels:
+        sentinel.parent.mkdir(parents=True, exist_ok=True)
+        sentinel.write_text("sentinel")
+    return tmp_path, save_dir, sentinels
+
+
+def check_layout(tmp_path, save_dir, sentinels):
+    for sentinel in sentinels:
+        assert sentinel.read_text() == "sentinel"
+    outside = {p for p in all_files(tmp_path) if not inside(p, save_dir)}
+    assert outside == {str(s) for s in sentinels}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_hostile_image_names_stay_inside(layout, name):
+    tmp_path, save_dir, sentinels = layout
+    backend = LocalVisBackend(str(save_dir))
+    backend.add_image(name, IMAGE, step=0)
+    backend.close()
+    check_layout(tmp_path, save_dir, sentinels)
+    written = all_files(save_dir)
+    assert len(written) == 1
+    (path,) = written
+    assert inside(path, save_dir / "vis_image")
+    assert all(len(part.encode()) <= 255 for part in os.path.relpath(path, save_dir).split(os.sep))
+
+
+@pytest.mark.parametrize("file_path", ["../outside.json", "/abs/outside.json", "../../../x.json", "n\x00ul.json"])
+def test_hostile_file_path_stays_inside(layout, file_path):
+    tmp_path, save_dir, sentinels = layout
+    backend = LocalVisBackend(str(save_dir))
+    backend.add_scalars({"a": 1}, file_path=file_path)
+    backend.close()
+    check_layout(tmp_path, save_dir, sentinels)
+    assert len(all_files(save_dir)) == 2
+
+
+def test_hostile_constructor_paths_stay_inside(layout):
+    tmp_path, save_dir, sentinels = layout
+    backend = LocalVisBackend(
+        str(save_dir), img_save_dir="../../..", config_save_file="/../../c.py", scalar_save_file="../scalars.json"
+    )
+    backend.add_image("evil", IMAGE)
+    backend.add_scalars({"a": 1})
+    backend.add_config({"a": 1})
+    backend.close()
+    check_layout(tmp_path, save_dir, sentinels)
+    assert {os.path.relpath(p, save_dir) for p in all_files(save_dir)} == {
+        "__/__/__/evil_0.png",
+        "__/scalars.json",
+        "__/__/c.py",
+    }
+
+
+def test_documented_mapping_examples():
+    assert safe_parts("val/img", "_3.png") == ["val", "img_3.png"]
+    assert safe_parts("../x", "") == ["__", "x"]
+    assert safe_parts("/tmp/x.json") == ["tmp", "x.json"]
+    assert safe_parts("a//./b") == ["a", "b"]
+    assert safe_parts('q<u>o:t"e|?*\x00') == ["q_u_o_t_e____"]
+    assert safe_parts("", "_0.png") == ["__0.png"]
+    assert safe_parts("...") == ["_..."]
+    long_a, long_b = safe_parts("n" * 400 + "a", "_1.png"), safe_parts("n" * 400 + "b", "_1.png")
+    assert long_a != long_b and len(long_a[0].encode()) == 255 and long_a[0].endswith("_1.png")
+    with pytest.raises(TypeError, match="name"):
+        safe_parts(3)
+
+
+def test_symlinked_folder_pointing_outside_is_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    save_dir = tmp_path / "run"
+    save_dir.mkdir()
+    (save_dir / "vis_image").symlink_to(outside, target_is_directory=True)
+    backend = LocalVisBackend(str(save_dir))
+    with pytest.raises(PermissionError, match="outside"):
+        backend.add_image("img", IMAGE)
+    assert list(outside.iterdir()) == []
+
+
+def test_symlinked_scalars_file_is_not_followed_outside(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    save_dir = tmp_path / "run"
+    save_dir.mkdir()
+    (save_dir / "logs").symlink_to(outside, target_is_directory=True)
+    backend = LocalVisBackend(str(save_dir))
+    with pytest.raises(PermissionError):
+        backend.add_scalars({"a": 1}, file_path="logs/x.json")
+    assert list(outside.iterdir()) == []
+
+
+def test_symlink_at_image_name_is_replaced_not_followed(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    save_dir = tmp_path / "run"
+    (save_dir / "vis_image").mkdir(parents=True)
+    (save_dir / "vis_image" / "img_0.png").symlink_to(victim)
+    LocalVisBackend(str(save_dir)).add_image("img", IMAGE)
+    assert victim.read_text() == "precious"
+    assert not (save_dir / "vis_image" / "img_0.png").is_symlink()
+
+
+def test_files_of_other_runs_are_appended_not_truncated(tmp_path):
+    (tmp_path / "scalars.json").write_text('{"old": 1}\n')
+    (tmp_path / "log.json").write_text('{"older": 0}\n')
+    backend = LocalVisBackend(str(tmp_path))
+    backend.add_scalars({"new": 2}, file_path="log.json")
+    backend.close()
+    assert (tmp_path / "scalars.json").read_text() == '{"old": 1}\n{"new": 2, "step": 0}\n'
+    assert (tmp_path / "log.json").read_text() == '{"older": 0}\n{"new": 2, "step": 0}\n'
+
+
+@settings(max_examples=300, deadline=None)
+@given(name=st.text(min_size=0, max_size=300), suffix=st.sampled_from(["", "_0.png", ".json"]))
+def test_any_text_maps_inside_root(tmp_path_factory, name, suffix):
+    root = "/srv/run"
+    path = safe_join(root, name, suffix)
+    normalized = os.path.normpath(path)
+    assert normalized.startswith(root + os.sep) or (normalized == root and not suffix)
+    parts = os.path.relpath(normalized, root).split(os.sep)
+    assert ".." not in parts and all(len(p.encode("utf-8")) <= 255 for p in parts)
+    assert "\x00" not in path
+    assert safe_parts(name, suffix) == safe_parts(name, suffix)  # deterministic
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=80))
+def test_any_text_writes_inside_save_dir(tmp_path_factory, name):
+    base = tmp_path_factory.mktemp("fuzz")
+    save_dir = base / "run"
+    backend = LocalVisBackend(str(save_dir))
+    backend.add_image(name, IMAGE, step=1)
+    backend.close()
+    files = all_files(base)
+    assert len(files) == 1 and all(inside(p, save_dir / "vis_image") for p in files)
+    check_inside(str(save_dir), next(iter(files)))
