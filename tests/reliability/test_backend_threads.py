@@ -1,0 +1,129 @@
+"""Backends used from several threads at once never interleave or lose data (issue 7 §4)."""
+import json
+import threading
+
+import cv2
+import numpy as np
+import pytest
+
+from scenevis.backends import LocalVisBackend
+
+THREADS = 6
+CALLS = 600
+
+
+def hammer(target, *args):
+    barrier = threading.Barrier(len(args))
+    errors = []
+
+    def run(arg):
+        try:
+            barrier.wait()
+            target(arg)
+        except BaseException as err:  # surfaced below
+            errors.append(err)
+
+    threads = [threading.Thread(target=run, args=(arg,)) for arg in args]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert not any(thread.is_alive() for thread in threads)
+
+
+def check_lines(path, expected_keys):
+    data = path.read_bytes()
+    assert data.endswith(b"\n")
+    rows = [json.loads(line) for line in data.splitlines()]
+    assert sorted((row["thread"], row["i"]) for row in rows) == sorted(expected_keys)
+    for row in rows:
+        assert row["pad"] == str(row["thread"]) * (row["i"] % 5000)
+    return rows
+
+
+def test_threads_sharing_one_backend(tmp_path):
+    backend = LocalVisBackend(str(tmp_path))
+    images = {t: np.full((9, 7, 3), t * 40, np.uint8) for t in range(THREADS)}
+
+    def work(t):
+        for i in range(CALLS):
+            pad = str(t) * (i % 5000)  # lines up to ~5 KB: larger than a pipe buffer chunk
+            backend.add_scalars({"thread": t, "i": i, "pad": pad}, step=i, file_path="extra.json")
+            if i % 100 == 0:
+                backend.add_image(f"t{t}", images[t], step=i)
+
+    hammer(work, *range(THREADS))
+    backend.close()
+    keys = [(t, i) for t in range(THREADS) for i in range(CALLS)]
+    check_lines(tmp_path / "scalars.json", keys)
+    check_lines(tmp_path / "extra.json", keys)
+    for t in range(THREADS):
+        for i in range(0, CALLS, 100):
+            decoded = cv2.imread(str(tmp_path / "vis_image" / f"t{t}_{i}.png"))
+            assert decoded is not None and (decoded == t * 40).all()
+
+
+def test_two_backends_on_one_folder_append_whole_lines(tmp_path):
+    """Two backends (e.g. two visualizers) writing the same scalars file: O_APPEND + one
+    write per line keeps every line whole even without a shared lock."""
+    backends = [LocalVisBackend(str(tmp_path)) for _ in range(2)]
+
+    def work(t):
+        backend = backends[t % 2]
+        for i in range(CALLS):
+            backend.add_scalars({"thread": t, "i": i, "pad": str(t) * (i % 5000)}, step=i)
+
+    hammer(work, *range(4))
+    for backend in backends:
+        backend.close()
+    check_lines(tmp_path / "scalars.json", [(t, i) for t in range(4) for i in range(CALLS)])
+
+
+def test_close_racing_with_writers_loses_nothing(tmp_path):
+    backend = LocalVisBackend(str(tmp_path))
+    stop = threading.Event()
+
+    def closer(_):
+        while not stop.is_set():
+            backend.close()
+
+    def writer(t):
+        for i in range(CALLS):
+            backend.add_scalars({"thread": t, "i": i, "pad": ""}, step=i)
+
+    def work(role):
+        if role == "close":
+            closer(role)
+        else:
+            try:
+                writer(role)
+            finally:
+                stop.set()
+
+    hammer(work, "close", 0)
+    backend.close()
+    rows = [json.loads(line) for line in (tmp_path / "scalars.json").read_bytes().splitlines()]
+    assert [row["i"] for row in rows] == list(range(CALLS))
+
+
+def test_tensorboard_threads(tmp_path):
+    pytest.importorskip("torch")
+    from tensorboard.backend.event_processing import event_accumulator
+
+    from scenevis.backends import TensorboardVisBackend
+
+    backend = TensorboardVisBackend(str(tmp_path))
+
+    def work(t):
+        for i in range(200):
+            backend.add_scalars({f"thread{t}": float(i)}, step=i)
+
+    hammer(work, *range(4))
+    backend.close()
+    acc = event_accumulator.EventAccumulator(str(tmp_path), size_guidance={event_accumulator.SCALARS: 0})
+    acc.Reload()
+    for t in range(4):
+        events = acc.Scalars(f"thread{t}")
+        assert [e.step for e in events] == list(range(200))
+        assert [e.value for e in events] == [float(i) for i in range(200)]
