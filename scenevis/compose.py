@@ -73,7 +73,8 @@ def grid(scenes: Sequence[Scene], cols: Optional[int] = None, gap: float = 0.0,
          background: Any = "white", titles: Optional[Sequence[str]] = None,
          title_size: float = 14.0) -> Scene:
     """Scenes in rows of ``cols`` (default: about square), each in a cell the size of the
-    largest scene, ``gap`` pixels apart, on ``background``; ``titles`` label the cells."""
+    largest scene, ``gap`` pixels apart, on ``background``; ``titles`` label the cells.
+    Each scene is clipped to its own extent, so nothing spills into its neighbours."""
     items = _scenes(scenes)
     if titles is not None:
         titles = list(titles)
@@ -96,5 +97,5 @@ def grid(scenes: Sequence[Scene], cols: Optional[int] = None, gap: float = 0.0,
     cells = [Background(BBox(0, 0, width, height), background)]
     for i, (scene, box) in enumerate(zip(items, boxes)):
         r, c = divmod(i, cols)
-        cells.append(scene.translate(c * (cell_w + gap) - box.x0, r * (cell_h + gap) - box.y0))
+        cells.append(scene.clipped().translate(c * (cell_w + gap) - box.x0, r * (cell_h + gap) - box.y0))
     return Group.of(*cells)

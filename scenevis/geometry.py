@@ -130,6 +130,15 @@ class BBox:
             return self
         return BBox(min(self.x0, other.x0), min(self.y0, other.y0), max(self.x1, other.x1), max(self.y1, other.y1))
 
+    def __and__(self, other: "BBox") -> "BBox":
+        """The intersection (empty when the boxes do not overlap)."""
+        if not isinstance(other, BBox):
+            return NotImplemented
+        if self.is_empty or other.is_empty:
+            return _EMPTY
+        box = BBox(max(self.x0, other.x0), max(self.y0, other.y0), min(self.x1, other.x1), min(self.y1, other.y1))
+        return _EMPTY if box.is_empty else box
+
     def transformed(self, transform: Affine) -> "BBox":
         """The bounding box of this box's four corners under ``transform``."""
         if self.is_empty or transform.is_identity:

@@ -73,6 +73,10 @@ class Scene:
     def scale(self, sx: float, sy: Optional[float] = None) -> "Scene":
         return self.transformed(Affine.scaling(sx, sy))
 
+    def clipped(self, box: Any = None) -> "Scene":
+        """This scene cut to ``box`` (x0, y0, x1, y1), by default to its own extent."""
+        return Group(children=(self,), clip=self.extent if box is None else _extent(box))
+
     def styled(self, **settings: Any) -> "Scene":
         """A group around this scene whose style fills what the inner nodes leave unset."""
         style = Style(**settings)
@@ -143,11 +147,13 @@ def _children(value: Iterable[Scene]) -> tuple:
 
 @attrs.frozen
 class Group(Scene):
-    """Children drawn in order (later over earlier) through ``transform`` and ``style``."""
+    """Children drawn in order (later over earlier) through ``transform`` and ``style``,
+    optionally clipped to ``clip`` (a box in the children's coordinates)."""
 
     children: tuple = attrs.field(converter=_children)
     transform: Affine = attrs.field(default=Affine(), validator=attrs.validators.instance_of(Affine))
     style: Style = attrs.field(factory=Style, validator=attrs.validators.instance_of(Style))
+    clip: Optional[BBox] = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.instance_of(BBox)))
 
     @classmethod
     def of(cls, *scenes: Scene) -> Scene:
@@ -168,22 +174,22 @@ class Group(Scene):
 
     @property
     def is_plain(self) -> bool:
-        """True when the group only orders its children (no transform, no style)."""
-        return self.transform.is_identity and self.style.is_unset
+        """True when the group only orders its children (no transform, style or clip)."""
+        return self.transform.is_identity and self.style.is_unset and self.clip is None
 
     @functools.cached_property
     def bounds(self) -> BBox:
         box = BBox.empty()
         for child in self.children:
             box = box | child.bounds
-        return box.transformed(self.transform)
+        return (box & self.clip if self.clip is not None else box).transformed(self.transform)
 
     @functools.cached_property
     def sheet(self) -> BBox:
         box = BBox.empty()
         for child in self.children:
             box = box | child.sheet
-        return box.transformed(self.transform)
+        return (box & self.clip if self.clip is not None else box).transformed(self.transform)
 
 
 def beside(left: Scene, right: Scene, gap: float = 0.0) -> Scene:

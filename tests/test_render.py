@@ -168,3 +168,14 @@ def test_render_arguments_are_checked():
         sv.render(np.zeros((4, 4, 3)))
     with pytest.raises(ValueError, match="nothing to give it a size"):
         sv.render(sv.Empty())
+
+
+def test_font_state_survives_clipped_cells():
+    # Regression: a clip's save/restore undid the font size while the font cache kept it.
+    small = (sv.background((0, 0, 80, 30), "white") + sv.texts("tiny", [2, 2], font_size=20)).scale(0.5)
+    plain = sv.background((0, 0, 40, 15), "white")
+    img = sv.render(sv.grid([small, plain, small, plain], cols=2, titles=["Title"] * 4, title_size=14))
+    band = 23  # the title band: ceil(14 * 1.6)
+    h = img.shape[0] // 2
+    titles = [img[r * h:r * h + band, c * 40:(c + 1) * 40, 0] < 128 for r in (0, 1) for c in (0, 1)]
+    assert all((t == titles[0]).all() for t in titles)

@@ -19,6 +19,8 @@ class DrawOp(NamedTuple):
     node: Scene
     transform: Affine
     style: Style
+    #: Clip rectangles, each with the transform it is expressed in (outermost first).
+    clips: tuple = ()
 
 
 def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
@@ -27,17 +29,19 @@ def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
     Iterative (an explicit stack), so deep trees cannot exhaust Python's recursion limit.
     """
     ops: list[DrawOp] = []
-    stack: list = [(scene, base, Style())]
+    stack: list = [(scene, base, Style(), ())]
     while stack:
-        node, transform, inherited = stack.pop()
+        node, transform, inherited, clips = stack.pop()
         if isinstance(node, Empty):
             continue
         if isinstance(node, Group):
             inner = transform @ node.transform
             style = node.style.over(inherited)
-            stack.extend((child, inner, style) for child in reversed(node.children))
+            if node.clip is not None:
+                clips = clips + ((node.clip, inner),)
+            stack.extend((child, inner, style, clips) for child in reversed(node.children))
             continue
         own = getattr(node, "style", Style())
         defaults = getattr(type(node), "DEFAULTS", Style())
-        ops.append(DrawOp(node, transform, own.over(inherited).over(defaults).over(DEFAULT_STYLE)))
+        ops.append(DrawOp(node, transform, own.over(inherited).over(defaults).over(DEFAULT_STYLE), clips))
     return ops

@@ -75,6 +75,7 @@ class Painter:
         self.ctx = cairo.Context(surface)
         self.base = base
         self.buffer = buffer
+        self._clipped = False
         self.fonts = Fonts(self.ctx)
         options = cairo.FontOptions()
         options.set_antialias(cairo.ANTIALIAS_GRAY)
@@ -97,13 +98,24 @@ class Painter:
         ctx.restore()
 
     def paint(self, ops: list[DrawOp]) -> None:
+        ctx = self.ctx
         for op in ops:
             handler = self._handlers.get(type(op.node))
             if handler is None:
                 raise TypeError(f"scene: no painter for node type {type(op.node).__name__}")
+            if op.clips:
+                ctx.save()
+                for box, transform in op.clips:
+                    ctx.set_matrix(_matrix(self.base @ transform))
+                    ctx.rectangle(box.x0, box.y0, box.width, box.height)
+                    ctx.clip()
+            self._clipped = bool(op.clips)
             device = self.base @ op.transform
-            self.ctx.set_matrix(_matrix(device))
+            ctx.set_matrix(_matrix(device))
             handler(op.node, device, op.style)
+            if op.clips:
+                ctx.restore()
+                self.fonts.forget_current()
 
     # -- helpers -------------------------------------------------------------------------
     def _source(self, rgba, alpha: float) -> bool:
@@ -137,7 +149,7 @@ class Painter:
 
     def _pixel_offset(self, device: Affine) -> Optional[tuple]:
         """Integer (x, y) when ``device`` maps rasters 1:1 onto the image surface's pixels."""
-        if self.buffer is None or not device.is_translation:
+        if self.buffer is None or self._clipped or not device.is_translation:
             return None
         if device.c != round(device.c) or device.f != round(device.f):
             return None

@@ -66,6 +66,10 @@ class Fonts:
         self.ctx.set_font_size(size)
         self._current = (family, size)
 
+    def forget_current(self) -> None:
+        """Call after ``ctx.restore()``, which may have undone the last :meth:`use`."""
+        self._current = (None, None)
+
     def covers(self, family: str, char: str) -> bool:
         key = (family, char)
         known = self._covers.get(key)
