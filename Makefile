@@ -10,7 +10,8 @@ setup:
 demo: setup
 	@$(PY) examples/demo.py
 
-docs: demo
+docs: setup
+	@$(PY) examples/demo.py --docs
 
 test: setup
 	@$(PY) -m pytest -q
