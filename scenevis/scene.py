@@ -26,6 +26,7 @@ import attrs
 import numpy as np
 
 from scenevis._arrays import as_image, as_numpy, check_finite, check_shape, frozen, reduce_through_init
+from scenevis import colormaps
 from scenevis.colors import color_array
 from scenevis.geometry import Affine, BBox
 from scenevis.style import Style
@@ -275,6 +276,13 @@ def _unit_interval(instance, attribute, value):
         raise ValueError(f"{attribute.name}: expected a value in [0, 1], got {value}")
 
 
+def _known_cmap(instance, attribute, value):
+    if not isinstance(value, str):
+        raise TypeError(f"cmap: expected a colormap name, got {type(value).__name__}")
+    if value not in colormaps.names():
+        raise ValueError(f"cmap: expected one of {list(colormaps.names())}, got {value!r}")
+
+
 @attrs.frozen
 class Heatmap(Scene):
     """(H, W) values mapped through a colormap and stretched over ``extent`` at render time.
@@ -286,7 +294,7 @@ class Heatmap(Scene):
 
     values: np.ndarray = array_field(converter=_heat_values)
     extent: BBox = attrs.field(converter=_extent)
-    cmap: str = attrs.field(default="jet", validator=attrs.validators.instance_of(str))
+    cmap: str = attrs.field(default="jet", validator=_known_cmap)
     alpha: float = attrs.field(default=0.5, converter=_finite_float("alpha"), validator=_unit_interval)
     vmin: Optional[float] = attrs.field(default=None, converter=_optional_float("vmin"))
     vmax: Optional[float] = attrs.field(default=None, converter=_optional_float("vmax"))

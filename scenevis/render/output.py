@@ -49,6 +49,23 @@ def _canvas(scene: Scene, scale: float, size: Optional[tuple]) -> tuple[int, int
     return width, height, Affine.scaling(scale) @ Affine.translation(-box.x0, -box.y0)
 
 
+#: Bytes the renderer holds per canvas pixel at its peak: the 4-byte Cairo surface and the
+#: 3-byte (or 4-byte) output array.
+BYTES_PER_PIXEL = 8
+
+
+def _check_memory(width: int, height: int) -> None:
+    """Refuse, with a clear error, a canvas whose buffers would not fit in free memory."""
+    try:
+        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return
+    needed = width * height * BYTES_PER_PIXEL
+    if needed > available:
+        raise MemoryError(f"size: a {width}x{height} canvas needs about {needed / 2**30:.1f} GiB to render, "
+                          f"but only {available / 2**30:.1f} GiB of memory is free")
+
+
 def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
            background: Any = None, rgba: bool = False) -> np.ndarray:
     """Render ``scene`` to a new (H, W, 3) uint8 RGB array, or (H, W, 4) RGBA with ``rgba``.
@@ -62,6 +79,7 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
     fill = parse_color(background, "background").rgba if background is not None else ((0, 0, 0, 0) if rgba else (255, 255, 255, 255))
+    _check_memory(width, height)
     surface, buffer = image_surface(width, height, rgba)
     painter = Painter(surface, base, buffer)
     painter.fill_canvas(fill)
