@@ -328,3 +328,11 @@ def test_unused_backend_is_collected(tmp_path):
     assert ref() is None  # the exit hook does not keep it alive
     assert files._files == {}  # and collecting it closed the file
     assert os.path.getsize(tmp_path / "scalars.json") > 0
+
+
+def test_callers_scalar_dict_is_not_modified(tmp_path):
+    backend = LocalVisBackend(str(tmp_path))
+    values = {"loss": 0.5}
+    backend.add_scalars(values, step=3, file_path="x.json")
+    backend.close()
+    assert values == {"loss": 0.5}
