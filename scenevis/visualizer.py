@@ -1,0 +1,578 @@
+"""The MMEngine-compatible ``Visualizer``: a thin stateful skin over the scene core.
+
+Layer 6. Code written for ``mmengine.visualization.Visualizer`` runs unchanged: same
+class API, argument names, defaults and return values. Each ``draw_*`` method only
+normalizes its arguments, builds scene nodes and appends them to the current scene (an
+immutable value, :attr:`Visualizer.scene`), then returns ``self``; :meth:`get_image`
+renders that scene once and caches the picture until the scene changes; the ``add_*``
+methods hand finished images and scalars to every storage backend in order.
+
+MMEngine compatibility, in detail:
+
+- Sizes are matplotlib points on MMEngine's 100 dpi figure: a line width of 2 is 2.78
+  pixels, a font size of 10 is 13.9 pixels (``fig_save_cfg=dict(dpi=...)`` changes the
+  factor as it does in MMEngine). The default font size is
+  ``max(sqrt(H * W) // 90, 10)`` points; box, polygon and circle edges are limited to
+  ``[1, default font size / 4]`` points, as MMEngine limits them.
+- Layering follows matplotlib's z-order, which MMEngine's pictures show: binary masks are
+  blended into the image layer, then come boxes, polygons, circles and points (in call
+  order), then lines, then texts. So a box drawn before a mask still shows over it.
+- Invalid values raise :class:`~scenevis.errors.VisualizerValueError`, both a
+  ``ValueError`` and an ``AssertionError`` (MMEngine asserts); wrong types ``TypeError``.
+  Geometry outside the image gives one ``UserWarning`` per call. A failed call changes
+  nothing.
+- Beyond MMEngine: plain lists are accepted wherever arrays are; a backend that fails is
+  reported once and the others keep running (``strict=True`` re-raises); under
+  ``torch.distributed`` every rank draws (so ``add_image(..., gather=True)`` can collect
+  all ranks' scenes) and only rank 0 writes.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import math
+import os
+import warnings
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+import attrs
+import numpy as np
+
+import scenevis.backends  # noqa: F401  (registers the built-in backends in VISBACKENDS)
+from scenevis import _facade_args as args
+from scenevis import distributed
+from scenevis._arrays import as_image
+from scenevis.backends.base import BaseVisBackend
+from scenevis.errors import VisualizerValueError
+from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
+from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances
+from scenevis.scene import Empty, Group, Image, Scene
+from scenevis.style import Style
+
+__all__ = ["Visualizer"]
+
+_BASE, _PATCHES, _LINES, _TEXTS = range(4)
+
+# matplotlib aligns a text line by the box of "lp" (0.760 em above the baseline to 0.208
+# em below with DejaVu), the scene core by the font's ascent and descent (0.928 and 0.236
+# em). Moving the anchor by these em fractions puts the baseline where MMEngine puts it.
+_VALIGN_SHIFT = {"top": -(0.9282 - 0.7598), "bottom": 0.2358 - 0.2080,
+                 "center": -((0.9282 - 0.2358) - (0.7598 - 0.2080)) / 2, "baseline": 0.0}
+
+
+def _facade_errors(method):
+    """Re-raise ``ValueError`` from argument checks as :class:`VisualizerValueError`
+    (same message), so MMEngine-style ``except AssertionError`` catches it."""
+
+    @functools.wraps(method)
+    def wrapper(*a, **kw):
+        try:
+            return method(*a, **kw)
+        except VisualizerValueError:
+            raise
+        except ValueError as err:
+            raise VisualizerValueError(str(err)) from err
+
+    return wrapper
+
+
+def _is_backend(obj: Any) -> bool:
+    """A scenevis backend, or any object with the backend methods (e.g. MMEngine's)."""
+    return isinstance(obj, BaseVisBackend) or (
+        not isinstance(obj, (dict, type)) and all(callable(getattr(obj, m, None)) for m in ("add_scalars", "add_image", "close"))
+    )
+
+
+@VISUALIZERS.register_module()
+class Visualizer(ManagedInstances):
+    """Draw on an image with chained ``draw_*`` calls and record to storage backends.
+
+    Args:
+        name: the instance name (for ``get_instance``/``get_current_instance``).
+        image: the RGB image to draw on; see :meth:`set_image`.
+        vis_backends: ``None``, one backend config dict or backend instance, or a list of
+            them. ``name=`` in a config is that backend's key for :meth:`get_backend`
+            (default: its class name). The caller's dicts are never changed.
+        save_dir: the folder for every backend; backends write under ``save_dir/vis_data``.
+            A backend that needs a folder and gets none is skipped with a ``UserWarning``.
+        fig_save_cfg: MMEngine's figure options; only ``dpi`` (default 100) matters here,
+            as the points-to-pixels factor. Kept as given in ``self.fig_save_cfg``.
+        fig_show_cfg: options for the window :meth:`show` opens (``figsize``, ``dpi``).
+        strict: re-raise a backend's exception instead of warning once and going on.
+
+    Raises:
+        TypeError: ``vis_backends`` is not a dict, backend or list of them.
+        RuntimeError: two backends have the same name.
+    """
+
+    def __init__(
+        self,
+        name: str = "visualizer",
+        image: Optional[np.ndarray] = None,
+        vis_backends: Any = None,
+        save_dir: Optional[str] = None,
+        fig_save_cfg: dict = dict(frameon=False),
+        fig_show_cfg: dict = dict(frameon=False),
+        *,
+        strict: bool = False,
+    ) -> None:
+        super().__init__(name)
+        if not isinstance(strict, bool):
+            raise TypeError(f"strict: expected a bool, got {type(strict).__name__}")
+        self._strict = strict
+        self._dataset_meta: Optional[dict] = None
+        self.fig_save_cfg = dict(fig_save_cfg or {})
+        self.fig_show_cfg = dict(fig_show_cfg or {})
+        self.dpi = self._dpi(self.fig_save_cfg)
+        self._vis_backends: Dict[str, Any] = self._build_backends(vis_backends, save_dir)
+        self._failed_backends: Dict[str, int] = {}
+        self._image: Optional[np.ndarray] = None
+        self._layers: Tuple[Scene, ...] = (Empty(),) * 4
+        self._scene: Optional[Scene] = Empty()
+        self._rendered: Optional[Tuple[Scene, np.ndarray]] = None
+        self.width = self.height = 0
+        self._default_font_size = 10.0
+        self._closed = False
+        if image is not None:
+            self.set_image(image)
+
+    # -- construction helpers ----------------------------------------------------------------
+    @staticmethod
+    def _dpi(cfg: dict) -> float:
+        dpi = cfg.get("dpi", 100)
+        if isinstance(dpi, bool) or not isinstance(dpi, (int, float)) or not math.isfinite(dpi) or dpi <= 0:
+            raise VisualizerValueError(f"fig_save_cfg['dpi']: expected a number > 0, got {dpi!r}")
+        return float(dpi)
+
+    @staticmethod
+    def _build_backends(vis_backends: Any, save_dir: Optional[str]) -> Dict[str, Any]:
+        if vis_backends is None:
+            items: list = []
+        elif isinstance(vis_backends, dict) or _is_backend(vis_backends):
+            items = [vis_backends]
+        elif isinstance(vis_backends, (list, tuple)):
+            items = list(vis_backends)
+        else:
+            raise TypeError(f"vis_backends: expected None, a dict, a backend or a list of them, "
+                            f"got {type(vis_backends).__name__}")
+        if save_dir is not None:
+            save_dir = os.path.join(os.fspath(save_dir), "vis_data")
+        built: Dict[str, Any] = {}
+        for i, item in enumerate(items):
+            key = None
+            if isinstance(item, dict) or hasattr(item, "to_dict"):
+                cfg = dict(item.items()) if isinstance(item, dict) else dict(item.to_dict())
+                key = cfg.pop("name", None)
+                cfg.setdefault("save_dir", save_dir)
+                backend = VISBACKENDS.build(cfg)
+            elif _is_backend(item):
+                backend = item
+            else:
+                raise TypeError(f"vis_backends[{i}]: expected a dict or a backend, got {type(item).__name__}")
+            param = inspect.signature(type(backend).__init__).parameters.get("save_dir")
+            if (param is not None and param.default is inspect.Parameter.empty
+                    and getattr(backend, "_save_dir", None) is None):
+                warnings.warn(f"vis_backends[{i}]: {type(backend).__name__} needs a folder and save_dir is None; "
+                              "it was not added (pass save_dir=...)", UserWarning, stacklevel=3)
+                continue
+            key = key if key is not None else type(backend).__name__
+            if not isinstance(key, str):
+                raise TypeError(f"vis_backends[{i}]['name']: expected a str, got {type(key).__name__}")
+            if key in built:
+                raise RuntimeError(f"vis_backends: two backends are named {key!r}; give one of them name=...")
+            built[key] = backend
+        return built
+
+    # -- the image and the scene --------------------------------------------------------------
+    @_facade_errors
+    def set_image(self, image: Any) -> None:
+        """Start a new scene on ``image`` (H, W, 3) uint8 RGB; gray, RGBA, bool and float
+        images are converted by the rule of :func:`scenevis._arrays.as_image`. The image
+        is copied once; later changes to the caller's array do not show."""
+        if image is None:
+            raise VisualizerValueError("image: expected an (H, W, 3) RGB image, got None")
+        layer = Image(as_image(image, "image"))
+        self._image = layer.pixels
+        self.height, self.width = self._image.shape[:2]
+        self._default_font_size = max(np.sqrt(self.height * self.width) // 90, 10)
+        self._set_layers((layer, Empty(), Empty(), Empty()))
+
+    def _set_layers(self, layers: Tuple[Scene, ...]) -> None:
+        self._layers = layers
+        self._scene = None
+
+    def _append(self, layer: int, *nodes: Scene) -> "Visualizer":
+        layers = list(self._layers)
+        layers[layer] = Group.of(layers[layer], *nodes)
+        self._set_layers(tuple(layers))
+        return self
+
+    @property
+    def scene(self) -> Scene:
+        """The current drawing as an immutable scene value (image, masks, shapes, lines,
+        texts); save it as SVG/PDF with ``scenevis.save(vis.scene, 'x.svg')``."""
+        if self._scene is None:
+            self._scene = Group.of(*self._layers)
+        return self._scene
+
+    @_facade_errors
+    def get_image(self) -> np.ndarray:
+        """The drawn image as a new (H, W, 3) uint8 RGB array (rendered once per change)."""
+        if self._image is None:
+            raise VisualizerValueError("image: no image to draw on; call set_image(image) first")
+        scene = self.scene
+        if self._rendered is None or self._rendered[0] is not scene:
+            from scenevis.render import render
+            self._rendered = (scene, render(scene))
+        return self._rendered[1].copy()
+
+    def _require_image(self) -> None:
+        if self._image is None:
+            raise VisualizerValueError("image: no image to draw on; call set_image(image) first")
+
+    @property
+    def _px(self) -> float:
+        """Pixels per point."""
+        return self.dpi / 72.0
+
+    def _warn_outside(self, points: np.ndarray, what: str) -> None:
+        if args.outside(points, self.width, self.height):
+            warnings.warn(f"{what}: some geometry lies outside the {self.width}x{self.height} image; "
+                          "what is outside is clipped", UserWarning, stacklevel=4)
+
+    def _clamped_widths(self, line_widths: Any, n: int) -> np.ndarray:
+        widths = args.numbers_for(line_widths, n, "line_widths")
+        return np.clip(widths, 1.0, max(self._default_font_size / 4, 1.0)) * self._px
+
+    def _stroke_style(self, n: int, edge_colors: Any, line_styles: Any, widths: np.ndarray,
+                      face_colors: Any, alpha: Any) -> Style:
+        dashes, visible = args.line_styles(line_styles, n)
+        if not visible.all():
+            widths = np.broadcast_to(widths, visible.shape) * visible
+        return Style(
+            color=args.colors_for(edge_colors, n, "edge_colors"),
+            fill=None if face_colors is None else args.colors_for(face_colors, n, "face_colors"),
+            alpha=None if alpha is None else args.unit_interval(alpha, "alpha"),
+            width=widths, dash=dashes[:1] if len(set(dashes)) == 1 else dashes,
+        )
+
+    # -- drawing -------------------------------------------------------------------------------
+    @_facade_errors
+    def draw_points(self, positions: Any, colors: Any = "g", marker: Optional[str] = None,
+                    sizes: Any = None) -> "Visualizer":
+        """Filled dots at (N, 2) ``positions``; ``sizes`` is matplotlib's marker area in
+        points² (default 36), ``marker`` ``None``, ``'o'`` or ``'.'`` (others are drawn as
+        dots with a warning)."""
+        self._require_image()
+        xy = args.geometry(positions, "positions", (None, 2), (2,)).reshape(-1, 2)
+        n = len(xy)
+        if marker not in (None, "o", "."):
+            if not isinstance(marker, str):
+                raise TypeError(f"marker: expected None or a str, got {type(marker).__name__}")
+            warnings.warn(f"marker: {marker!r} is drawn as a dot ('o')", UserWarning, stacklevel=3)
+        areas = np.array([36.0]) if sizes is None else args.numbers_for(sizes, n, "sizes")
+        if areas.min() < 0:
+            raise ValueError(f"sizes: expected marker areas >= 0, got {areas.min():g}")
+        # The marker's diameter is sqrt(area) points ('.' is half that); matplotlib
+        # strokes scatter markers with a 1.5 pt edge of the face color on top.
+        diameter = np.sqrt(areas) * (0.5 if marker == "." else 1.0)
+        radius = (diameter / 2 + np.where(areas > 0, 0.75, 0.0)) * self._px
+        node = Points(xy, radius, Style(color=args.colors_for(colors, n, "colors")))
+        self._warn_outside(xy, "positions")
+        return self._append(_PATCHES, node)
+
+    @_facade_errors
+    def draw_texts(self, texts: Union[str, List[str]], positions: Any, font_sizes: Any = None,
+                   colors: Any = "g", vertical_alignments: Any = "top", horizontal_alignments: Any = "left",
+                   font_families: Any = "sans-serif", bboxes: Any = None,
+                   font_properties: Any = None) -> "Visualizer":
+        """Strings at (N, 2) ``positions``. ``font_sizes`` are points (default
+        ``max(sqrt(H * W) // 90, 10)``); ``bboxes`` are matplotlib bbox dicts
+        (``facecolor``, ``edgecolor``, ``alpha``, ``pad`` in points)."""
+        self._require_image()
+        if isinstance(texts, str):
+            texts = [texts]
+        if not isinstance(texts, (list, tuple)):
+            raise TypeError(f"texts: expected a str or a list of str, got {type(texts).__name__}")
+        for i, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{i}]: expected a str, got {type(text).__name__}")
+        n = len(texts)
+        xy = args.geometry(positions, "positions", (None, 2), (2,)).reshape(-1, 2)
+        if len(xy) != n:
+            raise ValueError(f"positions: expected shape ({n}, 2) (one per text), got {len(xy)} positions")
+        sizes_pt = args.numbers_for(self._default_font_size if font_sizes is None else font_sizes, n, "font_sizes")
+        if sizes_pt.size and (sizes_pt.min() < 0 or sizes_pt.max() * self._px > 4096):
+            raise ValueError(f"font_sizes: expected values in [0, {4096 / self._px:g}] points, "
+                             f"got range [{sizes_pt.min():g}, {sizes_pt.max():g}]")
+        colors = args.colors_for(colors, n, "colors")
+        valign = args.alignments(vertical_alignments, n, "vertical_alignments", vertical=True)
+        halign = args.alignments(horizontal_alignments, n, "horizontal_alignments", vertical=False)
+        families = args.strings_for(font_families, n, "font_families")
+        if font_properties is None or isinstance(font_properties, (list, tuple)):
+            props = list(font_properties or [None])
+            props = args.count_list(props, n, "font_properties") if n else props
+        else:
+            props = [font_properties]
+        resolved = [args.font_family_of(families[i % len(families)], props[i % len(props)], i) for i in range(n)]
+        boxes = args.text_bboxes(bboxes, n, sizes_pt, self._px)
+        if n == 0:
+            return self
+        self._warn_outside(xy, "positions")
+        sizes_px = np.broadcast_to(sizes_pt * self._px, (n,))
+        xy = xy + np.stack([np.zeros(n), [_VALIGN_SHIFT[v] for v in valign] * sizes_px], axis=1)
+        nodes = []
+        for family in dict.fromkeys(resolved):
+            idx = np.array([i for i in range(n) if resolved[i] == family])
+            style = Style(color=colors[idx] if len(colors) > 1 else colors, font_size=sizes_px[idx],
+                          font_family=family, halign=[halign[i] for i in idx], valign=[valign[i] for i in idx])
+            face = edge = pad = None
+            if boxes is not None:
+                face, edge, pad = (part[idx] for part in boxes)
+            nodes.append(Texts(tuple(texts[i] for i in idx), xy[idx], style, face, edge,
+                               2.0 if pad is None else pad))
+        return self._append(_TEXTS, *nodes)
+
+    @_facade_errors
+    def draw_lines(self, x_datas: Any, y_datas: Any, colors: Any = "g", line_styles: Any = "-",
+                   line_widths: Any = 2) -> "Visualizer":
+        """Segments from (N, 2) ``x_datas`` (x1, x2) and ``y_datas`` (y1, y2); widths in points."""
+        self._require_image()
+        xs = args.geometry(x_datas, "x_datas", (None, 2), (2,))
+        ys = args.geometry(y_datas, "y_datas", (None, 2), (2,))
+        if xs.shape != ys.shape:
+            raise ValueError(f"y_datas: expected the shape of x_datas {xs.shape}, got {ys.shape}")
+        segments = np.stack([xs.reshape(-1, 2), ys.reshape(-1, 2)], axis=-1)
+        n = len(segments)
+        widths = args.numbers_for(line_widths, n, "line_widths")
+        if widths.min() < 0:
+            raise ValueError(f"line_widths: expected values >= 0, got {widths.min():g}")
+        style = self._stroke_style(n, colors, line_styles, widths * self._px, None, None)
+        node = Lines.from_paths(segments, style)
+        self._warn_outside(segments, "lines")
+        return self._append(_LINES, node)
+
+    @_facade_errors
+    def draw_circles(self, center: Any, radius: Any, edge_colors: Any = "g", line_styles: Any = "-",
+                     line_widths: Any = 2, face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
+        """Circles at (N, 2) ``center`` with (N,) ``radius`` in pixels."""
+        self._require_image()
+        xy = args.geometry(center, "center", (None, 2), (2,)).reshape(-1, 2)
+        radii = args.geometry(radius, "radius", (None,), ()).reshape(-1)
+        n = len(xy)
+        if len(radii) not in (1, n):
+            raise ValueError(f"radius: expected {n} radii (one per center), got {len(radii)}")
+        if radii.size and radii.min() < 0:
+            raise ValueError(f"radius: expected values >= 0, got {radii.min():g}")
+        style = self._stroke_style(n, edge_colors, line_styles, self._clamped_widths(line_widths, n), face_colors, alpha)
+        node = Circles(xy, radii, style)
+        r = np.broadcast_to(radii, (n,))[:, None] if n else np.zeros((0, 1))
+        self._warn_outside(np.concatenate([xy - r, xy + r]), "circles")
+        return self._append(_PATCHES, node)
+
+    @_facade_errors
+    def draw_bboxes(self, bboxes: Any, edge_colors: Any = "g", line_styles: Any = "-", line_widths: Any = 2,
+                    face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
+        """Boxes from (N, 4) or (4,) ``x1, y1, x2, y2`` with ``x1 <= x2`` and ``y1 <= y2``."""
+        self._require_image()
+        xyxy = args.geometry(bboxes, "bboxes", (None, 4), (4,)).reshape(-1, 4)
+        bad = np.flatnonzero((xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1]))
+        if len(bad):
+            raise ValueError(f"bboxes: expected x1 <= x2 and y1 <= y2, got {xyxy[bad[0]].tolist()} at index {bad[0]}")
+        n = len(xyxy)
+        # Whole-pixel widths: matplotlib's Agg snaps axis-aligned edges to pixel centres, so
+        # MMEngine's 2.78 px edge shows as a crisp 3 px one; Boxes snaps odd integer widths alike.
+        widths = np.maximum(np.rint(self._clamped_widths(line_widths, n)), 1.0)
+        style = self._stroke_style(n, edge_colors, line_styles, widths, face_colors, alpha)
+        node = Boxes(xyxy, style)
+        self._warn_outside(xyxy.reshape(-1, 2), "bboxes")
+        return self._append(_PATCHES, node)
+
+    @_facade_errors
+    def draw_polygons(self, polygons: Any, edge_colors: Any = "g", line_styles: Any = "-", line_widths: Any = 2,
+                      face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
+        """Polygons: one (M, 2) array, an (N, M, 2) array, or a list of (M_i, 2) arrays."""
+        self._require_image()
+        if isinstance(polygons, (list, tuple)) and not _is_point_list(polygons):
+            rings = [args.geometry(p, f"polygons[{i}]", (None, 2)) for i, p in enumerate(polygons)]
+        else:
+            array = args.geometry(polygons, "polygons", (None, 2), (None, None, 2))
+            rings = [array] if array.ndim == 2 else list(array)
+        n = len(rings)
+        style = self._stroke_style(n, edge_colors, line_styles, self._clamped_widths(line_widths, n), face_colors, alpha)
+        node = Polygons.from_rings(rings, style)
+        self._warn_outside(node.points, "polygons")
+        return self._append(_PATCHES, node)
+
+    @_facade_errors
+    def draw_binary_masks(self, binary_masks: Any, colors: Any = "g", alphas: Any = 0.8) -> "Visualizer":
+        """Blend (N, H, W) or (H, W) masks (bool or 0/1) of the image's size into the image
+        layer: ``(1 - alpha) * pixel + alpha * color`` on each mask's pixels, in order."""
+        self._require_image()
+        try:
+            node = Masks(binary_masks)
+        except (TypeError, ValueError) as err:  # the node names its field "masks"
+            message = str(err)
+            raise type(err)("binary_" + message if message.startswith("masks") else message) from None
+        if node.masks.shape[1:] != (self.height, self.width):
+            raise ValueError(f"binary_masks: expected masks of the image's size ({self.height}, {self.width}), "
+                             f"got {node.masks.shape[1:]}")
+        n = node.count
+        alpha = args.numbers_for(alphas, n, "alphas")
+        if alpha.min() < 0 or alpha.max() > 1:
+            raise ValueError(f"alphas: expected values in [0, 1], got range [{alpha.min():g}, {alpha.max():g}]")
+        node = attrs.evolve(node, style=Style(color=args.colors_for(colors, n, "colors"), alpha=alpha))
+        # MMEngine blends masks into a snapshot of everything drawn so far and then draws
+        # the vector layers again on top; the scene says the same with shared nodes.
+        self._set_layers((Group.of(*self._layers, node), *self._layers[1:]))
+        return self
+
+    @staticmethod
+    @_facade_errors
+    def draw_featmap(featmap: Any, overlaid_image: Optional[np.ndarray] = None,
+                     channel_reduction: Optional[str] = "squeeze_mean", topk: int = 20,
+                     arrangement: Tuple[int, int] = (4, 5), resize_shape: Optional[tuple] = None,
+                     alpha: float = 0.5) -> np.ndarray:
+        """A (C, H, W) feature map as an RGB heat image, optionally over ``overlaid_image``;
+        see :func:`scenevis.featmap.draw_featmap` (same arguments as MMEngine's)."""
+        from scenevis.featmap import draw_featmap
+        return draw_featmap(featmap, overlaid_image, channel_reduction=channel_reduction, topk=topk,
+                            arrangement=arrangement, resize_shape=resize_shape, alpha=alpha)
+
+    # -- showing ---------------------------------------------------------------------------------
+    def show(self, drawn_img: Optional[np.ndarray] = None, win_name: str = "image", wait_time: float = 0.0,
+             continue_key: str = " ", backend: str = "matplotlib") -> Optional[str]:
+        """Show the drawn image (or ``drawn_img``): inline in Jupyter, in a window when a
+        display is available (``backend='matplotlib'`` or ``'cv2'``; ``wait_time`` seconds,
+        0 meaning until ``continue_key`` is pressed or the window closes), and otherwise
+        written to a temporary PNG whose path is logged and returned. Only rank 0 shows."""
+        from scenevis import _show
+        if backend not in ("matplotlib", "cv2"):
+            raise VisualizerValueError(f"backend: expected 'matplotlib' or 'cv2', got {backend!r}")
+        if not distributed.is_main_process():
+            return None
+        image = self.get_image() if drawn_img is None else _facade_errors(as_image)(drawn_img, "drawn_img")
+        return _show.show_image(image, win_name=win_name, wait_time=wait_time, continue_key=continue_key,
+                                backend=backend, window_cfg=self.fig_show_cfg, key=id(self))
+
+    # -- dataset meta and data samples -----------------------------------------------------------
+    @property
+    def dataset_meta(self) -> Optional[dict]:
+        """Meta information of the dataset (class names, palette), set by the runner."""
+        return self._dataset_meta
+
+    @dataset_meta.setter
+    def dataset_meta(self, dataset_meta: Optional[dict]) -> None:
+        self._dataset_meta = dataset_meta
+
+    def add_datasample(self, name: str, image: np.ndarray, data_sample: Any = None, draw_gt: bool = True,
+                       draw_pred: bool = True, show: bool = False, wait_time: int = 0, step: int = 0) -> None:
+        """Draw a data sample; does nothing here (task libraries' subclasses implement it)."""
+
+    # -- backends --------------------------------------------------------------------------------
+    def get_backend(self, name: str) -> Optional[Any]:
+        """The backend named ``name`` (its ``name=`` or class name), or ``None``."""
+        return self._vis_backends.get(name)
+
+    def _fan_out(self, method: str, *call_args: Any, **call_kwargs: Any) -> None:
+        """Call ``method`` on every backend in order; only rank 0 writes. A failing backend
+        is reported once (and counted in :attr:`backend_failures`); the others still run."""
+        if not distributed.is_main_process():
+            return
+        for key, backend in list(self._vis_backends.items()):
+            try:
+                getattr(backend, method)(*call_args, **call_kwargs)
+            except Exception as err:
+                if self._strict:
+                    raise
+                count = self._failed_backends.get(key, 0)
+                self._failed_backends[key] = count + 1
+                if count == 0:
+                    warnings.warn(
+                        f"vis backend {key!r} ({type(backend).__name__}) failed in {method}: "
+                        f"{type(err).__name__}: {err}. The other backends go on; this backend keeps "
+                        "receiving calls and its further failures are counted in backend_failures, not "
+                        "reported (pass strict=True to raise instead).", RuntimeWarning, stacklevel=3)
+
+    @property
+    def backend_failures(self) -> Dict[str, int]:
+        """How many calls failed per backend name (backends that never failed are absent)."""
+        return dict(self._failed_backends)
+
+    def add_config(self, config: Any, **kwargs: Any) -> None:
+        """Record the run's config (a dict, an mmengine ``Config`` or a file path) in every backend."""
+        self._fan_out("add_config", config, **kwargs)
+
+    def add_graph(self, model: Any, data_batch: Sequence[dict], **kwargs: Any) -> None:
+        """Record the model graph in every backend that supports it."""
+        self._fan_out("add_graph", model, data_batch, **kwargs)
+
+    @_facade_errors
+    def add_image(self, name: str, image: Any = None, step: int = 0, *, gather: bool = False) -> None:
+        """Record an RGB image under ``name`` at ``step`` in every backend.
+
+        With ``gather=True`` (a collective call: every rank must make it) each rank's
+        current scene, or ``image`` when given, is sent to rank 0, rendered there and
+        recorded as ``f'{name}_rank{r}'`` for every rank ``r``.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"name: expected a str, got {type(name).__name__}")
+        step = args.check_step(step)
+        if gather:
+            return self._add_gathered(name, image, step)
+        if image is None:
+            raise VisualizerValueError("image: expected an (H, W, 3) RGB image, got None (use gather=True "
+                                       "to record the drawn scenes of all ranks)")
+        self._fan_out("add_image", name, as_image(image, "image"), step)
+
+    def _add_gathered(self, name: str, image: Any, step: int) -> None:
+        scene = self.scene if image is None else Image(as_image(image, "image"))
+        gathered = distributed.gather_to_main(scene)
+        if gathered is None:
+            return
+        from scenevis.render import render
+        for rank, received in enumerate(gathered):
+            if isinstance(received, Empty) or not isinstance(received, Scene):
+                warnings.warn(f"add_image(gather=True): rank {rank} has nothing drawn; no image recorded for it",
+                              UserWarning, stacklevel=3)
+                continue
+            self._fan_out("add_image", f"{name}_rank{rank}", render(received), step)
+
+    def add_scalar(self, name: str, value: Any, step: int = 0, **kwargs: Any) -> None:
+        """Record one scalar under ``name`` at ``step`` in every backend."""
+        if not isinstance(name, str):
+            raise TypeError(f"name: expected a str, got {type(name).__name__}")
+        self._fan_out("add_scalar", name, value, args.check_step(step), **kwargs)
+
+    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
+        """Record several scalars at ``step`` in every backend (``file_path``: an extra
+        JSON Lines file for the local backend, as in MMEngine)."""
+        if not isinstance(scalar_dict, dict):
+            raise TypeError(f"scalar_dict: expected a dict, got {type(scalar_dict).__name__}")
+        self._fan_out("add_scalars", scalar_dict, args.check_step(step), file_path, **kwargs)
+
+    def close(self) -> None:
+        """Close every backend (each flushes what it holds). Idempotent; a backend whose
+        ``close`` fails is reported like any other failure and the rest still close."""
+        for key, backend in list(self._vis_backends.items()):
+            try:
+                backend.close()
+            except Exception as err:
+                if self._strict:
+                    raise
+                if self._failed_backends.get(key, 0) == 0:
+                    warnings.warn(f"vis backend {key!r} ({type(backend).__name__}) failed in close: "
+                                  f"{type(err).__name__}: {err}", RuntimeWarning, stacklevel=2)
+                self._failed_backends[key] = self._failed_backends.get(key, 0) + 1
+        self._closed = True
+
+    def __repr__(self) -> str:
+        size = f"{self.width}x{self.height}" if self._image is not None else "no image"
+        return f"{type(self).__name__}(name={self.instance_name!r}, {size}, backends={list(self._vis_backends)})"
+
+
+def _is_point_list(value: Sequence) -> bool:
+    """True for a plain list of (x, y) pairs (one polygon), False for a list of polygons."""
+    return len(value) > 0 and all(
+        isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(c, (int, float, np.number)) for c in p)
+        for p in value)
