@@ -394,3 +394,248 @@ def test_picture_looks_like_mmengines():
     drawn = np.abs(theirs.astype(int) - img).max(axis=2) > 30
     ours_drawn = np.abs(ours.astype(int) - img).max(axis=2) > 30
     assert (drawn & ours_drawn).sum() / (drawn | ours_drawn).sum() > 0.9
+
+
+# ============================================================================= instances and config (issue 4 §3)
+
+import copy  # noqa: E402
+import json  # noqa: E402
+
+from scenevis.backends import BaseVisBackend, LocalVisBackend  # noqa: E402
+from scenevis.registry import VISBACKENDS, VISUALIZERS  # noqa: E402
+
+
+class RecordingBackend(BaseVisBackend):
+    """Records every call into a shared log as (backend name, method, args)."""
+
+    def __init__(self, save_dir=None, log=None, tag="rec", fail_on=()):
+        super().__init__(save_dir)
+        self.log = log if log is not None else []
+        self.tag = tag
+        self.fail_on = set(fail_on)
+        self.closed = 0
+
+    @property
+    def experiment(self):
+        return self
+
+    def _init_env(self):
+        pass
+
+    def _record(self, method, *call_args):
+        if method in self.fail_on:
+            raise OSError(f"{self.tag}: disk full")
+        self.log.append((self.tag, method) + call_args)
+
+    def add_config(self, config, **kwargs):
+        self._record("add_config", config)
+
+    def add_graph(self, model, data_batch, **kwargs):
+        self._record("add_graph", model)
+
+    def add_image(self, name, image, step=0, **kwargs):
+        self._record("add_image", name, image.shape, step)
+
+    def add_scalar(self, name, value, step=0, **kwargs):
+        self._record("add_scalar", name, value, step)
+
+    def add_scalars(self, scalar_dict, step=0, file_path=None, **kwargs):
+        self._record("add_scalars", dict(scalar_dict), step, file_path)
+
+    def close(self):
+        self.closed += 1
+        self._record("close")
+
+
+class NeedsDirBackend(RecordingBackend):
+    def __init__(self, save_dir, **kwargs):  # save_dir without a default: MMEngine's rule applies
+        super().__init__(save_dir, **kwargs)
+
+
+VISBACKENDS.register_module(module=RecordingBackend, name="TestRecordingBackend", force=True)
+VISBACKENDS.register_module(module=NeedsDirBackend, name="TestNeedsDirBackend", force=True)
+
+
+def test_public_names_importable_from_package():
+    if not hasattr(scenevis, "Visualizer"):
+        pytest.skip("scenevis/__init__.py does not export the facade names yet")
+    from scenevis import VISBACKENDS as vb, VISUALIZERS as vz, BaseVisBackend as base, Visualizer as V  # noqa: F401
+    assert V is Visualizer and vz.get("Visualizer") is Visualizer and base is BaseVisBackend
+
+
+def test_get_instance_creates_once_and_current_instance_is_latest():
+    name = unique()
+    first = Visualizer.get_instance(name)
+    assert Visualizer.get_instance(name) is first
+    assert Visualizer.check_instance_created(name) and first.instance_name == name
+    assert Visualizer.get_current_instance() is first
+    second = Visualizer.get_instance(unique())
+    assert Visualizer.get_current_instance() is second
+    assert not Visualizer.check_instance_created(unique())
+
+
+def test_current_instance_includes_subclasses():
+    class DetLocalVisualizer(Visualizer):
+        pass
+
+    det = DetLocalVisualizer.get_instance(unique("det"))
+    assert Visualizer.get_current_instance() is det
+    assert DetLocalVisualizer.get_current_instance() is det
+
+
+def test_current_instance_of_a_class_without_instances_is_runtime_error():
+    class Fresh(Visualizer):
+        pass
+
+    with pytest.raises(RuntimeError, match="Fresh"):
+        Fresh.get_current_instance()
+
+
+def test_build_from_config_goes_through_get_instance_and_keeps_cfg(tmp_path):
+    cfg = dict(type="Visualizer", name=unique("vis_new"), save_dir=str(tmp_path),
+               vis_backends=[dict(type="LocalVisBackend", name="local")])
+    before = copy.deepcopy(cfg)
+    vis = VISUALIZERS.build(cfg)
+    assert cfg == before, "the caller's config was mutated"
+    assert Visualizer.get_current_instance() is vis
+    assert Visualizer.get_instance(cfg["name"]) is vis
+    assert isinstance(vis.get_backend("local"), LocalVisBackend)
+    assert vis.get_backend("local")._save_dir == str(tmp_path / "vis_data")
+
+
+def test_build_with_a_class_as_type_and_unknown_type_names_the_known_ones():
+    vis = VISUALIZERS.build(dict(type=Visualizer, name=unique()))
+    assert isinstance(vis, Visualizer)
+    with pytest.raises(KeyError, match="Visualizer"):
+        VISUALIZERS.build(dict(type="NoSuchVisualizer", name=unique()))
+
+
+@pytest.mark.parametrize("form", ["none", "dict", "instance", "list"])
+def test_vis_backends_forms(form, tmp_path):
+    log = []
+    backend = RecordingBackend(log=log, tag="inst")
+    value = {"none": None, "dict": dict(type="TestRecordingBackend", log=log),
+             "instance": backend, "list": [dict(type="TestRecordingBackend", log=log, tag="a", name="a"), backend]}[form]
+    vis = Visualizer(name=unique(), vis_backends=value, save_dir=str(tmp_path))
+    expected = {"none": [], "dict": ["RecordingBackend"], "instance": ["RecordingBackend"], "list": ["a", "RecordingBackend"]}
+    assert list(vis._vis_backends) == expected[form]
+    vis.add_scalar("x", 1.0)
+    assert len(log) == len(expected[form])
+
+
+def test_vis_backends_of_wrong_type_is_type_error():
+    with pytest.raises(TypeError, match="vis_backends"):
+        Visualizer(name=unique(), vis_backends="LocalVisBackend")
+    with pytest.raises(TypeError, match=r"vis_backends\[1\]"):
+        Visualizer(name=unique(), vis_backends=[dict(type="TestRecordingBackend"), 3])
+
+
+def test_backend_needing_save_dir_without_one_is_skipped_with_warning():
+    with pytest.warns(UserWarning, match="NeedsDirBackend needs a folder"):
+        vis = Visualizer(name=unique(), vis_backends=[dict(type="TestNeedsDirBackend"), dict(type="TestRecordingBackend")])
+    assert list(vis._vis_backends) == ["RecordingBackend"]
+    with pytest.warns(UserWarning, match="LocalVisBackend"):
+        vis = Visualizer(name=unique(), vis_backends=dict(type="LocalVisBackend"))
+    assert vis.get_backend("LocalVisBackend") is None
+
+
+def test_duplicate_backend_names_are_runtime_error(tmp_path):
+    with pytest.raises(RuntimeError, match="RecordingBackend"):
+        Visualizer(name=unique(), vis_backends=[dict(type="TestRecordingBackend"), dict(type="TestRecordingBackend")])
+    vis = Visualizer(name=unique(), vis_backends=[dict(type="TestRecordingBackend", name="one"),
+                                                  dict(type="TestRecordingBackend", name="two")])
+    assert set(vis._vis_backends) == {"one", "two"}
+    assert vis.get_backend("one") is not vis.get_backend("two") and vis.get_backend("nope") is None
+
+
+def test_backend_configs_are_not_mutated(tmp_path):
+    cfgs = [dict(type="TestRecordingBackend", name="a"), dict(type="LocalVisBackend", name="b")]
+    before = copy.deepcopy(cfgs)
+    Visualizer(name=unique(), vis_backends=cfgs, save_dir=str(tmp_path))
+    assert cfgs == before
+
+
+def test_add_methods_fan_out_to_every_backend_in_order(image):
+    log = []
+    vis = Visualizer(name=unique(), vis_backends=[
+        dict(type="TestRecordingBackend", name="first", tag="first", log=log),
+        dict(type="TestRecordingBackend", name="second", tag="second", log=log)])
+    vis.add_config({"lr": 0.1})
+    vis.add_graph("model", None)
+    vis.add_image("img", image, step=3)
+    vis.add_scalar("loss", 0.5, step=4)
+    vis.add_scalars({"acc": 0.9, "map": 0.7}, step=5, file_path="extra.json")
+    assert log == [
+        ("first", "add_config", {"lr": 0.1}), ("second", "add_config", {"lr": 0.1}),
+        ("first", "add_graph", "model"), ("second", "add_graph", "model"),
+        ("first", "add_image", "img", (H, W, 3), 3), ("second", "add_image", "img", (H, W, 3), 3),
+        ("first", "add_scalar", "loss", 0.5, 4), ("second", "add_scalar", "loss", 0.5, 4),
+        ("first", "add_scalars", {"acc": 0.9, "map": 0.7}, 5, "extra.json"),
+        ("second", "add_scalars", {"acc": 0.9, "map": 0.7}, 5, "extra.json"),
+    ]
+
+
+def test_add_image_checks_its_input_before_any_backend_sees_it():
+    log = []
+    vis = Visualizer(name=unique(), vis_backends=dict(type="TestRecordingBackend", log=log))
+    with pytest.raises(AssertionError, match="image"):
+        vis.add_image("x", np.full((4, 4, 3), 300.0))
+    with pytest.raises(TypeError, match="name"):
+        vis.add_image(3, np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(TypeError, match="step"):
+        vis.add_scalar("x", 1.0, step=1.5)
+    assert log == []
+
+
+def test_a_failing_backend_warns_once_and_the_others_still_run(image):
+    log = []
+    vis = Visualizer(name=unique(), vis_backends=[
+        dict(type="TestRecordingBackend", name="broken", tag="broken", log=log, fail_on={"add_scalars", "add_image"}),
+        dict(type="TestRecordingBackend", name="fine", tag="fine", log=log)])
+    with pytest.warns(RuntimeWarning, match="'broken'.*disk full") as record:
+        for step in range(5):
+            vis.add_scalars({"loss": 1.0 / (step + 1)}, step=step)
+        vis.add_image("img", image)
+    assert len(record) == 1
+    assert [entry[3] for entry in log if entry[1] == "add_scalars"] == [0, 1, 2, 3, 4]
+    assert ("fine", "add_image", "img", (H, W, 3), 0) in log
+    assert vis.backend_failures == {"broken": 6}
+
+
+def test_strict_mode_re_raises_backend_errors():
+    vis = Visualizer(name=unique(), strict=True, vis_backends=[
+        dict(type="TestRecordingBackend", name="broken", fail_on={"add_scalar"})])
+    with pytest.raises(OSError, match="disk full"):
+        vis.add_scalar("x", 1)
+
+
+def test_close_closes_every_backend_and_is_idempotent():
+    log = []
+    vis = Visualizer(name=unique(), vis_backends=[
+        dict(type="TestRecordingBackend", name="a", tag="a", log=log, fail_on={"close"}),
+        dict(type="TestRecordingBackend", name="b", tag="b", log=log)])
+    with pytest.warns(RuntimeWarning, match="'a'.*close"):
+        vis.close()
+    vis.close()
+    assert vis.get_backend("b").closed == 2 and ("b", "close") in log
+
+
+def test_real_local_backend_through_the_facade(tmp_path, image):
+    vis = Visualizer(name=unique(), image=image, vis_backends=[dict(type="LocalVisBackend")], save_dir=str(tmp_path))
+    vis.draw_bboxes(np.array([5, 5, 30, 30]), edge_colors="r")
+    vis.add_image("drawn", vis.get_image(), step=2)
+    vis.add_scalars({"loss": 0.25, "acc": 0.5}, step=7)
+    vis.close()
+    root = tmp_path / "vis_data"
+    lines = (root / "scalars.json").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [{"loss": 0.25, "acc": 0.5, "step": 7}]
+    from golden_compare import read_png
+    np.testing.assert_array_equal(read_png(root / "vis_image" / "drawn_2.png"), vis.get_image())
+
+
+def test_mmengine_backend_instances_are_accepted(tmp_path):
+    mmengine_vis = pytest.importorskip("mmengine.visualization")
+    backend = mmengine_vis.LocalVisBackend(str(tmp_path))
+    vis = Visualizer(name=unique(), vis_backends=[backend])
+    vis.add_scalars({"a": 1}, step=3)
+    assert json.loads((tmp_path / "scalars.json").read_text()) == {"a": 1, "step": 3}
