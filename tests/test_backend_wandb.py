@@ -2,6 +2,7 @@
 import glob
 import os
 import sys
+import time
 
 import cv2
 import numpy as np
@@ -34,9 +35,28 @@ def run_folder(save_dir):
     return folder
 
 
-def records_of(save_dir):
+def wandb_file(save_dir):
+    """The run's .wandb file, once wandb-core has written it to the end.
+
+    ``run.finish()`` can return before the wandb-core service has flushed the offline
+    file (seen about once in a dozen runs in one process), so wait for the exit record.
+    """
     (path,) = glob.glob(os.path.join(run_folder(save_dir), "run-*.wandb"))
-    return wandb_reader.read_records(path)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            records = wandb_reader.read_records(path)
+            if any(r.WhichOneof("record_type") == "exit" for r in records):
+                return path
+        except ValueError:  # a chunk still being written
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never got its exit record")
+        time.sleep(0.05)
+
+
+def records_of(save_dir):
+    return wandb_reader.read_records(wandb_file(save_dir))
 
 
 def test_offline_run_records_steps_image_and_config(offline):
@@ -93,7 +113,7 @@ def test_reader_rejects_corruption(offline, tmp_path):
     backend = WandbVisBackend(str(offline))
     backend.add_scalars({"a": 1.0}, step=1)
     backend.close()
-    (path,) = glob.glob(os.path.join(run_folder(offline), "run-*.wandb"))
+    path = wandb_file(offline)
     data = bytearray(open(path, "rb").read())
     data[40] ^= 0xFF
     broken = tmp_path / "broken.wandb"
