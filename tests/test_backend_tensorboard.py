@@ -1,7 +1,6 @@
 """TensorboardVisBackend: real event files read back with TensorBoard's own reader."""
 import glob
 import sys
-import warnings
 
 import cv2
 import numpy as np
