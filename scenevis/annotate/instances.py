@@ -1,0 +1,108 @@
+"""Instances (boxes, labels, scores, masks) as scene layers.
+
+Boxes are stroked in their class color; masks are blended in a shade of it (one shade
+per instance of a class, so touching instances of one class stay apart) and outlined in
+the same shade; labels read ``'person 87.0'`` on a box of the class color. Colors come
+from the palette by class id, so a class looks the same in every picture.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from scenevis.annotate.access import Instances, read_instances, read_meta
+from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes, class_names, label_texts
+from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for
+from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
+from scenevis.annotate.regions import mask_boxes, outlines
+from scenevis.colors import Palette
+from scenevis.nodes import Boxes, Masks
+from scenevis.scene import Group, Scene
+from scenevis.style import Style
+
+__all__ = ["instances", "instances_overlay"]
+
+
+def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Sequence[str]] = None,
+                      palette: Palette, show_boxes: bool = True, show_masks: bool = True,
+                      show_labels: bool = True, show_scores: bool = True, mask_alpha: float = 0.5,
+                      line_width: Optional[float] = None, font_size: Optional[float] = None,
+                      dash: str = "-", label_prefix: str = "", priority_boost: float = 0.0) -> Overlay:
+    """The overlay of already-read instances on a ``canvas = (width, height)``."""
+    n = len(data)
+    if n == 0:
+        return Overlay()
+    width, height = canvas
+    labels = data.get("labels")
+    ids = labels if labels is not None else np.zeros(n, np.int64)
+    colors = class_colors(ids, palette) if labels is not None else palette.take(np.arange(n))
+    layers: list = []
+    anchors = data.get("bboxes")
+    masks = data.get("masks") if show_masks else None
+    if masks is not None and len(masks):
+        shades = instance_shades(ids, palette, data.get("instance_ids")) if labels is not None else colors
+        layers.append(Masks(masks, style=Style(color=shades, alpha=mask_alpha)))
+        thickness = max(1, int(round(line_width_for(width, height) / 2)))
+        layers.append(Masks(outlines(masks, thickness), style=Style(color=shades, alpha=1.0)))
+        if anchors is None:
+            anchors = mask_boxes(masks).astype(np.float64)
+    elif anchors is None and data.get("masks") is not None:
+        anchors = mask_boxes(data["masks"]).astype(np.float64)
+    lw = line_width_for(width, height) if line_width is None else float(line_width)
+    if show_boxes and data.get("bboxes") is not None:
+        layers.append(Boxes(data["bboxes"], Style(color=colors, width=lw, dash=dash)))
+        anchors = anchors + np.array([-lw / 2, -lw / 2, lw / 2, lw / 2])  # flush with the stroke's outer edge
+    label_set = LabelSet.empty()
+    if show_labels and anchors is not None:
+        names = class_names(ids, classes, data.get("label_names")) if labels is not None or \
+            data.get("label_names") is not None else [""] * n
+        scores = data.get("scores")
+        strings = [label_prefix + s for s in label_texts(names, scores, show_scores=show_scores)]
+        strings = [s.strip() for s in strings]
+        keep = np.array([bool(s) for s in strings])
+        sizes = box_font_sizes(anchors, base_font_size(width, height)) if font_size is None \
+            else np.full(n, float(font_size))
+        priority = (scores if scores is not None else -np.arange(n, dtype=np.float64)) + priority_boost
+        label_set = LabelSet(anchors, strings, colors, sizes, priority).take(keep)
+    legend = ()
+    if labels is not None:
+        first = np.unique(ids, return_index=True)[1]
+        entry_names = class_names(ids[np.sort(first)], classes)
+        legend = tuple(zip(entry_names, class_colors(ids[np.sort(first)], palette)))
+    return Overlay(Group.of(*layers), label_set, legend)
+
+
+def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, scores: Any = None,
+              masks: Any = None, label_names: Any = None, instance_ids: Any = None,
+              image: Any = None, canvas: Any = None, classes: Optional[Sequence[str]] = None,
+              palette: Any = None, dataset_meta: Any = None, score_thr: float = 0.0,
+              show_boxes: bool = True, show_masks: bool = True, show_labels: bool = True,
+              show_scores: bool = True, mask_alpha: float = 0.5, line_width: Optional[float] = None,
+              font_size: Optional[float] = None, font_family: str = "DejaVu Sans") -> Scene:
+    """Detected or annotated instances as a scene, over ``image`` when given.
+
+    ``data`` is a dict or data element with ``bboxes`` (N, 4) xyxy, ``labels`` (N,),
+    optional ``scores`` (N,), ``masks`` (N, H, W), ``label_names`` (N strings, overriding
+    class names) and ``instance_ids`` (N,, picking the mask shades); the same fields may
+    be passed as keyword arguments instead. Instances scoring below ``score_thr`` are
+    left out. Class names come from ``classes`` or ``dataset_meta['classes']``; colors
+    from ``palette`` (a Palette, ``'default'``, ``'colorblind'`` or colors) or
+    ``dataset_meta['palette']``. The canvas labels are kept inside is the image, else
+    ``canvas=(width, height)``, else the masks' size or what covers the boxes. Font size
+    and line width follow the image size (and each box's size) unless given.
+    """
+    fields = {k: v for k, v in dict(bboxes=bboxes, labels=labels, scores=scores, masks=masks,
+                                    label_names=label_names, instance_ids=instance_ids).items() if v is not None}
+    if data is not None and fields:
+        raise TypeError(f"instances: pass the fields in data or as keywords, not both (got data and {sorted(fields)})")
+    inst = read_instances(data if data is not None else fields)
+    if score_thr and inst.get("scores") is not None:
+        inst = inst.take(inst["scores"] >= score_thr)
+    meta = read_meta(data, dataset_meta)
+    pixels, size = canvas_of(image, canvas, masks=inst.get("masks"), boxes=inst.get("bboxes"))
+    overlay = instances_overlay(inst, size, classes=classes if classes is not None else meta.get("classes"),
+                                palette=resolve_palette(palette, meta), show_boxes=show_boxes,
+                                show_masks=show_masks, show_labels=show_labels, show_scores=show_scores,
+                                mask_alpha=mask_alpha, line_width=line_width, font_size=font_size)
+    return overlay.scene(size, image=pixels, family=font_family)

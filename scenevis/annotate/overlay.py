@@ -1,0 +1,81 @@
+"""An overlay in the making: shapes, label requests and legend entries, placed together.
+
+Every annotation builder produces an :class:`Overlay`; overlays add up (``a + b`` draws
+``b``'s shapes over ``a``'s and pools their labels), and :meth:`Overlay.scene` runs the
+single label placement pass over all of them at once, so labels from instances,
+segments and keypoints never collide with each other.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Optional, Sequence
+
+import attrs
+import numpy as np
+
+from scenevis._arrays import as_image
+from scenevis.annotate.labels import LabelSet, draw_labels
+from scenevis.scene import Empty, Group, Image, Scene
+
+__all__ = ["Overlay", "canvas_of", "line_width_for"]
+
+
+def _entries(value: Any) -> tuple:
+    return tuple((str(name), tuple(int(c) for c in color)) for name, color in value)
+
+
+@attrs.frozen
+class Overlay:
+    """Shapes (drawn first), labels (placed and drawn over every shape) and the legend
+    entries ``(name, rgba)`` of what the shapes show, in first-seen order."""
+
+    shapes: Scene = attrs.field(factory=Empty)
+    labels: LabelSet = attrs.field(factory=LabelSet.empty)
+    legend: tuple = attrs.field(default=(), converter=_entries)
+
+    def __add__(self, other: "Overlay") -> "Overlay":
+        if not isinstance(other, Overlay):
+            return NotImplemented
+        seen = dict(self.legend)
+        legend = self.legend + tuple((n, c) for n, c in other.legend if n not in seen)
+        return Overlay(Group.of(self.shapes, other.shapes), self.labels + other.labels, legend)
+
+    def scene(self, canvas: Sequence[float], *, image: Optional[np.ndarray] = None,
+              family: str = "DejaVu Sans", obstacles: Any = None) -> Scene:
+        """The overlay as a scene on ``canvas = (width, height)``, over ``image`` when given."""
+        labels, _, _ = draw_labels(self.labels, canvas, family=family, obstacles=obstacles)
+        base = Image(image) if image is not None else Empty()
+        return Group.of(base, self.shapes, labels)
+
+
+def canvas_of(image: Any = None, canvas: Any = None, *, masks: Optional[np.ndarray] = None,
+              boxes: Optional[np.ndarray] = None, points: Optional[np.ndarray] = None) -> tuple:
+    """``(image array or None, (width, height))``: the canvas is the image's size, else
+    ``canvas``, else the masks' size, else what covers the boxes and points."""
+    pixels = None
+    if image is not None:
+        pixels = image.pixels if isinstance(image, Image) else as_image(image, "image")
+        return pixels, (pixels.shape[1], pixels.shape[0])
+    if canvas is not None:
+        try:
+            width, height = (float(v) for v in canvas)
+        except (TypeError, ValueError):
+            raise TypeError(f"canvas: expected (width, height), got {canvas!r}") from None
+        if not (width > 0 and height > 0 and math.isfinite(width) and math.isfinite(height)):
+            raise ValueError(f"canvas: expected a positive (width, height), got {canvas!r}")
+        return None, (width, height)
+    if masks is not None and masks.ndim >= 2:
+        return None, (masks.shape[-1], masks.shape[-2])
+    extent = np.zeros(2)
+    if boxes is not None and len(boxes):
+        extent = np.maximum(extent, boxes[:, 2:].max(axis=0))
+    if points is not None and len(points):
+        extent = np.maximum(extent, points.reshape(-1, 2).max(axis=0))
+    if not (extent > 0).all():
+        raise ValueError("canvas: nothing gives the picture a size; pass image= or canvas=(width, height)")
+    return None, (math.ceil(extent[0]), math.ceil(extent[1]))
+
+
+def line_width_for(width: float, height: float) -> float:
+    """Box line width in whole pixels for an image: ``sqrt(W * H) / 300`` rounded, in [1, 5]."""
+    return float(np.clip(round(math.sqrt(width * height) / 300.0), 1, 5))

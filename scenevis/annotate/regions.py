@@ -1,0 +1,112 @@
+"""Pixel helpers for masks and label maps: outlines and interior label points.
+
+Numpy only, vectorized; work stays inside each mask's bounding box or on a downsampled
+copy of the map, so large images and many segments stay cheap.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["mask_boxes", "outlines", "interior_points", "map_outline"]
+
+
+def mask_boxes(masks: np.ndarray) -> np.ndarray:
+    """(N, 4) int64 ``x0, y0, x1, y1`` (end-exclusive) around each mask's True pixels;
+    zeros for an empty mask."""
+    rows, cols = masks.any(axis=2), masks.any(axis=1)
+    out = np.zeros((len(masks), 4), np.int64)
+    has = rows.any(axis=1)
+    h, w = masks.shape[1:]
+    out[has, 0] = cols[has].argmax(axis=1)
+    out[has, 2] = w - cols[has][:, ::-1].argmax(axis=1)
+    out[has, 1] = rows[has].argmax(axis=1)
+    out[has, 3] = h - rows[has][:, ::-1].argmax(axis=1)
+    return out
+
+
+def _edge(crop: np.ndarray, thickness: int) -> np.ndarray:
+    """The pixels of ``crop`` within ``thickness`` (4-neighbour steps) of its outside."""
+    inner = crop.copy()
+    for _ in range(thickness):
+        shrunk = inner.copy()
+        shrunk[1:] &= inner[:-1]
+        shrunk[:-1] &= inner[1:]
+        shrunk[:, 1:] &= inner[:, :-1]
+        shrunk[:, :-1] &= inner[:, 1:]
+        inner = shrunk
+    return crop & ~inner
+
+
+def outlines(masks: np.ndarray, thickness: int = 1) -> np.ndarray:
+    """(N, H, W) bool: the inner outline of each mask, ``thickness`` pixels wide (pixels
+    on the image border count as outline)."""
+    masks = np.asarray(masks, bool)
+    out = np.zeros_like(masks)
+    h, w = masks.shape[1:]
+    for i, (x0, y0, x1, y1) in enumerate(mask_boxes(masks)):
+        if x1 <= x0:
+            continue
+        a0, b0 = max(y0 - 1, 0), max(x0 - 1, 0)
+        a1, b1 = min(y1 + 1, h), min(x1 + 1, w)
+        crop = np.zeros((a1 - a0 + 2, b1 - b0 + 2), bool)
+        crop[1:-1, 1:-1] = masks[i, a0:a1, b0:b1]
+        out[i, a0:a1, b0:b1] = _edge(crop, thickness)[1:-1, 1:-1]
+    return out
+
+
+def map_outline(label_map: np.ndarray, ignore: np.ndarray | None = None) -> np.ndarray:
+    """(H, W) bool: pixels whose right or lower neighbour holds a different id (both
+    sides of each border, so the line is two pixels wide and centered on it)."""
+    edge = np.zeros(label_map.shape, bool)
+    dx = label_map[:, 1:] != label_map[:, :-1]
+    dy = label_map[1:] != label_map[:-1]
+    edge[:, 1:] |= dx
+    edge[:, :-1] |= dx
+    edge[1:] |= dy
+    edge[:-1] |= dy
+    if ignore is not None:
+        edge &= ~ignore
+    return edge
+
+
+def interior_points(label_map: np.ndarray, ids: np.ndarray, max_side: int = 96) -> np.ndarray:
+    """(K, 2) float ``x, y``: for each id, a pixel deep inside its region, where a label
+    reads as belonging to it: of the cells farthest from the region's border (on a copy
+    of the map downsampled to at most ``max_side`` cells a side), the one nearest the
+    region's centroid."""
+    ids = np.asarray(ids).reshape(-1)
+    h, w = label_map.shape
+    step = max(1, int(np.ceil(max(h, w) / max_side)))
+    small = label_map[step // 2::step, step // 2::step]
+    inside = small[None] == ids[:, None, None]
+    depth = np.zeros(inside.shape, np.int32)
+    current = inside.copy()
+    while current.any():
+        depth += current
+        shrunk = current.copy()
+        shrunk[:, 1:] &= current[:, :-1]
+        shrunk[:, :-1] &= current[:, 1:]
+        shrunk[:, :, 1:] &= current[:, :, :-1]
+        shrunk[:, :, :-1] &= current[:, :, 1:]
+        shrunk[:, 0] = shrunk[:, -1] = False  # the image border counts as outside
+        shrunk[:, :, 0] = shrunk[:, :, -1] = False
+        current = shrunk
+    points = np.zeros((len(ids), 2))
+    flat = depth.reshape(len(ids), -1).astype(np.float64)
+    # among the deepest cells, the one nearest the region's centroid
+    ys, xs = np.divmod(np.arange(flat.shape[1]), small.shape[1])
+    count = np.maximum(inside.reshape(len(ids), -1).sum(axis=1), 1)
+    cy = (inside.reshape(len(ids), -1) * ys).sum(axis=1) / count
+    cx = (inside.reshape(len(ids), -1) * xs).sum(axis=1) / count
+    far = np.hypot(ys[None] - cy[:, None], xs[None] - cx[:, None])
+    best = (flat * (far.max() + 1.0) - far).argmax(axis=1)
+    for k, region in enumerate(ids):
+        if flat[k, best[k]] > 0:
+            y, x = divmod(int(best[k]), small.shape[1])
+            points[k] = (x * step + step // 2 + 0.5, y * step + step // 2 + 0.5)
+        else:  # too small to survive downsampling: the middle of its pixels in raster order
+            ys, xs = np.nonzero(label_map == region)
+            if len(ys):
+                mid = len(ys) // 2
+                points[k] = (xs[mid] + 0.5, ys[mid] + 0.5)
+    return points
