@@ -85,7 +85,7 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     painter.fill_canvas(fill)
     painter.paint(flatten(scene))
     surface.flush()
-    out = pixels.surface_to_rgba(buffer) if rgba else pixels.surface_to_rgb(buffer)
+    out = pixels.surface_to_rgba(buffer, painter.order) if rgba else pixels.surface_to_rgb(buffer, painter.order)
     surface.finish()
     return out
 

@@ -45,6 +45,9 @@ def vector_surface(kind: str, target, width: float, height: float):
     raise ValueError(f"kind: expected 'svg' or 'pdf', got {kind!r}")
 
 
+_HALIGN = {"left": 0.0, "center": 0.5, "right": 1.0}
+
+
 def _pick(values, i: int):
     return values[0] if len(values) == 1 else values[i]
 
@@ -67,7 +70,10 @@ class Painter:
     """Draws flattened operations onto one Cairo surface through ``base`` (canvas) transform.
 
     ``buffer`` is the surface's memory as an (H, W, 4) array when the surface is an image
-    surface; the numpy fast paths use it.
+    surface; the numpy fast paths use it. Image surfaces are painted with red and blue
+    exchanged (``order`` is :data:`pixels.SWAPPED`: every color handed to Cairo has its
+    red and blue swapped), so their memory is R, G, B, A and converts to and from RGB
+    fast; read the buffer back with ``pixels.surface_to_rgb(buffer, painter.order)``.
     """
 
     def __init__(self, surface, base: Affine, buffer: Optional[np.ndarray] = None):
@@ -75,6 +81,9 @@ class Painter:
         self.ctx = cairo.Context(surface)
         self.base = base
         self.buffer = buffer
+        self._swap = buffer is not None
+        self._layouts: dict = {}
+        self.order = pixels.SWAPPED if self._swap else pixels.NATIVE
         self._clipped = False
         self.fonts = Fonts(self.ctx)
         options = cairo.FontOptions()
@@ -90,10 +99,17 @@ class Painter:
         }
 
     def fill_canvas(self, rgba: tuple) -> None:
+        """Set every pixel to ``rgba`` (opaque fills of image surfaces in numpy)."""
+        if self.buffer is not None and rgba[3] == 255:
+            self.surface.flush()
+            if pixels.fill_opaque(self.buffer, rgba, self.order):
+                self.surface.mark_dirty()
+                return
+        r, g, b, a = (c / 255.0 for c in rgba)
         ctx = self.ctx
         ctx.save()
         ctx.set_operator(cairo.OPERATOR_SOURCE)
-        ctx.set_source_rgba(*(c / 255.0 for c in rgba))
+        ctx.set_source_rgba(*((b, g, r) if self._swap else (r, g, b)), a)
         ctx.paint()
         ctx.restore()
 
@@ -123,7 +139,8 @@ class Painter:
         a = rgba[3] / 255.0 * alpha
         if a <= 0.0:
             return False
-        self.ctx.set_source_rgba(rgba[0] / 255.0, rgba[1] / 255.0, rgba[2] / 255.0, a)
+        r, b = (2, 0) if self._swap else (0, 2)
+        self.ctx.set_source_rgba(rgba[r] / 255.0, rgba[1] / 255.0, rgba[b] / 255.0, a)
         return True
 
     def _pen(self, style, i: int, scale: float = 1.0) -> bool:
@@ -160,12 +177,12 @@ class Painter:
         offset = self._pixel_offset(device @ Affine.translation(node.x, node.y))
         if offset is not None:
             self.surface.flush()
-            pixels.rgb_into_surface(self.buffer, node.pixels, *offset)
+            pixels.rgb_into_surface(self.buffer, node.pixels, *offset, order=self.order)
             self.surface.mark_dirty()
             return
         h, w = node.pixels.shape[:2]
         bgra = np.empty((h, w, 4), np.uint8)
-        pixels.rgb_into_surface(bgra, node.pixels)
+        pixels.rgb_into_surface(bgra, node.pixels, order=self.order)
         self.ctx.translate(node.x, node.y)
         self.ctx.rectangle(0, 0, w, h)
         self.ctx.set_source(_raster_pattern(bgra, cairo.FORMAT_RGB24, smooth=True))
@@ -175,7 +192,7 @@ class Painter:
         lut = colormaps.lut(node.cmap)
         index = np.rint(node.normalized() * 255).astype(np.uint8)
         alpha = np.full(index.shape, round(node.alpha * 255), np.uint8)
-        bgra = pixels.premultiplied_bgra(lut[index], alpha)
+        bgra = pixels.premultiplied_bgra(lut[index], alpha, self.order)
         h, w = index.shape
         box = node.extent
         ctx = self.ctx
@@ -192,7 +209,7 @@ class Painter:
         offset = self._pixel_offset(device @ Affine.translation(node.x, node.y))
         if offset is not None:
             self.surface.flush()
-            pixels.blend_masks(self.buffer, node.masks, node.item_boxes, colors, alphas, *offset)
+            pixels.blend_masks(self.buffer, node.masks, node.item_boxes, colors, alphas, *offset, order=self.order)
             self.surface.mark_dirty()
             return
         ctx = self.ctx
@@ -206,7 +223,8 @@ class Painter:
             ctx.save()
             ctx.translate(node.x + x0, node.y + y0)
             ctx.rectangle(0, 0, x1 - x0, y1 - y0)
-            ctx.set_source(_raster_pattern(pixels.premultiplied_bgra(rgb, plane), cairo.FORMAT_ARGB32, smooth=False))
+            bgra = pixels.premultiplied_bgra(rgb, plane, self.order)
+            ctx.set_source(_raster_pattern(bgra, cairo.FORMAT_ARGB32, smooth=False))
             ctx.fill()
             ctx.restore()
 
@@ -218,31 +236,60 @@ class Painter:
         self.ctx.new_path()
 
     # -- vector shapes -----------------------------------------------------------------------
+    def _sources(self, colors, alphas, n: int) -> list:
+        """Item i's Cairo source ``(r, g, b, a)`` in 0-1 (red and blue exchanged on image
+        surfaces), or None where it is invisible; :meth:`_source`'s arithmetic, for all
+        items at once."""
+        rgba = np.asarray(colors, np.float64)
+        a = rgba[:, 3] / 255.0 * np.asarray(alphas, np.float64)
+        r, b = (2, 0) if self._swap else (0, 2)
+        rows = np.column_stack([np.broadcast_to(rgba[:, r] / 255.0, a.shape), np.broadcast_to(rgba[:, 1] / 255.0, a.shape),
+                                np.broadcast_to(rgba[:, b] / 255.0, a.shape), a]).tolist()
+        out = [tuple(row) if row[3] > 0.0 else None for row in rows]
+        return out * n if len(out) == 1 else out
+
     def _boxes(self, node: Boxes, device: Affine, style) -> None:
+        """Item by item in painter's order (fill, then stroke), with every per-item number
+        worked out in numpy first and Cairo state set only when it changes."""
+        n = node.count
+        if not n:
+            return
         ctx = self.ctx
         snap = device.is_axis_aligned
+        widths = np.broadcast_to(np.asarray(style.width, np.float64), (n,))
         if snap:  # draw in device space on whole pixels, so edges stay crisp
             ctx.identity_matrix()
             corners = np.stack([device.apply(node.xyxy[:, :2]), device.apply(node.xyxy[:, 2:])], axis=1)
             lo, hi = np.minimum(corners[:, 0], corners[:, 1]), np.maximum(corners[:, 0], corners[:, 1])
-            scale = math.sqrt(abs(device.a * device.e))
-        for i in range(node.count):
-            if snap:
-                width = float(_pick(style.width, i)) * scale
-                half = 0.5 if round(width) % 2 == 1 and abs(width - round(width)) < 1e-6 else 0.0
-                x0, y0 = np.rint(lo[i]) + half
-                x1, y1 = np.rint(hi[i]) + half
-                ctx.rectangle(x0, y0, x1 - x0, y1 - y0)
-                if self._source(_pick(style.fill, i), float(_pick(style.alpha, i))):
-                    ctx.fill_preserve()
-                if self._pen(style, i, scale):
-                    ctx.stroke()
-                else:
-                    ctx.new_path()
+            widths = widths * math.sqrt(abs(device.a * device.e))
+            whole = np.rint(widths)
+            half = np.where((whole % 2 == 1) & (np.abs(widths - whole) < 1e-6), 0.5, 0.0)[:, None]
+            lo, hi = np.rint(lo) + half, np.rint(hi) + half
+        else:
+            lo, hi = node.xyxy[:, :2], node.xyxy[:, 2:]
+        rects = np.concatenate([lo, hi - lo], axis=1).tolist()
+        fills = self._sources(style.fill, style.alpha, n)
+        strokes = self._sources(style.color, style.alpha, n)
+        dashes = list(style.dash) * n if len(style.dash) == 1 else list(style.dash)
+        current, pen = None, None
+        for rect, fill, stroke, width, dash in zip(rects, fills, strokes, widths.tolist(), dashes):
+            ctx.rectangle(*rect)
+            if fill is not None:
+                if fill != current:
+                    ctx.set_source_rgba(*fill)
+                    current = fill
+                ctx.fill_preserve()
+            if width > 0.0 and stroke is not None:
+                if stroke != current:
+                    ctx.set_source_rgba(*stroke)
+                    current = stroke
+                if (width, dash) != pen:
+                    ctx.set_line_width(width)
+                    ctx.set_dash([d * width for d in DASHES[dash]])
+                    pen = (width, dash)
+                ctx.stroke()
             else:
-                x0, y0, x1, y1 = node.xyxy[i]
-                ctx.rectangle(x0, y0, x1 - x0, y1 - y0)
-                self._fill_then_stroke(style, i)
+                ctx.new_path()
 
     def _points(self, node: Points, device: Affine, style) -> None:
         ctx = self.ctx
@@ -288,30 +335,54 @@ class Painter:
             self._fill_then_stroke(style, i)
 
     def _texts(self, node: Texts, device: Affine, style) -> None:
+        """Item by item (background, edge, then text, so a later label covers an earlier
+        one). Layouts are cached per render by string, family, size and the current
+        transform's linear part; a one-line, one-font string is drawn with one
+        ``show_text``."""
+        n = node.count
+        if not n:
+            return
         ctx, fonts = self.ctx, self.fonts
         family = style.font_family
-        for i in range(node.count):
-            text = node.strings[i]
-            if not text:
+        matrix = ctx.get_matrix()
+        layouts = self._layouts.setdefault((family, matrix.xx, matrix.yx, matrix.xy, matrix.yy), {})
+        sizes = np.broadcast_to(np.asarray(style.font_size, np.float64), (n,)).tolist()
+        haligns = list(style.halign) * n if len(style.halign) == 1 else style.halign
+        valigns = list(style.valign) * n if len(style.valign) == 1 else style.valign
+        inks = self._sources(style.color, style.alpha, n)
+        boxed = node.background is not None or node.background_edge is not None
+        if boxed:
+            pads = np.broadcast_to(np.asarray(node.pad, np.float64), (n,)).tolist()
+            fills = self._sources(node.background, (1.0,), n) if node.background is not None else [None] * n
+            edges = self._sources(node.background_edge, (1.0,), n) if node.background_edge is not None else [None] * n
+        for i, (text, size, (x, y)) in enumerate(zip(node.strings, sizes, node.xy.tolist())):
+            if not text or size <= 0:
                 continue
-            size = float(_pick(style.font_size, i))
-            if size <= 0:
-                continue
-            block = fonts.layout(text, family, size)
-            x, y = node.xy[i]
-            halign, valign = _pick(style.halign, i), _pick(style.valign, i)
-            left = x - block.width * {"left": 0.0, "center": 0.5, "right": 1.0}[halign]
-            top = y - {"top": 0.0, "center": block.height / 2, "bottom": block.height,
-                       "baseline": block.ascent}[valign]
-            if node.background is not None or node.background_edge is not None:
-                pad = float(_pick(node.pad, i))
+            block = layouts.get((text, size))
+            if block is None:
+                block = layouts[(text, size)] = fonts.layout(text, family, size)
+            valign = valigns[i]
+            left = x - block.width * _HALIGN[haligns[i]]
+            top = y - (0.0 if valign == "top" else block.ascent if valign == "baseline"
+                       else block.height / 2 if valign == "center" else block.height)
+            if boxed:
+                pad = pads[i]
                 ctx.rectangle(left - pad, top - pad, block.width + 2 * pad, block.height + 2 * pad)
-                if node.background is not None and self._source(_pick(node.background, i), 1.0):
+                if fills[i] is not None:
+                    ctx.set_source_rgba(*fills[i])
                     ctx.fill_preserve()
-                if node.background_edge is not None and self._source(_pick(node.background_edge, i), 1.0):
+                if edges[i] is not None:
+                    ctx.set_source_rgba(*edges[i])
                     ctx.set_line_width(1.0)
                     ctx.set_dash([])
                     ctx.stroke()
                 ctx.new_path()
-            if self._source(_pick(style.color, i), float(_pick(style.alpha, i))):
-                fonts.draw(block, left, top, size, halign)
+            if inks[i] is not None:
+                ctx.set_source_rgba(*inks[i])
+                if len(block.lines) == 1 and len(block.lines[0]) == 1:
+                    run_family, chunk, _ = block.lines[0][0]
+                    fonts.use(run_family, size)
+                    ctx.move_to(left, top + block.ascent)
+                    ctx.show_text(chunk)
+                else:
+                    fonts.draw(block, left, top, size, haligns[i])
