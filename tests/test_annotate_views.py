@@ -1,0 +1,177 @@
+"""The annotation views, each pinned by a small golden image and checked for what must
+hold whatever the pixels: ignored pixels untouched, invisible keypoints not drawn, the
+error view's counts, legends that fit their text, real CJK glyphs."""
+import numpy as np
+import pytest
+
+import scenevis as sv
+from scenevis import annotate
+from scenevis.annotate.compare import FP_COLOR, MISSED_COLOR, TP_COLOR
+from scenevis.nodes import Boxes, Circles, Lines, Masks, Texts
+from scenevis.render.flatten import flatten
+
+from annotate_scenes import COCO_NAMES, backdrop, crowded, stick_figure, street_map
+from golden_compare import assert_golden
+
+STREET = ("sky", "building", "road", "person", "car")
+
+
+def nodes_of(scene, kind):
+    return [op.node for op in flatten(scene) if isinstance(op.node, kind)]
+
+
+def test_golden_crowded_detection_100_boxes():
+    data = crowded(100, 480, 360, seed=3)
+    scene = annotate.instances(data, image=backdrop(480, 360, 1), classes=COCO_NAMES)
+    texts = nodes_of(scene, Texts)[0]
+    assert len(texts.strings) == 100
+    assert_golden("annotate_crowded", sv.render(scene))
+
+
+def test_golden_semantic_map_and_ignored_pixels_stay_untouched():
+    seg = street_map(240, 160)
+    image = backdrop(240, 160, 2)
+    picture = sv.render(annotate.semantic(seg, image=image, classes=STREET))
+    np.testing.assert_array_equal(picture[:4], image[:4])  # the 255 band (labels keep off it here)
+    assert (picture[seg == 2] != image[seg == 2]).any(axis=1).mean() > 0.95
+    assert_golden("annotate_semantic", picture)
+
+
+def test_semantic_accepts_pixeldata_and_a_leading_axis():
+    from mmengine.structures import PixelData
+    import torch
+
+    seg = street_map(120, 80)
+    plain = sv.render(annotate.semantic(seg, classes=STREET))
+    element = sv.render(annotate.semantic(PixelData(sem_seg=torch.from_numpy(seg)[None]), classes=STREET))
+    np.testing.assert_array_equal(plain, element)
+    with pytest.raises(ValueError, match="sem_seg"):
+        annotate.semantic(seg, image=np.zeros((10, 10, 3), np.uint8))
+
+
+def panoptic_map():
+    seg = street_map(240, 160)
+    pan = np.where(seg == 255, len(STREET), seg)  # void
+    yy, xx = np.mgrid[0:160, 0:240]
+    person = seg == 3
+    pan[person & (xx < 72)] = 3 + 1 * 1000
+    pan[person & (xx >= 72)] = 3 + 2 * 1000
+    pan[seg == 4] = 4 + 1000
+    pan[((xx - 215) / 20.0) ** 2 + ((yy - 120) / 14.0) ** 2 < 1] = 4 + 2000
+    return pan
+
+
+def test_golden_panoptic_map_things_get_instance_shades():
+    pan = panoptic_map()
+    scene = annotate.panoptic(pan, image=backdrop(240, 160, 2), classes=STREET)
+    blend = nodes_of(scene, Masks)[0]
+    colors = {tuple(c) for c in blend.style.color[:, :3].tolist()}
+    assert len(colors) == len(np.unique(pan[pan % 1000 != len(STREET)]))  # two people, two cars: all distinct
+    texts = nodes_of(scene, Texts)[0]
+    assert sorted(texts.strings) == sorted(["sky", "building", "road", "person", "person", "car", "car"])
+    assert_golden("annotate_panoptic", sv.render(scene))
+
+
+def test_golden_pose_and_invisible_points_are_not_drawn():
+    people = np.stack([stick_figure(70, 30, 55), stick_figure(180, 40, 48)])
+    visible = np.ones((2, 17))
+    visible[1, [9, 15]] = 0.1  # below kpt_thr: left wrist and ankle hidden
+    image = np.full((180, 260, 3), 236, np.uint8)
+    scene = annotate.keypoints({"keypoints": people, "keypoint_scores": visible}, image=image)
+    circles = nodes_of(scene, Circles)[0]
+    assert circles.count == 34 - 2
+    picture = sv.render(scene)
+    for k in (9, 15):
+        x, y = people[1, k].astype(int)
+        assert (picture[y, x] == 236).all()
+    links = nodes_of(scene, Lines)[-1]
+    assert links.count == 2 * 19 - 2  # each hidden point drops one link
+    assert_golden("annotate_pose", picture)
+
+
+def test_keypoints_accept_an_array_with_visibility_and_check_the_skeleton():
+    points = np.concatenate([stick_figure(50, 10, 30), np.ones((17, 1))], axis=1)
+    points[3, 2] = 0
+    scene = annotate.keypoints(points, canvas=(100, 100))
+    assert nodes_of(scene, Circles)[0].count == 16
+    with pytest.raises(ValueError, match="skeleton"):
+        annotate.keypoints(points, canvas=(100, 100), skeleton=[(0, 17)])
+
+
+def error_case():
+    gt = {"bboxes": np.array([[20, 30, 90, 150], [120, 40, 200, 150], [230, 60, 300, 140], [40, 160, 110, 190.0]]),
+          "labels": np.array([0, 0, 2, 16])}
+    pred = {"bboxes": np.array([[22, 28, 92, 148], [150, 60, 230, 170], [232, 58, 298, 142], [200, 10, 260, 40.0]]),
+            "labels": np.array([0, 0, 16, 9]), "scores": np.array([0.93, 0.71, 0.64, 0.42])}
+    return gt, pred
+
+
+def test_match_is_greedy_by_score_and_per_class():
+    gt, pred = error_case()
+    m = annotate.match(gt["bboxes"], gt["labels"], pred["bboxes"], pred["labels"], pred["scores"], 0.5)
+    assert m.tp.tolist() == [True, False, False, False]
+    assert m.missed.tolist() == [False, True, True, True]
+    assert m.best_gt[2] == 2 and m.best_iou[2] > 0.9  # right place, wrong class
+
+
+def test_golden_compare_view_styles_and_legend():
+    gt, pred = error_case()
+    scene = annotate.compare(gt, pred, 0.5, image=backdrop(320, 200, 4), classes=COCO_NAMES)
+    bare = annotate.compare(gt, pred, 0.5, image=backdrop(320, 200, 4), classes=COCO_NAMES, legend_side=None)
+    boxes = [b for b in nodes_of(bare, Boxes) if b.style.dash is not None and b.style.fill is None]
+    styles = {(tuple(b.style.color[0]), b.style.dash[0]): b.count for b in boxes}
+    assert styles == {(TP_COLOR, "-"): 1, (FP_COLOR, "--"): 3, (MISSED_COLOR, ":"): 3}
+    strings = [s for t in nodes_of(scene, Texts) for s in t.strings]
+    assert "true positive (1)" in strings and "false positive (3)" in strings and "missed (3)" in strings
+    assert "dog 64.0 (gt car)" in strings and any(s.startswith("person 71.0 (IoU 0.") for s in strings)
+    picture = sv.render(scene)
+    assert picture.shape[0] == 200 and picture.shape[1] > 320  # the legend sits beside the image
+    assert_golden("annotate_compare", picture)
+
+
+def test_golden_cjk_labels_render_real_glyphs():
+    image = backdrop(240, 120, 5)
+    scene = annotate.instances(bboxes=[[14, 40, 110, 110], [130, 36, 228, 112]], labels=[0, 1], scores=[0.93, 0.71],
+                               classes=["\u884c\u4eba", "\u81ea\u884c\u8f66"], image=image)
+    picture = sv.render(scene)
+    assert_golden("annotate_cjk", picture)
+    # each of 人 and 大 has its own glyph (a missing-glyph box would draw them the same)
+    one, two = (sv.render(annotate.instances(bboxes=[[10, 30, 90, 70]], labels=[0], classes=[name], canvas=(100, 80),
+                                             font_size=16)) for name in ("\u4eba", "\u5927"))
+    assert (one != two).any(axis=2).sum() > 20
+
+
+def test_legend_fits_its_text_and_flows_into_columns():
+    entries = [(name, sv.DEFAULT_PALETTE[i]) for i, name in enumerate(COCO_NAMES)]
+    tall = annotate.legend(entries, font_size=12)
+    wide = annotate.legend(entries, font_size=12, max_height=120)
+    assert tall.extent.height > 200 and wide.extent.height <= 120
+    assert wide.extent.width > tall.extent.width
+    from scenevis.render.measure import text_size
+    assert tall.extent.width >= text_size(["parking meter"], 12)[0, 0] + 12
+    image = sv.image(backdrop(100, 80))
+    placed = annotate.with_legend(image, annotate.legend(entries[:3]), "right")
+    assert placed.extent.width > 100 and sv.render(placed).shape[0] == 80
+    below = annotate.with_legend(image, annotate.legend(entries[:3]), "bottom")
+    assert below.extent.height > 80
+    with pytest.raises(ValueError, match="side"):
+        annotate.with_legend(image, tall, "middle")
+    with pytest.raises(TypeError, match="entries\\[0\\]"):
+        annotate.legend(["cat"])
+    assert isinstance(annotate.legend([]), sv.Empty)
+
+
+def test_instances_from_plain_dicts_and_data_elements_draw_the_same():
+    from mmengine.structures import InstanceData
+    import torch
+
+    data = crowded(12, 200, 150, seed=1)
+    element = InstanceData(bboxes=torch.tensor(data["bboxes"], dtype=torch.float32),
+                           labels=torch.tensor(data["labels"]), scores=torch.tensor(data["scores"]))
+    a = sv.render(annotate.instances(data, canvas=(200, 150)))
+    b = sv.render(annotate.instances(element, canvas=(200, 150)))
+    assert (a != b).any(axis=2).mean() < 0.002  # float32 boxes may move an edge by a pixel
+    with pytest.raises(ValueError, match="labels"):
+        annotate.instances(bboxes=[[0, 0, 5, 5]], labels=[1, 2], canvas=(10, 10))
+    with pytest.raises(ValueError, match="canvas"):
+        annotate.instances(bboxes=np.zeros((0, 4)))
