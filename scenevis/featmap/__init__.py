@@ -1,0 +1,348 @@
+"""Feature maps as pictures: from a (C, H, W) activation to heat images and scene layers.
+
+Layer 3: pure functions, no I/O, no global state. Imports numpy, ``_arrays``, its numeric
+engine ``featmap._math`` (with ``colormaps``) and, for the labelled top-k grid and
+``featmap_layer``, the scene core. Torch tensors are accepted by duck typing (any device,
+with grad, float16/bfloat16/float32/float64) and computed on as float32 numpy arrays.
+
+``draw_featmap`` keeps MMEngine's contract and its numbers: for the same input it gives the
+same pixels as ``mmengine.visualization.Visualizer.draw_featmap`` (torch ``interpolate``,
+``cv2.normalize``, ``COLORMAP_JET``, ``cv2.addWeighted``), except the labels of the top-k
+grid, which are drawn by Cairo on a light box instead of by matplotlib. It reduces or selects
+channels at native resolution and resamples only what it shows, in cache-sized blocks: a
+(512, 100, 134) map over a 3000x4000 image needs little more memory than the output.
+"""
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any, Optional, Sequence, Tuple
+
+import numpy as np
+
+from .. import colormaps
+from .._arrays import as_image, as_numpy, check_finite
+from . import _math as hm
+
+__all__ = [
+    "REDUCTIONS",
+    "as_featmap",
+    "reduce_channels",
+    "topk_channels",
+    "normalize",
+    "colorize",
+    "resize",
+    "overlay",
+    "draw_featmap",
+    "featmap_layer",
+]
+
+REDUCTIONS: Tuple[str, ...] = ("squeeze_mean", "select_max")
+
+
+# ----------------------------------------------------------------------------- inputs
+
+def _float32(array: np.ndarray, name: str) -> np.ndarray:
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a numeric array, got dtype {array.dtype}")
+    return array if array.dtype == np.float32 else array.astype(np.float32)
+
+
+def as_featmap(featmap: Any, name: str = "featmap") -> np.ndarray:
+    """Return ``featmap`` as a (C, H, W) float32 array (no copy when it already is one).
+
+    Tensors are detached and moved to the CPU; float16, bfloat16, float64, integer and bool
+    maps become float32. A map that is not 3-D, or has an empty axis, is a ``ValueError``
+    that states the shape it got.
+    """
+    array = as_numpy(featmap, name)
+    if array.ndim != 3:
+        raise ValueError(f"{name}: expected a 3-D (C, H, W) feature map, got {array.ndim} "
+                         f"dimension{'' if array.ndim == 1 else 's'} (shape {tuple(array.shape)})")
+    if 0 in array.shape:
+        raise ValueError(f"{name}: expected non-empty (C, H, W) axes, got shape {tuple(array.shape)}")
+    return _float32(array, name)
+
+
+def _as_map(value: Any, name: str = "map") -> np.ndarray:
+    array = as_numpy(value, name)
+    if array.ndim != 2 or 0 in array.shape:
+        raise ValueError(f"{name}: expected a non-empty 2-D (H, W) map, got shape {tuple(array.shape)}")
+    array = _float32(array, name)
+    check_finite(array, name)
+    return array
+
+
+def _size(value: Any, name: str) -> Tuple[int, int]:
+    if not isinstance(value, (tuple, list)) or len(value) != 2 or not all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value):
+        raise ValueError(f"{name}: expected (height, width) as two positive integers, got {value!r}")
+    return int(value[0]), int(value[1])
+
+
+def _alpha(value: Any) -> float:
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"alpha: expected a number in [0, 1], got {type(value).__name__}")
+    if not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"alpha: expected a number in [0, 1], got {value!r}")
+    return float(value)
+
+
+def _mode(value: Any, allow_none: bool = True) -> Optional[str]:
+    if value is None and allow_none or value in REDUCTIONS:
+        return value
+    valid = ", ".join(map(repr, REDUCTIONS)) + (" or None" if allow_none else "")
+    raise ValueError(f"channel_reduction: expected one of {valid}, got {value!r}")
+
+
+# ---------------------------------------------------------------- the pure functions
+
+def _reduce(featmap: np.ndarray, mode: str, rows: Optional[hm.Axis] = None,
+            cols: Optional[hm.Axis] = None) -> np.ndarray:
+    """The (H, W) reduction of a validated map; ``rows``/``cols`` say how it will be
+    resampled, which ``select_max`` ranks by (as MMEngine ranks the resampled channels)."""
+    if mode == "squeeze_mean":
+        reduced = featmap[0] if featmap.shape[0] == 1 else featmap.mean(axis=0, dtype=np.float32)
+    else:
+        reduced = featmap[hm.ranked(hm.channel_sums(featmap, rows, cols), 1)[0]]
+    check_finite(reduced, "featmap")
+    return reduced
+
+
+def reduce_channels(featmap: Any, mode: str = "squeeze_mean") -> np.ndarray:
+    """Reduce a (C, H, W) feature map to one (H, W) float32 map.
+
+    ``'squeeze_mean'`` averages the channels; ``'select_max'`` returns the channel whose
+    spatial sum is largest (the lowest index on ties). Any other mode is a ``ValueError``
+    naming the valid ones; NaN or infinity in the result is a ``ValueError``.
+    """
+    return _reduce(as_featmap(featmap), _mode(mode, allow_none=False))
+
+
+def topk_channels(featmap: Any, k: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Return ``(maps, indices)``: the ``k`` channels with the largest spatial sums.
+
+    ``maps`` is (k', H, W) float32 and ``indices`` (k',) int64, largest sum first (lower
+    index first on ties), with ``k' = min(k, C)``. ``k`` must be a positive integer; NaN or
+    infinity in the map is a ``ValueError``.
+    """
+    fm = as_featmap(featmap)
+    if not isinstance(k, numbers.Integral) or isinstance(k, bool):
+        raise TypeError(f"k: expected a positive integer, got {type(k).__name__}")
+    if k < 1:
+        raise ValueError(f"k: expected a positive integer, got {k}")
+    sums = hm.channel_sums(fm)
+    if not np.isfinite(sums).all():
+        check_finite(fm, "featmap")
+    indices = hm.ranked(sums, min(int(k), fm.shape[0]))
+    return fm[indices], indices
+
+
+def normalize(map: Any) -> np.ndarray:
+    """Min-max normalize an (H, W) map to float32 values in [0, 1].
+
+    The minimum becomes 0 and the maximum 1; a constant map (range at most float64's
+    epsilon, OpenCV's rule) gives zeros. NaN or infinity is a ``ValueError``.
+    """
+    data = _as_map(map)
+    low, high = float(data.min()), float(data.max())
+    if high - low <= hm.EPS:
+        return np.zeros(data.shape, np.float32)
+    out = data - np.float32(low)
+    out /= out.max()  # the shifted maximum itself, so the maximum becomes exactly 1
+    return out
+
+
+def colorize(map: Any, cmap: str = "jet") -> np.ndarray:
+    """Return the (H, W, 3) uint8 RGB heat image of an (H, W) map.
+
+    The map is stretched to 0..255 by its minimum and maximum and truncated to an index into
+    the 256-entry table ``colormaps.lut(cmap)``: the minimum gets entry 0, the maximum entry
+    255 (or 254, when float32 rounding lands just below 255, as in OpenCV), a constant map
+    entry 0. With ``cmap='jet'`` this equals MMEngine's ``cv2.normalize`` +
+    ``cv2.applyColorMap(COLORMAP_JET)`` + BGR-to-RGB, so high values are red.
+    """
+    table = colormaps.lut(cmap)
+    data = _as_map(map)
+    return table[hm.indices(data, *hm.stretch(float(data.min()), float(data.max())))]
+
+
+def resize(array: Any, size: Sequence[int]) -> np.ndarray:
+    """Resample a map, a stack of maps or an image to ``size = (height, width)``, bilinear.
+
+    - Float, integer or bool (H, W) maps and (C, H, W) stacks give float32 with the
+      arithmetic of ``torch.nn.functional.interpolate(mode='bilinear', align_corners=False)``.
+    - uint8 (H, W) and (H, W, C) images give uint8 of the same layout, sampled the same way
+      (as ``cv2.resize`` with ``INTER_LINEAR``) and rounded; within 1 of OpenCV.
+    """
+    height, width = _size(size, "size")
+    data = as_numpy(array, "array")
+    if data.ndim not in (2, 3) or 0 in data.shape:
+        kind = "an (H, W) or (H, W, C) uint8 image" if data.dtype == np.uint8 else "an (H, W) or (C, H, W) map"
+        raise ValueError(f"array: expected {kind}, got shape {tuple(data.shape)}")
+    if data.dtype == np.uint8:
+        planes = np.moveaxis(data if data.ndim == 3 else data[:, :, None], 2, 0).astype(np.float32)
+        out = hm.resample_rows(hm.resample_cols(planes, hm.axis(data.shape[1], width)), hm.axis(data.shape[0], height))
+        out = np.moveaxis(np.rint(out).astype(np.uint8), 0, 2)
+        return np.ascontiguousarray(out if data.ndim == 3 else out[:, :, 0])
+    maps = _float32(data, "array")
+    out = hm.resample_rows(hm.resample_cols(maps, hm.axis(maps.shape[-1], width)), hm.axis(maps.shape[-2], height))
+    return np.ascontiguousarray(out)
+
+
+def overlay(image: Any, heat: Any, alpha: float = 0.5) -> np.ndarray:
+    """Return ``(1 - alpha) * image + alpha * heat`` as a new uint8 RGB image, rounded as
+    ``cv2.addWeighted(image, 1 - alpha, heat, alpha, 0)`` rounds.
+
+    Both follow the image rule of ``_arrays.as_image`` (gray, RGB, RGBA, float in [0, 1])
+    and must have the same height and width. The inputs are not modified.
+    """
+    a = _alpha(alpha)
+    base, top = as_image(image, "image"), as_image(heat, "heat")
+    if base.shape != top.shape:
+        raise ValueError(f"heat: expected the image's shape {base.shape}, got {top.shape}")
+    index = base.astype(np.uint16) << 8
+    index |= top
+    return np.take(hm.blend_table(a).reshape(-1), index)
+
+
+# ------------------------------------------------------------------- MMEngine's drawing
+
+_LABEL_SIZE = 10 * 100 / 72  # MMEngine labels cells at 10 pt on a 100 dpi figure
+
+
+def _grid(maps: np.ndarray, indices: np.ndarray, size: Tuple[int, int], image: Optional[np.ndarray],
+          alpha: float, arrangement: Tuple[int, int]) -> np.ndarray:
+    """The heat images of ``maps`` in a row-major ``arrangement`` on white, each labelled."""
+    height, width = size
+    rows, cols = arrangement
+    mosaic = np.full((rows * height, cols * width, 3), 255, np.uint8)
+    for first, start, stop, colors in hm.heat_blocks(maps, size, image, alpha):
+        for j in range(colors.shape[0]):
+            r, c = divmod(first + j, cols)
+            mosaic[r * height + start:r * height + stop, c * width:(c + 1) * width] = colors[j]
+    _label_cells(mosaic, indices, size, arrangement)
+    return mosaic
+
+
+def _label_cells(mosaic: np.ndarray, indices: np.ndarray, size: Tuple[int, int],
+                 arrangement: Tuple[int, int]) -> None:
+    """Write each cell's channel label into ``mosaic`` in place.
+
+    Only the top strip of each grid row, where the labels sit, goes through the renderer:
+    the strips are stacked into one small image, labelled as one scene, and copied back.
+    """
+    from ..nodes import texts
+    from ..scene import image as image_layer
+
+    height, width = size
+    rows, cols = arrangement
+    labels, anchors, font = _labels(indices, size, cols)
+    strip = min(height, int(np.ceil(anchors[0, 1] + 0.4 * font + 2)))
+    used = -(-len(indices) // cols)
+    bands = mosaic.reshape(rows, height, cols * width, 3)[:used, :strip]
+    anchors[:, 1] += (np.arange(len(indices)) // cols) * (strip - height)
+    scene = image_layer(bands.reshape(used * strip, cols * width, 3)) + texts(
+        labels, anchors, color="black", font_size=font, valign="baseline",
+        background="white", background_alpha=0.6, pad=1.0)
+    bands[...] = scene.render().reshape(used, strip, cols * width, 3)
+
+
+def _labels(indices: np.ndarray, size: Tuple[int, int], cols: int) -> Tuple[list, np.ndarray, float]:
+    """Label strings and baseline anchors (2 px in, 15 px down, scaled to small cells)."""
+    height, width = size
+    font = min(_LABEL_SIZE, max(6.0, min(height, width) / 4))
+    labels = [f"channel: {int(i)}" for i in indices]
+    if max(len(s) for s in labels) * 0.6 * font > width - 2:
+        labels = [str(int(i)) for i in indices]
+    cells = np.arange(len(indices))
+    anchors = np.stack([(cells % cols) * width + 2.0, (cells // cols) * height + font * 15 / _LABEL_SIZE], 1)
+    return labels, anchors, font
+
+
+def draw_featmap(featmap: Any, overlaid_image: Any = None, channel_reduction: Optional[str] = "squeeze_mean",
+                 topk: int = 20, arrangement: Tuple[int, int] = (4, 5), resize_shape: Optional[Sequence[int]] = None,
+                 alpha: float = 0.5) -> np.ndarray:
+    """Draw a (C, H, W) feature map as a new (H', W', 3) uint8 RGB image, as MMEngine does.
+
+    - ``channel_reduction='squeeze_mean'`` (mean over channels) or ``'select_max'`` (the
+      channel with the largest spatial sum) gives one heat image.
+    - ``channel_reduction=None`` and ``topk > 0``: the ``min(topk, C)`` channels with the
+      largest spatial sums, largest first, row-major in an ``arrangement=(rows, cols)`` grid
+      of ``(H' * rows, W' * cols)`` pixels on white, each cell labelled with its channel
+      index. ``rows * cols < topk`` is a ``ValueError`` that says so.
+    - ``channel_reduction=None`` and ``topk <= 0``: C must be 1 (one heat image) or 3 (the
+      channels read as B, G, R and mixed to gray, as ``cv2.applyColorMap`` does); other C is
+      a ``ValueError`` telling to set ``channel_reduction`` or ``topk > 0``.
+    - ``overlaid_image``, gray (H, W) or RGB (H, W, 3), goes under the heat:
+      ``(1 - alpha) * image + alpha * heat``. When its size is not the map's, a
+      ``UserWarning`` says so and the map is resampled to the image's size.
+    - ``resize_shape=(h, w)`` resamples the map (bilinear) and the image to (h, w).
+
+    ``(H', W')`` is ``resize_shape``, else the image's size, else the map's. Each heat image
+    is min-max stretched on its own and colored with OpenCV's jet (red is high). Channels
+    are chosen at native resolution by their sums as resampled, the same choice as
+    MMEngine's, and only the chosen maps are resampled. Invalid values raise
+    ``ValueError``, arguments of the wrong kind ``TypeError``. Nothing is modified.
+    """
+    fm = as_featmap(featmap)
+    channel_reduction = _mode(channel_reduction)
+    if not isinstance(topk, numbers.Integral) or isinstance(topk, bool):
+        raise TypeError(f"topk: expected an integer, got {type(topk).__name__}")
+    grid = _size(arrangement, "arrangement") if channel_reduction is None and topk > 0 else None
+    if grid is not None and grid[0] * grid[1] < topk:
+        raise ValueError(f"arrangement: expected rows * cols >= topk = {topk} cells, got {grid[0]} * {grid[1]} "
+                         f"= {grid[0] * grid[1]}; set arrangement to fit topk")
+    a = _alpha(alpha)
+    channels, height, width = fm.shape
+    if channel_reduction is None and topk <= 0 and channels not in (1, 3):
+        raise ValueError(f"featmap: expected 1 or 3 channels to show as an image (channel_reduction=None, "
+                         f"topk={topk}), got {channels}; set channel_reduction to 'squeeze_mean' or "
+                         f"'select_max', or topk > 0")
+    size = None if resize_shape is None else _size(resize_shape, "resize_shape")
+    image = None if overlaid_image is None else as_image(overlaid_image, "overlaid_image")
+    if image is not None and image.shape[:2] != (height, width):
+        warnings.warn(f"draw_featmap: overlaid_image is {image.shape[0]}x{image.shape[1]} pixels but the feature "
+                      f"map is {height}x{width}; the map is resampled to fit, so check that the two align",
+                      UserWarning, stacklevel=2)
+    if size is None:
+        size = (height, width) if image is None else image.shape[:2]
+    elif image is not None and image.shape[:2] != size:
+        image = resize(image, size)
+    rows, cols = hm.axis(height, size[0]), hm.axis(width, size[1])
+    if channel_reduction is not None:
+        return hm.heat_image(_reduce(fm, channel_reduction, rows, cols)[None], size, image, a)
+    if topk <= 0:
+        check_finite(fm, "featmap")
+        return hm.heat_image(fm, size, image, a, gray=channels == 3)
+    sums = hm.channel_sums(fm, rows, cols)
+    if not np.isfinite(sums).all():
+        check_finite(fm, "featmap")
+    indices = hm.ranked(sums, min(int(topk), channels))
+    return _grid(fm[indices], indices, size, image, a, grid)
+
+
+def featmap_layer(featmap: Any, channel_reduction: Optional[str] = "squeeze_mean", cmap: str = "jet",
+                  alpha: float = 0.5, extent: Any = None):
+    """A :class:`~scenevis.scene.Heatmap` layer of a (C, H, W) feature map.
+
+    The map is reduced at native resolution (``'squeeze_mean'``, ``'select_max'``, or None
+    for a 1-channel map) and stretched over ``extent=(x0, y0, x1, y1)`` (default: one
+    pixel per value) when the scene is rendered, so it stays smooth at any ``scale`` and
+    in SVG and PDF. ``image(photo) + featmap_layer(fm, extent=(0, 0, w, h))`` lays it
+    over a photo at ``alpha``.
+    """
+    from ..scene import heatmap
+
+    fm = as_featmap(featmap)
+    mode = _mode(channel_reduction)
+    if mode is None:
+        if fm.shape[0] != 1:
+            raise ValueError(f"featmap: expected 1 channel with channel_reduction=None, got {fm.shape[0]}; "
+                             f"set channel_reduction to 'squeeze_mean' or 'select_max'")
+        values = fm[0]
+        check_finite(values, "featmap")
+    else:
+        values = _reduce(fm, mode)
+    colormaps.lut(cmap)  # an unknown name fails here, naming the known ones
+    return heatmap(values, extent=extent, cmap=cmap, alpha=_alpha(alpha))
