@@ -56,10 +56,14 @@ def _colors(value: Any, n: int, name: str, default: np.ndarray) -> np.ndarray:
 
 
 def keypoints_overlay(points: np.ndarray, visible: np.ndarray, *, skeleton: np.ndarray,
-                      point_colors: np.ndarray, link_colors: np.ndarray, radius: float,
-                      line_width: float) -> Overlay:
-    """Links (halo, then color) and points for (N, K, 2) ``points`` and (N, K) bool ``visible``."""
+                      point_colors: np.ndarray, link_colors: np.ndarray, radius: Any,
+                      line_width: Any) -> Overlay:
+    """Links (halo, then color) and points for (N, K, 2) ``points`` and (N, K) bool
+    ``visible``; ``radius`` and ``line_width`` are one value or one per instance."""
     layers: list = []
+    n = len(points)
+    radius = np.broadcast_to(np.asarray(radius, np.float64), (n,))
+    line_width = np.broadcast_to(np.asarray(line_width, np.float64), (n,))
     if len(skeleton):
         both = visible[:, skeleton[:, 0]] & visible[:, skeleton[:, 1]]
         inst, link = np.nonzero(both)
@@ -67,12 +71,12 @@ def keypoints_overlay(points: np.ndarray, visible: np.ndarray, *, skeleton: np.n
             segments = np.stack([points[inst, skeleton[link, 0]], points[inst, skeleton[link, 1]]], axis=1)
             offsets = np.arange(0, 2 * len(segments) + 1, 2)
             flat = segments.reshape(-1, 2)
-            layers.append(Lines(flat, offsets, Style(color=(0, 0, 0), alpha=0.45, width=line_width + 2)))
-            layers.append(Lines(flat, offsets, Style(color=link_colors[link], width=line_width)))
+            layers.append(Lines(flat, offsets, Style(color=(0, 0, 0), alpha=0.45, width=line_width[inst] + 2)))
+            layers.append(Lines(flat, offsets, Style(color=link_colors[link], width=line_width[inst])))
     inst, kpt = np.nonzero(visible)
     if len(inst):
-        layers.append(Circles(points[inst, kpt], radius, Style(color=(255, 255, 255), fill=point_colors[kpt],
-                                                               width=max(1.0, radius / 3))))
+        layers.append(Circles(points[inst, kpt], radius[inst], Style(color=(255, 255, 255), fill=point_colors[kpt],
+                                                                     width=np.maximum(1.0, radius[inst] / 3))))
     return Overlay(Group.of(*layers))
 
 
@@ -102,11 +106,21 @@ def keypoints_overlay_for(inst: Any, canvas: tuple, meta: dict, *, visible: Any 
                       "point_colors", default_points)
     lcolors = _colors(link_colors if link_colors is not None else meta.get("skeleton_link_colors"),
                       len(links), "link_colors", default_links)
-    scale = math.sqrt(canvas[0] * canvas[1])
-    lw = float(np.clip(scale / 120.0, 1.5, 6.0)) if line_width is None else float(line_width)
-    r = float(np.clip(scale / 80.0, 2.5, 10.0)) if radius is None else float(radius)
+    size = _instance_sizes(points, shown, canvas)
+    lw = np.clip(size / 55.0, 1.5, 5.0) if line_width is None else np.full(n, float(line_width))
+    r = np.clip(size / 36.0, 2.0, 8.0) if radius is None else np.full(n, float(radius))
     return keypoints_overlay(np.nan_to_num(points), shown, skeleton=links, point_colors=kcolors,
                              link_colors=lcolors, radius=r, line_width=lw)
+
+
+def _instance_sizes(points: np.ndarray, shown: np.ndarray, canvas: tuple) -> np.ndarray:
+    """(N,) the diagonal of each instance's visible keypoints, the scale its dots and
+    links are drawn at (a tenth of the canvas diagonal when it shows under two points)."""
+    fallback = 0.1 * math.hypot(canvas[0], canvas[1])
+    lo = np.where(shown[..., None], points, np.inf).min(axis=1)
+    hi = np.where(shown[..., None], points, -np.inf).max(axis=1)
+    diag = np.hypot(*(hi - lo).T)
+    return np.where((shown.sum(axis=1) >= 2) & np.isfinite(diag), diag, fallback)
 
 
 def keypoints(data: Any = None, *, visible: Any = None, image: Any = None, canvas: Any = None,
@@ -119,7 +133,8 @@ def keypoints(data: Any = None, *, visible: Any = None, image: Any = None, canva
     visibility in its last column), or a dict/data element with ``keypoints`` and
     optionally ``keypoints_visible`` or ``keypoint_scores``. ``visible`` overrides the
     visibility; numbers count as visible when at least ``kpt_thr``. ``radius`` and
-    ``line_width`` default to sizes that follow the image size.
+    ``line_width`` default to sizes that follow each instance's size (the diagonal of
+    its visible points), so small people get small dots.
     """
     if data is None:
         raise TypeError("keypoints: expected an (N, K, 2) array or an element with 'keypoints', got None")

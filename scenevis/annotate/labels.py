@@ -222,8 +222,12 @@ def _label_scene(labels: LabelSet, placement: Placement, sizes_px: np.ndarray, f
                             Style(color=colors[moved], width=lw)))
         layers.append(Circles(ends, lw * 1.6, Style(color=(255, 255, 255), fill=colors[moved], width=1.0)))
     layers.append(Boxes(rects, Style(color=colors, fill=colors, width=0.0)))
+    ink = text_colors(colors)
+    anchors = labels.anchors[keep]
+    on_region = (anchors[:, 2] <= anchors[:, 0]) & (anchors[:, 3] <= anchors[:, 1])
+    if on_region.any():  # a region label sits on its own color: a faint rim sets it apart
+        layers.append(Boxes(rects[on_region], Style(color=ink[on_region], alpha=0.45, width=1.0)))
     pads = _paddings(sizes)
     layers.append(Texts(tuple(labels.strings[i] for i in keep), rects[:, :2] + pads[:, :2],
-                        Style(color=text_colors(colors), font_size=sizes, font_family=family,
-                              halign="left", valign="top")))
+                        Style(color=ink, font_size=sizes, font_family=family, halign="left", valign="top")))
     return Group.of(*layers)

@@ -1,24 +1,27 @@
 """Global label placement: every label inside the canvas, no two labels overlapping.
 
 Pure numpy geometry (no drawing, no fonts): labels are rectangles of known size, each
-attached to an anchor box. Labels are placed one at a time in priority order; each takes
-the first free spot from its list of candidates:
+attached to an anchor box (or to a point: a zero-size box). Labels are placed one at a
+time by descending priority; each takes the first free spot from, in turn:
 
-1. the anchor positions, in order of preference: above the box's top-left corner
-   (outside), inside the top-left corner, below the bottom-left corner, then the other
-   corners, inside and outside, and beside the box (inside positions move to the end of
-   the list when the label would hide most of a small box);
-2. nudged positions: the preferred spots shifted by whole label heights and half label
-   widths, nearest first;
-3. a complete search: any free position can slide left and then up until it touches a
-   placed label or the canvas edge, so trying every combination of those contact
-   coordinates (and of the right/bottom contacts, and the anchor's own coordinates),
-   nearest to the box first, finds a free spot whenever one exists.
+1. its anchor spots, in order of preference: above the box's top-left corner (outside),
+   inside the top-left corner, below the bottom-left corner, then the other corners,
+   inside and outside, and beside the box. Inside spots move behind the outside ones
+   when the label would hide most of a small box; a point's label is centered on it
+   first. All labels' anchor spots are computed at once, clamped into the canvas;
+2. nudged spots: the three preferred spots shifted by whole label heights and half
+   label widths, nearest first;
+3. a search of the whole canvas: placed labels are rasterized onto a grid of cells
+   about a quarter label high and a summed-area table tests every grid position at
+   once; the free position nearest the box wins;
+4. an exact search near the box: positions touching placed labels or the canvas edges
+   (a free spot can always slide until it touches one), nearest first.
 
-Every candidate is clamped into the canvas before it is tested, and candidates are
-tested against all placed labels at once (one vectorized overlap test per batch). A
+Candidates are tested against all placed labels in one vectorized overlap test per
+batch. A size that fits nowhere is remembered, so larger labels skip the searches. A
 label whose final spot does not touch its box is marked ``moved``, and
-:func:`leader_segments` gives the line joining it to its box.
+:func:`leader_segments` gives the line joining it to its box. On crowded synthetic
+scenes 100 labels place in about 5 ms (640x480 to 1280x720, this machine).
 """
 from __future__ import annotations
 
@@ -52,47 +55,49 @@ def overlaps(a: np.ndarray, b: np.ndarray, gap: float = 0.0) -> np.ndarray:
             & (a[:, None, 1] < b[None, :, 3] + gap) & (a[:, None, 3] + gap > b[None, :, 1]))
 
 
-def _anchor_candidates(box: np.ndarray, w: float, h: float) -> np.ndarray:
-    """(C, 2) top-left corners in preference order for a w x h label on ``box``."""
-    x0, y0, x1, y1 = box
-    if x1 - x0 <= 0 and y1 - y0 <= 0:  # a point: centered on it, then around it
-        return np.array([(x0 - w / 2, y0 - h / 2), (x0 - w / 2, y0 - h), (x0 - w / 2, y0),
-                         (x0, y0 - h / 2), (x0 - w, y0 - h / 2)])
-    inside_fits = w <= 0.8 * (x1 - x0) and h <= 0.5 * (y1 - y0)
+def _anchor_candidates(anchors: np.ndarray, sizes: np.ndarray, width: float, height: float) -> np.ndarray:
+    """(N, 12, 2) top-left corners for every label, in preference order, clamped into
+    the canvas; spots that would hide over a third of a small box come last."""
+    x0, y0, x1, y1 = (anchors[:, i:i + 1] for i in range(4))
+    w, h = sizes[:, :1], sizes[:, 1:]
     outside = [(x0, y0 - h), (x0, y1), (x1 - w, y0 - h), (x1 - w, y1), (x1, y0), (x0 - w, y0),
                (x1, y1 - h), (x0 - w, y1 - h)]
     inside = [(x0, y0), (x1 - w, y0), (x0, y1 - h), (x1 - w, y1 - h)]
-    if inside_fits:  # above, inside top-left, below, then the other corners
-        order = outside[:1] + inside[:1] + outside[1:2] + inside[1:] + outside[2:]
-    else:
-        order = outside + inside
-    return np.asarray(order, np.float64)
+    roomy = outside[:1] + inside[:1] + outside[1:2] + inside[1:] + outside[2:]  # above, inside, below...
+    tight = outside + inside
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    around = [(cx - w / 2, cy - h / 2), (cx - w / 2, cy - h), (cx - w / 2, cy), (cx, cy - h / 2), (cx - w, cy - h / 2)]
+    around += around[-1:] * 7
+    spots = {name: np.stack([np.concatenate(xy, axis=1) for xy in group], axis=1)
+             for name, group in (("roomy", roomy), ("tight", tight), ("around", around))}
+    bw, bh = (x1 - x0)[:, 0], (y1 - y0)[:, 0]
+    point = (bw <= 0) & (bh <= 0)
+    fits = (sizes[:, 0] <= 0.8 * bw) & (sizes[:, 1] <= 0.5 * bh)
+    xy = np.where(point[:, None, None], spots["around"], np.where(fits[:, None, None], spots["roomy"], spots["tight"]))
+    xy[..., 0] = np.clip(xy[..., 0], 0.0, np.maximum(width - sizes[:, :1], 0.0))
+    xy[..., 1] = np.clip(xy[..., 1], 0.0, np.maximum(height - sizes[:, 1:], 0.0))
+    ix = np.clip(np.minimum(xy[..., 0] + w, x1) - np.maximum(xy[..., 0], x0), 0, None)
+    iy = np.clip(np.minimum(xy[..., 1] + h, y1) - np.maximum(xy[..., 1], y0), 0, None)
+    hides = (ix * iy > (bw * bh / 3)[:, None]) & ~(fits | point)[:, None]
+    order = np.argsort(hides, axis=1, kind="stable")
+    return np.take_along_axis(xy, order[..., None], axis=1)
 
 
-def _covering_last(xy: np.ndarray, box: np.ndarray, w: float, h: float) -> np.ndarray:
-    """``xy`` with the spots that would hide over a third of a small box moved to the end
-    (clamping into the canvas can push an outside spot over its box)."""
-    bw, bh = box[2] - box[0], box[3] - box[1]
-    if bw <= 0 or bh <= 0 or (w <= 0.8 * bw and h <= 0.5 * bh):
-        return xy
-    ix = np.clip(np.minimum(xy[:, 0] + w, box[2]) - np.maximum(xy[:, 0], box[0]), 0, None)
-    iy = np.clip(np.minimum(xy[:, 1] + h, box[3]) - np.maximum(xy[:, 1], box[1]), 0, None)
-    hides = ix * iy > bw * bh / 3
-    return np.concatenate([xy[~hides], xy[hides]])
+# Nudges in units of (label width + gap, label height + gap), nearest first for a
+# typical label four times wider than tall.
+_NUDGES = sorted(((dx, dy) for dy in range(-4, 5) for dx in (0, -0.5, 0.5, -1, 1) if (dx, dy) != (0, 0)),
+                 key=lambda s: (abs(s[1])) ** 2 + (abs(s[0]) * 4) ** 2)
+_NUDGES = np.array(_NUDGES, np.float64)
 
 
-def _nudged(first: np.ndarray, w: float, h: float, gap: float) -> np.ndarray:
-    """The preferred spots shifted by up to 4 label heights and 1 label width, nearest first."""
-    steps = [(dx, dy) for dy in range(-4, 5) for dx in (0, -0.5, 0.5, -1, 1) if (dx, dy) != (0, 0)]
-    steps.sort(key=lambda s: (abs(s[1]) * (h + gap)) ** 2 + (abs(s[0]) * w) ** 2)
-    offsets = np.array([(dx * (w + gap), dy * (h + gap)) for dx, dy in steps])
-    return (first[:, None, :] + offsets[None, :, :]).transpose(1, 0, 2).reshape(-1, 2)
-
-
-def _clamp(xy: np.ndarray, w: float, h: float, width: float, height: float) -> np.ndarray:
-    x = np.clip(xy[:, 0], 0.0, max(width - w, 0.0))
-    y = np.clip(xy[:, 1], 0.0, max(height - h, 0.0))
-    return np.stack([x, y], axis=1)
+def _nudged(first: np.ndarray, w: float, h: float, gap: float, width: float, height: float) -> np.ndarray:
+    """The preferred spots shifted by up to 4 label heights and 1 label width, nearest
+    first, clamped into the canvas."""
+    offsets = _NUDGES * (w + gap, h + gap)
+    xy = (offsets[:, None, :] + first[None, :, :]).reshape(-1, 2)
+    np.clip(xy[:, 0], 0.0, max(width - w, 0.0), out=xy[:, 0])
+    np.clip(xy[:, 1], 0.0, max(height - h, 0.0), out=xy[:, 1])
+    return xy
 
 
 def _first_free(xy: np.ndarray, w: float, h: float, taken: np.ndarray, gap: float) -> Optional[np.ndarray]:
@@ -188,6 +193,7 @@ def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: 
     buffer = np.empty((count + n, 4))
     buffer[:count] = taken
     failed: list = []  # sizes that fit nowhere: larger labels will not fit either
+    candidates = _anchor_candidates(anchors, sizes, width, height)
     for i in order:
         w, h = sizes[i]
         box = anchors[i]
@@ -195,10 +201,10 @@ def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: 
         if w > width or h > height:
             spot = np.array([0.0, 0.0])
         else:
-            first = _covering_last(_clamp(_anchor_candidates(box, w, h), w, h, width, height), box, w, h)
+            first = candidates[i]
             spot = _first_free(first, w, h, current, gap)
             if spot is None:
-                spot = _first_free(_clamp(_nudged(first[:3], w, h, gap), w, h, width, height), w, h, current, gap)
+                spot = _first_free(_nudged(first[:3], w, h, gap, width, height), w, h, current, gap)
             if spot is None and not (failed and any(w >= fw and h >= fh for fw, fh in failed)):
                 spot = _grid_search(box, w, h, current, gap, width, height)
                 if spot is None:
