@@ -114,10 +114,8 @@ def main() -> None:
 
     scenes = {}
     # 2. Instances with masks and a legend of the classes present.
-    shown = annotate.instances(pred, image=photo, classes=samples.CLASSES, score_thr=0.3)
-    present = sorted(set(pred["labels"][pred["scores"] >= 0.3].tolist()))
-    key = annotate.legend([(samples.CLASSES[c], sv.DEFAULT_PALETTE[c]) for c in present], title="classes")
-    scenes["instances"] = annotate.with_legend(shown, key, "right")
+    scenes["instances"] = annotate.instances(pred, image=photo, classes=samples.CLASSES, score_thr=0.3,
+                                             legend_side="right")
     # 3. The same with the colorblind-safe palette.
     scenes["colorblind"] = annotate.instances(pred, image=photo, classes=samples.CLASSES, palette="colorblind",
                                               score_thr=0.3)

@@ -175,3 +175,16 @@ def test_instances_from_plain_dicts_and_data_elements_draw_the_same():
         annotate.instances(bboxes=[[0, 0, 5, 5]], labels=[1, 2], canvas=(10, 10))
     with pytest.raises(ValueError, match="canvas"):
         annotate.instances(bboxes=np.zeros((0, 4)))
+
+
+def test_builders_put_a_legend_of_the_classes_shown_beside_the_picture():
+    data = {"bboxes": np.array([[10, 10, 60, 60], [70, 10, 120, 60], [20, 70, 90, 110.0]]), "labels": np.array([2, 0, 2])}
+    scene = annotate.instances(data, image=backdrop(160, 120), classes=COCO_NAMES, legend_side="right")
+    strings = [s for t in nodes_of(scene, Texts) for s in t.strings]
+    assert strings[-2:] == ["car", "person"]  # legend entries, first seen first, each once
+    assert scene.extent.width > 160 and scene.extent.height == 120
+    seg = annotate.semantic(street_map(120, 80), classes=STREET, legend_side="bottom")
+    assert seg.extent.height > 80 and seg.extent.width == 120
+    assert {"sky", "building", "road", "person", "car"} <= {s for t in nodes_of(seg, Texts) for s in t.strings}
+    with pytest.raises(ValueError, match="legend_side"):
+        annotate.instances(data, canvas=(160, 120), legend_side="inside")

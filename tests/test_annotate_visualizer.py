@@ -160,3 +160,15 @@ def test_read_helpers_take_tensors_lists_and_elements():
         read_instances({"bboxes": np.zeros((2, 4)), "scores": np.zeros(3)}, "gt")
     with pytest.raises(TypeError, match="m"):
         read_map(np.zeros((2, 2), np.float32) + 0.5, "m")
+
+
+def test_show_headless_writes_the_picture_and_still_records_it(vis, monkeypatch, caplog, tmp_path):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    with caplog.at_level("WARNING", logger="scenevis"):
+        vis.add_datasample("shown", backdrop(240, 160, 6), dict_sample(), show=True, wait_time=0.1, step=1)
+    shown = [word for record in caplog.records for word in record.getMessage().split() if word.endswith(".png")]
+    assert shown, "show() logged no PNG path"
+    np.testing.assert_array_equal(read_png(shown[-1]), vis.get_image())
+    assert (tmp_path / "vis_data" / "vis_image" / "shown_1.png").exists()
+    os.remove(shown[-1])

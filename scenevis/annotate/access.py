@@ -17,7 +17,7 @@ import numpy as np
 
 from scenevis._arrays import as_numpy, check_shape
 
-__all__ = ["field", "has_field", "is_array", "read_instances", "read_map", "read_meta", "Instances"]
+__all__ = ["field", "is_array", "read_instances", "read_map", "read_meta", "Instances"]
 
 
 def is_array(value: Any) -> bool:
@@ -36,13 +36,6 @@ def field(sample: Any, name: str, default: Any = None) -> Any:
         return getattr(sample, name)
     except AttributeError:
         return default
-
-
-def has_field(sample: Any, name: str) -> bool:
-    return field(sample, name, _MISSING) is not _MISSING
-
-
-_MISSING = object()
 
 
 def _array(value: Any, name: str) -> Optional[np.ndarray]:

@@ -21,12 +21,11 @@ import numpy as np
 
 from scenevis.annotate.access import read_instances, read_meta
 from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes, class_names, label_texts
-from scenevis.annotate.legend import legend, with_legend
+from scenevis.annotate.legend import legend_beside
 from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for
 from scenevis.colors import parse_color
 from scenevis.nodes import Boxes
-from scenevis.geometry import BBox
-from scenevis.scene import Background, Group, Scene
+from scenevis.scene import Group, Scene
 from scenevis.style import Style
 
 __all__ = ["Match", "match", "compare", "compare_overlay", "TP_COLOR", "FP_COLOR", "MISSED_COLOR"]
@@ -153,11 +152,4 @@ def compare(gt: Any, pred: Any, iou: float = 0.5, *, image: Any = None, canvas: 
                                           classes=classes if classes is not None else meta.get("classes"),
                                           line_width=line_width, font_size=font_size)
     picture = overlay.scene(size, image=pixels, family=font_family)
-    if pixels is None:
-        picture = Background(BBox(0, 0, size[0], size[1]), "white") + picture
-    if legend_side is None:
-        return picture
-    key = legend(entries, title=f"IoU \u2265 {iou:g}", font_size=max(11.0, base_font_size(*size) * 0.9),
-                 font_family=font_family,
-                 max_height=size[1] if legend_side in ("right", "left") else None)
-    return with_legend(picture, key, legend_side)
+    return legend_beside(picture, entries, size, legend_side, title=f"IoU \u2265 {iou:g}", font_family=font_family)

@@ -13,6 +13,7 @@ import numpy as np
 
 from scenevis.annotate.access import Instances, read_instances, read_meta
 from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes, class_names, label_texts
+from scenevis.annotate.legend import legend_beside
 from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for
 from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
 from scenevis.annotate.regions import mask_boxes, outlines
@@ -79,7 +80,8 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
               palette: Any = None, dataset_meta: Any = None, score_thr: float = 0.0,
               show_boxes: bool = True, show_masks: bool = True, show_labels: bool = True,
               show_scores: bool = True, mask_alpha: float = 0.5, line_width: Optional[float] = None,
-              font_size: Optional[float] = None, font_family: str = "DejaVu Sans") -> Scene:
+              font_size: Optional[float] = None, font_family: str = "DejaVu Sans",
+              legend_side: Optional[str] = None) -> Scene:
     """Detected or annotated instances as a scene, over ``image`` when given.
 
     ``data`` is a dict or data element with ``bboxes`` (N, 4) xyxy, ``labels`` (N,),
@@ -91,6 +93,8 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
     ``dataset_meta['palette']``. The canvas labels are kept inside is the image, else
     ``canvas=(width, height)``, else the masks' size or what covers the boxes. Font size
     and line width follow the image size (and each box's size) unless given.
+    ``legend_side`` (``'right'``, ``'left'``, ``'bottom'``, ``'top'``) adds a legend of the
+    classes shown beside the picture.
     """
     fields = {k: v for k, v in dict(bboxes=bboxes, labels=labels, scores=scores, masks=masks,
                                     label_names=label_names, instance_ids=instance_ids).items() if v is not None}
@@ -105,4 +109,5 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
                                 palette=resolve_palette(palette, meta), show_boxes=show_boxes,
                                 show_masks=show_masks, show_labels=show_labels, show_scores=show_scores,
                                 mask_alpha=mask_alpha, line_width=line_width, font_size=font_size)
-    return overlay.scene(size, image=pixels, family=font_family)
+    return legend_beside(overlay.scene(size, image=pixels, family=font_family), overlay.legend, size, legend_side,
+                         font_family=font_family)

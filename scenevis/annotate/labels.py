@@ -17,6 +17,7 @@ from typing import Any, Optional, Sequence
 import attrs
 import numpy as np
 
+from scenevis._arrays import frozen
 from scenevis.annotate.palettes import text_colors
 from scenevis.annotate.placement import Placement, leader_segments, place_labels, rect_distance
 from scenevis.nodes import Boxes, Circles, Lines, Texts
@@ -32,23 +33,17 @@ MAX_FONT_SIZE = 26.0
 
 
 def _rect_array(value: Any) -> np.ndarray:
-    array = np.asarray(value, np.float64).reshape(-1, 4)
-    array.flags.writeable = False
-    return array
+    return frozen(np.asarray(value, np.float64).reshape(-1, 4), np.float64)
 
 
 def _vector(dtype):
     def convert(value: Any) -> np.ndarray:
-        array = np.ascontiguousarray(value, dtype=dtype).reshape(-1)
-        array.flags.writeable = False
-        return array
+        return frozen(np.asarray(value, dtype).reshape(-1), dtype)
     return convert
 
 
 def _rgba(value: Any) -> np.ndarray:
-    array = np.ascontiguousarray(value, dtype=np.uint8).reshape(-1, 4)
-    array.flags.writeable = False
-    return array
+    return frozen(np.asarray(value, np.uint8).reshape(-1, 4), np.uint8)
 
 
 @attrs.frozen

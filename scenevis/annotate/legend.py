@@ -20,7 +20,7 @@ from scenevis.render.measure import text_size
 from scenevis.scene import Background, Empty, Group, Scene
 from scenevis.style import DASHES, Style
 
-__all__ = ["legend", "with_legend"]
+__all__ = ["legend", "with_legend", "legend_beside"]
 
 _SIDES = ("right", "left", "bottom", "top")
 
@@ -109,3 +109,22 @@ def with_legend(scene: Scene, legend_scene: Scene, side: str = "right", gap: flo
     parts = [scene, legend_scene] if side in ("right", "bottom") else [legend_scene, scene]
     joined = hstack(parts, gap) if side in ("right", "left") else vstack(parts, gap)
     return Background(joined.extent, background) + joined
+
+
+def legend_beside(picture: Scene, entries: Sequence, canvas: Sequence[float], side: Optional[str], *,
+                  title: Optional[str] = None, font_family: str = "DejaVu Sans") -> Scene:
+    """``picture`` (drawn on ``canvas = (width, height)``) with a legend of ``entries`` on
+    ``side``, its font sized like the labels' and flowing into columns to stay within the
+    picture's height; ``side=None`` or no entries returns ``picture`` unchanged."""
+    if side is None or not len(entries):
+        return picture
+    if side not in _SIDES:
+        raise ValueError(f"legend_side: expected one of {list(_SIDES)} or None, got {side!r}")
+    from scenevis.annotate.labels import base_font_size
+
+    width, height = float(canvas[0]), float(canvas[1])
+    if picture.sheet.is_empty:  # an overlay without an image: give it its canvas
+        picture = Background(BBox(0, 0, width, height), "white") + picture
+    key = legend(entries, title=title, font_size=max(11.0, round(base_font_size(width, height) * 0.9)),
+                 font_family=font_family, max_height=height if side in ("right", "left") else None)
+    return with_legend(picture, key, side)

@@ -16,6 +16,7 @@ import numpy as np
 
 from scenevis.annotate.access import read_map, read_meta
 from scenevis.annotate.labels import LabelSet, base_font_size, class_names
+from scenevis.annotate.legend import legend_beside
 from scenevis.annotate.overlay import Overlay, canvas_of
 from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
 from scenevis.annotate.regions import interior_points, map_outline
@@ -86,13 +87,14 @@ def panoptic_overlay(pan_map: np.ndarray, *, classes: Optional[Sequence[str]], p
 def semantic(sem_seg: Any, *, image: Any = None, classes: Optional[Sequence[str]] = None, palette: Any = None,
              dataset_meta: Any = None, ignore_index: Optional[int] = 255, alpha: float = 0.5,
              show_labels: bool = True, outline: bool = True, font_size: Optional[float] = None,
-             font_family: str = "DejaVu Sans") -> Scene:
+             font_family: str = "DejaVu Sans", legend_side: Optional[str] = None) -> Scene:
     """A semantic segmentation map as a scene, over ``image`` when given.
 
     ``sem_seg`` is an (H, W) or (1, H, W) array or tensor of class ids, or a data element
     with a ``sem_seg`` field (MMEngine's ``PixelData``). Pixels equal to ``ignore_index``
     stay unpainted. Each class present is blended at ``alpha`` in its palette color,
-    outlined, and labelled with its name inside its largest area.
+    outlined, and labelled with its name inside its largest area. ``legend_side`` adds a
+    legend of the classes present beside the picture.
     """
     seg_map = read_map(sem_seg, "sem_seg")
     meta = read_meta(None, dataset_meta)
@@ -102,19 +104,22 @@ def semantic(sem_seg: Any, *, image: Any = None, classes: Optional[Sequence[str]
     overlay = semantic_overlay(seg_map, classes=classes if classes is not None else meta.get("classes"),
                                palette=resolve_palette(palette, meta), ignore_index=ignore_index, alpha=alpha,
                                show_labels=show_labels, outline=outline, font_size=font_size)
-    return overlay.scene(size, image=pixels, family=font_family)
+    return legend_beside(overlay.scene(size, image=pixels, family=font_family), overlay.legend, size, legend_side,
+                         font_family=font_family)
 
 
 def panoptic(pan_seg: Any, *, image: Any = None, classes: Optional[Sequence[str]] = None, palette: Any = None,
              dataset_meta: Any = None, label_divisor: int = 1000, void: Optional[int] = None,
              alpha: float = 0.5, show_labels: bool = True, outline: bool = True,
-             font_size: Optional[float] = None, font_family: str = "DejaVu Sans") -> Scene:
+             font_size: Optional[float] = None, font_family: str = "DejaVu Sans",
+             legend_side: Optional[str] = None) -> Scene:
     """A panoptic segmentation map as a scene, over ``image`` when given.
 
     ``pan_seg`` holds ``class + instance * label_divisor`` per pixel ((H, W), (1, H, W)
     or a data element with ``sem_seg``). Pixels whose class is ``void`` (default: the
     number of classes, MMDetection's VOID) or negative stay unpainted. Stuff segments
     (instance 0) take their class color, thing segments a per-instance shade of it.
+    ``legend_side`` adds a legend of the classes present beside the picture.
     """
     if isinstance(label_divisor, bool) or not isinstance(label_divisor, (int, np.integer)) or label_divisor < 1:
         raise ValueError(f"label_divisor: expected a positive integer, got {label_divisor!r}")
@@ -127,4 +132,5 @@ def panoptic(pan_seg: Any, *, image: Any = None, classes: Optional[Sequence[str]
                                palette=resolve_palette(palette, meta), label_divisor=int(label_divisor),
                                void=void, alpha=alpha, show_labels=show_labels, outline=outline,
                                font_size=font_size)
-    return overlay.scene(size, image=pixels, family=font_family)
+    return legend_beside(overlay.scene(size, image=pixels, family=font_family), overlay.legend, size, legend_side,
+                         font_family=font_family)
