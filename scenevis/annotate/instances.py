@@ -14,11 +14,11 @@ import numpy as np
 from scenevis.annotate.access import Instances, read_instances, read_meta
 from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes, class_names, label_texts
 from scenevis.annotate.legend import legend_beside
-from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for
+from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for, mask_layers
 from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
-from scenevis.annotate.regions import mask_boxes, outlines
+from scenevis.annotate.regions import mask_boxes
 from scenevis.colors import Palette
-from scenevis.nodes import Boxes, Masks
+from scenevis.nodes import Boxes
 from scenevis.scene import Group, Scene
 from scenevis.style import Style
 
@@ -43,11 +43,11 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
     masks = data.get("masks") if show_masks else None
     if masks is not None and len(masks):
         shades = instance_shades(ids, palette, data.get("instance_ids")) if labels is not None else colors
-        layers.append(Masks(masks, style=Style(color=shades, alpha=mask_alpha)))
+        extents = mask_boxes(masks)
         thickness = max(1, int(round(line_width_for(width, height) / 2)))
-        layers.append(Masks(outlines(masks, thickness), style=Style(color=shades, alpha=1.0)))
+        layers.append(mask_layers(masks, shades, mask_alpha, thickness=thickness, boxes=extents))
         if anchors is None:
-            anchors = mask_boxes(masks).astype(np.float64)
+            anchors = extents.astype(np.float64)
     elif anchors is None and data.get("masks") is not None:
         anchors = mask_boxes(data["masks"]).astype(np.float64)
     lw = line_width_for(width, height) if line_width is None else float(line_width)

@@ -15,9 +15,12 @@ import numpy as np
 
 from scenevis._arrays import as_image
 from scenevis.annotate.labels import LabelSet, draw_labels
+from scenevis.annotate.regions import mask_boxes, outline
+from scenevis.nodes import Masks
+from scenevis.style import Style
 from scenevis.scene import Empty, Group, Image, Scene
 
-__all__ = ["Overlay", "canvas_of", "line_width_for"]
+__all__ = ["Overlay", "canvas_of", "line_width_for", "mask_layers"]
 
 
 def _entries(value: Any) -> tuple:
@@ -79,3 +82,31 @@ def canvas_of(image: Any = None, canvas: Any = None, *, masks: Optional[np.ndarr
 def line_width_for(width: float, height: float) -> float:
     """Box line width in whole pixels for an image: ``sqrt(W * H) / 300`` rounded, in [1, 5]."""
     return float(np.clip(round(math.sqrt(width * height) / 300.0), 1, 5))
+
+
+def mask_layers(masks: np.ndarray, colors: np.ndarray, alpha: float, *, thickness: int = 0,
+                edges: Optional[np.ndarray] = None, boxes: Optional[np.ndarray] = None) -> Scene:
+    """Each mask blended in its color at ``alpha`` and outlined in it at full opacity.
+
+    Each mask becomes one node holding only its bounding-box crop (and its outline in
+    the same crop), placed at its offset: a hundred full-image masks cost what their
+    objects cover, not a hundred images. Outlines are ``thickness`` pixels inside each
+    mask's edge, or, with ``edges`` (an (H, W) bool border map), the mask's pixels on
+    those borders; ``thickness=0`` without ``edges`` draws no outline.
+    """
+    boxes = mask_boxes(masks) if boxes is None else boxes
+    h, w = masks.shape[1:]
+    nodes = []
+    for i, (x0, y0, x1, y1) in enumerate(boxes):
+        if x1 <= x0 or y1 <= y0:
+            continue
+        color = colors[i:i + 1]
+        if edges is None and thickness <= 0:
+            nodes.append(Masks(masks[i, y0:y1, x0:x1], x0, y0, Style(color=color, alpha=alpha)))
+            continue
+        if edges is None:  # a one-pixel margin, so the outline knows the outside
+            y0, x0, y1, x1 = max(y0 - 1, 0), max(x0 - 1, 0), min(y1 + 1, h), min(x1 + 1, w)
+        crop = masks[i, y0:y1, x0:x1]
+        rim = crop & edges[y0:y1, x0:x1] if edges is not None else outline(crop, thickness)
+        nodes.append(Masks(np.stack([crop, rim]), x0, y0, Style(color=color, alpha=[alpha, 1.0])))
+    return Group.of(*nodes)

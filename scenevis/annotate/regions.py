@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mask_boxes", "outlines", "interior_points", "map_outline"]
+__all__ = ["mask_boxes", "outline", "interior_points", "map_outline"]
 
 
 def mask_boxes(masks: np.ndarray) -> np.ndarray:
@@ -37,21 +37,12 @@ def _edge(crop: np.ndarray, thickness: int) -> np.ndarray:
     return crop & ~inner
 
 
-def outlines(masks: np.ndarray, thickness: int = 1) -> np.ndarray:
-    """(N, H, W) bool: the inner outline of each mask, ``thickness`` pixels wide (pixels
-    on the image border count as outline)."""
-    masks = np.asarray(masks, bool)
-    out = np.zeros_like(masks)
-    h, w = masks.shape[1:]
-    for i, (x0, y0, x1, y1) in enumerate(mask_boxes(masks)):
-        if x1 <= x0:
-            continue
-        a0, b0 = max(y0 - 1, 0), max(x0 - 1, 0)
-        a1, b1 = min(y1 + 1, h), min(x1 + 1, w)
-        crop = np.zeros((a1 - a0 + 2, b1 - b0 + 2), bool)
-        crop[1:-1, 1:-1] = masks[i, a0:a1, b0:b1]
-        out[i, a0:a1, b0:b1] = _edge(crop, thickness)[1:-1, 1:-1]
-    return out
+def outline(crop: np.ndarray, thickness: int = 1) -> np.ndarray:
+    """The inner outline of a mask crop, ``thickness`` pixels wide (pixels on the crop's
+    border count as outline, so crop with a margin of one pixel where there is room)."""
+    padded = np.zeros((crop.shape[0] + 2, crop.shape[1] + 2), bool)
+    padded[1:-1, 1:-1] = crop
+    return _edge(padded, thickness)[1:-1, 1:-1]
 
 
 def map_outline(label_map: np.ndarray, ignore: np.ndarray | None = None) -> np.ndarray:

@@ -17,13 +17,11 @@ import numpy as np
 from scenevis.annotate.access import read_map, read_meta
 from scenevis.annotate.labels import LabelSet, base_font_size, class_names
 from scenevis.annotate.legend import legend_beside
-from scenevis.annotate.overlay import Overlay, canvas_of
+from scenevis.annotate.overlay import Overlay, canvas_of, mask_layers
 from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
 from scenevis.annotate.regions import interior_points, map_outline
 from scenevis.colors import Palette
-from scenevis.nodes import Masks
 from scenevis.scene import Group, Scene
-from scenevis.style import Style
 
 __all__ = ["semantic", "panoptic", "semantic_overlay", "panoptic_overlay"]
 
@@ -36,10 +34,8 @@ def _region_overlay(seg_map: np.ndarray, ids: np.ndarray, colors: np.ndarray, na
     if not len(ids):
         return Overlay()
     masks = seg_map[None] == ids[:, None, None]
-    layers: list = [Masks(masks, style=Style(color=colors, alpha=alpha))]
-    if outline:
-        edge = map_outline(seg_map, ignore=~valid)
-        layers.append(Masks(masks & edge[None], style=Style(color=colors, alpha=1.0)))
+    edges = map_outline(seg_map, ignore=~valid) if outline else None
+    layers: list = [mask_layers(masks, colors, alpha, edges=edges)]
     labels = LabelSet.empty()
     if show_labels:
         points = interior_points(seg_map, ids)
