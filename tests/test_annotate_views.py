@@ -175,6 +175,10 @@ def test_instances_from_plain_dicts_and_data_elements_draw_the_same():
         annotate.instances(bboxes=[[0, 0, 5, 5]], labels=[1, 2], canvas=(10, 10))
     with pytest.raises(ValueError, match="canvas"):
         annotate.instances(bboxes=np.zeros((0, 4)))
+    with pytest.raises(ValueError, match="masks: expected \\(N, 150, 200\\)"):
+        annotate.instances(masks=np.zeros((1, 10, 10), bool), labels=[0], canvas=(200, 150))
+    empty = InstanceData(bboxes=torch.zeros(0, 4), labels=torch.zeros(0, dtype=torch.long), scores=torch.zeros(0))
+    np.testing.assert_array_equal(sv.render(annotate.instances(empty, image=backdrop(40, 30))), backdrop(40, 30))
 
 
 def test_builders_put_a_legend_of_the_classes_shown_beside_the_picture():

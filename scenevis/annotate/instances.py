@@ -40,6 +40,9 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
     colors = class_colors(ids, palette) if labels is not None else palette.take(np.arange(n))
     layers: list = []
     anchors = data.get("bboxes")
+    if data.get("masks") is not None and data["masks"].shape[1:] != (round(height), round(width)):
+        raise ValueError(f"masks: expected (N, {round(height)}, {round(width)}) masks of the image's size, "
+                         f"got shape {data['masks'].shape}")
     masks = data.get("masks") if show_masks else None
     if masks is not None and len(masks):
         shades = instance_shades(ids, palette, data.get("instance_ids")) if labels is not None else colors
