@@ -179,3 +179,10 @@ def test_font_state_survives_clipped_cells():
     h = img.shape[0] // 2
     titles = [img[r * h:r * h + band, c * 40:(c + 1) * 40, 0] < 128 for r in (0, 1) for c in (0, 1)]
     assert all((t == titles[0]).all() for t in titles)
+
+
+def test_heatmap_resamples_values_not_colors():
+    # Halfway between 0 (blue) and 1 (red), jet is green-cyan-yellow, not a purple mix.
+    img = sv.render(sv.heatmap([[0.0, 1.0]], extent=(0, 0, 200, 10), alpha=1.0))
+    r, g, b = img[5, 100].tolist()
+    assert g > 200 and r < 200 and b < 200, (r, g, b)

@@ -14,6 +14,7 @@ import cairo
 import numpy as np
 
 from scenevis import colormaps
+from scenevis.featmap import resize
 from scenevis.geometry import Affine
 from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
 from scenevis.render import pixels
@@ -23,6 +24,10 @@ from scenevis.scene import Background, Heatmap, Image
 from scenevis.style import DASHES
 
 __all__ = ["Painter", "image_surface", "vector_surface"]
+
+
+#: Heatmaps are resampled to at most this many device pixels per side before coloring.
+_MAX_HEAT_SIDE = 4096
 
 
 def image_surface(width: int, height: int, rgba: bool) -> tuple:
@@ -164,6 +169,19 @@ class Painter:
         else:
             ctx.new_path()
 
+    def covers_canvas(self, op: DrawOp) -> bool:
+        """True when ``op`` is an unclipped image written 1:1 over every pixel of the image
+        surface (so filling the canvas first would be wasted)."""
+        if self.buffer is None or op.clips or type(op.node) is not Image:
+            return False
+        offset = self._pixel_offset(self.base @ op.transform @ Affine.translation(op.node.x, op.node.y))
+        if offset is None:
+            return False
+        x, y = offset
+        h, w = op.node.pixels.shape[:2]
+        height, width = self.buffer.shape[:2]
+        return x <= 0 and y <= 0 and x + w >= width and y + h >= height
+
     def _pixel_offset(self, device: Affine) -> Optional[tuple]:
         """Integer (x, y) when ``device`` maps rasters 1:1 onto the image surface's pixels."""
         if self.buffer is None or self._clipped or not device.is_translation:
@@ -189,12 +207,20 @@ class Painter:
         self.ctx.fill()
 
     def _heatmap(self, node: Heatmap, device: Affine, style) -> None:
+        values = node.normalized()
+        box = node.extent
+        if node.smooth and device.is_axis_aligned:
+            # Resample the values, not the colors: between blue and red, jet passes through
+            # green and yellow, which interpolating colored pixels would skip.
+            out_h = min(max(1, math.ceil(box.height * abs(device.e))), _MAX_HEAT_SIDE)
+            out_w = min(max(1, math.ceil(box.width * abs(device.a))), _MAX_HEAT_SIDE)
+            if (out_h, out_w) != values.shape:
+                values = resize(values, (out_h, out_w))
         lut = colormaps.lut(node.cmap)
-        index = np.rint(node.normalized() * 255).astype(np.uint8)
+        index = np.rint(values * 255).astype(np.uint8)
         alpha = np.full(index.shape, round(node.alpha * 255), np.uint8)
         bgra = pixels.premultiplied_bgra(lut[index], alpha, self.order)
         h, w = index.shape
-        box = node.extent
         ctx = self.ctx
         ctx.rectangle(box.x0, box.y0, box.width, box.height)
         ctx.translate(box.x0, box.y0)
