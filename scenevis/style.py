@@ -92,12 +92,22 @@ class Style:
 
     def over(self, parent: "Style") -> "Style":
         """This style with every unset field taken from ``parent``."""
-        changes = {f.name: getattr(parent, f.name) for f in attrs.fields(Style) if getattr(self, f.name) is None}
-        return attrs.evolve(self, **changes) if changes else self
+        if parent.is_unset:
+            return self
+        names = [f.name for f in _FIELDS]
+        if all(getattr(self, name) is not None for name in names):
+            return self
+        # Both styles hold converted values already; build the result without re-running
+        # the converters (this sits on the render path, once per node).
+        merged = object.__new__(Style)
+        for name in names:
+            mine = getattr(self, name)
+            object.__setattr__(merged, name, getattr(parent, name) if mine is None else mine)
+        return merged
 
     @property
     def is_unset(self) -> bool:
-        return all(getattr(self, f.name) is None for f in attrs.fields(Style))
+        return all(getattr(self, f.name) is None for f in _FIELDS)
 
     def per_item_lengths(self) -> dict[str, int]:
         """The length of every set field that can hold one value per item."""
@@ -110,6 +120,8 @@ class Style:
             if length not in (1, n):
                 raise ValueError(f"{owner}: {field} expected 1 or {n} values (one per item), got {length}")
 
+
+_FIELDS = attrs.fields(Style)
 
 DEFAULT_STYLE = Style(
     color=(0, 128, 0), fill="none", alpha=1.0, width=2.0, dash="-",
