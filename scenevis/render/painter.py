@@ -28,6 +28,8 @@ __all__ = ["Painter", "image_surface", "vector_surface"]
 
 #: Heatmaps are resampled to at most this many device pixels per side before coloring.
 _MAX_HEAT_SIDE = 4096
+#: A dashed stroke needing more dashes than this is drawn solid (see ``Painter._set_dash``).
+_MAX_DASHES = 20_000
 
 
 def image_surface(width: int, height: int, rgba: bool) -> tuple:
@@ -156,9 +158,25 @@ class Painter:
             return False
         ctx = self.ctx
         ctx.set_line_width(width)
-        pattern = DASHES[_pick(style.dash, i)]
-        ctx.set_dash([d * width for d in pattern] if pattern else [])
+        self._set_dash(_pick(style.dash, i), width)
         return True
+
+    def _set_dash(self, name: str, width: float) -> None:
+        """Dash the current path's stroke. Dashes scale with the line width (as matplotlib's
+        do) but never shrink below one device pixel, and a path that would need more than
+        ``_MAX_DASHES`` dashes is stroked solid: a hair-thin dashed outline of a huge shape
+        would otherwise keep Cairo busy for minutes."""
+        ctx = self.ctx
+        pattern = DASHES[name]
+        if not pattern:
+            ctx.set_dash([])
+            return
+        unit = max(width, math.hypot(*ctx.device_to_user_distance(1.0, 0.0)))
+        x0, y0, x1, y1 = ctx.path_extents()
+        if 2.0 * ((x1 - x0) + (y1 - y0)) > _MAX_DASHES * sum(pattern) * unit:
+            ctx.set_dash([])
+            return
+        ctx.set_dash([d * unit for d in pattern])
 
     def _fill_then_stroke(self, style, i: int) -> None:
         ctx = self.ctx
@@ -311,8 +329,8 @@ class Painter:
                     current = stroke
                 if (width, dash) != pen:
                     ctx.set_line_width(width)
-                    ctx.set_dash([d * width for d in DASHES[dash]])
-                    pen = (width, dash)
+                    self._set_dash(dash, width)
+                    pen = (width, dash) if not DASHES[dash] else None  # dashes depend on the path
                 ctx.stroke()
             else:
                 ctx.new_path()
