@@ -82,8 +82,10 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     _check_memory(width, height)
     surface, buffer = image_surface(width, height, rgba)
     painter = Painter(surface, base, buffer)
-    painter.fill_canvas(fill)
-    painter.paint(flatten(scene))
+    ops = flatten(scene)
+    if not (ops and painter.covers_canvas(ops[0])):
+        painter.fill_canvas(fill)
+    painter.paint(ops)
     surface.flush()
     out = pixels.surface_to_rgba(buffer, painter.order) if rgba else pixels.surface_to_rgb(buffer, painter.order)
     surface.finish()

@@ -106,6 +106,10 @@ class Fonts:
         self.use(family, size)
         ascent, descent = self.ctx.font_extents()[:2]
         line_height = ascent + descent
+        if "\n" not in text and text.isascii() and self.covers(family, "a"):  # one line, one run
+            self.use(family, size)  # covers() may have measured at another size
+            advance = self.ctx.text_extents(text).x_advance
+            return TextBlock([[(family, text, advance)]], [advance], advance, line_height, ascent, line_height)
         lines, widths = [], []
         for line in text.split("\n"):
             measured = []
