@@ -1,0 +1,153 @@
+"""Render many scenes to files, on several processes, with a progress bar.
+
+Layer 4 (uses :mod:`scenevis.render`). ``save_all(scenes, paths, workers=2)`` writes
+``scenes[i]`` to ``paths[i]`` (PNG, SVG or PDF by extension, as :func:`scenevis.save`).
+
+Scenes are values, so they can be rendered anywhere. Where the operating system can
+``fork`` (Linux), worker processes inherit the scenes from the calling process and only
+indices travel between processes: a W1-like scene holds about 20 MB of masks, which would
+otherwise be pickled to a worker and back for every picture. Elsewhere each task carries
+its pickled scene.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Optional, Sequence
+
+from scenevis.scene import Scene
+
+__all__ = ["save_all"]
+
+# Set in worker processes only (by ``_adopt``), never in the calling process.
+_INHERITED: Optional[tuple] = None
+
+
+def _adopt(scenes: Sequence[Scene], paths: Sequence[str]) -> None:
+    global _INHERITED
+    _INHERITED = (scenes, paths)
+
+
+def _save_indices(indices: Sequence[int], options: dict) -> int:
+    from scenevis.render import save
+
+    scenes, paths = _INHERITED  # type: ignore[misc]
+    for i in indices:
+        _save_one(save, i, scenes[i], paths[i], options)
+    return len(indices)
+
+
+def _save_pairs(pairs: Sequence[tuple], options: dict) -> int:
+    from scenevis.render import save
+
+    for i, scene, path in pairs:
+        _save_one(save, i, scene, path, options)
+    return len(pairs)
+
+
+def _save_one(save, index: int, scene: Scene, path: str, options: dict) -> None:
+    try:
+        save(scene, path, **options)
+    except Exception as err:
+        if hasattr(err, "add_note"):
+            err.add_note(f"save_all: while saving scenes[{index}] to {path!r}")
+        raise
+
+
+class _Progress:
+    """``save_all: 120/1000 (84.2 images/s)`` on one stderr line, redrawn at most ten
+    times a second, and a final line with the total."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self.done = 0
+        self.start = self.last = time.perf_counter()
+
+    def advance(self, count: int) -> None:
+        self.done += count
+        now = time.perf_counter()
+        if self.enabled and (now - self.last >= 0.1 or self.done == self.total):
+            self.last = now
+            rate = self.done / max(now - self.start, 1e-9)
+            width = 30
+            filled = width * self.done // max(self.total, 1)
+            bar = "#" * filled + "." * (width - filled)
+            sys.stderr.write(f"\rsave_all [{bar}] {self.done}/{self.total} ({rate:.1f} images/s)")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
+
+
+def _check(scenes: Any, paths: Any, workers: Any) -> tuple[list, list, int]:
+    if isinstance(scenes, Scene) or not isinstance(scenes, Sequence):
+        raise TypeError(f"scenes: expected a sequence of scenes, got {type(scenes).__name__}")
+    if isinstance(paths, (str, bytes)) or not isinstance(paths, Sequence):
+        raise TypeError(f"paths: expected a sequence of file paths, got {type(paths).__name__}")
+    scenes, paths = list(scenes), [os.fspath(p) for p in paths]
+    if len(scenes) != len(paths):
+        raise ValueError(f"paths: expected one path per scene ({len(scenes)}), got {len(paths)}")
+    for i, scene in enumerate(scenes):
+        if not isinstance(scene, Scene):
+            raise TypeError(f"scenes[{i}]: expected a scenevis Scene, got {type(scene).__name__}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers: expected an integer >= 1, got {workers!r}")
+    for i, path in enumerate(paths):
+        if os.path.splitext(path)[1].lower() not in (".png", ".svg", ".pdf"):
+            raise ValueError(f"paths[{i}]: expected a .png, .svg or .pdf file name, got {path!r}")
+    return scenes, paths, workers
+
+
+def save_all(scenes: Sequence[Scene], paths: Sequence[Any], workers: int = 2, progress: bool = True,
+             **options: Any) -> list[str]:
+    """Write ``scenes[i]`` to ``paths[i]`` for every i; returns the paths written.
+
+    ``workers`` processes share the work (1 renders in this process); ``progress`` draws
+    a progress bar on stderr; ``options`` go to :func:`scenevis.save` (``scale``,
+    ``background``...). Each file is written whole and atomically. The first scene that
+    fails stops the batch and its exception is raised here (with a note naming the scene
+    and path); files already written stay.
+    """
+    scenes, paths, workers = _check(scenes, paths, workers)
+    bar = _Progress(len(scenes), progress)
+    try:
+        if workers == 1 or len(scenes) <= 1:
+            from scenevis.render import save
+
+            for i, (scene, path) in enumerate(zip(scenes, paths)):
+                _save_one(save, i, scene, path, options)
+                bar.advance(1)
+            return paths
+        _run_pool(scenes, paths, min(workers, len(scenes)), options, bar)
+        return paths
+    finally:
+        bar.close()
+
+
+def _run_pool(scenes: list, paths: list, workers: int, options: dict, bar: _Progress) -> None:
+    n = len(scenes)
+    chunk = max(1, min(16, n // (workers * 8)))
+    chunks = [range(start, min(start + chunk, n)) for start in range(0, n, chunk)]
+    if "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt, initargs=(scenes, paths))
+        jobs = [(_save_indices, list(c)) for c in chunks]
+    else:
+        pool = ProcessPoolExecutor(workers)
+        jobs = [(_save_pairs, [(i, scenes[i], paths[i]) for i in c]) for c in chunks]
+    with pool:
+        pending = {pool.submit(fn, arg, options) for fn, arg in jobs}
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                error = future.exception()
+                if error is not None:
+                    for other in pending:
+                        other.cancel()
+                    raise error
+                bar.advance(future.result())
