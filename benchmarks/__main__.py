@@ -1,0 +1,461 @@
+"""``python -m benchmarks``: scenevis side by side with its peers, in one process.
+
+Prints one markdown table (median of at least 7 interleaved runs after a warm-up, and
+each peer's median divided by scenevis's) and writes it to ``benchmarks/RESULTS.md``
+with the machine, the versions and the command. Workloads (issue 8):
+
+- W1 detection overlay, W2 the same with N boxes, W3 K masks (``benchmarks.peers``).
+- W4 feature maps (``benchmarks/bench_featmap.py`` when present).
+- W5 logging backends, W6 batch rendering to PNG with 1 and 2 processes.
+- Memory: peak RSS of W1 above the baseline, in a fresh process.
+
+Options: ``--only W1,W3`` (workloads to run), ``--runs N`` (rounds, at least 7 unless
+``--quick``), ``--quick`` (3 rounds, smaller W5/W6: a smoke test), ``--no-write``.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import subprocess
+import sys
+import time
+from typing import NamedTuple, Optional
+
+import numpy as np
+
+from benchmarks import peers, workloads
+from benchmarks.timing import Case, Result, error_text, run_interleaved
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class Row(NamedTuple):
+    workload: str
+    setting: str
+    peer: str
+    median: Optional[float]  # seconds (or the row's own unit, see ``shown``)
+    error: Optional[str]
+    ratio: Optional[float]  # peer / scenevis
+    target: str = ""
+    met: Optional[bool] = None
+    shown: Optional[str] = None  # overrides the formatted median
+
+
+# -- targets: (workload, peer) -> (text, test on the ratio peer / scenevis) ----------------
+TARGETS = {
+    ("W1", "supervision"): ("≥ 2 (scenevis ≤ 0.5x)", lambda r: r >= 2.0),
+    ("W1", "OpenCV (hand-written)"): ("≥ 0.77 (scenevis ≤ 1.3x)", lambda r: r >= 1 / 1.3),
+    ("W1", "MMEngine Visualizer"): ("≥ 40", lambda r: r >= 40.0),
+    ("W1", "scenevis Visualizer facade"): ("≤ 1.2", lambda r: r <= 1.2),
+    ("W2", "OpenCV (hand-written)"): ("≥ 0.77 (scenevis ≤ 1.3x)", lambda r: r >= 1 / 1.3),
+    ("W3", "numpy single-pass blend"): ("≥ 0.67 (scenevis ≤ 1.5x)", lambda r: r >= 1 / 1.5),
+}
+
+
+def _rows(results: list[Result], reference: str = "scenevis") -> list[Row]:
+    """Table rows of one interleaved run; ratios against the row named ``reference``
+    (or the case marked ``reference``) of the same workload and setting."""
+    base: dict = {}
+    for res in results:
+        if res.case.reference or res.case.peer == reference:
+            base[(res.case.workload, res.case.setting)] = res.median
+    rows = []
+    for res in results:
+        c = res.case
+        ref = base.get((c.workload, c.setting))
+        ratio = res.median / ref if res.median is not None and ref else None
+        text, test = TARGETS.get((c.workload, c.peer), ("", None))
+        met = test(ratio) if test is not None and ratio is not None else None
+        rows.append(Row(c.workload, c.setting, c.peer, res.median, res.error, ratio, text, met))
+    return rows
+
+
+def _progress(label: str):
+    def report(message: str) -> None:
+        print(f"  {label}: {message}", file=sys.stderr, flush=True)
+    return report
+
+
+def _w1_cases(d: workloads.Detection, workload: str, setting: str, with_mmengine: bool = True) -> list[Case]:
+    makers = [("scenevis", peers.make_scenevis)]
+    facade = _optional_module("benchmarks.bench_facade")
+    if workload == "W1" and facade is not None and hasattr(facade, "make_facade"):
+        makers.append(("scenevis Visualizer facade", facade.make_facade))
+    makers += [("supervision", peers.make_supervision), ("OpenCV (hand-written)", peers.make_opencv),
+               ("pycairo (hand-written)", peers.make_pycairo), ("torchvision", peers.make_torchvision)]
+    if with_mmengine:
+        makers.append(("MMEngine Visualizer", peers.make_mmengine))
+    cases = []
+    for name, make in makers:
+        try:
+            draw = make()
+            cases.append(Case(workload, setting, name, lambda draw=draw: draw(d)))
+        except Exception as err:  # a peer that cannot even be set up
+            cases.append(Case(workload, setting, name, _raiser(err)))
+    return cases
+
+
+def _raiser(err: BaseException):
+    def fail():
+        raise err
+    return fail
+
+
+def _optional_module(name: str):
+    """The module, or None when its file does not exist (yet)."""
+    path = os.path.join(HERE, name.split(".")[-1] + ".py")
+    if not os.path.exists(path):
+        return None
+    return importlib.import_module(name)
+
+
+def run_w1(runs: int) -> list[Row]:
+    d = workloads.detection(n=100, k=20)
+    return _rows(run_interleaved(_w1_cases(d, "W1", "N=100, K=20"), runs=runs, progress=_progress("W1")))
+
+
+def run_w2(runs: int, sizes=(10, 100, 1000, 5000)) -> list[Row]:
+    image = workloads.photo()
+    rows: list[Row] = []
+    medians = {}
+    for n in sizes:
+        d = workloads.detection(n=n, k=20, image=image)
+        cases = _w1_cases(d, "W2", f"N={n}")
+        results = run_interleaved(cases, runs=runs, progress=_progress(f"W2 N={n}"))
+        rows += _rows(results)
+        medians[n] = next(r.median for r in results if r.case.peer == "scenevis")
+    rows.append(_linearity_row(medians))
+    return rows
+
+
+def _linearity_row(medians: dict) -> Row:
+    """Marginal cost per item between successive N: linear when these agree within 1.5x
+    from N=100 up (below, fixed costs dominate)."""
+    ns = sorted(n for n, m in medians.items() if m is not None)
+    slopes = [(a, b, (medians[b] - medians[a]) / (b - a)) for a, b in zip(ns, ns[1:])]
+    tail = [s for a, b, s in slopes if a >= 100]
+    text = ", ".join(f"{a}→{b}: {s * 1e6:.1f} µs/item" for a, b, s in slopes)
+    met = bool(tail) and max(tail) <= 1.5 * min(tail) and min(tail) > 0
+    return Row("W2", "linearity", "scenevis", None, None, None, "slopes within 1.5x (N ≥ 100)", met, shown=text)
+
+
+def run_w3(runs: int, ks=(1, 10, 50, 100)) -> list[Row]:
+    image = workloads.photo()
+    rows: list[Row] = []
+    for k in ks:
+        d = workloads.detection(n=0, k=k, image=image)
+        cases = [
+            Case("W3", f"K={k}", "scenevis", lambda draw=peers.make_scenevis_masks(): draw(d)),
+            Case("W3", f"K={k}", "numpy single-pass blend", lambda: peers.numpy_masks(d)),
+            Case("W3", f"K={k}", "supervision", lambda draw=peers.make_supervision_masks(): draw(d)),
+            Case("W3", f"K={k}", "OpenCV (hand-written)", lambda draw=peers.make_opencv_masks(): draw(d)),
+        ]
+        rows += _rows(run_interleaved(cases, runs=runs, progress=_progress(f"W3 K={k}")))
+    return rows
+
+
+def run_w4(runs: int) -> list[Row]:
+    module = _optional_module("benchmarks.bench_featmap")
+    if module is None or not hasattr(module, "cases"):
+        return [Row("W4", "", "scenevis", None, "not run: benchmarks/bench_featmap.py (with cases()) is missing", None)]
+    results = run_interleaved(module.cases(), runs=runs, progress=_progress("W4"))
+    rows = _rows(results)
+    targets = getattr(module, "TARGETS", {})
+    out = []
+    for row in rows:
+        text, test = targets.get((row.setting, row.peer), ("", None))
+        met = test(row.ratio) if test is not None and row.ratio is not None else None
+        out.append(row._replace(target=text, met=met) if text else row)
+    return out
+
+
+# -- memory ---------------------------------------------------------------------------------
+_PROBE = r"""
+import json, resource, sys
+sys.path.insert(0, {root!r})
+from benchmarks import peers, workloads
+d = workloads.detection(n=100, k=20)
+draw = peers.make_scenevis()
+small = workloads.detection(n=2, k=1, image=d.image[:64, :64].copy())
+small = small._replace(masks=small.masks[:, :64, :64].copy())
+draw(small)  # loads Cairo, fonts and caches on a tiny picture
+
+def rss(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field):
+                return int(line.split()[1]) * 1024
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak (VmHWM) to the current RSS
+base = rss("VmRSS")
+for _ in range(3):
+    out = draw(d)
+    del out
+print(json.dumps(dict(base=base, peak=rss("VmHWM"), inputs=d.input_bytes)))
+"""
+
+
+def run_memory() -> list[Row]:
+    """W1's peak RSS above the baseline of a process that already holds the inputs and
+    has rendered once (Cairo and fonts loaded)."""
+    import json
+
+    code = _PROBE.format(root=os.path.dirname(HERE))
+    try:
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+        probe = json.loads(done.stdout.strip().splitlines()[-1])
+    except Exception as err:
+        return [Row("Memory", "W1 peak RSS", "scenevis", None, error_text(err), None)]
+    extra = probe["peak"] - probe["base"]
+    ratio = extra / probe["inputs"]
+    shown = f"+{extra / 2**20:.1f} MiB (inputs {probe['inputs'] / 2**20:.1f} MiB)"
+    return [Row("Memory", "W1 peak RSS above baseline", "scenevis", None, None, ratio,
+                "< 2 x inputs", ratio < 2.0, shown=shown)]
+
+
+# -- table ------------------------------------------------------------------------------------
+def _fmt_time(seconds: float) -> str:
+    if seconds >= 1.0:
+        return f"{seconds:.2f} s"
+    if seconds >= 0.01:
+        return f"{seconds * 1e3:.1f} ms"
+    return f"{seconds * 1e3:.2f} ms"
+
+
+def table(rows: list[Row]) -> str:
+    lines = ["| Workload | Setting | Peer | Median | Peer / scenevis | Target | Met |",
+             "|---|---|---|---:|---:|---|:-:|"]
+    for r in rows:
+        if r.error is not None:
+            cell = f"error: {r.error}".replace("|", "\\|")
+        else:
+            cell = r.shown if r.shown is not None else (_fmt_time(r.median) if r.median is not None else "")
+        ratio = f"{r.ratio:.2f}" if r.ratio is not None else ""
+        met = {True: "yes", False: "**no**", None: ""}[r.met]
+        lines.append(f"| {r.workload} | {r.setting} | {r.peer} | {cell} | {ratio} | {r.target} | {met} |")
+    return "\n".join(lines)
+
+
+def _version(module: str) -> str:
+    try:
+        mod = importlib.import_module(module)
+    except Exception as err:
+        return f"not importable ({type(err).__name__})"
+    return str(getattr(mod, "__version__", getattr(mod, "version", "?")))
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    import cairo
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                                cwd=HERE, check=False).stdout.strip()
+    except OSError:
+        commit = "?"
+    versions = ", ".join(f"{m} {_version(m)}" for m in ("numpy", "supervision", "mmengine", "cv2", "torch",
+                                                            "matplotlib", "tensorboard", "wandb", "torchvision"))
+    return "\n".join([
+        f"- Machine: {platform.platform()}, {cpu}, {os.cpu_count()} logical CPUs",
+        f"- Python {platform.python_version()}; scenevis at commit {commit or '?'}; "
+        f"pycairo {cairo.version}, Cairo {cairo.cairo_version_string()}",
+        f"- Peers: {versions}",
+    ])
+
+
+WORKLOADS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4}
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
+    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W6, Memory)")
+    parser.add_argument("--runs", type=int, default=7, help="timed rounds per case (default 7)")
+    parser.add_argument("--quick", action="store_true", help="3 rounds and smaller W5/W6: a smoke test")
+    parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
+    args = parser.parse_args(argv)
+    runs = 3 if args.quick else max(args.runs, 7)
+    extra = _extra_workloads(args.quick)
+    chosen = [w.strip() for w in args.only.split(",") if w.strip()] or list(WORKLOADS) + list(extra) + ["Memory"]
+    start = time.perf_counter()
+    rows: list[Row] = []
+    for name in chosen:
+        print(f"{name} ...", file=sys.stderr, flush=True)
+        if name == "Memory":
+            rows += run_memory()
+        elif name in WORKLOADS:
+            rows += WORKLOADS[name](runs)
+        elif name in extra:
+            rows += extra[name](runs)
+        else:
+            parser.error(f"--only: unknown workload {name!r}")
+    elapsed = time.perf_counter() - start
+    text = table(rows)
+    print(text)
+    command = "python -m benchmarks" + (" " + " ".join(argv if argv is not None else sys.argv[1:])).rstrip()
+    if not args.no_write:
+        with open(os.path.join(HERE, "RESULTS.md"), "w") as f:
+            f.write(_results_md(text, command, elapsed, runs))
+    print(f"\n{len(rows)} rows in {elapsed:.0f} s", file=sys.stderr)
+    return 0
+
+
+def _extra_workloads(quick: bool) -> dict:
+    return {"W5": lambda runs: run_w5(runs, quick), "W6": lambda runs: run_w6(runs, quick)}
+
+
+def _scaled(results: list[Result], factor: float) -> list[Result]:
+    return [Result(r.case, [t * factor for t in r.times], r.error) for r in results]
+
+
+#: W5 targets, keyed by (kind, what, peer): (text, test on peer / scenevis).
+W5_TARGETS = {
+    ("local", "scalars", "MMEngine LocalVisBackend"): ("≥ 1 (flushing every line)", lambda r: r >= 1.0),
+    ("tensorboard", "scalars", "raw SummaryWriter"): ("≥ 1", lambda r: r >= 1.0),
+    ("local", "images", "MMEngine LocalVisBackend"): ("≥ 1", lambda r: r >= 1.0),
+    ("tensorboard", "images", "MMEngine TensorboardVisBackend"): ("≥ 3", lambda r: r >= 3.0),
+    ("wandb", "images", "MMEngine WandbVisBackend"): ("≥ 3", lambda r: r >= 3.0),
+}
+
+
+def run_w5(runs: int, quick: bool) -> list[Row]:
+    """10,000 ``add_scalars`` of 5 values and 100 ``add_image`` of a 720p image per
+    backend. Each round logs a slice (1,000 scalar steps, 10 images) and ends with the
+    backend's flush; medians are scaled to the full counts. TensorBoard and Local peers run
+    interleaved; the WandB runs one after the other (one wandb run per process at a time)."""
+    import tempfile
+
+    os.environ.setdefault("WANDB_MODE", "offline")
+    os.environ.setdefault("WANDB_SILENT", "true")
+    counts = {"scalars": (100 if quick else 1000, 10_000), "images": (2 if quick else 10, 100)}
+    image = workloads.photo()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as root:
+        for kind in ("local", "tensorboard", "wandb"):
+            try:
+                loggers = peers.make_loggers(kind, root)
+            except Exception as err:
+                rows.append(Row("W5", kind, "(set-up)", None, error_text(err), None))
+                continue
+            groups = [loggers] if kind != "wandb" else [[logger] for logger in loggers]
+            results: dict = {"scalars": [], "images": []}
+            for group in groups:
+                for what, (calls, total) in counts.items():
+                    cases = [_log_case(logger, what, calls, total, kind, image, reference=(logger is loggers[0]))
+                             for logger in group]
+                    done = run_interleaved(cases, runs=runs, progress=_progress(f"W5 {kind} {what}"))
+                    results[what] += _scaled(done, total / calls)
+                if kind == "wandb":
+                    group[0].close()
+            if kind != "wandb":
+                for logger in loggers:
+                    logger.close()
+            for what in counts:
+                for row in _rows(results[what], reference=loggers[0].name):
+                    text, test = W5_TARGETS.get((kind, what, row.peer), ("", None))
+                    met = test(row.ratio) if test is not None and row.ratio is not None else None
+                    rows.append(row._replace(target=text, met=met))
+    return rows
+
+
+def _log_case(logger, what: str, calls: int, total: int, kind: str, image: np.ndarray, reference: bool) -> Case:
+    step = [0]
+
+    def run() -> None:
+        start, step[0] = step[0], step[0] + calls
+        if what == "scalars":
+            logger.scalars(start, calls)
+        else:
+            logger.images(image, start, calls)
+
+    setting = f"{total:,} add_scalars ({kind})" if what == "scalars" else f"{total:,} add_image 720p ({kind})"
+    return Case("W5", setting, logger.name, run, reference=reference)
+
+
+def _w6_scenes(count: int) -> list:
+    """W1-like scenes sharing one image-and-masks layer (as frames of one video would
+    share nothing but cost the same), each with its own 100 boxes and labels."""
+    import scenevis as sv
+
+    d = workloads.detection()
+    base = sv.image(d.image) + sv.masks(d.masks, color=d.mask_colors, alpha=workloads.ALPHA)
+    scenes = []
+    for i in range(count):
+        xyxy = workloads.boxes(100, seed=i + 1)
+        scenes.append(base + sv.boxes(xyxy, color=d.colors, width=2)
+                      + sv.texts(d.labels, xyxy[:, :2], color="white", font_size=workloads.FONT_SIZE,
+                                 background=d.colors, pad=2))
+    return scenes
+
+
+def run_w6(runs: int, quick: bool) -> list[Row]:
+    """``scenevis.batch.save_all`` of W1-like scenes to PNG with 1 and 2 worker processes.
+    Each round saves ``per_round`` scenes (1,000 over the 7 rounds), pool start-up included;
+    interleaved, so both settings see the same machine."""
+    import tempfile
+
+    from scenevis.batch import save_all
+
+    per_round = 20 if quick else -(-1000 // runs)
+    scenes = _w6_scenes(per_round)
+    cpu: dict = {1: [], 2: []}
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as root:
+        def case(workers: int) -> Case:
+            paths = [os.path.join(root, f"w{workers}_{i}.png") for i in range(per_round)]
+
+            def run() -> None:
+                before = os.times()
+                save_all(scenes, paths, workers=workers, progress=False)
+                after = os.times()
+                used = sum(after[:4]) - sum(before[:4])
+                cpu[workers].append(used / max(after[4] - before[4], 1e-9))
+            return Case("W6", f"{per_round} W1-like scenes to PNG per round", f"save_all workers={workers}", run,
+                        reference=workers == 1)
+
+        results = run_interleaved([case(1), case(2)], runs=runs, progress=_progress("W6"))
+    one, two = results
+    for res, workers in ((one, 1), (two, 2)):
+        if res.error is not None:
+            rows.append(Row("W6", res.case.setting, res.case.peer, None, res.error, None))
+            continue
+        rate = per_round / res.median
+        cores = float(np.median(cpu[workers])) if cpu[workers] else float("nan")
+        shown = f"{rate:.1f} images/s ({_fmt_time(res.median)} per round, {cores:.2f} cores busy)"
+        if workers == 1:
+            rows.append(Row("W6", res.case.setting, res.case.peer, res.median, None, None, shown=shown))
+        else:
+            speedup = one.median / res.median if one.median else None
+            met = speedup >= 1.7 if speedup is not None else None
+            rows.append(Row("W6", res.case.setting, res.case.peer, res.median, None, speedup,
+                            "≥ 1.7 (images/s vs 1 worker)", met, shown=shown))
+    return rows
+
+
+def _results_md(text: str, command: str, elapsed: float, runs: int) -> str:
+    return f"""# Benchmark results
+
+Produced by `{command}` (`make bench` runs the same after installing the `bench` extra),
+in {elapsed:.0f} s. Every figure is the median of {runs} timed rounds after one untimed
+warm-up; within a workload the peers run interleaved, round after round, in one process.
+"Peer / scenevis" is the peer's median divided by scenevis's, so above 1 means scenevis
+is faster.
+
+{machine()}
+
+{text}
+
+## What each row measures
+See `benchmarks/__main__.py` (workloads and targets), `benchmarks/peers.py` (every peer's
+code) and `benchmarks/workloads.py` (the data, seed 0).
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
