@@ -53,6 +53,9 @@ def vector_surface(kind: str, target, width: float, height: float):
 
 
 _HALIGN = {"left": 0.0, "center": 0.5, "right": 1.0}
+#: Text layouts shared by every render (see Painter._texts); emptied past the limit.
+_LAYOUTS: dict = {}
+_LAYOUT_LIMIT = 50_000
 
 
 def _pick(values, i: int):
@@ -89,7 +92,6 @@ class Painter:
         self.base = base
         self.buffer = buffer
         self._swap = buffer is not None
-        self._layouts: dict = {}
         self.order = pixels.SWAPPED if self._swap else pixels.NATIVE
         self._clipped = False
         self.fonts = Fonts(self.ctx)
@@ -380,16 +382,18 @@ class Painter:
 
     def _texts(self, node: Texts, device: Affine, style) -> None:
         """Item by item (background, edge, then text, so a later label covers an earlier
-        one). Layouts are cached per render by string, family, size and the current
-        transform's linear part; a one-line, one-font string is drawn with one
-        ``show_text``."""
+        one). Layouts are cached across renders by string, family, size and the current
+        transform's linear part (labels such as ``person 0.87`` recur frame after frame);
+        a one-line, one-font string is drawn with one ``show_text``."""
         n = node.count
         if not n:
             return
         ctx, fonts = self.ctx, self.fonts
         family = style.font_family
         matrix = ctx.get_matrix()
-        layouts = self._layouts.setdefault((family, matrix.xx, matrix.yx, matrix.xy, matrix.yy), {})
+        linear = (family, matrix.xx, matrix.yx, matrix.xy, matrix.yy)
+        if len(_LAYOUTS) > _LAYOUT_LIMIT:
+            _LAYOUTS.clear()
         sizes = np.broadcast_to(np.asarray(style.font_size, np.float64), (n,)).tolist()
         haligns = list(style.halign) * n if len(style.halign) == 1 else style.halign
         valigns = list(style.valign) * n if len(style.valign) == 1 else style.valign
@@ -402,9 +406,9 @@ class Painter:
         for i, (text, size, (x, y)) in enumerate(zip(node.strings, sizes, node.xy.tolist())):
             if not text or size <= 0:
                 continue
-            block = layouts.get((text, size))
+            block = _LAYOUTS.get((text, size, linear))
             if block is None:
-                block = layouts[(text, size)] = fonts.layout(text, family, size)
+                block = _LAYOUTS[(text, size, linear)] = fonts.layout(text, family, size)
             valign = valigns[i]
             left = x - block.width * _HALIGN[haligns[i]]
             top = y - (0.0 if valign == "top" else block.ascent if valign == "baseline"
