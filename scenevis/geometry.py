@@ -10,7 +10,12 @@ import math
 import attrs
 import numpy as np
 
-__all__ = ["Affine", "BBox"]
+__all__ = ["Affine", "BBox", "COORD_LIMIT"]
+
+#: Largest coordinate magnitude, in pixels, a scene may hold. Cairo stores coordinates in
+#: 24.8 fixed point (about +-8.4 million) and its arc and dash code slows to a crawl on
+#: shapes far beyond that, so anything larger is rejected when a node is built.
+COORD_LIMIT = 4_000_000.0
 
 
 def _finite(instance, attribute, value):

@@ -15,8 +15,8 @@ import numpy as np
 
 from scenevis._arrays import as_numpy, check_finite, check_shape, frozen
 from scenevis.colors import DEFAULT_PALETTE, color_array
-from scenevis.geometry import BBox
-from scenevis.scene import Scene, array_field
+from scenevis.geometry import COORD_LIMIT, BBox
+from scenevis.scene import Scene, array_field, finite_number
 from scenevis.style import Style
 
 __all__ = [
@@ -35,7 +35,10 @@ def coords(value: Any, name: str, *shapes: Sequence[Optional[int]], columns: Opt
     check_finite(array, name)
     if columns is not None and array.ndim == 1:
         array = array.reshape(1, columns)
-    return frozen(array, np.float64)
+    array = frozen(array, np.float64)
+    if array.size and np.abs(array).max() > COORD_LIMIT:
+        raise ValueError(f"{name}: expected values within +-{COORD_LIMIT:,.0f} px, got {np.abs(array).max():g}")
+    return array
 
 
 def _offsets(value: Any) -> np.ndarray:
@@ -247,8 +250,8 @@ class Masks(Shape):
     DEFAULTS = Style(alpha=0.5)
 
     masks: np.ndarray = array_field(converter=_masks)
-    x: float = attrs.field(default=0.0, converter=float)
-    y: float = attrs.field(default=0.0, converter=float)
+    x: float = attrs.field(default=0.0, converter=finite_number("x"))
+    y: float = attrs.field(default=0.0, converter=finite_number("y"))
     style: Style = _style_field()
 
     @property

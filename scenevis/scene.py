@@ -28,7 +28,7 @@ import numpy as np
 from scenevis._arrays import as_image, as_numpy, check_finite, check_shape, frozen, reduce_through_init
 from scenevis import colormaps
 from scenevis.colors import color_array
-from scenevis.geometry import Affine, BBox
+from scenevis.geometry import COORD_LIMIT, Affine, BBox
 from scenevis.style import Style
 
 __all__ = ["Scene", "Empty", "Group", "Image", "Heatmap", "Background", "beside", "above"]
@@ -213,13 +213,15 @@ def _pixels(value: Any) -> np.ndarray:
     return frozen(as_image(value, "image"), np.uint8)
 
 
-def _finite_float(name: str):
+def finite_number(name: str):
     def convert(value: Any) -> float:
         if isinstance(value, (bool, str)) or not np.isscalar(value) and not hasattr(value, "item"):
             raise TypeError(f"{name}: expected a number, got {value!r}")
         number = float(value)
         if not np.isfinite(number):
             raise ValueError(f"{name}: expected a finite number, got {number}")
+        if abs(number) > COORD_LIMIT:
+            raise ValueError(f"{name}: expected a value within +-{COORD_LIMIT:,.0f}, got {number:g}")
         return number
     return convert
 
@@ -229,8 +231,8 @@ class Image(Scene):
     """An RGB raster whose pixel (i, j) covers the unit square at ``(x + j, y + i)``."""
 
     pixels: np.ndarray = array_field(converter=_pixels)
-    x: float = attrs.field(default=0.0, converter=_finite_float("x"))
-    y: float = attrs.field(default=0.0, converter=_finite_float("y"))
+    x: float = attrs.field(default=0.0, converter=finite_number("x"))
+    y: float = attrs.field(default=0.0, converter=finite_number("y"))
 
     @property
     def bounds(self) -> BBox:
@@ -248,6 +250,8 @@ def _extent(value: Any) -> BBox:
     array = as_numpy(value, "extent").astype(np.float64)
     check_shape(array, "extent", (4,))
     check_finite(array, "extent")
+    if np.abs(array).max() > COORD_LIMIT:
+        raise ValueError(f"extent: expected values within +-{COORD_LIMIT:,.0f} px, got {np.abs(array).max():g}")
     x0, y0, x1, y1 = array.tolist()
     if x1 <= x0 or y1 <= y0:
         raise ValueError(f"extent: expected (x0, y0, x1, y1) with x0 < x1 and y0 < y1, got {tuple(array.tolist())}")
@@ -267,7 +271,7 @@ def _heat_values(value: Any) -> np.ndarray:
 
 
 def _optional_float(name: str):
-    convert = _finite_float(name)
+    convert = finite_number(name)
     return lambda value: None if value is None else convert(value)
 
 
@@ -295,7 +299,7 @@ class Heatmap(Scene):
     values: np.ndarray = array_field(converter=_heat_values)
     extent: BBox = attrs.field(converter=_extent)
     cmap: str = attrs.field(default="jet", validator=_known_cmap)
-    alpha: float = attrs.field(default=0.5, converter=_finite_float("alpha"), validator=_unit_interval)
+    alpha: float = attrs.field(default=0.5, converter=finite_number("alpha"), validator=_unit_interval)
     vmin: Optional[float] = attrs.field(default=None, converter=_optional_float("vmin"))
     vmax: Optional[float] = attrs.field(default=None, converter=_optional_float("vmax"))
     smooth: bool = attrs.field(default=True, converter=bool)

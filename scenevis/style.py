@@ -81,7 +81,7 @@ class Style:
     color: Optional[np.ndarray] = _array_field(_colors)
     fill: Optional[np.ndarray] = _array_field(_colors)
     alpha: Optional[np.ndarray] = _array_field(_numbers("alpha", 0.0, 1.0))
-    width: Optional[np.ndarray] = _array_field(_numbers("width", 0.0))
+    width: Optional[np.ndarray] = _array_field(_numbers("width", 0.0, 100_000.0))
     dash: Optional[tuple] = attrs.field(default=None, converter=_optional(_choices("dash", DASHES)))
     font_size: Optional[np.ndarray] = _array_field(_numbers("font_size", 0.0, 4096.0))
     font_family: Optional[str] = attrs.field(default=None, converter=_optional(_family))

@@ -189,9 +189,9 @@ def test_heatmap_resamples_values_not_colors():
 
 
 def test_hairline_dashes_on_huge_shapes_do_not_hang():
-    # 1e-4 px dashes around a circle of radius 1e7 would be ~1e12 dashes; drawn solid instead.
-    scene = sv.background((0, 0, 50, 50)) + sv.circles([[25, 25]], [1e7], width=1e-4, dash="--", color="red") \
-        + sv.boxes([[-1e8, -1e8, 1e8, 1e8]], width=1e-4, dash=":") + sv.circles([[25, 25]], [20], dash="--", width=2)
+    # 1e-4 px dashes around a circle of radius 3e6 would be ~1e10 dashes; drawn solid instead.
+    scene = sv.background((0, 0, 50, 50)) + sv.circles([[25, 25]], [3e6], width=1e-4, dash="--", color="red") \
+        + sv.boxes([[-3e6, -3e6, 3e6, 3e6]], width=1e-4, dash=":") + sv.circles([[25, 25]], [20], dash="--", width=2)
     img = sv.render(scene)
     ring = img[5, 20:31, 0]  # the top of the r=20 dashed green circle: dashes and gaps
     assert (ring < 128).any() and (ring > 200).any()
