@@ -28,6 +28,7 @@ MMEngine compatibility, in detail:
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -41,7 +42,7 @@ import numpy as np
 import scenevis.backends  # noqa: F401  (registers the built-in backends in VISBACKENDS)
 from scenevis import _facade_args as args
 from scenevis import distributed
-from scenevis._arrays import as_image
+from scenevis._arrays import as_image, as_numpy, check_shape
 from scenevis.backends.base import BaseVisBackend
 from scenevis.errors import VisualizerValueError
 from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
@@ -74,6 +75,20 @@ def _facade_errors(method):
             raise VisualizerValueError(str(err)) from err
 
     return wrapper
+
+
+@contextlib.contextmanager
+def _named_as(**names: str):
+    """Rewrite the argument name at the start of a scene node's error message to the
+    facade's name for it (``boxes: ...`` becomes ``bboxes: ...``)."""
+    try:
+        yield
+    except (TypeError, ValueError) as err:
+        message = str(err)
+        for core, ours in names.items():
+            if message.startswith((core + ":", core + "[", core + " ")):
+                raise type(err)(ours + message[len(core):]) from err
+        raise
 
 
 def _is_backend(obj: Any) -> bool:
@@ -277,7 +292,8 @@ class Visualizer(ManagedInstances):
         # strokes scatter markers with a 1.5 pt edge of the face color on top.
         diameter = np.sqrt(areas) * (0.5 if marker == "." else 1.0)
         radius = (diameter / 2 + np.where(areas > 0, 0.75, 0.0)) * self._px
-        node = Points(xy, radius, Style(color=args.colors_for(colors, n, "colors")))
+        with _named_as(points="positions", radius="sizes"):
+            node = Points(xy, radius, Style(color=args.colors_for(colors, n, "colors")))
         self._warn_outside(xy, "positions")
         return self._append(_PATCHES, node)
 
@@ -297,6 +313,12 @@ class Visualizer(ManagedInstances):
         for i, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"texts[{i}]: expected a str, got {type(text).__name__}")
+            if "\x00" in text:
+                raise ValueError(f"texts[{i}]: expected text without NUL characters, got {text!r}")
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"texts[{i}]: expected valid Unicode text, got {text!r} (lone surrogate)") from None
         n = len(texts)
         xy = args.geometry(positions, "positions", (None, 2), (2,)).reshape(-1, 2)
         if len(xy) != n:
@@ -348,7 +370,8 @@ class Visualizer(ManagedInstances):
         if widths.min() < 0:
             raise ValueError(f"line_widths: expected values >= 0, got {widths.min():g}")
         style = self._stroke_style(n, colors, line_styles, widths * self._px, None, None)
-        node = Lines.from_paths(segments, style)
+        with _named_as(lines="x_datas/y_datas", points="x_datas/y_datas"):
+            node = Lines.from_paths(segments, style)
         self._warn_outside(segments, "lines")
         return self._append(_LINES, node)
 
@@ -365,7 +388,8 @@ class Visualizer(ManagedInstances):
         if radii.size and radii.min() < 0:
             raise ValueError(f"radius: expected values >= 0, got {radii.min():g}")
         style = self._stroke_style(n, edge_colors, line_styles, self._clamped_widths(line_widths, n), face_colors, alpha)
-        node = Circles(xy, radii, style)
+        with _named_as(centers="center", radii="radius"):
+            node = Circles(xy, radii, style)
         r = np.broadcast_to(radii, (n,))[:, None] if n else np.zeros((0, 1))
         self._warn_outside(np.concatenate([xy - r, xy + r]), "circles")
         return self._append(_PATCHES, node)
@@ -384,7 +408,8 @@ class Visualizer(ManagedInstances):
         # MMEngine's 2.78 px edge shows as a crisp 3 px one; Boxes snaps odd integer widths alike.
         widths = np.maximum(np.rint(self._clamped_widths(line_widths, n)), 1.0)
         style = self._stroke_style(n, edge_colors, line_styles, widths, face_colors, alpha)
-        node = Boxes(xyxy, style)
+        with _named_as(boxes="bboxes"):
+            node = Boxes(xyxy, style)
         self._warn_outside(xyxy.reshape(-1, 2), "bboxes")
         return self._append(_PATCHES, node)
 
@@ -409,14 +434,13 @@ class Visualizer(ManagedInstances):
         """Blend (N, H, W) or (H, W) masks (bool or 0/1) of the image's size into the image
         layer: ``(1 - alpha) * pixel + alpha * color`` on each mask's pixels, in order."""
         self._require_image()
-        try:
-            node = Masks(binary_masks)
-        except (TypeError, ValueError) as err:  # the node names its field "masks"
-            message = str(err)
-            raise type(err)("binary_" + message if message.startswith("masks") else message) from None
-        if node.masks.shape[1:] != (self.height, self.width):
+        array = as_numpy(binary_masks, "binary_masks")
+        check_shape(array, "binary_masks", (None, None, None), (None, None))
+        if array.shape[-2:] != (self.height, self.width):
             raise ValueError(f"binary_masks: expected masks of the image's size ({self.height}, {self.width}), "
-                             f"got {node.masks.shape[1:]}")
+                             f"got {array.shape[-2:]}")
+        with _named_as(masks="binary_masks"):
+            node = Masks(array)
         n = node.count
         alpha = args.numbers_for(alphas, n, "alphas")
         if alpha.min() < 0 or alpha.max() > 1:

@@ -288,6 +288,8 @@ def test_texts_are_drawn_over_boxes_drawn_later(vis):
     (lambda v: v.draw_texts("a", np.array([1, 2]), bboxes=dict(facecolour="r")), "unknown keys"),
     (lambda v: v.draw_polygons([np.array([[0, 0], [1, 1]])]), "at least 3 points"),
     (lambda v: v.draw_points(np.array([[np.nan, 1]])), "finite"),
+    (lambda v: v.draw_texts(["ok", "a\x00b"], np.array([[1, 2], [3, 4]])), r"texts\[1\]: expected text without NUL"),
+    (lambda v: v.draw_bboxes(np.array([0, 0, 1e12, 5])), "bboxes: expected values within"),
     (lambda v: v.draw_featmap(torch.zeros(3, 4, 4), channel_reduction="bad"), "channel_reduction"),
 ])
 def test_invalid_values_raise_value_and_assertion_error_and_change_nothing(vis, call, match):
