@@ -287,12 +287,16 @@ class Painter:
         surfaces), or None where it is invisible; :meth:`_source`'s arithmetic, for all
         items at once."""
         rgba = np.asarray(colors, np.float64)
-        a = rgba[:, 3] / 255.0 * np.asarray(alphas, np.float64)
+        alphas = np.asarray(alphas, np.float64)
+        table = np.empty((max(len(rgba), len(alphas)), 4))
         r, b = (2, 0) if self._swap else (0, 2)
-        rows = np.column_stack([np.broadcast_to(rgba[:, r] / 255.0, a.shape), np.broadcast_to(rgba[:, 1] / 255.0, a.shape),
-                                np.broadcast_to(rgba[:, b] / 255.0, a.shape), a]).tolist()
-        out = [tuple(row) if row[3] > 0.0 else None for row in rows]
-        return out * n if len(out) == 1 else out
+        table[:, 0], table[:, 1], table[:, 2] = rgba[:, r] / 255.0, rgba[:, 1] / 255.0, rgba[:, b] / 255.0
+        table[:, 3] = rgba[:, 3] / 255.0 * alphas
+        if len(table) == 1:
+            return [tuple(table[0].tolist()) if table[0, 3] > 0.0 else None] * n
+        if (table[:, 3] > 0.0).all():
+            return list(map(tuple, table.tolist()))
+        return [tuple(row) if row[3] > 0.0 else None for row in table.tolist()]
 
     def _boxes(self, node: Boxes, device: Affine, style) -> None:
         """Item by item in painter's order (fill, then stroke), with every per-item number
