@@ -64,9 +64,19 @@ def count_list(value: list, n: int, name: str) -> list:
 
 
 def colors_for(value: Any, n: int, name: str) -> np.ndarray:
-    """(1 or n, 4) uint8 RGBA colors from one color or one color per item."""
+    """(1 or n, 4) uint8 RGBA colors from one color or one color per item.
+
+    Lists of 0-255 tuples are converted as one array; lists of names parse each distinct
+    name once (a detector's per-box colors repeat a few class colors)."""
     if isinstance(value, list) and not _looks_single(value):
         value = count_list(value, n, name) if value else value
+        if len(value) > 1 and all(type(v) is tuple and len(v) == 3 for v in value):
+            array = np.asarray(value)
+            if array.dtype.kind in "iuf":
+                return color_array(array, n, name)
+        if len(value) > 1 and all(isinstance(v, str) for v in value):
+            table = {text: color_array(text, 1, f"{name}[{value.index(text)}]")[0] for text in set(value)}
+            return np.stack([table[text] for text in value])
     elif isinstance(value, np.ndarray) and value.ndim == 2 and len(value) > n:
         value = value[:n]
     return color_array(value, n, name)
@@ -164,35 +174,68 @@ def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
     face = np.zeros((n, 4), np.uint8)
     edge = np.zeros((n, 4), np.uint8)
     pad = np.zeros(n, np.float64)
-    ignored = set()
+    ignored: set = set()
+    done: dict = {}  # a detector's label boxes repeat a few dicts: parse each content once
     for i, item in enumerate(items[:n]):
         if item is None:
             continue
         if not isinstance(item, Mapping):
             raise TypeError(f"bboxes[{i}]: expected a dict, got {type(item).__name__}")
-        unknown = set(item) - _BBOX_KEYS - _BBOX_IGNORED
-        if unknown:
-            raise ValueError(f"bboxes[{i}]: unknown keys {sorted(unknown)}; expected some of {sorted(_BBOX_KEYS)}")
-        ignored |= set(item) & _BBOX_IGNORED
-        boxstyle = item.get("boxstyle")
-        if boxstyle is not None and not (isinstance(boxstyle, str) and boxstyle.split(",")[0].strip() == "square"):
-            ignored.add(f"boxstyle={boxstyle!r}")
-        alpha = item.get("alpha")
-        alpha = 1.0 if alpha is None else _unit(alpha, f"bboxes[{i}]['alpha']")
-        base = item.get("color")
-        fill = item.get("facecolor", item.get("fc", base if base is not None else "#1f77b4"))
-        stroke = item.get("edgecolor", item.get("ec", base if base is not None else "black"))
-        if item.get("fill", True) is False:
-            fill = "none"
-        face[i] = color_array(fill, 1, f"bboxes[{i}]['facecolor']")[0]
-        edge[i] = color_array(stroke, 1, f"bboxes[{i}]['edgecolor']")[0]
-        face[i, 3] = round(face[i, 3] * alpha)
-        edge[i, 3] = round(edge[i, 3] * alpha)
-        pad[i] = _pad_px(item.get("pad"), float(sizes_pt[i % len(sizes_pt)]), boxstyle, px_per_pt, i)
+        size = float(sizes_pt[i % len(sizes_pt)])
+        try:
+            key = (tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in item.items())), size)
+            found = done.get(key)
+        except TypeError:  # unhashable values (arrays): no caching
+            key, found = None, None
+        if found is None:
+            found = _one_bbox(item, size, px_per_pt, i, ignored)
+            if key is not None:
+                done[key] = found
+        face[i], edge[i], pad[i] = found
     if ignored:
         warnings.warn(f"bboxes: {sorted(ignored)} are not supported and were ignored (boxes are drawn square)",
                       UserWarning, stacklevel=4)
     return face, edge, pad
+
+
+def _one_bbox(item: Mapping, size_pt: float, px_per_pt: float, i: int, ignored: set):
+    """(face RGBA, edge RGBA, pad px) of one bbox dict; unsupported keys go to ``ignored``."""
+    unknown = set(item) - _BBOX_KEYS - _BBOX_IGNORED
+    if unknown:
+        raise ValueError(f"bboxes[{i}]: unknown keys {sorted(unknown)}; expected some of {sorted(_BBOX_KEYS)}")
+    ignored |= set(item) & _BBOX_IGNORED
+    boxstyle = item.get("boxstyle")
+    if boxstyle is not None and not (isinstance(boxstyle, str) and boxstyle.split(",")[0].strip() == "square"):
+        ignored.add(f"boxstyle={boxstyle!r}")
+    alpha = item.get("alpha")
+    alpha = 1.0 if alpha is None else _unit(alpha, f"bboxes[{i}]['alpha']")
+    base = item.get("color")
+    fill = item.get("facecolor", item.get("fc", base if base is not None else "#1f77b4"))
+    stroke = item.get("edgecolor", item.get("ec", base if base is not None else "black"))
+    if item.get("fill", True) is False:
+        fill = "none"
+    face = mpl_color(fill, f"bboxes[{i}]['facecolor']").copy()
+    edge = mpl_color(stroke, f"bboxes[{i}]['edgecolor']").copy()
+    face[3] = round(face[3] * alpha)
+    edge[3] = round(edge[3] * alpha)
+    return face, edge, _pad_px(item.get("pad"), size_pt, boxstyle, px_per_pt, i)
+
+
+def mpl_color(value: Any, name: str) -> np.ndarray:
+    """One RGBA uint8 color from a matplotlib color: a name or hex string, or a tuple of 3
+    or 4 floats in [0, 1] (the bbox dicts go to matplotlib unchanged in MMEngine, so
+    their numeric colors are matplotlib's 0-1 floats, not MMEngine's 0-255 tuples)."""
+    if isinstance(value, (tuple, list, np.ndarray)) and not isinstance(value, str):
+        array = np.asarray(value)
+        if array.ndim != 1 or len(array) not in (3, 4) or array.dtype.kind not in "iuf":
+            raise ValueError(f"{name}: expected a color name or 3 or 4 floats in [0, 1], got {value!r}")
+        array = array.astype(np.float64)
+        if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
+            raise ValueError(f"{name}: expected matplotlib RGB(A) floats in [0, 1], got {value!r}")
+        rgba = np.ones(4)
+        rgba[:len(array)] = array
+        return np.rint(rgba * 255).astype(np.uint8)
+    return color_array(value, 1, name)[0]
 
 
 def _pad_px(pad: Any, size_pt: float, boxstyle: Any, px_per_pt: float, i: int) -> float:

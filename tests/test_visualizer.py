@@ -234,6 +234,17 @@ def test_text_bbox_dict_fills_behind_the_text(image):
     assert x1 - x0 > 60
 
 
+def test_bbox_dict_colors_are_matplotlib_colors():
+    vis = Visualizer(name=unique(), image=np.zeros((40, 120, 3), np.uint8))
+    boxes = [dict(facecolor=(1.0, 0.5, 0.0), edgecolor="none", pad=2), dict(facecolor="#0000ff", alpha=0.5, pad=2)]
+    vis.draw_texts(["ab", "cd"], np.array([[10, 10], [70, 10]]), colors="w", bboxes=boxes)
+    img = vis.get_image()
+    assert color_at(img, 9, 12) == (255, 128, 0)  # 0-1 floats, as matplotlib reads them
+    assert color_at(img, 69, 12) == (0, 0, 128)  # alpha halves the face color over black
+    with pytest.raises(AssertionError, match=r"bboxes\[0\]\['facecolor'\]: expected matplotlib RGB\(A\) floats"):
+        vis.draw_texts("x", np.array([1, 1]), bboxes=dict(facecolor=(255, 0, 0)))
+
+
 def test_text_alignments_and_per_item_families(vis):
     vis.draw_texts(["a", "b"], np.array([[40, 30], [40, 30]]), horizontal_alignments=["right", "left"],
                    vertical_alignments="center", font_families=["serif", "monospace"], colors="w")
@@ -641,3 +652,25 @@ def test_mmengine_backend_instances_are_accepted(tmp_path):
     vis = Visualizer(name=unique(), vis_backends=[backend])
     vis.add_scalars({"a": 1}, step=3)
     assert json.loads((tmp_path / "scalars.json").read_text()) == {"a": 1, "step": 3}
+
+
+# ============================================================================= the example's golden picture
+
+def test_mmengine_style_example_matches_its_golden():
+    import importlib.util
+    from pathlib import Path
+
+    from golden_compare import assert_golden
+    from scenevis import samples
+
+    path = Path(__file__).resolve().parents[1] / "examples" / "mmengine_style.py"
+    spec = importlib.util.spec_from_file_location("mmengine_style_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    vis = Visualizer(name=unique("example"))
+    w, h = 320, 214  # the example's picture at half size keeps the golden small
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing in the example is out of the image
+        image = example.draw_overlay(vis, samples.photo(w, h), samples.detections(w, h), samples.CLASSES)
+    assert image.shape == (h, w, 3)
+    assert_golden("facade_mmengine_style", image)
