@@ -7,22 +7,28 @@ an (H, W, 3) uint8 RGB array, ``to_svg`` into SVG, ``save`` into PNG/SVG/PDF.
 Importing scenevis loads numpy and attrs only: Cairo is loaded on the first render, and
 torch, TensorBoard and wandb only by the parts that use them.
 """
+# Everything below is light: Cairo is imported by the painter on the first render.
+from scenevis import annotate, featmap, samples
 from scenevis.backends import BaseVisBackend, LocalVisBackend, TensorboardVisBackend, WandbVisBackend
 from scenevis.colors import COLORBLIND_PALETTE, DEFAULT_PALETTE, Color, Palette
 from scenevis.compose import grid, hstack, pad, titled, vstack
+from scenevis.det_visualizer import DetVisualizer
+from scenevis.errors import VisualizerValueError
+from scenevis.featmap import featmap_layer
 from scenevis.geometry import Affine, BBox
-# Light: Cairo itself is imported by the painter on the first render.
 from scenevis.nodes import (Boxes, Circles, Lines, Masks, Points, Polygons, Texts, boxes, circles, lines, masks,
                             points, polygons, texts)
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances, Registry
 from scenevis.render import render, save, to_pdf, to_png, to_svg
 from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene, background, heatmap, image
 from scenevis.style import Style
+from scenevis.visualizer import Visualizer
 
 __version__ = "0.1.0"
 
 
 __all__ = [
+    "DetVisualizer", "Visualizer", "VisualizerValueError", "annotate", "featmap", "featmap_layer", "samples",
     "BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend",
     "ManagedInstances", "Registry", "VISBACKENDS", "VISUALIZERS",
     "Affine", "BBox", "Background", "Boxes", "Circles", "Color", "COLORBLIND_PALETTE", "DEFAULT_PALETTE", "Empty",

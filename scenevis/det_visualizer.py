@@ -64,16 +64,8 @@ class DetVisualizer(Visualizer):
             raise
         except ValueError as err:
             raise VisualizerValueError(str(err)) from err
-        self._adopt(scene)
+        self._adopt_scene(scene)
         return scene
-
-    def _adopt(self, scene: Scene) -> None:
-        """Make ``scene`` the current drawing: later ``draw_*`` calls draw over it."""
-        from scenevis.render import render
-        drawn = render(scene)
-        self.set_image(drawn)
-        self._set_layers((scene,) + tuple(self._layers[1:]))
-        self._rendered = (self.scene, drawn)
 
     def add_datasample(self, name: str, image: np.ndarray, data_sample: Any = None, draw_gt: bool = True,
                        draw_pred: bool = True, show: bool = False, wait_time: float = 0, out_file: Optional[str] = None,

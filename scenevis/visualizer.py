@@ -212,6 +212,16 @@ class Visualizer(ManagedInstances):
         self._default_font_size = max(np.sqrt(self.height * self.width) // 90, 10)
         self._set_layers((layer, Empty(), Empty(), Empty()))
 
+    def _adopt_scene(self, scene: Scene) -> None:
+        """For subclasses: make a finished ``scene`` the current drawing, as ``set_image``
+        does for an image. It is rendered once, sizes follow the picture, and later
+        ``draw_*`` calls draw over it."""
+        from scenevis.render import render
+        drawn = render(scene)
+        self.set_image(drawn)
+        self._set_layers((scene,) + tuple(self._layers[1:]))
+        self._rendered = (self.scene, drawn)
+
     def _set_layers(self, layers: Tuple[Scene, ...]) -> None:
         self._layers = layers
         self._scene = None
