@@ -228,6 +228,8 @@ class Polygons(Shape):
 def _masks(value: Any) -> np.ndarray:
     array = as_numpy(value, "masks")
     check_shape(array, "masks", (None, None, None), (None, None))
+    if array.shape[-1] == 0 or array.shape[-2] == 0:
+        raise ValueError(f"masks: expected masks with positive height and width, got shape {tuple(array.shape)}")
     if array.dtype.kind == "f":
         check_finite(array, "masks")
     if array.dtype != np.bool_:
@@ -286,6 +288,12 @@ def _strings(value: Any) -> tuple:
     for i, item in enumerate(items):
         if not isinstance(item, str):
             raise TypeError(f"texts[{i}]: expected a string, got {type(item).__name__}")
+        if "\x00" in item:
+            raise ValueError(f"texts[{i}]: expected text without NUL characters, got {item!r}")
+        try:
+            item.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"texts[{i}]: expected valid Unicode text, got a lone surrogate in {item!r}") from None
     return tuple(items)
 
 
