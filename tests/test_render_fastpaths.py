@@ -9,7 +9,11 @@
 - The vectorized box and label loops against a plain pycairo reference drawing each item
   with its own state.
 - The numpy canvas fill, and the skipped fill under a covering image.
+- Scenes made only of rasters on whole pixels, rendered in numpy without Cairo, against
+  the same rasters through the Cairo surface.
 """
+import sys
+
 import cairo
 import numpy as np
 import pytest
@@ -221,3 +225,20 @@ def test_painter_reads_back_in_its_own_order():
     painter.paint([])
     surface.flush()
     assert pixels.surface_to_rgb(buffer, painter.order)[1, 2].tolist() == [10, 20, 30]
+
+
+@pytest.mark.parametrize("alpha", [0.5, 0.35, 1.0])
+def test_raster_only_scenes_skip_cairo_and_match_the_surface_path(alpha, monkeypatch):
+    rng = np.random.default_rng(11)
+    img = samples.photo(90, 60, seed=6)
+    masks = rng.random((3, 40, 50)) < 0.5
+    colors = [(250, 10, 10), (10, 250, 10), (10, 10, 250)]
+    rasters = sv.image(img) + sv.masks(masks, x=30, y=-5, color=colors, alpha=alpha) + sv.image(img[:10, :20], x=70, y=50)
+    with monkeypatch.context() as patch:
+        patch.setattr(sys.modules["scenevis.render.painter"], "image_surface", None)  # Cairo would fail
+        fast = sv.render(rasters)
+    # An invisible box sends the same rasters through the Cairo surface path.
+    slow = sv.render(rasters + sv.boxes([[0, 0, 1, 1]], width=0))
+    assert (fast == slow).all()
+    assert (fast != img).any()
+    assert (fast[50:, 70:] == img[:10, :20]).all()

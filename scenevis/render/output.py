@@ -1,7 +1,10 @@
 """Rendering entry points: numpy arrays, PNG bytes, SVG text, and files.
 
 Every output walks the scene once (:func:`scenevis.render.flatten.flatten`) and hands the
-operations to the one Cairo painter; only the surface differs.
+operations to the one Cairo painter; only the surface differs. One shortcut: an RGB
+render whose operations are only rasters landing on whole pixels (an image covering the
+canvas, more images, masks) needs nothing from Cairo, and is done in numpy on the RGB
+array itself, with the painter's own integer blend.
 """
 from __future__ import annotations
 
@@ -16,8 +19,9 @@ from scenevis._png import atomic_write, encode_png, write_png
 from scenevis.colors import parse_color
 from scenevis.geometry import Affine
 from scenevis.render import pixels
-from scenevis.render.flatten import flatten
-from scenevis.scene import Scene
+from scenevis.nodes import Masks
+from scenevis.render.flatten import DrawOp, flatten
+from scenevis.scene import Image, Scene
 
 __all__ = ["render", "to_svg", "to_pdf", "to_png", "save"]
 
@@ -80,15 +84,46 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     width, height, base = _canvas(scene, scale, size)
     fill = parse_color(background, "background").rgba if background is not None else ((0, 0, 0, 0) if rgba else (255, 255, 255, 255))
     _check_memory(width, height)
+    ops = flatten(scene)
+    if not rgba:
+        rasters = _rasters_only(ops, width, height, base)
+        if rasters is not None:
+            return rasters
     surface, buffer = image_surface(width, height, rgba)
     painter = Painter(surface, base, buffer)
-    ops = flatten(scene)
     if not (ops and painter.covers_canvas(ops[0])):
         painter.fill_canvas(fill)
     painter.paint(ops)
     surface.flush()
     out = pixels.surface_to_rgba(buffer, painter.order) if rgba else pixels.surface_to_rgb(buffer, painter.order)
     surface.finish()
+    return out
+
+
+def _rasters_only(ops: list[DrawOp], width: int, height: int, base: Affine) -> Optional[np.ndarray]:
+    """The RGB picture of operations that are all images and masks on whole pixels, the
+    first an image covering the canvas, made without Cairo; None for anything else."""
+    if not ops or type(ops[0].node) is not Image:
+        return None
+    offsets = []
+    for op in ops:
+        if op.clips or type(op.node) not in (Image, Masks):
+            return None
+        device = base @ op.transform @ Affine.translation(op.node.x, op.node.y)
+        if not device.is_translation or device.c != round(device.c) or device.f != round(device.f):
+            return None
+        offsets.append((int(device.c), int(device.f)))
+    x, y = offsets[0]
+    h, w = ops[0].node.pixels.shape[:2]
+    if x > 0 or y > 0 or x + w < width or y + h < height:
+        return None
+    out = np.empty((height, width, 3), np.uint8)
+    for op, (x, y) in zip(ops, offsets):
+        node = op.node
+        if type(node) is Image:
+            pixels.rgb_into_rgb(out, node.pixels, x, y)
+        elif node.count:
+            pixels.blend_masks(out, node.masks, node.item_boxes, op.style.color, op.style.alpha, x, y)
     return out
 
 

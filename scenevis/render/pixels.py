@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = [
     "BGRA", "NATIVE", "SWAPPED", "rgb_into_surface", "surface_to_rgb", "surface_to_rgba", "blend_masks",
-    "premultiplied_bgra", "fill_opaque", "packed_color",
+    "premultiplied_bgra", "fill_opaque", "packed_color", "rgb_into_rgb",
 ]
 
 _LITTLE = sys.byteorder == "little"
@@ -92,6 +92,15 @@ def rgb_into_surface(buf: np.ndarray, rgb: np.ndarray, x: int = 0, y: int = 0, o
     dst[..., g] = src[..., 1]
     dst[..., r] = src[..., 0]
     dst[..., a] = 255
+
+
+def rgb_into_rgb(out: np.ndarray, rgb: np.ndarray, x: int = 0, y: int = 0) -> None:
+    """Copy an RGB image into an (H, W, 3) RGB array with its top-left at ``(x, y)``, clipped."""
+    h, w = out.shape[:2]
+    x0, y0 = max(x, 0), max(y, 0)
+    x1, y1 = min(x + rgb.shape[1], w), min(y + rgb.shape[0], h)
+    if x1 > x0 and y1 > y0:
+        out[y0:y1, x0:x1] = rgb[y0 - y:y1 - y, x0 - x:x1 - x]
 
 
 def surface_to_rgb(buf: np.ndarray, order=NATIVE) -> np.ndarray:
@@ -178,6 +187,22 @@ def _blend_words(region: np.ndarray, sel: np.ndarray, packed: int, wa: int) -> N
     np.copyto(region, out, where=sel)
 
 
+def _blend_rgb(region: np.ndarray, sel: np.ndarray, rgb, wa: int) -> None:
+    """:func:`_blend_words` on an (h, w, 3) RGB region, byte by byte, each row as one
+    run of ``3 * w`` bytes (numpy is slow over a last axis of length 3)."""
+    h, w = sel.shape
+    rows = region.reshape(h, w * 3)
+    color = np.tile(np.array(rgb[:3], np.uint8), w)
+    if wa >= 256:
+        out = np.broadcast_to(color, rows.shape)
+    elif wa == 128:
+        out = np.bitwise_or(rows, color)
+        out -= np.right_shift(np.bitwise_xor(rows, color), 1)
+    else:
+        out = ((rows.astype(np.uint16) * (256 - wa) + color.astype(np.uint16) * wa + 128) >> 8).astype(np.uint8)
+    np.copyto(rows, out, where=np.repeat(sel, 3, axis=1))
+
+
 def _blend_channels(region: np.ndarray, sel: np.ndarray, rgba, wa: int, order) -> None:
     wb = 256 - wa
     for src in range(3):
@@ -188,7 +213,8 @@ def _blend_channels(region: np.ndarray, sel: np.ndarray, rgba, wa: int, order) -
 
 def blend_masks(buf: np.ndarray, masks: np.ndarray, boxes: np.ndarray, colors: np.ndarray,
                 alphas: np.ndarray, x: int, y: int, order=NATIVE) -> None:
-    """Blend each mask's color over an opaque surface buffer, in order, in place.
+    """Blend each mask's color over an opaque surface buffer (or an (H, W, 3) RGB array,
+    where ``order`` does not apply), in order, in place.
 
     ``out = round((1 - a) * below + a * color)`` on each mask's True pixels, with the
     weight ``a`` in 256ths. Work is limited to each mask's own bounding box (``boxes``,
@@ -197,7 +223,7 @@ def blend_masks(buf: np.ndarray, masks: np.ndarray, boxes: np.ndarray, colors: n
     32-bit word.
     """
     h, w = buf.shape[:2]
-    words = _as_words(buf)
+    words = _as_words(buf) if buf.shape[2] == 4 else None
     box_list = np.asarray(boxes).tolist()
     color_list = np.asarray(colors).tolist()
     alpha_list = np.asarray(alphas, np.float64).reshape(-1).tolist()
@@ -212,7 +238,9 @@ def blend_masks(buf: np.ndarray, masks: np.ndarray, boxes: np.ndarray, colors: n
         if wa == 0:
             continue
         sel = masks[k, by0 - y:by1 - y, bx0 - x:bx1 - x]
-        if words is not None:
+        if buf.shape[2] == 3:
+            _blend_rgb(buf[by0:by1, bx0:bx1], sel, color, wa)
+        elif words is not None:
             _blend_words(words[by0:by1, bx0:bx1], sel, packed_color(color[:3] + [255], order), wa)
         else:
             _blend_channels(buf[by0:by1, bx0:bx1], sel, color, wa, order)
