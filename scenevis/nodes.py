@@ -281,7 +281,8 @@ class Masks(Shape):
         return out
 
 
-def _strings(value: Any) -> tuple:
+def as_strings(value: Any) -> tuple:
+    """A tuple of drawable strings from one string or a sequence of them."""
     items = (value,) if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
         raise TypeError(f"texts: expected a string or a sequence of strings, got {type(value).__name__}")
@@ -311,7 +312,7 @@ class Texts(Shape):
 
     DEFAULTS = Style(color="black")
 
-    strings: tuple = attrs.field(converter=_strings)
+    strings: tuple = attrs.field(converter=as_strings)
     xy: np.ndarray = array_field(converter=lambda v: coords(v, "positions", (None, 2), (2,), columns=2))
     style: Style = _style_field()
     background: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors)
@@ -397,7 +398,7 @@ def texts(strings: Any, positions: Any, *, color: Any = None, alpha: Any = None,
           pad: Any = 2.0) -> Texts:
     """Strings at (N, 2) anchor positions (``halign``/``valign`` say which point of the text
     sits on the anchor), optionally on a ``background`` box ``pad`` pixels around the ink."""
-    items = _strings(strings)
+    items = as_strings(strings)
     if background is not None:
         background = color_array(background, len(items), "background").copy()
         if not 0.0 <= background_alpha <= 1.0:

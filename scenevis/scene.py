@@ -287,8 +287,22 @@ def _known_cmap(instance, attribute, value):
         raise ValueError(f"cmap: expected one of {list(colormaps.names())}, got {value!r}")
 
 
+class _Sheet(Scene):
+    """A node covering its ``extent``, which also defines the canvas."""
+
+    __slots__ = ()
+
+    @property
+    def bounds(self) -> BBox:
+        return self.extent
+
+    @property
+    def sheet(self) -> BBox:
+        return self.extent
+
+
 @attrs.frozen
-class Heatmap(Scene):
+class Heatmap(_Sheet):
     """(H, W) values mapped through a colormap and stretched over ``extent`` at render time.
 
     Values are scaled to [0, 1] by ``vmin``/``vmax`` (default: the map's own minimum and
@@ -304,14 +318,6 @@ class Heatmap(Scene):
     vmax: Optional[float] = attrs.field(default=None, converter=_optional_float("vmax"))
     smooth: bool = attrs.field(default=True, converter=bool)
 
-    @property
-    def bounds(self) -> BBox:
-        return self.extent
-
-    @property
-    def sheet(self) -> BBox:
-        return self.extent
-
     def normalized(self) -> np.ndarray:
         """The values scaled to [0, 1] as float32."""
         low = float(self.values.min()) if self.vmin is None else self.vmin
@@ -326,19 +332,11 @@ def _one_color(value: Any) -> np.ndarray:
 
 
 @attrs.frozen
-class Background(Scene):
+class Background(_Sheet):
     """A filled rectangle that also defines the canvas (a sheet)."""
 
     extent: BBox = attrs.field(converter=_extent)
     color: np.ndarray = array_field(default="white", converter=_one_color)
-
-    @property
-    def bounds(self) -> BBox:
-        return self.extent
-
-    @property
-    def sheet(self) -> BBox:
-        return self.extent
 
 
 def image(pixels: Any, *, x: float = 0.0, y: float = 0.0) -> Image:

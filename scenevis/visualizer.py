@@ -45,7 +45,7 @@ from scenevis import distributed
 from scenevis._arrays import as_image, as_numpy, check_shape
 from scenevis.backends.base import BaseVisBackend
 from scenevis.errors import VisualizerValueError
-from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
+from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts, as_strings
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances
 from scenevis.scene import Empty, Group, Image, Scene
 from scenevis.style import Style
@@ -316,19 +316,7 @@ class Visualizer(ManagedInstances):
         ``max(sqrt(H * W) // 90, 10)``); ``bboxes`` are matplotlib bbox dicts
         (``facecolor``, ``edgecolor``, ``alpha``, ``pad`` in points)."""
         self._require_image()
-        if isinstance(texts, str):
-            texts = [texts]
-        if not isinstance(texts, (list, tuple)):
-            raise TypeError(f"texts: expected a str or a list of str, got {type(texts).__name__}")
-        for i, text in enumerate(texts):
-            if not isinstance(text, str):
-                raise TypeError(f"texts[{i}]: expected a str, got {type(text).__name__}")
-            if "\x00" in text:
-                raise ValueError(f"texts[{i}]: expected text without NUL characters, got {text!r}")
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError(f"texts[{i}]: expected valid Unicode text, got {text!r} (lone surrogate)") from None
+        texts = as_strings(texts)
         n = len(texts)
         xy = args.geometry(positions, "positions", (None, 2), (2,)).reshape(-1, 2)
         if len(xy) != n:
