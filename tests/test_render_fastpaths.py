@@ -242,3 +242,12 @@ def test_raster_only_scenes_skip_cairo_and_match_the_surface_path(alpha, monkeyp
     assert (fast == slow).all()
     assert (fast != img).any()
     assert (fast[50:, 70:] == img[:10, :20]).all()
+
+
+def test_rgb_into_surface_takes_flipped_and_strided_images():
+    rng = np.random.default_rng(2)
+    rgb = rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)
+    for image in (rgb[::-1], rgb[:, ::-1], rgb[::2, 1:]):
+        buf = np.zeros(image.shape[:2] + (4,), np.uint8)
+        pixels.rgb_into_surface(buf, image, order=pixels.SWAPPED)
+        assert (buf == per_channel_surface(np.ascontiguousarray(image), pixels.SWAPPED)).all()

@@ -76,7 +76,8 @@ def rgb_into_surface(buf: np.ndarray, rgb: np.ndarray, x: int = 0, y: int = 0, o
     src = rgb[y0 - y:y1 - y, x0 - x:x1 - x]
     dst = buf[y0:y1, x0:x1]
     words = _as_words(dst)
-    if tuple(order) == _RGBA_BYTES and _LITTLE and words is not None and src.strides[1:] == (3, 1):
+    if (tuple(order) == _RGBA_BYTES and _LITTLE and words is not None and src.strides[1:] == (3, 1)
+            and src.strides[0] >= 3 * src.shape[1]):
         # Each 4-byte read takes one pixel's R, G, B and the next pixel's R, which the
         # OR with 0xFF000000 replaces by an opaque alpha. The last pixel has no next byte
         # to read, so the last row goes through a padded copy.
