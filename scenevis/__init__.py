@@ -10,6 +10,7 @@ torch, TensorBoard and wandb only by the parts that use them.
 # Everything below is light: Cairo is imported by the painter on the first render.
 from scenevis import annotate, featmap, samples
 from scenevis.backends import BaseVisBackend, LocalVisBackend, TensorboardVisBackend, WandbVisBackend
+from scenevis.batch import save_all
 from scenevis.colors import COLORBLIND_PALETTE, DEFAULT_PALETTE, Color, Palette
 from scenevis.compose import grid, hstack, pad, titled, vstack
 from scenevis.det_visualizer import DetVisualizer
@@ -28,7 +29,7 @@ __version__ = "0.1.0"
 
 
 __all__ = [
-    "DetVisualizer", "Visualizer", "VisualizerValueError", "annotate", "featmap", "featmap_layer", "samples",
+    "save_all", "DetVisualizer", "Visualizer", "VisualizerValueError", "annotate", "featmap", "featmap_layer", "samples",
     "BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend",
     "ManagedInstances", "Registry", "VISBACKENDS", "VISUALIZERS",
     "Affine", "BBox", "Background", "Boxes", "Circles", "Color", "COLORBLIND_PALETTE", "DEFAULT_PALETTE", "Empty",

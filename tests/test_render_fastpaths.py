@@ -92,11 +92,11 @@ def test_blend_masks_on_words_matches_the_per_channel_formula(order, alphas):
     node = sv.masks(masks)
     expected = blend_reference(buf, masks, colors, alphas, order)
     fast = buf.copy()
-    pixels.blend_masks(fast, masks, node.item_boxes, colors, np.array(alphas), 0, 0, order=order)
+    pixels.blend_masks(fast, node.masks.crops, node.masks.boxes, colors, np.array(alphas), 0, 0, order=order)
     assert (fast == expected).all()
     wide = np.zeros((h, w + 3, 4), np.uint8)  # strided rows still view as words
     wide[:, :w] = buf
-    pixels.blend_masks(wide[:, :w], masks, node.item_boxes, colors, np.array(alphas), 0, 0, order=order)
+    pixels.blend_masks(wide[:, :w], node.masks.crops, node.masks.boxes, colors, np.array(alphas), 0, 0, order=order)
     assert (wide[:, :w] == expected).all()
 
 
@@ -105,7 +105,8 @@ def test_blend_masks_at_an_offset_only_touches_the_mask_pixels_inside_the_buffer
     masks = np.zeros((1, 10, 10), bool)
     masks[0, 2:8, 2:8] = True
     colors = np.array([[200, 0, 50, 255]], np.uint8)
-    pixels.blend_masks(buf, masks, sv.masks(masks).item_boxes, colors, np.array([0.5]), 15, -4, order=pixels.SWAPPED)
+    stack = sv.masks(masks).masks
+    pixels.blend_masks(buf, stack.crops, stack.boxes, colors, np.array([0.5]), 15, -4, order=pixels.SWAPPED)
     rgb = pixels.surface_to_rgb(buf, pixels.SWAPPED)
     touched = (rgb != 100).any(axis=2)
     expected = np.zeros((20, 20), bool)

@@ -182,3 +182,18 @@ def test_scenes_pickle_with_read_only_arrays():
     assert not back.children[1].xyxy.flags.writeable and not back.children[0].pixels.flags.writeable
     assert not back.children[1].style.color.flags.writeable
     assert (sv.render(back) == sv.render(scene)).all()
+
+
+def test_masks_are_stored_cropped_to_their_boxes():
+    dense = np.zeros((3, 40, 60), bool)
+    dense[0, 5:10, 20:35] = True
+    dense[2, 39, 0] = True  # mask 1 stays empty
+    node = sv.masks(dense)
+    assert node.masks.boxes.tolist() == [[20, 5, 35, 10], [0, 0, 0, 0], [0, 39, 1, 40]]
+    assert [c.shape for c in node.masks.crops] == [(5, 15), (0, 0), (1, 1)]
+    assert all(not c.flags.writeable for c in node.masks.crops)
+    assert np.asarray(node.masks).shape == (3, 40, 60) and (np.asarray(node.masks) == dense).all()
+    assert node == sv.masks(dense.astype(np.uint8)) and node != sv.masks(dense[::-1])
+    assert node.bounds == sv.BBox(0, 0, 60, 40)
+    dense[0] = True  # the caller's array is not referenced
+    assert node.masks.crops[0].shape == (5, 15)

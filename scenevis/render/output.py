@@ -123,7 +123,7 @@ def _rasters_only(ops: list[DrawOp], width: int, height: int, base: Affine) -> O
         if type(node) is Image:
             pixels.rgb_into_rgb(out, node.pixels, x, y)
         elif node.count:
-            pixels.blend_masks(out, node.masks, node.item_boxes, op.style.color, op.style.alpha, x, y)
+            pixels.blend_masks(out, node.masks.crops, node.masks.boxes, op.style.color, op.style.alpha, x, y)
     return out
 
 

@@ -255,16 +255,17 @@ class Painter:
         offset = self._pixel_offset(device @ Affine.translation(node.x, node.y))
         if offset is not None:
             self.surface.flush()
-            pixels.blend_masks(self.buffer, node.masks, node.item_boxes, colors, alphas, *offset, order=self.order)
+            pixels.blend_masks(self.buffer, node.masks.crops, node.masks.boxes, colors, alphas, *offset,
+                               order=self.order)
             self.surface.mark_dirty()
             return
         ctx = self.ctx
-        for k, (x0, y0, x1, y1) in enumerate(node.item_boxes):
+        for k, (x0, y0, x1, y1) in enumerate(node.masks.boxes.tolist()):
             color = _pick(colors, k)
             a = round(float(_pick(alphas, k)) * color[3])
             if x1 <= x0 or a == 0:
                 continue
-            plane = node.masks[k, y0:y1, x0:x1].astype(np.uint8) * np.uint8(a)
+            plane = node.masks.crops[k].astype(np.uint8) * np.uint8(a)
             rgb = np.broadcast_to(np.asarray(color[:3], np.uint8), plane.shape + (3,))
             ctx.save()
             ctx.translate(node.x + x0, node.y + y0)

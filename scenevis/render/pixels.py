@@ -212,16 +212,17 @@ def _blend_channels(region: np.ndarray, sel: np.ndarray, rgba, wa: int, order) -
         plane[sel] = ((below * wb + int(rgba[src]) * wa + 128) >> 8).astype(np.uint8)
 
 
-def blend_masks(buf: np.ndarray, masks: np.ndarray, boxes: np.ndarray, colors: np.ndarray,
+def blend_masks(buf: np.ndarray, crops, boxes: np.ndarray, colors: np.ndarray,
                 alphas: np.ndarray, x: int, y: int, order=NATIVE) -> None:
     """Blend each mask's color over an opaque surface buffer (or an (H, W, 3) RGB array,
     where ``order`` does not apply), in order, in place.
 
     ``out = round((1 - a) * below + a * color)`` on each mask's True pixels, with the
-    weight ``a`` in 256ths. Work is limited to each mask's own bounding box (``boxes``,
-    end-exclusive, in mask pixels) clipped to the buffer, so K small masks on a large image
-    cost little; inside it the three color bytes of a pixel are blended together as one
-    32-bit word.
+    weight ``a`` in 256ths. ``crops[k]`` holds mask k's pixels inside ``boxes[k]``
+    (end-exclusive, in mask coordinates, offset by ``(x, y)`` on the buffer); work is
+    limited to that box clipped to the buffer, so K small masks on a large image cost
+    little. Inside it the three color bytes of a pixel are blended together as one 32-bit
+    word.
     """
     h, w = buf.shape[:2]
     words = _as_words(buf) if buf.shape[2] == 4 else None
@@ -238,7 +239,7 @@ def blend_masks(buf: np.ndarray, masks: np.ndarray, boxes: np.ndarray, colors: n
         wa = int(round(alpha * 256))
         if wa == 0:
             continue
-        sel = masks[k, by0 - y:by1 - y, bx0 - x:bx1 - x]
+        sel = crops[k][by0 - y - my0:by1 - y - my0, bx0 - x - mx0:bx1 - x - mx0]
         if buf.shape[2] == 3:
             _blend_rgb(buf[by0:by1, bx0:bx1], sel, color, wa)
         elif words is not None:
