@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import colorsys
 import numbers
-from typing import Any, Sequence
+from typing import Any
 
 import attrs
 import numpy as np

@@ -20,7 +20,7 @@ of everything together with the origin.
 from __future__ import annotations
 
 import functools
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Iterable, Optional
 
 import attrs
 import numpy as np

@@ -70,7 +70,6 @@ def test_no_layer_imports_a_higher_one(path):
     for target, line in imports_of(path, name):
         if not target.startswith("scenevis"):
             continue
-        pair = (name, target)
         if any(name.startswith(a) and target.startswith(b) for a, b in ALLOWED):
             continue
         assert not any(name.startswith(a) and target.startswith(b) for a, b in FORBIDDEN), \

@@ -10,10 +10,6 @@ from golden_compare import assert_golden, read_png
 from scenevis.render import pixels
 
 
-def photo(h=96, w=128):
-    return sv.samples.photo(w, h, seed=3) if hasattr(sv, "samples") else None
-
-
 def overlay_scene():
     from scenevis import samples
     img = samples.photo(160, 107, seed=0)
@@ -153,10 +149,9 @@ def test_masks_blend_in_one_call_and_match_the_cairo_path():
     node = sv.masks(masks, color=["red", "lime", "blue"], alpha=0.5)
     fast = sv.render(base + node)
     assert fast[3, 3].tolist() == [178, 50, 50]  # round(0.5 * 100 + 0.5 * 255)
-    # Half-pixel offset forces the Cairo pattern path; shift back to compare.
-    slow = sv.render(base.translate(0.5, 0) + node.translate(0.5, 0), size=(21, 20))
-    assert np.abs(slow[:, 1:20].astype(int) - fast[:, 1:20].astype(int)).max() <= 130  # smoke: same layout
-    assert (slow[3, 3] != 100).any()
+    # A clip turns the numpy fast path off: Cairo then paints the masks as patterns.
+    slow = sv.render((base + node).clipped())
+    assert np.abs(slow.astype(int) - fast.astype(int)).max() <= 1
 
 
 def test_render_arguments_are_checked():

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from typing import Any, Optional, Sequence
 
-import numpy as np
 
 from scenevis.colors import color_array
 from scenevis.compose import hstack, vstack
