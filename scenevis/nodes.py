@@ -1,9 +1,9 @@
 """Vectorized shape nodes: one node holds N items as arrays.
 
-Layer 2. ``Boxes`` holds an (N, 4) array, ``Masks`` an (N, H, W) bool array, ``Texts``
-N strings and an (N, 2) array; per-item styles are arrays of length 1 or N. Ragged
-items (polylines, polygons with holes) are stored flat with offset arrays, so 5,000
-polygons are a handful of arrays, not 5,000 objects.
+Layer 2. ``Boxes`` holds an (N, 4) array, ``Masks`` N bool masks each cropped to its
+bounding box, ``Texts`` N strings and an (N, 2) array; per-item styles are arrays of
+length 1 or N. Ragged items (polylines, polygons with holes) are stored flat with offset
+arrays, so 5,000 polygons are a handful of arrays, not 5,000 objects.
 """
 from __future__ import annotations
 
