@@ -152,7 +152,7 @@ def _named(method, kwargs):
 def test_random_arguments_give_a_picture_or_a_documented_error(method):
     vis = Visualizer(name=f"fuzz_{uuid.uuid4().hex[:8]}", image=np.full((H, W, 3), 90, np.uint8))
 
-    @settings(max_examples=120, deadline=2000, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(max_examples=120, deadline=20_000, suppress_health_check=list(HealthCheck), derandomize=True)
     @given(kwargs=CALLS[method])
     def run(kwargs):
         before = vis.scene
@@ -174,7 +174,7 @@ def test_random_arguments_give_a_picture_or_a_documented_error(method):
     run()
 
 
-@settings(max_examples=40, deadline=3000, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=40, deadline=20_000, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(featmap=st.one_of(forms(arrays(st.sampled_from([(1, 4, 5), (3, 2, 2), (5, 3, 4), (2, 0, 3), (4, 4)]))), junk),
        channel_reduction=st.sampled_from(["squeeze_mean", "select_max", None, "mean", 3]),
        topk=st.one_of(st.integers(-2, 8), junk), arrangement=st.one_of(
