@@ -54,13 +54,20 @@ class Shape(Scene):
     __slots__ = ()
     #: Settings this node type uses when neither it nor an enclosing group sets them.
     DEFAULTS = Style()
+    #: Fields besides the style that hold one value for all items or one per item.
+    PER_ITEM: tuple = ()
 
     @property
     def count(self) -> int:
         raise NotImplementedError
 
     def __attrs_post_init__(self) -> None:
-        self.style.check_items(self.count, type(self).__name__.lower())
+        owner, n = type(self).__name__.lower(), self.count
+        self.style.check_items(n, owner)
+        for name in self.PER_ITEM:
+            value = getattr(self, name)
+            if value is not None and len(value) not in (1, n):
+                raise ValueError(f"{owner}: {name} expected 1 or {n} values, got {len(value)}")
 
 
 def _boxes(value: Any) -> np.ndarray:
@@ -106,14 +113,11 @@ def _radii(name: str):
 class Points(Shape):
     """Filled dots at (N, 2) centers with radius in pixels (one value or one per point)."""
 
+    PER_ITEM = ("radius",)
+
     xy: np.ndarray = array_field(converter=lambda v: coords(v, "points", (None, 2), (2,), columns=2))
     radius: np.ndarray = array_field(default=3.0, converter=_radii("radius"))
     style: Style = _style_field()
-
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        if len(self.radius) not in (1, len(self.xy)):
-            raise ValueError(f"points: radius expected 1 or {len(self.xy)} values, got {len(self.radius)}")
 
     @property
     def count(self) -> int:
@@ -128,15 +132,12 @@ class Points(Shape):
 class Circles(Shape):
     """Circles at (N, 2) centers with radii in pixels, stroked and optionally filled."""
 
+    PER_ITEM = ("radii",)
+
     centers: np.ndarray = array_field(converter=lambda v: coords(v, "centers", (None, 2), (2,), columns=2))
     radii: np.ndarray = array_field(converter=_radii("radii"))
 
     style: Style = _style_field()
-
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        if len(self.radii) not in (1, len(self.centers)):
-            raise ValueError(f"circles: radii expected 1 or {len(self.centers)} values, got {len(self.radii)}")
 
     @property
     def count(self) -> int:
@@ -361,6 +362,7 @@ class Texts(Shape):
     """
 
     DEFAULTS = Style(color="black")
+    PER_ITEM = ("background", "background_edge", "pad")
 
     strings: tuple = attrs.field(converter=as_strings)
     xy: np.ndarray = array_field(converter=lambda v: coords(v, "positions", (None, 2), (2,), columns=2))
@@ -373,10 +375,6 @@ class Texts(Shape):
         if len(self.strings) != len(self.xy):
             raise ValueError(f"texts: expected one position per string, got {len(self.strings)} strings and {len(self.xy)} positions")
         super().__attrs_post_init__()
-        for name in ("background", "background_edge", "pad"):
-            value = getattr(self, name)
-            if value is not None and len(value) not in (1, len(self.strings)):
-                raise ValueError(f"texts: {name} expected 1 or {len(self.strings)} values, got {len(value)}")
 
     @property
     def count(self) -> int:
