@@ -62,6 +62,13 @@ class Affine:
         """True when axis-aligned rectangles stay axis-aligned rectangles."""
         return self.b == 0.0 and self.d == 0.0
 
+    def whole_pixel_shift(self) -> "tuple[int, int] | None":
+        """``(dx, dy)`` when the map only shifts by whole pixels (rasters land 1:1 on a
+        pixel grid), otherwise None."""
+        if not self.is_translation or self.c != round(self.c) or self.f != round(self.f):
+            return None
+        return int(self.c), int(self.f)
+
     def __matmul__(self, other: "Affine") -> "Affine":
         if not isinstance(other, Affine):
             return NotImplemented

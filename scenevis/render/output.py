@@ -109,13 +109,11 @@ def _rasters_only(ops: list[DrawOp], width: int, height: int, base: Affine) -> O
     for op in ops:
         if op.clips or type(op.node) not in (Image, Masks):
             return None
-        device = base @ op.transform @ Affine.translation(op.node.x, op.node.y)
-        if not device.is_translation or device.c != round(device.c) or device.f != round(device.f):
+        offset = (base @ op.transform @ Affine.translation(op.node.x, op.node.y)).whole_pixel_shift()
+        if offset is None:
             return None
-        offsets.append((int(device.c), int(device.f)))
-    x, y = offsets[0]
-    h, w = ops[0].node.pixels.shape[:2]
-    if x > 0 or y > 0 or x + w < width or y + h < height:
+        offsets.append(offset)
+    if not pixels.covers((height, width), ops[0].node.pixels.shape[:2], offsets[0]):
         return None
     out = np.empty((height, width, 3), np.uint8)
     for op, (x, y) in zip(ops, offsets):

@@ -195,20 +195,13 @@ class Painter:
         if self.buffer is None or op.clips or type(op.node) is not Image:
             return False
         offset = self._pixel_offset(self.base @ op.transform @ Affine.translation(op.node.x, op.node.y))
-        if offset is None:
-            return False
-        x, y = offset
-        h, w = op.node.pixels.shape[:2]
-        height, width = self.buffer.shape[:2]
-        return x <= 0 and y <= 0 and x + w >= width and y + h >= height
+        return offset is not None and pixels.covers(self.buffer.shape[:2], op.node.pixels.shape[:2], offset)
 
     def _pixel_offset(self, device: Affine) -> Optional[tuple]:
         """Integer (x, y) when ``device`` maps rasters 1:1 onto the image surface's pixels."""
-        if self.buffer is None or self._clipped or not device.is_translation:
+        if self.buffer is None or self._clipped:
             return None
-        if device.c != round(device.c) or device.f != round(device.f):
-            return None
-        return int(device.c), int(device.f)
+        return device.whole_pixel_shift()
 
     # -- rasters ---------------------------------------------------------------------------
     def _image(self, node: Image, device: Affine, style) -> None:

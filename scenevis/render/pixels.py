@@ -22,7 +22,7 @@ import numpy as np
 
 __all__ = [
     "BGRA", "NATIVE", "SWAPPED", "rgb_into_surface", "surface_to_rgb", "surface_to_rgba", "blend_masks",
-    "premultiplied_bgra", "fill_opaque", "packed_color", "rgb_into_rgb",
+    "premultiplied_bgra", "fill_opaque", "packed_color", "rgb_into_rgb", "covers",
 ]
 
 _LITTLE = sys.byteorder == "little"
@@ -210,6 +210,13 @@ def _blend_channels(region: np.ndarray, sel: np.ndarray, rgba, wa: int, order) -
         plane = region[..., order[src]]
         below = plane[sel].astype(np.uint16)
         plane[sel] = ((below * wb + int(rgba[src]) * wa + 128) >> 8).astype(np.uint8)
+
+
+def covers(canvas: tuple, raster: tuple, offset: tuple) -> bool:
+    """True when a raster of ``raster = (h, w)`` placed at ``offset = (x, y)`` covers
+    every pixel of a ``canvas = (height, width)``."""
+    (height, width), (h, w), (x, y) = canvas, raster, offset
+    return x <= 0 and y <= 0 and x + w >= width and y + h >= height
 
 
 def blend_masks(buf: np.ndarray, crops, boxes: np.ndarray, colors: np.ndarray,
