@@ -17,7 +17,7 @@ from typing import Any, Optional
 import numpy as np
 
 from scenevis.annotate.datasample import LAYOUTS, datasample
-from scenevis.errors import VisualizerValueError
+from scenevis.errors import VisualizerValueError, facade_errors
 from scenevis.registry import VISUALIZERS
 from scenevis.scene import Scene
 from scenevis.visualizer import Visualizer
@@ -51,19 +51,15 @@ class DetVisualizer(Visualizer):
         self.palette = palette
         self.captions = bool(captions)
 
+    @facade_errors
     def draw_datasample(self, image: Any, data_sample: Any = None, draw_gt: bool = True, draw_pred: bool = True,
                         pred_score_thr: float = 0.3, layout: Optional[str] = None) -> Scene:
         """The sample as a scene (see :func:`scenevis.annotate.datasample`), also made
         this visualizer's current drawing; returns the scene."""
-        try:
-            scene = datasample(image, data_sample, dataset_meta=self.dataset_meta, draw_gt=draw_gt,
-                               draw_pred=draw_pred, pred_score_thr=pred_score_thr,
-                               layout=self.layout if layout is None else layout, palette=self.palette,
-                               captions=self.captions)
-        except VisualizerValueError:
-            raise
-        except ValueError as err:
-            raise VisualizerValueError(str(err)) from err
+        scene = datasample(image, data_sample, dataset_meta=self.dataset_meta, draw_gt=draw_gt,
+                           draw_pred=draw_pred, pred_score_thr=pred_score_thr,
+                           layout=self.layout if layout is None else layout, palette=self.palette,
+                           captions=self.captions)
         self._adopt_scene(scene)
         return scene
 

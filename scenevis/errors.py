@@ -4,7 +4,9 @@ Layer 0: standard library only, importable from any module.
 """
 from __future__ import annotations
 
-__all__ = ["VisualizerValueError"]
+import functools
+
+__all__ = ["VisualizerValueError", "facade_errors"]
 
 
 class VisualizerValueError(ValueError, AssertionError):
@@ -15,3 +17,20 @@ class VisualizerValueError(ValueError, AssertionError):
     ``except ValueError`` and ``except AssertionError`` written for MMEngine both catch
     it. The message names the argument and gives what was expected and what was got.
     """
+
+
+def facade_errors(method):
+    """Re-raise a ``ValueError`` from ``method``'s argument checks as
+    :class:`VisualizerValueError` (same message), so MMEngine-style
+    ``except AssertionError`` catches it."""
+
+    @functools.wraps(method)
+    def wrapper(*a, **kw):
+        try:
+            return method(*a, **kw)
+        except VisualizerValueError:
+            raise
+        except ValueError as err:
+            raise VisualizerValueError(str(err)) from err
+
+    return wrapper

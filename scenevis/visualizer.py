@@ -29,7 +29,6 @@ MMEngine compatibility, in detail:
 from __future__ import annotations
 
 import contextlib
-import functools
 import inspect
 import math
 import os
@@ -44,7 +43,7 @@ from scenevis import _facade_args as args
 from scenevis import distributed
 from scenevis._arrays import as_image, as_numpy, check_shape
 from scenevis.backends.base import BaseVisBackend
-from scenevis.errors import VisualizerValueError
+from scenevis.errors import VisualizerValueError, facade_errors
 from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts, as_strings
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances
 from scenevis.scene import Empty, Group, Image, Scene
@@ -59,22 +58,6 @@ _BASE, _PATCHES, _LINES, _TEXTS = range(4)
 # em). Moving the anchor by these em fractions puts the baseline where MMEngine puts it.
 _VALIGN_SHIFT = {"top": -(0.9282 - 0.7598), "bottom": 0.2358 - 0.2080,
                  "center": -((0.9282 - 0.2358) - (0.7598 - 0.2080)) / 2, "baseline": 0.0}
-
-
-def _facade_errors(method):
-    """Re-raise ``ValueError`` from argument checks as :class:`VisualizerValueError`
-    (same message), so MMEngine-style ``except AssertionError`` catches it."""
-
-    @functools.wraps(method)
-    def wrapper(*a, **kw):
-        try:
-            return method(*a, **kw)
-        except VisualizerValueError:
-            raise
-        except ValueError as err:
-            raise VisualizerValueError(str(err)) from err
-
-    return wrapper
 
 
 @contextlib.contextmanager
@@ -199,7 +182,7 @@ class Visualizer(ManagedInstances):
         return built
 
     # -- the image and the scene --------------------------------------------------------------
-    @_facade_errors
+    @facade_errors
     def set_image(self, image: Any) -> None:
         """Start a new scene on ``image`` (H, W, 3) uint8 RGB; gray, RGBA, bool and float
         images are converted by the rule of :func:`scenevis._arrays.as_image`. The image
@@ -240,7 +223,7 @@ class Visualizer(ManagedInstances):
             self._scene = Group.of(*self._layers)
         return self._scene
 
-    @_facade_errors
+    @facade_errors
     def get_image(self) -> np.ndarray:
         """The drawn image as a new (H, W, 3) uint8 RGB array (rendered once per change)."""
         if self._image is None:
@@ -282,7 +265,7 @@ class Visualizer(ManagedInstances):
         )
 
     # -- drawing -------------------------------------------------------------------------------
-    @_facade_errors
+    @facade_errors
     def draw_points(self, positions: Any, colors: Any = "g", marker: Optional[str] = None,
                     sizes: Any = None) -> "Visualizer":
         """Filled dots at (N, 2) ``positions``; ``sizes`` is matplotlib's marker area in
@@ -307,7 +290,7 @@ class Visualizer(ManagedInstances):
         self._warn_outside(xy, "positions")
         return self._append(_PATCHES, node)
 
-    @_facade_errors
+    @facade_errors
     def draw_texts(self, texts: Union[str, List[str]], positions: Any, font_sizes: Any = None,
                    colors: Any = "g", vertical_alignments: Any = "top", horizontal_alignments: Any = "left",
                    font_families: Any = "sans-serif", bboxes: Any = None,
@@ -353,7 +336,7 @@ class Visualizer(ManagedInstances):
                                2.0 if pad is None else pad))
         return self._append(_TEXTS, *nodes)
 
-    @_facade_errors
+    @facade_errors
     def draw_lines(self, x_datas: Any, y_datas: Any, colors: Any = "g", line_styles: Any = "-",
                    line_widths: Any = 2) -> "Visualizer":
         """Segments from (N, 2) ``x_datas`` (x1, x2) and ``y_datas`` (y1, y2); widths in points."""
@@ -373,7 +356,7 @@ class Visualizer(ManagedInstances):
         self._warn_outside(segments, "lines")
         return self._append(_LINES, node)
 
-    @_facade_errors
+    @facade_errors
     def draw_circles(self, center: Any, radius: Any, edge_colors: Any = "g", line_styles: Any = "-",
                      line_widths: Any = 2, face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
         """Circles at (N, 2) ``center`` with (N,) ``radius`` in pixels."""
@@ -392,7 +375,7 @@ class Visualizer(ManagedInstances):
         self._warn_outside(np.concatenate([xy - r, xy + r]), "circles")
         return self._append(_PATCHES, node)
 
-    @_facade_errors
+    @facade_errors
     def draw_bboxes(self, bboxes: Any, edge_colors: Any = "g", line_styles: Any = "-", line_widths: Any = 2,
                     face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
         """Boxes from (N, 4) or (4,) ``x1, y1, x2, y2`` with ``x1 <= x2`` and ``y1 <= y2``."""
@@ -411,7 +394,7 @@ class Visualizer(ManagedInstances):
         self._warn_outside(xyxy.reshape(-1, 2), "bboxes")
         return self._append(_PATCHES, node)
 
-    @_facade_errors
+    @facade_errors
     def draw_polygons(self, polygons: Any, edge_colors: Any = "g", line_styles: Any = "-", line_widths: Any = 2,
                       face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
         """Polygons: one (M, 2) array, an (N, M, 2) array, or a list of (M_i, 2) arrays."""
@@ -427,7 +410,7 @@ class Visualizer(ManagedInstances):
         self._warn_outside(node.points, "polygons")
         return self._append(_PATCHES, node)
 
-    @_facade_errors
+    @facade_errors
     def draw_binary_masks(self, binary_masks: Any, colors: Any = "g", alphas: Any = 0.8) -> "Visualizer":
         """Blend (N, H, W) or (H, W) masks (bool or 0/1) of the image's size into the image
         layer: ``(1 - alpha) * pixel + alpha * color`` on each mask's pixels, in order."""
@@ -450,7 +433,7 @@ class Visualizer(ManagedInstances):
         return self
 
     @staticmethod
-    @_facade_errors
+    @facade_errors
     def draw_featmap(featmap: Any, overlaid_image: Optional[np.ndarray] = None,
                      channel_reduction: Optional[str] = "squeeze_mean", topk: int = 20,
                      arrangement: Tuple[int, int] = (4, 5), resize_shape: Optional[tuple] = None,
@@ -473,7 +456,7 @@ class Visualizer(ManagedInstances):
             raise VisualizerValueError(f"backend: expected 'matplotlib' or 'cv2', got {backend!r}")
         if not distributed.is_main_process():
             return None
-        image = self.get_image() if drawn_img is None else _facade_errors(as_image)(drawn_img, "drawn_img")
+        image = self.get_image() if drawn_img is None else facade_errors(as_image)(drawn_img, "drawn_img")
         return _show.show_image(image, win_name=win_name, wait_time=wait_time, continue_key=continue_key,
                                 backend=backend, window_cfg=self.fig_show_cfg, key=id(self))
 
@@ -529,7 +512,7 @@ class Visualizer(ManagedInstances):
         """Record the model graph in every backend that supports it."""
         self._fan_out("add_graph", model, data_batch, **kwargs)
 
-    @_facade_errors
+    @facade_errors
     def add_image(self, name: str, image: Any = None, step: int = 0, *, gather: bool = False) -> None:
         """Record an RGB image under ``name`` at ``step`` in every backend.
 

@@ -172,3 +172,13 @@ def test_show_headless_writes_the_picture_and_still_records_it(vis, monkeypatch,
     np.testing.assert_array_equal(read_png(shown[-1]), vis.get_image())
     assert (tmp_path / "vis_data" / "vis_image" / "shown_1.png").exists()
     os.remove(shown[-1])
+
+
+def test_bad_sample_values_are_assertion_errors_and_change_nothing():
+    vis = DetVisualizer(name="det_bad_sample")
+    vis.set_image(backdrop(240, 160, 6))
+    before = vis.scene
+    with pytest.raises(AssertionError, match="bboxes"):  # MMEngine-style code catches it
+        vis.draw_datasample(backdrop(240, 160, 6), {"gt_instances": {"bboxes": np.zeros((2, 3)), "labels": [0, 1]}})
+    assert vis.scene is before
+    vis.close()
