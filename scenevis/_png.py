@@ -17,18 +17,37 @@ import os
 import struct
 import threading
 import zlib
-from typing import Any, List, Union
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator, List, Optional, Union
 
 import numpy as np
 
 from scenevis._arrays import as_numpy
 
-__all__ = ["encode_png", "write_png", "atomic_write"]
+__all__ = ["encode_png", "write_png", "atomic_write", "single_threaded"]
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type (gray, gray+alpha, RGB, RGBA)
 _BAND_BYTES = 1 << 20  # below this many raw bytes, one thread does all the work
 _MAX_THREADS = 4
+# A cap on deflate threads for the current context (thread); None lets the image size decide.
+_THREAD_CAP: ContextVar[Optional[int]] = ContextVar("scenevis_png_thread_cap", default=None)
+
+
+@contextmanager
+def single_threaded() -> Iterator[None]:
+    """Within the block, this thread encodes PNGs on itself alone.
+
+    For callers that already keep every core busy with their own processes (the batch
+    workers of :func:`scenevis.batch.save_all`): extra deflate threads would only compete
+    with the other workers for the same cores.
+    """
+    token = _THREAD_CAP.set(1)
+    try:
+        yield
+    finally:
+        _THREAD_CAP.reset(token)
 
 
 def _chunk(kind: bytes, payload: bytes) -> bytes:
@@ -54,7 +73,8 @@ def _deflate_band(rows: np.ndarray, last: bool, out: List[bytes], index: int) ->
 
 def _zlib_stream(rows: np.ndarray) -> bytes:
     """One zlib stream of ``rows``; bands end on byte boundaries (sync flush) so they concatenate."""
-    bands = min(_MAX_THREADS, os.cpu_count() or 1, max(1, rows.nbytes // _BAND_BYTES), len(rows))
+    cap = _THREAD_CAP.get() or min(_MAX_THREADS, os.cpu_count() or 1)
+    bands = min(cap, max(1, rows.nbytes // _BAND_BYTES), len(rows))
     edges = np.linspace(0, len(rows), bands + 1).astype(int)
     parts: List[bytes] = [b""] * bands
     threads = [

@@ -18,6 +18,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Optional, Sequence
 
+from scenevis._png import single_threaded
 from scenevis.scene import Scene
 
 __all__ = ["save_all"]
@@ -32,25 +33,24 @@ def _adopt(scenes: Sequence[Scene], paths: Sequence[str]) -> None:
 
 
 def _save_indices(indices: Sequence[int], options: dict) -> int:
-    from scenevis.render import save
-
     scenes, paths = _INHERITED  # type: ignore[misc]
     for i in indices:
-        _save_one(save, i, scenes[i], paths[i], options)
+        _save_one(i, scenes[i], paths[i], options)
     return len(indices)
 
 
 def _save_pairs(pairs: Sequence[tuple], options: dict) -> int:
-    from scenevis.render import save
-
     for i, scene, path in pairs:
-        _save_one(save, i, scene, path, options)
+        _save_one(i, scene, path, options)
     return len(pairs)
 
 
-def _save_one(save, index: int, scene: Scene, path: str, options: dict) -> None:
+def _save_one(index: int, scene: Scene, path: str, options: dict) -> None:
+    from scenevis.render import save
+
     try:
-        save(scene, path, **options)
+        with single_threaded():  # each worker is one core's worth of work: ``workers`` counts cores
+            save(scene, path, **options)
     except Exception as err:
         if hasattr(err, "add_note"):
             err.add_note(f"save_all: while saving scenes[{index}] to {path!r}")
@@ -107,7 +107,8 @@ def save_all(scenes: Sequence[Scene], paths: Sequence[Any], workers: int = 2, pr
              **options: Any) -> list[str]:
     """Write ``scenes[i]`` to ``paths[i]`` for every i; returns the paths written.
 
-    ``workers`` processes share the work (1 renders in this process); ``progress`` draws
+    ``workers`` processes share the work (1 renders in this process), each on one thread,
+    so ``workers`` is the number of cores the batch keeps busy; ``progress`` draws
     a progress bar on stderr; ``options`` go to :func:`scenevis.save` (``scale``,
     ``background``...). Each file is written whole and atomically. The first scene that
     fails stops the batch and its exception is raised here (with a note naming the scene
@@ -117,10 +118,8 @@ def save_all(scenes: Sequence[Scene], paths: Sequence[Any], workers: int = 2, pr
     bar = _Progress(len(scenes), progress)
     try:
         if workers == 1 or len(scenes) <= 1:
-            from scenevis.render import save
-
             for i, (scene, path) in enumerate(zip(scenes, paths)):
-                _save_one(save, i, scene, path, options)
+                _save_one(i, scene, path, options)
                 bar.advance(1)
             return paths
         _run_pool(scenes, paths, min(workers, len(scenes)), options, bar)

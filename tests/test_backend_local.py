@@ -2,6 +2,7 @@
 import os
 import runpy
 import struct
+import threading
 import zlib
 
 import cv2
@@ -68,6 +69,29 @@ def test_png_stream_is_one_valid_zlib_stream(monkeypatch, band_bytes):
     assert (width, height, depth, color) == (1100, 700, 8, 2)
     raw = zlib.decompress(chunks[1][1])  # checks the Adler-32 of the joined bands
     assert np.array_equal(unfilter_sub(raw, 700, 1100, 3), image)
+
+
+def test_single_threaded_encodes_on_the_calling_thread_only(monkeypatch):
+    started = []
+
+    class Recorded(threading.Thread):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(_png.threading, "Thread", Recorded)
+    monkeypatch.setattr(_png.os, "cpu_count", lambda: 4)  # as on a 4-core machine
+    image = np.random.default_rng(2).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
+    banded = _png.encode_png(image)
+    assert len(started) == 1  # 2.7 MB: two bands, one of them on a helper thread
+    started.clear()
+    with _png.single_threaded():
+        alone = _png.encode_png(image)
+    assert started == []
+    assert parse_png(alone)[1][1] != parse_png(banded)[1][1]  # one band: no sync-flush joins
+    assert zlib.decompress(parse_png(alone)[1][1]) == zlib.decompress(parse_png(banded)[1][1])
+    _png.encode_png(image)
+    assert len(started) == 1  # the cap ended with the block
 
 
 def test_gray_alpha_png_via_parser():
