@@ -252,3 +252,35 @@ def test_rgb_into_surface_takes_flipped_and_strided_images():
         buf = np.zeros(image.shape[:2] + (4,), np.uint8)
         pixels.rgb_into_surface(buf, image, order=pixels.SWAPPED)
         assert (buf == per_channel_surface(np.ascontiguousarray(image), pixels.SWAPPED)).all()
+
+
+def test_the_kept_surface_buffer_never_shows_old_pixels():
+    from scenevis.render import output
+
+    red = sv.image(np.full((30, 40, 3), (255, 0, 0), np.uint8)) + sv.boxes([[5, 5, 20, 20]], color="blue")
+    sv.render(red)
+    kept = output._SPARE.buffer
+    assert kept is not None  # the thread kept the 40x30 surface buffer
+    # The same canvas size, not covered by an image: the fill must replace the red.
+    boxes = sv.boxes([[0, 0, 40, 30]], color="blue", width=2)
+    out = sv.render(boxes)
+    assert output._SPARE.buffer is kept  # painted into the kept buffer, and kept again
+    assert out[15, 20].tolist() == [255, 255, 255]
+    transparent = sv.render(boxes, rgba=True)  # RGBA canvases start transparent
+    assert transparent[15, 20].tolist() == [0, 0, 0, 0]
+    assert out.base is not kept and not np.shares_memory(out, kept)
+
+
+def test_threads_render_with_their_own_surface_buffers():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def draw(i):
+        color = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)][i % 4]
+        scene = sv.image(np.full((64, 64, 3), color, np.uint8)) + sv.boxes([[8, 8, 56, 56]], color="black")
+        return i, sv.render(scene)
+
+    with ThreadPoolExecutor(4) as pool:
+        for i, out in pool.map(draw, range(40)):
+            color = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)][i % 4]
+            assert out[2, 2].tolist() == list(color) and out[32, 32].tolist() == list(color)
+            assert out[8, 32].tolist() == [0, 0, 0]

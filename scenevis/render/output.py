@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import threading
 from typing import Any, Optional
 
 import numpy as np
@@ -78,7 +79,7 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     ``size=(width, height)`` is given. ``background`` fills the canvas first (default white,
     or transparent for RGBA). Rendering the same scene twice gives identical arrays.
     """
-    from scenevis.render.painter import Painter, image_surface
+    from scenevis.render.painter import Painter, buffer_shape, image_surface
 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
@@ -89,15 +90,44 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
         rasters = _rasters_only(ops, width, height, base)
         if rasters is not None:
             return rasters
-    surface, buffer = image_surface(width, height, rgba)
-    painter = Painter(surface, base, buffer)
-    if not (ops and painter.covers_canvas(ops[0])):
-        painter.fill_canvas(fill)
-    painter.paint(ops)
-    surface.flush()
-    out = pixels.surface_to_rgba(buffer, painter.order) if rgba else pixels.surface_to_rgb(buffer, painter.order)
-    surface.finish()
-    return out
+    spare = _SPARE.take(buffer_shape(width, height, rgba))
+    surface, buffer = image_surface(width, height, rgba, spare)
+    try:
+        painter = Painter(surface, base, buffer)
+        if not (ops and painter.covers_canvas(ops[0])):
+            painter.fill_canvas(fill)  # every pixel is painted first: the spare's old pixels never show
+        painter.paint(ops)
+        surface.flush()
+        return pixels.surface_to_rgba(buffer, painter.order) if rgba else pixels.surface_to_rgb(buffer, painter.order)
+    finally:
+        surface.finish()
+        _SPARE.give(buffer.base if buffer.base is not None else buffer)
+
+
+class _SpareBuffer(threading.local):
+    """One surface buffer per thread, kept from one render to the next.
+
+    A new multi-megabyte buffer per frame comes from the C allocator, which returns freed
+    memory at the top of the heap to the system and takes it back page by page, one page
+    fault per 4 KiB, on the next frame: at 720p hundreds of faults, costing more than the
+    drawing. The buffer never leaves :func:`render`, so the next render in the same
+    thread can paint over it. Buffers above ``LIMIT`` bytes are not kept.
+    """
+
+    LIMIT = 64 << 20
+    buffer: Optional[np.ndarray] = None
+
+    def take(self, shape: tuple) -> Optional[np.ndarray]:
+        """The kept buffer if it has ``shape`` (it is held by the caller until ``give``)."""
+        buffer, self.buffer = self.buffer, None
+        return buffer if buffer is not None and buffer.shape == shape else None
+
+    def give(self, buffer: np.ndarray) -> None:
+        if buffer.nbytes <= self.LIMIT:
+            self.buffer = buffer
+
+
+_SPARE = _SpareBuffer()
 
 
 def _rasters_only(ops: list[DrawOp], width: int, height: int, base: Affine) -> Optional[np.ndarray]:

@@ -23,7 +23,7 @@ from scenevis.render.text import Fonts
 from scenevis.scene import Background, Heatmap, Image
 from scenevis.style import DASHES
 
-__all__ = ["Painter", "image_surface", "vector_surface"]
+__all__ = ["Painter", "buffer_shape", "image_surface", "vector_surface"]
 
 
 #: Heatmaps are resampled to at most this many device pixels per side before coloring.
@@ -32,12 +32,29 @@ _MAX_HEAT_SIDE = 4096
 _MAX_DASHES = 20_000
 
 
-def image_surface(width: int, height: int, rgba: bool) -> tuple:
-    """A Cairo image surface over a fresh numpy buffer: ``(surface, buffer (H, W, 4))``."""
-    fmt = cairo.FORMAT_ARGB32 if rgba else cairo.FORMAT_RGB24
-    stride = cairo.ImageSurface.format_stride_for_width(fmt, width)
-    buffer = np.zeros((height, stride // 4, 4), np.uint8)
-    surface = cairo.ImageSurface.create_for_data(memoryview(buffer).cast("B"), fmt, width, height, stride)
+def _format(rgba: bool):
+    return cairo.FORMAT_ARGB32 if rgba else cairo.FORMAT_RGB24
+
+
+def buffer_shape(width: int, height: int, rgba: bool) -> tuple:
+    """The shape of the uint8 buffer under a ``width`` x ``height`` image surface: rows
+    are Cairo's stride long, so the last axis holds the 4 bytes of one pixel."""
+    return (height, cairo.ImageSurface.format_stride_for_width(_format(rgba), width) // 4, 4)
+
+
+def image_surface(width: int, height: int, rgba: bool, buffer: Optional[np.ndarray] = None) -> tuple:
+    """A Cairo image surface over a numpy buffer: ``(surface, buffer (H, W, 4))``.
+
+    ``buffer`` (of :func:`buffer_shape`) is painted into when given, keeping whatever
+    pixels it held; otherwise a new zeroed one is made.
+    """
+    shape = buffer_shape(width, height, rgba)
+    if buffer is None:
+        buffer = np.zeros(shape, np.uint8)
+    elif buffer.shape != shape or buffer.dtype != np.uint8 or not buffer.flags.c_contiguous:
+        raise ValueError(f"buffer: expected a C-contiguous uint8 array of shape {shape}, got {buffer.shape}")
+    surface = cairo.ImageSurface.create_for_data(memoryview(buffer).cast("B"), _format(rgba), width, height,
+                                                 shape[1] * 4)
     return surface, buffer[:, :width]
 
 
