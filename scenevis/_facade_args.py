@@ -150,6 +150,13 @@ _BBOX_IGNORED = {"linewidth", "lw", "linestyle", "ls", "zorder", "joinstyle", "c
                  "mutation_aspect", "antialiased", "aa", "hatch", "clip_on", "visible"}
 
 
+# Parsed bbox dicts, across calls: a detector draws the same few label-box dicts (one per
+# class) on every image. Bounded; cleared when full.
+_BBOX_CACHE: dict = {}
+_BBOX_CACHE_SIZE = 1024
+_NO_BOX = (np.zeros(4, np.uint8), np.zeros(4, np.uint8), 0.0, frozenset())
+
+
 def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
     """Per-item (background RGBA, edge RGBA, pad px) arrays from MMEngine's ``bboxes`` dicts.
 
@@ -171,39 +178,55 @@ def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
             items = items * n
     else:
         raise TypeError(f"bboxes: expected a dict or a list of dicts, got {type(value).__name__}")
-    face = np.zeros((n, 4), np.uint8)
-    edge = np.zeros((n, 4), np.uint8)
-    pad = np.zeros(n, np.float64)
+    parsed = []
     ignored: set = set()
-    done: dict = {}  # a detector's label boxes repeat a few dicts: parse each content once
+    sizes = sizes_pt.tolist()
     for i, item in enumerate(items[:n]):
         if item is None:
+            parsed.append(_NO_BOX)
             continue
         if not isinstance(item, Mapping):
             raise TypeError(f"bboxes[{i}]: expected a dict, got {type(item).__name__}")
-        size = float(sizes_pt[i % len(sizes_pt)])
-        try:
-            key = (tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in item.items())), size)
-            found = done.get(key)
-        except TypeError:  # unhashable values (arrays): no caching
-            key, found = None, None
+        size = sizes[i % len(sizes)]
+        key = _bbox_key(item, size, px_per_pt)
+        found = None if key is None else _BBOX_CACHE.get(key)
         if found is None:
-            found = _one_bbox(item, size, px_per_pt, i, ignored)
+            found = _one_bbox(item, size, px_per_pt, i)
             if key is not None:
-                done[key] = found
-        face[i], edge[i], pad[i] = found
+                if len(_BBOX_CACHE) >= _BBOX_CACHE_SIZE:
+                    _BBOX_CACHE.clear()
+                _BBOX_CACHE[key] = found
+        parsed.append(found)
+        ignored |= found[3]
     if ignored:
         warnings.warn(f"bboxes: {sorted(ignored)} are not supported and were ignored (boxes are drawn square)",
                       UserWarning, stacklevel=4)
-    return face, edge, pad
+    if not parsed:
+        return np.zeros((n, 4), np.uint8), np.zeros((n, 4), np.uint8), np.zeros(n)
+    face, edge, pad, _ = zip(*parsed)
+    return np.array(face), np.array(edge), np.array(pad, np.float64)
 
 
-def _one_bbox(item: Mapping, size_pt: float, px_per_pt: float, i: int, ignored: set):
-    """(face RGBA, edge RGBA, pad px) of one bbox dict; unsupported keys go to ``ignored``."""
+def _bbox_key(item: Mapping, size_pt: float, px_per_pt: float) -> Optional[tuple]:
+    """A hashable key for a bbox dict's content (lists of numbers become tuples), or None."""
+    parts = [size_pt, px_per_pt]
+    for k, v in item.items():
+        parts.append(k)
+        parts.append(tuple(v) if type(v) is list else v)
+    key = tuple(parts)
+    try:
+        hash(key)
+    except TypeError:  # unhashable values (arrays): parsed every time
+        return None
+    return key
+
+
+def _one_bbox(item: Mapping, size_pt: float, px_per_pt: float, i: int):
+    """(face RGBA, edge RGBA, pad px, ignored keys) of one bbox dict."""
     unknown = set(item) - _BBOX_KEYS - _BBOX_IGNORED
     if unknown:
         raise ValueError(f"bboxes[{i}]: unknown keys {sorted(unknown)}; expected some of {sorted(_BBOX_KEYS)}")
-    ignored |= set(item) & _BBOX_IGNORED
+    ignored = set(item) & _BBOX_IGNORED
     boxstyle = item.get("boxstyle")
     if boxstyle is not None and not (isinstance(boxstyle, str) and boxstyle.split(",")[0].strip() == "square"):
         ignored.add(f"boxstyle={boxstyle!r}")
@@ -218,7 +241,8 @@ def _one_bbox(item: Mapping, size_pt: float, px_per_pt: float, i: int, ignored: 
     edge = mpl_color(stroke, f"bboxes[{i}]['edgecolor']").copy()
     face[3] = round(face[3] * alpha)
     edge[3] = round(edge[3] * alpha)
-    return face, edge, _pad_px(item.get("pad"), size_pt, boxstyle, px_per_pt, i)
+    face.flags.writeable = edge.flags.writeable = False  # shared through the cache
+    return face, edge, _pad_px(item.get("pad"), size_pt, boxstyle, px_per_pt, i), frozenset(ignored)
 
 
 def mpl_color(value: Any, name: str) -> np.ndarray:

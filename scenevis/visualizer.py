@@ -317,22 +317,33 @@ class Visualizer(ManagedInstances):
             props = args.count_list(props, n, "font_properties") if n else props
         else:
             props = [font_properties]
-        resolved = [args.font_family_of(families[i % len(families)], props[i % len(props)], i) for i in range(n)]
+        resolved, seen = [], {}  # a family and its properties are resolved once per call
+        for i in range(n):
+            family, prop = families[i % len(families)], props[i % len(props)]
+            key = (family, id(prop))
+            if key not in seen:
+                seen[key] = args.font_family_of(family, prop, i)
+            resolved.append(seen[key])
         boxes = args.text_bboxes(bboxes, n, sizes_pt, self._px)
         if n == 0:
             return self
         self._warn_outside(xy, "positions")
         sizes_px = np.broadcast_to(sizes_pt * self._px, (n,))
-        xy = xy + np.stack([np.zeros(n), [_VALIGN_SHIFT[v] for v in valign] * sizes_px], axis=1)
+        shift = np.array([_VALIGN_SHIFT[v] for v in valign]) if len(set(valign)) > 1 else _VALIGN_SHIFT[valign[0]]
+        xy = xy + np.stack([np.zeros(n), shift * sizes_px], axis=1)
         nodes = []
         for family in dict.fromkeys(resolved):
-            idx = np.array([i for i in range(n) if resolved[i] == family])
+            if len(seen) == 1:  # one family: every item
+                idx, chosen = slice(None), range(n)
+            else:
+                chosen = [i for i in range(n) if resolved[i] == family]
+                idx = np.array(chosen)
             style = Style(color=colors[idx] if len(colors) > 1 else colors, font_size=sizes_px[idx],
-                          font_family=family, halign=[halign[i] for i in idx], valign=[valign[i] for i in idx])
+                          font_family=family, halign=[halign[i] for i in chosen], valign=[valign[i] for i in chosen])
             face = edge = pad = None
             if boxes is not None:
                 face, edge, pad = (part[idx] for part in boxes)
-            nodes.append(Texts(tuple(texts[i] for i in idx), xy[idx], style, face, edge,
+            nodes.append(Texts(tuple(texts[i] for i in chosen), xy[idx], style, face, edge,
                                2.0 if pad is None else pad))
         return self._append(_TEXTS, *nodes)
 
