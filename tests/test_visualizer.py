@@ -245,6 +245,22 @@ def test_bbox_dict_colors_are_matplotlib_colors():
         vis.draw_texts("x", np.array([1, 1]), bboxes=dict(facecolor=(255, 0, 0)))
 
 
+def test_bbox_dicts_are_read_by_content_on_every_call():
+    # Parsed dicts are cached across calls by their content: a dict changed in place, or
+    # an equal new one with an array inside, must still be read as it is now.
+    vis = Visualizer(name=unique(), image=np.zeros((40, 60, 3), np.uint8))
+    box = dict(facecolor=[1.0, 0.0, 0.0], edgecolor="none", pad=2)
+    vis.draw_texts("ab", np.array([10, 10]), colors="w", bboxes=box)
+    assert color_at(vis.get_image(), 9, 12) == (255, 0, 0)
+    box["facecolor"][0], box["facecolor"][2] = 0.0, 1.0
+    vis.set_image(np.zeros((40, 60, 3), np.uint8))
+    vis.draw_texts("ab", np.array([10, 10]), colors="w", bboxes=box)
+    assert color_at(vis.get_image(), 9, 12) == (0, 0, 255)
+    vis.set_image(np.zeros((40, 60, 3), np.uint8))
+    vis.draw_texts("ab", np.array([10, 10]), colors="w", bboxes=dict(facecolor=np.array([0.0, 1.0, 0.0]), pad=2))
+    assert color_at(vis.get_image(), 9, 12) == (0, 255, 0)
+
+
 def test_text_alignments_and_per_item_families(vis):
     vis.draw_texts(["a", "b"], np.array([[40, 30], [40, 30]]), horizontal_alignments=["right", "left"],
                    vertical_alignments="center", font_families=["serif", "monospace"], colors="w")
