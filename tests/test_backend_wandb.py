@@ -1,12 +1,15 @@
 """WandbVisBackend: real offline runs, checked by parsing the run-*.wandb file."""
 import glob
+import hashlib
 import os
 import sys
+import tempfile
 import time
 
 import cv2
 import numpy as np
 import pytest
+from PIL import Image
 
 pytest.importorskip("wandb")
 
@@ -93,6 +96,79 @@ def test_offline_run_records_steps_image_and_config(offline):
     config = wandb_reader.config(records)
     assert config["model"] == {"type": "Net", "depth": 18} and config["lr"] == 0.01
     assert any(r.WhichOneof("record_type") == "exit" for r in records)  # the run finished
+
+
+@pytest.fixture
+def temp_dir(tmp_path, monkeypatch):
+    """The system temp folder, redirected to an empty folder of its own for this test."""
+    folder = tmp_path / "systemp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def media_row(save_dir, key, step):
+    """The history row of ``step`` and the PNG file its ``key`` entry names, decoded."""
+    records = records_of(save_dir)
+    (row,) = [row for row in wandb_reader.history(records) if row["_step"] == step]
+    stored = os.path.join(run_folder(save_dir), "files", row[f"{key}/path"])
+    with Image.open(stored) as png:
+        assert png.format == "PNG" and png.mode == "RGB"
+        pixels = np.asarray(png)
+    return row, stored, pixels
+
+
+def test_720p_image_reads_back_pixel_exact_with_its_history_row(offline, temp_dir):
+    rng = np.random.default_rng(1)
+    # Noise over smooth gradients: big enough to be deflated in several bands.
+    ramp = np.linspace(0, 255, 1280, dtype=np.float32)[None, :, None]
+    images = [np.clip(ramp + rng.normal(0, 20, (720, 1280, 3)), 0, 255).astype(np.uint8) for _ in range(2)]
+    backend = WandbVisBackend(str(offline))
+    old_umask = os.umask(0o022)
+    try:
+        backend.add_image("overlay", images[0], step=4)
+        backend.add_image("overlay", images[1], step=5)
+    finally:
+        os.umask(old_umask)
+    assert os.listdir(temp_dir) == []  # the temporary PNGs are gone once add_image returns
+    backend.close()
+    for step, image in zip((4, 5), images):
+        row, stored, pixels = media_row(offline, "overlay", step)
+        assert np.array_equal(pixels, image)
+        assert row["overlay/_type"] == "image-file" and row["overlay/format"] == "png"
+        assert (row["overlay/width"], row["overlay/height"]) == (1280, 720)
+        assert row["overlay/path"].startswith("media/images/overlay_")
+        data = open(stored, "rb").read()
+        assert row["overlay/sha256"] == hashlib.sha256(data).hexdigest() and row["overlay/size"] == len(data)
+    media = glob.glob(os.path.join(run_folder(offline), "files", "media", "images", "*.png"))
+    assert len(media) == 2 and not any(os.path.islink(path) for path in media)
+    # Readable as wandb's own media files are: created with 0o666 less the umask (0o022 here).
+    assert all(os.stat(path).st_mode & 0o777 == 0o644 for path in media)
+    everywhere = glob.glob(str(offline.parent / "**" / "*.png"), recursive=True)
+    assert sorted(everywhere) == sorted(glob.glob(str(offline / "wandb" / "**" / "*.png"), recursive=True))
+
+
+def test_temporary_png_removed_when_logging_fails(offline, temp_dir):
+    backend = WandbVisBackend(str(offline))
+    backend.add_scalar("a", 1.0, step=1)
+    backend.run.finish()  # finished behind the backend's back: wandb refuses to log
+    with pytest.raises(Exception, match="finished"):
+        backend.add_image("x", np.zeros((6, 7, 3), np.uint8), step=2)
+    assert os.listdir(temp_dir) == []
+
+
+def test_media_symlink_runs_get_a_file_that_outlives_add_image(offline, temp_dir):
+    """With ``allow_media_symlink`` wandb links the run's media file to what it was given;
+    a temporary file would leave a dangling link, so the array goes to wandb instead."""
+    import wandb
+
+    image = np.random.default_rng(2).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    backend = WandbVisBackend(str(offline), init_kwargs=dict(settings=wandb.Settings(allow_media_symlink=True)))
+    backend.add_image("linked", image, step=3)
+    backend.close()
+    row, stored, pixels = media_row(offline, "linked", 3)
+    assert os.path.isfile(stored) and np.array_equal(pixels, image)
+    assert (row["linked/width"], row["linked/height"]) == (40, 30)
 
 
 def test_init_kwargs_offline_mode_and_define_metric(offline, monkeypatch):
