@@ -187,6 +187,23 @@ def test_scenes_pickle_with_read_only_arrays():
     assert (sv.render(back) == sv.render(scene)).all()
 
 
+@pytest.mark.parametrize("width", [64, 61, 8])
+def test_mask_boxes_match_a_per_pixel_search(width):
+    # Widths divisible by 8 are scanned as 64-bit words; others, and strided views, as bools.
+    rng = np.random.default_rng(width)
+    dense = np.zeros((6, 30, width), bool)
+    for k in range(5):
+        y, x = rng.integers(0, 30), rng.integers(0, width)
+        dense[k, y:y + rng.integers(1, 9), x:x + rng.integers(1, 9)] = True
+    dense[4, 29, width - 1] = True  # the last byte of a word
+    for masks in (dense, dense[:, :, ::-1], dense.view(np.uint8).astype(bool)):
+        expected = []
+        for mask in masks:
+            ys, xs = np.nonzero(mask)
+            expected.append([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1] if len(ys) else [0, 0, 0, 0])
+        assert sv.masks(masks).masks.boxes.tolist() == expected
+
+
 def test_masks_are_stored_cropped_to_their_boxes():
     dense = np.zeros((3, 40, 60), bool)
     dense[0, 5:10, 20:35] = True
