@@ -116,8 +116,9 @@ def strings_for(value: Any, n: int, name: str) -> List[str]:
 
 
 def line_styles(value: Any, n: int) -> tuple[List[str], np.ndarray]:
-    """(dash names, visible flags) per item; ``'none'`` hides the stroke (width 0)."""
-    styles = strings_for(value, n, "line_styles")
+    """(dash names, visible flags), one for all items or one per item; ``'none'`` hides
+    the stroke (width 0)."""
+    styles = [value] if isinstance(value, str) else strings_for(value, n, "line_styles")
     visible = np.array([s not in _NO_LINE for s in styles], dtype=bool)
     dashes = []
     for style in styles:

@@ -256,7 +256,7 @@ class Visualizer(ManagedInstances):
                       face_colors: Any, alpha: Any) -> Style:
         dashes, visible = args.line_styles(line_styles, n)
         if not visible.all():
-            widths = np.broadcast_to(widths, visible.shape) * visible
+            widths = widths * visible
         return Style(
             color=args.colors_for(edge_colors, n, "edge_colors"),
             fill=None if face_colors is None else args.colors_for(face_colors, n, "face_colors"),

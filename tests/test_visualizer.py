@@ -245,6 +245,18 @@ def test_bbox_dict_colors_are_matplotlib_colors():
         vis.draw_texts("x", np.array([1, 1]), bboxes=dict(facecolor=(255, 0, 0)))
 
 
+def test_line_style_none_hides_the_edge_for_one_or_some_items():
+    vis = Visualizer(name=unique(), image=np.zeros((40, 100, 3), np.uint8))
+    boxes = np.array([[5, 5, 35, 35], [55, 5, 85, 35]])
+    vis.draw_bboxes(boxes, edge_colors="g", face_colors="r", alpha=1.0, line_styles="none")
+    img = vis.get_image()
+    assert color_at(img, 5, 20) == (255, 0, 0) and color_at(img, 55, 20) == (255, 0, 0)  # no green edge
+    vis.set_image(np.zeros((40, 100, 3), np.uint8))
+    vis.draw_bboxes(boxes, edge_colors="g", face_colors="r", alpha=1.0, line_styles=["none", "-"])
+    img = vis.get_image()
+    assert color_at(img, 5, 20) == (255, 0, 0) and color_at(img, 55, 20) == (0, 128, 0)
+
+
 def test_bbox_dicts_are_read_by_content_on_every_call():
     # Parsed dicts are cached across calls by their content: a dict changed in place, or
     # an equal new one with an array inside, must still be read as it is now.
