@@ -112,23 +112,70 @@ def test_sigkill_during_image_writes_never_leaves_a_truncated_png(tmp_path):
         assert decoded is not None and decoded.shape == (720, 1280, 3), f"{path} is truncated"
 
 
-def test_tensorboard_events_flushed_at_interpreter_exit_without_close(tmp_path):
-    pytest.importorskip("torch")
+def read_tensorboard_scalars(folder, tag):
     from tensorboard.backend.event_processing import event_accumulator
 
+    acc = event_accumulator.EventAccumulator(str(folder), size_guidance={event_accumulator.SCALARS: 0})
+    acc.Reload()
+    return [(e.step, e.value) for e in acc.Scalars(tag)] if tag in acc.Tags()["scalars"] else []
+
+
+def test_tensorboard_sigkill_right_after_add_scalars_keeps_every_event(tmp_path):
+    pytest.importorskip("tensorboard")
+    child = run_child(
+        """
+        import os, signal, sys
+        from scenevis.backends import TensorboardVisBackend
+        backend = TensorboardVisBackend(sys.argv[1])
+        for i in range(2000):
+            backend.add_scalars({"loss": i * 0.5, "acc": 1.0}, step=i)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        tmp_path,
+    )
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, err.decode()
+    assert read_tensorboard_scalars(tmp_path, "loss") == [(i, i * 0.5) for i in range(2000)]
+
+
+def test_tensorboard_sigkill_keeps_summary_writer_events_too(tmp_path):
+    pytest.importorskip("torch")
+    child = run_child(
+        """
+        import os, signal, sys
+        from scenevis.backends import TensorboardVisBackend
+        backend = TensorboardVisBackend(sys.argv[1])
+        writer = backend.experiment
+        for i in range(25):
+            writer.add_scalar("direct", float(i), i)
+            backend.add_scalar("loss", float(i), step=i)
+        os.kill(os.getpid(), signal.SIGKILL)
+        """,
+        tmp_path,
+    )
+    _, err = child.communicate(timeout=120)
+    assert child.returncode == -signal.SIGKILL, err.decode()
+    assert read_tensorboard_scalars(tmp_path, "direct") == [(i, float(i)) for i in range(25)]
+    assert read_tensorboard_scalars(tmp_path, "loss") == [(i, float(i)) for i in range(25)]
+    assert len(glob.glob(str(tmp_path / "events.out.tfevents.*"))) == 1
+
+
+def test_tensorboard_events_flushed_at_interpreter_exit_without_close(tmp_path):
+    pytest.importorskip("torch")
     child = run_child(
         """
         import sys
         from scenevis.backends import TensorboardVisBackend
         backend = TensorboardVisBackend(sys.argv[1])
-        for i in range(25):  # fewer than the writer's queue flush and far below flush_secs
+        writer = backend.experiment
+        for i in range(50):
             backend.add_scalar("loss", float(i), step=i)
-        # no close(): the exit hook must flush
+            writer.add_scalars("pair", {"a": float(i)}, i)  # torch's own queued writer, in a sub-folder
+        # no close(): the exit hook must close the event file and the SummaryWriter's writers
         """,
         tmp_path,
     )
     _, err = child.communicate(timeout=120)
     assert child.returncode == 0, err.decode()
-    acc = event_accumulator.EventAccumulator(str(tmp_path), size_guidance={event_accumulator.SCALARS: 0})
-    acc.Reload()
-    assert [e.step for e in acc.Scalars("loss")] == list(range(25))
+    assert [step for step, _ in read_tensorboard_scalars(tmp_path, "loss")] == list(range(50))
+    assert [step for step, _ in read_tensorboard_scalars(tmp_path / "pair_a", "pair")] == list(range(50))

@@ -109,21 +109,39 @@ def test_close_racing_with_writers_loses_nothing(tmp_path):
 
 def test_tensorboard_threads(tmp_path):
     pytest.importorskip("torch")
+    import glob
+
     from tensorboard.backend.event_processing import event_accumulator
 
     from scenevis.backends import TensorboardVisBackend
 
     backend = TensorboardVisBackend(str(tmp_path))
+    image = np.random.default_rng(0).integers(0, 256, (48, 64, 3), dtype=np.uint8)
 
     def work(t):
-        for i in range(200):
-            backend.add_scalars({f"thread{t}": float(i)}, step=i)
+        if t == "experiment":  # the SummaryWriter shares the backend's event file and lock
+            writer = backend.experiment
+            for i in range(200):
+                writer.add_scalar("experiment", float(i), i)
+        elif t == "images":
+            for i in range(20):
+                backend.add_image("img", image, step=i)
+        else:
+            for i in range(200):
+                backend.add_scalars({f"thread{t}": float(i), "pad": 1.0}, step=i)
 
-    hammer(work, *range(4))
+    hammer(work, *range(4), "experiment", "images")
     backend.close()
-    acc = event_accumulator.EventAccumulator(str(tmp_path), size_guidance={event_accumulator.SCALARS: 0})
+    assert len(glob.glob(str(tmp_path / "events.out.tfevents.*"))) == 1
+    acc = event_accumulator.EventAccumulator(str(tmp_path), size_guidance={
+        event_accumulator.SCALARS: 0, event_accumulator.IMAGES: 0})
     acc.Reload()
-    for t in range(4):
-        events = acc.Scalars(f"thread{t}")
+    for tag in [f"thread{t}" for t in range(4)] + ["experiment"]:
+        events = acc.Scalars(tag)
         assert [e.step for e in events] == list(range(200))
         assert [e.value for e in events] == [float(i) for i in range(200)]
+    images = acc.Images("img")
+    assert [e.step for e in images] == list(range(20))
+    for event in images:
+        decoded = cv2.imdecode(np.frombuffer(event.encoded_image_string, np.uint8), cv2.IMREAD_COLOR)
+        assert np.array_equal(decoded[..., ::-1], image)
