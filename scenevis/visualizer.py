@@ -197,8 +197,8 @@ class Visualizer(ManagedInstances):
 
     def _adopt_scene(self, scene: Scene) -> None:
         """For subclasses: make a finished ``scene`` the current drawing, as ``set_image``
-        does for an image. It is rendered once, sizes follow the picture, and later
-        ``draw_*`` calls draw over it."""
+        does for an image. It is rendered once (the next ``get_image`` returns that
+        render), sizes follow the picture, and later ``draw_*`` calls draw over it."""
         from scenevis.render import render
         drawn = render(scene)
         self.set_image(drawn)
@@ -225,14 +225,19 @@ class Visualizer(ManagedInstances):
 
     @facade_errors
     def get_image(self) -> np.ndarray:
-        """The drawn image as a new (H, W, 3) uint8 RGB array (rendered once per change)."""
+        """The drawn image as a new (H, W, 3) uint8 RGB array, the caller's to change.
+
+        Each call renders the scene (the render is handed over, not copied: a detector
+        asks once per frame); the first call after a subclass's ``_adopt_scene`` hands
+        over the picture that method already rendered."""
         if self._image is None:
             raise VisualizerValueError("image: no image to draw on; call set_image(image) first")
         scene = self.scene
-        if self._rendered is None or self._rendered[0] is not scene:
-            from scenevis.render import render
-            self._rendered = (scene, render(scene))
-        return self._rendered[1].copy()
+        rendered, self._rendered = self._rendered, None
+        if rendered is not None and rendered[0] is scene:
+            return rendered[1]
+        from scenevis.render import render
+        return render(scene)
 
     def _require_image(self) -> None:
         if self._image is None:

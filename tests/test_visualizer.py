@@ -122,7 +122,7 @@ def test_inputs_numpy_tensor_and_list_draw_the_same(image, kind):
     assert not np.array_equal(vis.get_image(), image)
 
 
-def test_get_image_is_cached_until_the_scene_changes(vis, monkeypatch):
+def test_get_image_hands_over_a_new_render_each_call(vis, monkeypatch):
     import sys
 
     render_pkg = sys.modules["scenevis.render"]
@@ -133,10 +133,22 @@ def test_get_image_is_cached_until_the_scene_changes(vis, monkeypatch):
     first = vis.get_image()
     first[:] = 0  # the returned array is the caller's own
     second = vis.get_image()
-    assert len(calls) == 1 and second.max() > 40
-    vis.draw_points(np.array([40, 40]))
-    vis.get_image()
-    assert len(calls) == 2
+    assert len(calls) == 2 and second.max() > 40 and not np.shares_memory(first, second)
+
+
+def test_get_image_hands_over_the_render_of_an_adopted_scene(vis, monkeypatch):
+    import sys
+
+    vis._adopt_scene(scenevis.image(np.full((30, 40, 3), 200, np.uint8)) + scenevis.boxes([[2, 2, 20, 20]]))
+    render_pkg = sys.modules["scenevis.render"]
+    calls = []
+    real = render_pkg.render
+    monkeypatch.setattr(render_pkg, "render", lambda scene, **kw: calls.append(1) or real(scene, **kw))
+    first = vis.get_image()
+    assert calls == [] and first.shape == (30, 40, 3) and first[25, 30].tolist() == [200, 200, 200]
+    first[:] = 0
+    second = vis.get_image()  # rendered again: the first one was handed over
+    assert calls == [1] and second[25, 30].tolist() == [200, 200, 200]
 
 
 def test_scene_is_an_immutable_value_saved_as_svg(vis, tmp_path):
