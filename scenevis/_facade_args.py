@@ -132,18 +132,14 @@ def line_styles(value: Any, n: int) -> tuple[List[str], np.ndarray]:
 
 
 def alignments(value: Any, n: int, name: str, vertical: bool) -> List[str]:
-    items = strings_for(value, n, name)
-    out = []
-    for item in items:
-        if vertical:
-            if item not in _VALIGN:
-                raise ValueError(f"{name}: expected one of {sorted(_VALIGN)}, got {item!r}")
-            out.append(_VALIGN[item])
-        else:
-            if item not in _HALIGN:
-                raise ValueError(f"{name}: expected one of {list(_HALIGN)}, got {item!r}")
-            out.append(item)
-    return out
+    """One alignment name per item (vertical ones as the painter names them)."""
+    items = [value] if isinstance(value, str) else strings_for(value, n, name)
+    allowed = _VALIGN if vertical else dict(zip(_HALIGN, _HALIGN))
+    for item in dict.fromkeys(items):  # each distinct name checked once
+        if item not in allowed:
+            raise ValueError(f"{name}: expected one of {list(allowed)}, got {item!r}")
+    out = [allowed[item] for item in items]
+    return out * max(n, 1) if isinstance(value, str) else out
 
 
 _BBOX_KEYS = {"facecolor", "fc", "edgecolor", "ec", "color", "alpha", "pad", "boxstyle", "fill"}
@@ -179,33 +175,38 @@ def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
             items = items * n
     else:
         raise TypeError(f"bboxes: expected a dict or a list of dicts, got {type(value).__name__}")
-    parsed = []
-    ignored: set = set()
     sizes = sizes_pt.tolist()
+    distinct: list = [_NO_BOX]  # the (face, edge, pad, ignored) of each distinct dict here
+    position: dict = {}  # content key -> index into distinct
+    index = [0] * n
     for i, item in enumerate(items[:n]):
         if item is None:
-            parsed.append(_NO_BOX)
             continue
         if not isinstance(item, Mapping):
             raise TypeError(f"bboxes[{i}]: expected a dict, got {type(item).__name__}")
         size = sizes[i % len(sizes)]
         key = _bbox_key(item, size, px_per_pt)
-        found = None if key is None else _BBOX_CACHE.get(key)
-        if found is None:
-            found = _one_bbox(item, size, px_per_pt, i)
+        at = None if key is None else position.get(key)
+        if at is None:
+            found = None if key is None else _BBOX_CACHE.get(key)
+            if found is None:
+                found = _one_bbox(item, size, px_per_pt, i)
+                if key is not None:
+                    if len(_BBOX_CACHE) >= _BBOX_CACHE_SIZE:
+                        _BBOX_CACHE.clear()
+                    _BBOX_CACHE[key] = found
+            at = len(distinct)
+            distinct.append(found)
             if key is not None:
-                if len(_BBOX_CACHE) >= _BBOX_CACHE_SIZE:
-                    _BBOX_CACHE.clear()
-                _BBOX_CACHE[key] = found
-        parsed.append(found)
-        ignored |= found[3]
+                position[key] = at
+        index[i] = at
+    ignored = set().union(*(found[3] for found in distinct))
     if ignored:
         warnings.warn(f"bboxes: {sorted(ignored)} are not supported and were ignored (boxes are drawn square)",
                       UserWarning, stacklevel=4)
-    if not parsed:
-        return np.zeros((n, 4), np.uint8), np.zeros((n, 4), np.uint8), np.zeros(n)
-    face, edge, pad, _ = zip(*parsed)
-    return np.array(face), np.array(edge), np.array(pad, np.float64)
+    face, edge, pad, _ = zip(*distinct)
+    index = np.array(index, np.intp)
+    return np.array(face)[index], np.array(edge)[index], np.array(pad, np.float64)[index]
 
 
 def _bbox_key(item: Mapping, size_pt: float, px_per_pt: float) -> Optional[tuple]:

@@ -322,13 +322,18 @@ class Visualizer(ManagedInstances):
             props = args.count_list(props, n, "font_properties") if n else props
         else:
             props = [font_properties]
-        resolved, seen = [], {}  # a family and its properties are resolved once per call
-        for i in range(n):
-            family, prop = families[i % len(families)], props[i % len(props)]
-            key = (family, id(prop))
-            if key not in seen:
-                seen[key] = args.font_family_of(family, prop, i)
-            resolved.append(seen[key])
+        seen = {}  # a family and its properties are resolved once per call
+        if isinstance(font_families, str) and len(props) == 1:
+            seen[font_families] = args.font_family_of(font_families, props[0], 0)
+            resolved = [seen[font_families]] * n
+        else:
+            resolved = []
+            for i in range(n):
+                family, prop = families[i % len(families)], props[i % len(props)]
+                key = (family, id(prop))
+                if key not in seen:
+                    seen[key] = args.font_family_of(family, prop, i)
+                resolved.append(seen[key])
         boxes = args.text_bboxes(bboxes, n, sizes_pt, self._px)
         if n == 0:
             return self
