@@ -216,6 +216,17 @@ def test_both_blending_paths_equal_addweighted(alpha, pixels):
         np.testing.assert_array_equal(got[i], cv2.addWeighted(image, 1 - alpha, heat, alpha, 0))
 
 
+def test_half_blend_on_words_equals_addweighted_for_every_pixel_and_heat_pair():
+    # alpha 0.5 blends packed words; a table whose every channel is its index puts all
+    # 65,536 (pixel, heat) byte pairs through each channel's byte of the word.
+    p, h = np.meshgrid(np.arange(256), np.arange(256), indexing="ij")
+    image = np.stack([p, 255 - p, p], -1).astype(np.uint8)
+    identity = np.repeat(np.arange(256, dtype=np.uint32)[:, None], 3, 1)
+    got = _math._halves_colorer(identity, image)(h[None].astype(np.uint8), 0, 256)[0]
+    heat = np.repeat(h.astype(np.uint8)[:, :, None], 3, 2)
+    np.testing.assert_array_equal(got, cv2.addWeighted(image, 0.5, heat, 0.5, 0))
+
+
 @pytest.mark.parametrize("shape", [(1, 1), (3, 5), (7, 11), (64, 64)])
 def test_rgb_from_words_packs_channels_in_order(shape):
     rgb = np.random.default_rng(9).integers(0, 256, shape + (3,)).astype(np.uint8)
