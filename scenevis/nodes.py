@@ -348,6 +348,13 @@ def as_strings(value: Any) -> tuple:
     items = (value,) if isinstance(value, str) else value
     if not isinstance(items, (list, tuple)):
         raise TypeError(f"texts: expected a string or a sequence of strings, got {type(value).__name__}")
+    try:  # all strings at once; on failure, item by item to name the bad one
+        joined = "\n".join(items)
+        if "\x00" not in joined:
+            joined.encode("utf-8")
+            return tuple(items)
+    except (TypeError, UnicodeEncodeError):
+        pass
     for i, item in enumerate(items):
         if not isinstance(item, str):
             raise TypeError(f"texts[{i}]: expected a string, got {type(item).__name__}")
