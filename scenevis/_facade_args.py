@@ -70,9 +70,12 @@ def colors_for(value: Any, n: int, name: str) -> np.ndarray:
     name once (a detector's per-box colors repeat a few class colors)."""
     if isinstance(value, list) and not _looks_single(value):
         value = count_list(value, n, name) if value else value
-        if len(value) > 1 and all(type(v) is tuple and len(v) == 3 for v in value):
-            array = np.asarray(value)
-            if array.dtype.kind in "iuf":
+        if len(value) > 1 and not isinstance(value[0], str):
+            try:  # 0-255 (r, g, b) sequences, converted as one array
+                array = np.asarray(value)
+            except ValueError:  # ragged: item by item below
+                array = None
+            if array is not None and array.ndim == 2 and array.shape[1] == 3 and array.dtype.kind in "iuf":
                 return color_array(array, n, name)
         if len(value) > 1 and all(isinstance(v, str) for v in value):
             table = {text: color_array(text, 1, f"{name}[{value.index(text)}]")[0] for text in set(value)}

@@ -158,6 +158,10 @@ def color_array(value: Any, n: int, name: str = "color") -> np.ndarray:
     """
     if _is_single(value):
         return frozen(np.array([parse_color(value, name).rgba], dtype=np.uint8), np.uint8)
+    if isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim == 2 and value.shape[1] == 4:
+        if len(value) not in (1, n):  # RGBA bytes, as this function returns them: nothing to convert
+            raise ValueError(f"{name}: expected 1 or {n} colors, got {len(value)}")
+        return frozen(value, np.uint8)
     if isinstance(value, np.ndarray) or hasattr(value, "detach"):
         array = as_numpy(value, name)
         check_shape(array, name, (None, 3), (None, 4))
