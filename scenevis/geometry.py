@@ -42,7 +42,7 @@ class Affine:
 
     @classmethod
     def translation(cls, dx: float, dy: float) -> "Affine":
-        return cls(c=dx, f=dy)
+        return _affine(1.0, 0.0, float(dx), 0.0, 1.0, float(dy))
 
     @classmethod
     def scaling(cls, sx: float, sy: float | None = None) -> "Affine":
@@ -72,14 +72,14 @@ class Affine:
     def __matmul__(self, other: "Affine") -> "Affine":
         if not isinstance(other, Affine):
             return NotImplemented
-        return Affine(
-            a=self.a * other.a + self.b * other.d,
-            b=self.a * other.b + self.b * other.e,
-            c=self.a * other.c + self.b * other.f + self.c,
-            d=self.d * other.a + self.e * other.d,
-            e=self.d * other.b + self.e * other.e,
-            f=self.d * other.c + self.e * other.f + self.f,
-        )
+        a, b, c, d, e, f = self.a, self.b, self.c, self.d, self.e, self.f
+        oa, ob, oc, od, oe, of = other.a, other.b, other.c, other.d, other.e, other.f
+        if oa == 1.0 and ob == 0.0 and oc == 0.0 and od == 0.0 and oe == 1.0 and of == 0.0:
+            return self
+        if a == 1.0 and b == 0.0 and c == 0.0 and d == 0.0 and e == 1.0 and f == 0.0:
+            return other
+        return _affine(a * oa + b * od, a * ob + b * oe, a * oc + b * of + c,
+                       d * oa + e * od, d * ob + e * oe, d * oc + e * of + f)
 
     def apply(self, points: np.ndarray) -> np.ndarray:
         """Map an (N, 2) array of points; returns a new float64 array."""
@@ -95,6 +95,22 @@ class Affine:
 
 
 _IDENTITY = Affine()
+_AFFINE_FIELDS = ("a", "b", "c", "d", "e", "f")
+
+
+def _affine(*values: float) -> Affine:
+    """An :class:`Affine` from six Python floats, checked for finiteness but without the
+    constructor's per-field converters and validators (products of transforms are made
+    on every render)."""
+    a, b, c, d, e, f = values
+    isfinite = math.isfinite
+    if not (isfinite(a) and isfinite(b) and isfinite(c) and isfinite(d) and isfinite(e) and isfinite(f)):
+        name, value = next((n, v) for n, v in zip(_AFFINE_FIELDS, values) if not isfinite(v))
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    out = object.__new__(Affine)
+    for name, value in zip(_AFFINE_FIELDS, values):
+        object.__setattr__(out, name, value)
+    return out
 
 
 @attrs.frozen

@@ -9,6 +9,7 @@ child sets and takes the rest from the parent.
 """
 from __future__ import annotations
 
+import operator
 from typing import Any, Optional
 
 import attrs
@@ -92,22 +93,22 @@ class Style:
 
     def over(self, parent: "Style") -> "Style":
         """This style with every unset field taken from ``parent``."""
-        if parent.is_unset:
+        mine = _VALUES(self)
+        if all([value is not None for value in mine]):
             return self
-        names = [f.name for f in _FIELDS]
-        if all(getattr(self, name) is not None for name in names):
+        theirs = _VALUES(parent)
+        if all([value is None for value in theirs]):
             return self
         # Both styles hold converted values already; build the result without re-running
         # the converters (this sits on the render path, once per node).
         merged = object.__new__(Style)
-        for name in names:
-            mine = getattr(self, name)
-            object.__setattr__(merged, name, getattr(parent, name) if mine is None else mine)
+        for name, own, inherited in zip(_NAMES, mine, theirs):
+            object.__setattr__(merged, name, inherited if own is None else own)
         return merged
 
     @property
     def is_unset(self) -> bool:
-        return all(getattr(self, f.name) is None for f in _FIELDS)
+        return all([value is None for value in _VALUES(self)])
 
     def per_item_lengths(self) -> dict[str, int]:
         """The length of every set field that can hold one value per item."""
@@ -121,7 +122,8 @@ class Style:
                 raise ValueError(f"{owner}: {field} expected 1 or {n} values (one per item), got {length}")
 
 
-_FIELDS = attrs.fields(Style)
+_NAMES = tuple(f.name for f in attrs.fields(Style))
+_VALUES = operator.attrgetter(*_NAMES)  # all fields' values as one tuple
 
 DEFAULT_STYLE = Style(
     color=(0, 128, 0), fill="none", alpha=1.0, width=2.0, dash="-",

@@ -29,7 +29,7 @@ def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
     Iterative (an explicit stack), so deep trees cannot exhaust Python's recursion limit.
     """
     ops: list[DrawOp] = []
-    stack: list = [(scene, base, Style(), ())]
+    stack: list = [(scene, base, _UNSET, ())]
     while stack:
         node, transform, inherited, clips = stack.pop()
         if isinstance(node, Empty):
@@ -41,7 +41,18 @@ def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
                 clips = clips + ((node.clip, inner),)
             stack.extend((child, inner, style, clips) for child in reversed(node.children))
             continue
-        own = getattr(node, "style", Style())
-        defaults = getattr(type(node), "DEFAULTS", Style())
-        ops.append(DrawOp(node, transform, own.over(inherited).over(defaults).over(DEFAULT_STYLE), clips))
+        own = getattr(node, "style", _UNSET)
+        ops.append(DrawOp(node, transform, own.over(inherited).over(_type_defaults(type(node))), clips))
     return ops
+
+
+_UNSET = Style()
+_TYPE_DEFAULTS: dict = {}
+
+
+def _type_defaults(kind: type) -> Style:
+    """A node type's ``DEFAULTS`` over ``DEFAULT_STYLE``, worked out once per type."""
+    style = _TYPE_DEFAULTS.get(kind)
+    if style is None:
+        style = _TYPE_DEFAULTS[kind] = getattr(kind, "DEFAULTS", _UNSET).over(DEFAULT_STYLE)
+    return style
