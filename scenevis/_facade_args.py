@@ -213,11 +213,15 @@ def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
 
 
 def _bbox_key(item: Mapping, size_pt: float, px_per_pt: float) -> Optional[tuple]:
-    """A hashable key for a bbox dict's content (lists of numbers become tuples), or None."""
+    """A hashable key for a bbox dict's content, or None. Types are part of it: ``1``,
+    ``1.0`` and ``True`` are equal keys in Python but not equal arguments here."""
     parts = [size_pt, px_per_pt]
     for k, v in item.items():
-        parts.append(k)
-        parts.append(tuple(v) if type(v) is list else v)
+        kind = type(v)
+        if kind is list or kind is tuple:
+            parts += (k, kind, tuple(v), tuple(map(type, v)))
+        else:
+            parts += (k, kind, v)
     key = tuple(parts)
     try:
         hash(key)

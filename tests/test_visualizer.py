@@ -283,6 +283,13 @@ def test_bbox_dicts_are_read_by_content_on_every_call():
     vis.set_image(np.zeros((40, 60, 3), np.uint8))
     vis.draw_texts("ab", np.array([10, 10]), colors="w", bboxes=dict(facecolor=np.array([0.0, 1.0, 0.0]), pad=2))
     assert color_at(vis.get_image(), 9, 12) == (0, 255, 0)
+    # Equal in Python, not here: fill=0 keeps the face, fill=False drops it.
+    vis.set_image(np.zeros((40, 60, 3), np.uint8))
+    vis.draw_texts("ab", np.array([10, 10]), colors="w", bboxes=dict(facecolor="r", fill=0, pad=2))
+    assert color_at(vis.get_image(), 9, 12) == (255, 0, 0)
+    vis.set_image(np.zeros((40, 60, 3), np.uint8))
+    vis.draw_texts("ab", np.array([10, 10]), colors="w", bboxes=dict(facecolor="r", fill=False, pad=2))
+    assert color_at(vis.get_image(), 9, 12) == (0, 0, 0)
 
 
 def test_text_alignments_and_per_item_families(vis):
