@@ -50,7 +50,7 @@ class Affine:
 
     @property
     def is_identity(self) -> bool:
-        return self == _IDENTITY
+        return self.is_translation and self.c == 0.0 and self.f == 0.0
 
     @property
     def is_translation(self) -> bool:
@@ -72,12 +72,12 @@ class Affine:
     def __matmul__(self, other: "Affine") -> "Affine":
         if not isinstance(other, Affine):
             return NotImplemented
+        if other.is_identity:
+            return self
+        if self.is_identity:
+            return other
         a, b, c, d, e, f = self.a, self.b, self.c, self.d, self.e, self.f
         oa, ob, oc, od, oe, of = other.a, other.b, other.c, other.d, other.e, other.f
-        if oa == 1.0 and ob == 0.0 and oc == 0.0 and od == 0.0 and oe == 1.0 and of == 0.0:
-            return self
-        if a == 1.0 and b == 0.0 and c == 0.0 and d == 0.0 and e == 1.0 and f == 0.0:
-            return other
         return _affine(a * oa + b * od, a * ob + b * oe, a * oc + b * of + c,
                        d * oa + e * od, d * ob + e * oe, d * oc + e * of + f)
 
@@ -94,8 +94,7 @@ class Affine:
         return (self.a, self.d, self.b, self.e, self.c, self.f)
 
 
-_IDENTITY = Affine()
-_AFFINE_FIELDS = ("a", "b", "c", "d", "e", "f")
+_AFFINE_FIELDS = tuple(field.name for field in attrs.fields(Affine))
 
 
 def _affine(*values: float) -> Affine:
