@@ -322,18 +322,14 @@ class Visualizer(ManagedInstances):
             props = args.count_list(props, n, "font_properties") if n else props
         else:
             props = [font_properties]
-        seen = {}  # a family and its properties are resolved once per call
-        if isinstance(font_families, str) and len(props) == 1:
-            seen[font_families] = args.font_family_of(font_families, props[0], 0)
-            resolved = [seen[font_families]] * n
-        else:
-            resolved = []
-            for i in range(n):
-                family, prop = families[i % len(families)], props[i % len(props)]
-                key = (family, id(prop))
-                if key not in seen:
-                    seen[key] = args.font_family_of(family, prop, i)
-                resolved.append(seen[key])
+        seen: dict = {}  # a family and its properties are resolved once per call
+        resolved = []
+        for i in range(n):
+            family, prop = families[i % len(families)], props[i % len(props)]
+            key = (family, id(prop))
+            if key not in seen:
+                seen[key] = args.font_family_of(family, prop, i)
+            resolved.append(seen[key])
         boxes = args.text_bboxes(bboxes, n, sizes_pt, self._px)
         if n == 0:
             return self
@@ -342,8 +338,9 @@ class Visualizer(ManagedInstances):
         shift = np.array([_VALIGN_SHIFT[v] for v in valign]) if len(set(valign)) > 1 else _VALIGN_SHIFT[valign[0]]
         xy = xy + np.stack([np.zeros(n), shift * sizes_px], axis=1)
         nodes = []
-        for family in dict.fromkeys(resolved):
-            if len(seen) == 1:  # one family: every item
+        used = dict.fromkeys(resolved)
+        for family in used:
+            if len(used) == 1:  # one family: every item
                 idx, chosen = slice(None), range(n)
             else:
                 chosen = [i for i in range(n) if resolved[i] == family]
