@@ -171,6 +171,15 @@ def rgb_from_words(words: np.ndarray) -> np.ndarray:
     return buffer[:3 * count].reshape(words.shape + (3,))
 
 
+def packed_words(rgb: np.ndarray) -> np.ndarray:
+    """uint32 words holding the R, G, B of ``(..., 3)`` 0-255 values in their first three
+    bytes in memory (``_SHIFTS``), as :func:`rgb_from_words` reads them."""
+    words = rgb[..., 0].astype(np.uint32) << _SHIFTS[0]
+    words |= rgb[..., 1].astype(np.uint32) << _SHIFTS[1]
+    words |= rgb[..., 2].astype(np.uint32) << _SHIFTS[2]
+    return words
+
+
 def colorer(cmap: str, image: Optional[np.ndarray], alpha: float, pixels: int) -> Callable:
     """A function ``(indices (k, b, W) uint8, start, stop) -> (k, b, W, 3)`` uint8 RGB.
 
@@ -183,7 +192,7 @@ def colorer(cmap: str, image: Optional[np.ndarray], alpha: float, pixels: int) -
     """
     table = colormaps.lut(cmap).astype(np.uint32)
     if image is None:
-        words = table[:, 0] << _SHIFTS[0] | table[:, 1] << _SHIFTS[1] | table[:, 2] << _SHIFTS[2]
+        words = packed_words(table)
         return lambda index, start, stop: rgb_from_words(np.take(words, index))
 
     if alpha == 0.5:  # the default: whole words at a time, no per-pixel lookups
@@ -233,21 +242,13 @@ def _halves_colorer(table: np.ndarray, image: np.ndarray) -> Callable:
     odd; no byte carries into the next (a floor of 255 has an even sum). Equal to the
     table path for all 65,536 (pixel, heat) pairs (``tests/test_featmap.py``).
     """
-    heat = table[:, 0] << _SHIFTS[0] | table[:, 1] << _SHIFTS[1] | table[:, 2] << _SHIFTS[2]
-
-    def packed(start: int, stop: int) -> np.ndarray:
-        rows = image[start:stop]
-        words = rows[..., 0].astype(np.uint32) << _SHIFTS[0]
-        words |= rows[..., 1].astype(np.uint32) << _SHIFTS[1]
-        words |= rows[..., 2].astype(np.uint32) << _SHIFTS[2]
-        return words
-
+    heat = packed_words(table)
     # packed once for images of moderate size (a top-k grid reuses it for every cell),
     # per band for huge ones
-    whole = packed(0, image.shape[0]) if image.shape[0] * image.shape[1] <= 16 * BLOCK_PIXELS else None
+    whole = packed_words(image) if image.shape[0] * image.shape[1] <= 16 * BLOCK_PIXELS else None
 
     def halves(index: np.ndarray, start: int, stop: int) -> np.ndarray:
-        p = whole[start:stop] if whole is not None else packed(start, stop)
+        p = whole[start:stop] if whole is not None else packed_words(image[start:stop])
         h = np.take(heat, index)
         odd = np.bitwise_xor(h, p)  # bit 0 of each byte: the sum is odd
         out = np.bitwise_and(h, p)
