@@ -84,7 +84,7 @@ def numpy_select_max(featmap: np.ndarray, image: np.ndarray, table: np.ndarray) 
 def cases(seed: int = 0) -> List[Case]:
     """scenevis, MMEngine and (for the reductions) direct numpy, for every setting."""
     from scenevis import colormaps
-    from scenevis.featmap import draw_featmap
+    from scenevis.featmap_views import draw_featmap
 
     featmap, photo = inputs(seed)
     array, table = featmap.numpy(), colormaps.lut("jet")

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 import scenevis as sv
-from scenevis import featmap, samples
+from scenevis import featmap_views, samples
 
 
 class BasicBlock(nn.Module):
@@ -96,17 +96,17 @@ def main() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         pictures = {
-            "layer4_select_max": featmap.draw_featmap(layer4, photo, channel_reduction="select_max"),
-            "layer4_squeeze_mean": featmap.draw_featmap(layer4, photo, channel_reduction="squeeze_mean"),
+            "layer4_select_max": featmap_views.draw_featmap(layer4, photo, channel_reduction="select_max"),
+            "layer4_squeeze_mean": featmap_views.draw_featmap(layer4, photo, channel_reduction="squeeze_mean"),
             # the heat alone (no overlaid_image), at the photo's size
-            "layer4_top8": featmap.draw_featmap(layer4, channel_reduction=None, topk=8, arrangement=(4, 2),
+            "layer4_top8": featmap_views.draw_featmap(layer4, channel_reduction=None, topk=8, arrangement=(4, 2),
                                                 resize_shape=photo.shape[:2]),
         }
     paths = []
     for name, picture in pictures.items():
         paths.append(sv.image(picture).save(out / f"{name}.png"))
     height, width = photo.shape[:2]
-    scene = sv.image(photo) + featmap.featmap_layer(layer4, extent=(0, 0, width, height), alpha=0.5)
+    scene = sv.image(photo) + featmap_views.featmap_layer(layer4, extent=(0, 0, width, height), alpha=0.5)
     paths.append(sv.save(sv.titled(scene, "layer4, mean of 512 channels"), out / "layer4_scene.png", scale=2))
 
     if args.docs:

@@ -15,12 +15,12 @@ from scenevis.colors import COLORBLIND_PALETTE, DEFAULT_PALETTE, Color, Palette
 from scenevis.compose import grid, hstack, pad, titled, vstack
 from scenevis.det_visualizer import DetVisualizer
 from scenevis.errors import VisualizerValueError
-from scenevis.featmap import featmap_layer
+from scenevis.featmap_views import draw_featmap, featmap_layer
 from scenevis.geometry import Affine, BBox
 from scenevis.nodes import (Boxes, Circles, Lines, Masks, Points, Polygons, Texts, boxes, circles, lines, masks,
                             points, polygons, texts)
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances, Registry
-from scenevis.render import render, save, to_pdf, to_png, to_svg
+from scenevis.renderer import render, save, to_pdf, to_png, to_svg
 from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene, background, heatmap, image
 from scenevis.style import Style
 from scenevis.visualizer import Visualizer
@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 
 
 __all__ = [
-    "save_all", "DetVisualizer", "Visualizer", "VisualizerValueError", "annotate", "featmap", "featmap_layer", "samples",
+    "save_all", "DetVisualizer", "Visualizer", "VisualizerValueError", "annotate", "featmap", "draw_featmap", "featmap_layer", "samples",
     "BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend",
     "ManagedInstances", "Registry", "VISBACKENDS", "VISUALIZERS",
     "Affine", "BBox", "Background", "Boxes", "Circles", "Color", "COLORBLIND_PALETTE", "DEFAULT_PALETTE", "Empty",

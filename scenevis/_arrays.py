@@ -1,6 +1,6 @@
 """The one array boundary: everything a caller hands us becomes a numpy array here.
 
-Layer 0: imports numpy and the standard library only.
+Layer 0: imports numpy, attrs and the standard library only.
 
 Tensors are accepted by duck typing (``.detach().cpu().numpy()``), so torch is never
 imported. Arrays stored in scene values are read-only, C-contiguous and of a fixed dtype;
@@ -9,12 +9,17 @@ converter idempotent.
 """
 from __future__ import annotations
 
+import functools
 import numbers
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
+import attrs
 import numpy as np
 
 __all__ = [
+    "COORD_LIMIT",
+    "array_field",
+    "finite_number",
     "as_numpy",
     "frozen",
     "check_shape",
@@ -23,6 +28,29 @@ __all__ = [
     "shape_text",
     "reduce_through_init",
 ]
+
+
+#: Largest coordinate magnitude, in pixels, a scene may hold. Cairo stores coordinates in
+#: 24.8 fixed point (about +-8.4 million) and its arc and dash code slows to a crawl on
+#: shapes far beyond that, so anything larger is rejected when a node is built.
+COORD_LIMIT = 4_000_000.0
+
+#: An attrs field holding a numpy array: compared with ``np.array_equal``, left out of the hash.
+array_field = functools.partial(attrs.field, eq=attrs.cmp_using(eq=np.array_equal), hash=False)
+
+
+def finite_number(name: str) -> Callable[[Any], float]:
+    """A converter to a finite float within +-``COORD_LIMIT``; errors name ``name``."""
+    def convert(value: Any) -> float:
+        if isinstance(value, (bool, str)) or not np.isscalar(value) and not hasattr(value, "item"):
+            raise TypeError(f"{name}: expected a number, got {value!r}")
+        number = float(value)
+        if not np.isfinite(number):
+            raise ValueError(f"{name}: expected a finite number, got {number}")
+        if abs(number) > COORD_LIMIT:
+            raise ValueError(f"{name}: expected a value within +-{COORD_LIMIT:,.0f}, got {number:g}")
+        return number
+    return convert
 
 
 def _is_tensor(value: Any) -> bool:
@@ -152,6 +180,4 @@ def _construct(cls, values):
 def reduce_through_init(value: Any) -> tuple:
     """A ``__reduce__`` result that rebuilds an attrs value through its constructor, so
     converters run again and unpickled arrays come back read-only."""
-    import attrs
-
     return (_construct, (type(value), tuple(getattr(value, f.name) for f in attrs.fields(type(value)) if f.init)))

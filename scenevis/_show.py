@@ -1,6 +1,6 @@
 """``Visualizer.show``: inline in Jupyter, a window with a display, a PNG file otherwise.
 
-Layer 6 helper. Nothing here is imported before ``show`` is called; matplotlib, OpenCV
+Layer 7 helper. Nothing here is imported before ``show`` is called; matplotlib, OpenCV
 and IPython are imported only by the path that uses them.
 
 Order of choice:

@@ -1,6 +1,6 @@
 """Render many scenes to files, on several processes, with a progress bar.
 
-Layer 4 (uses :mod:`scenevis.render`). ``save_all(scenes, paths, workers=2)`` writes
+Layer 6 (uses :mod:`scenevis.renderer`). ``save_all(scenes, paths, workers=2)`` writes
 ``scenes[i]`` to ``paths[i]`` (PNG, SVG or PDF by extension, as :func:`scenevis.save`).
 
 Scenes are values, so they can be rendered anywhere. Where the operating system can
@@ -46,7 +46,7 @@ def _save_pairs(pairs: Sequence[tuple], options: dict) -> int:
 
 
 def _save_one(index: int, scene: Scene, path: str, options: dict) -> None:
-    from scenevis.render import save
+    from scenevis.renderer import save
 
     try:
         with single_threaded():  # each worker is one core's worth of work: ``workers`` counts cores

@@ -1,6 +1,6 @@
 """``DetVisualizer``: the facade's ``add_datasample`` for detection, segmentation and pose.
 
-Layer 6. A :class:`~scenevis.Visualizer` that draws a whole data sample with
+Layer 7. A :class:`~scenevis.Visualizer` that draws a whole data sample with
 :func:`scenevis.annotate.datasample`: ground truth left and prediction right (or both
 on one image), labels that never collide, stable class colors. It follows the contract
 of MMDetection's ``DetLocalVisualizer.add_datasample``: the drawn picture becomes the
@@ -95,7 +95,7 @@ def write_picture(path: Any, scene: Scene, drawn: np.ndarray) -> str:
     """Write the picture to ``path``: PNG (our encoder), SVG or PDF (the vector scene), or
     JPEG (through Pillow, when installed). Missing folders are created."""
     from scenevis._png import write_png
-    from scenevis.render import save
+    from scenevis.renderer import save
 
     path = os.fspath(path)
     folder = os.path.dirname(path)

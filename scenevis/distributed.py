@@ -1,6 +1,6 @@
 """Ranks under ``torch.distributed``, and gathering scenes to rank 0.
 
-Layer 5 (standard library only). torch is never imported here: a process that runs ``torch.distributed``
+Layer 6 (standard library only). torch is never imported here: a process that runs ``torch.distributed``
 has already imported it, so the rank helpers look for ``torch.distributed`` in
 ``sys.modules`` and treat its absence (or an uninitialized process group) as a single
 process of rank 0. :func:`gather_to_main` imports nothing either; it uses the module the

@@ -1,6 +1,6 @@
 """Plane geometry: affine transforms and axis-aligned bounding boxes.
 
-Layer 0: numpy and the standard library only. Coordinates are pixels, origin top-left,
+Layer 0: numpy, attrs and ``_arrays`` only. Coordinates are pixels, origin top-left,
 y pointing down.
 """
 from __future__ import annotations
@@ -10,12 +10,10 @@ import math
 import attrs
 import numpy as np
 
+from scenevis._arrays import COORD_LIMIT
+
 __all__ = ["Affine", "BBox", "COORD_LIMIT"]
 
-#: Largest coordinate magnitude, in pixels, a scene may hold. Cairo stores coordinates in
-#: 24.8 fixed point (about +-8.4 million) and its arc and dash code slows to a crawl on
-#: shapes far beyond that, so anything larger is rejected when a node is built.
-COORD_LIMIT = 4_000_000.0
 
 
 def _finite(instance, attribute, value):

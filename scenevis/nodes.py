@@ -13,10 +13,11 @@ from typing import Any, Optional, Sequence
 import attrs
 import numpy as np
 
-from scenevis._arrays import as_numpy, check_finite, check_shape, frozen, reduce_through_init
+from scenevis._arrays import (COORD_LIMIT, array_field, as_numpy, check_finite, check_shape, finite_number, frozen,
+                              reduce_through_init)
 from scenevis.colors import DEFAULT_PALETTE, color_array
-from scenevis.geometry import COORD_LIMIT, BBox
-from scenevis.scene import Scene, array_field, finite_number
+from scenevis.geometry import BBox
+from scenevis.scene import Scene
 from scenevis.style import Style
 
 __all__ = [

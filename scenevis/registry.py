@@ -1,6 +1,6 @@
 """Registries that build objects from config dicts, and named global instances.
 
-Layer 5: standard library only. This is the one module of scenevis that holds global
+Layer 6: standard library only. This is the one module of scenevis that holds global
 state: the two registries :data:`VISUALIZERS` and :data:`VISBACKENDS`, and the table of
 named instances behind :class:`ManagedInstances`. That table is guarded by a single
 re-entrant lock, always taken with ``with`` so it is released on every error path.

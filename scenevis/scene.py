@@ -25,22 +25,20 @@ from typing import Any, Iterable, Optional
 import attrs
 import numpy as np
 
-from scenevis._arrays import as_image, as_numpy, check_finite, check_shape, frozen, reduce_through_init
+from scenevis._arrays import (COORD_LIMIT, array_field, as_image, as_numpy, check_finite, check_shape,
+                              finite_number, frozen, reduce_through_init)
 from scenevis import colormaps
 from scenevis.colors import color_array
-from scenevis.geometry import COORD_LIMIT, Affine, BBox
+from scenevis.geometry import Affine, BBox
 from scenevis.style import Style
 
 __all__ = ["Scene", "Empty", "Group", "Image", "Heatmap", "Background", "beside", "above"]
-
-array_field = functools.partial(attrs.field, eq=attrs.cmp_using(eq=np.array_equal), hash=False)
-
 
 class Scene:
     """Behaviour shared by every node: composition, transforms, bounds and output.
 
     Output methods (``render``, ``to_svg``, ``save``, ``_repr_png_``) only delegate to
-    :mod:`scenevis.render`, imported when called; nodes hold no renderer code.
+    :mod:`scenevis.renderer`, imported when called; nodes hold no renderer code.
     """
 
     __slots__ = ()
@@ -112,20 +110,20 @@ class Scene:
     # -- output (delegated) --------------------------------------------------------------
     def render(self, **options: Any) -> np.ndarray:
         """``scenevis.render(self, **options)``: an (H, W, 3) uint8 RGB array."""
-        from scenevis.render import render
+        from scenevis.renderer import render
         return render(self, **options)
 
     def to_svg(self, **options: Any) -> str:
-        from scenevis.render import to_svg
+        from scenevis.renderer import to_svg
         return to_svg(self, **options)
 
     def save(self, path: Any, **options: Any) -> Any:
         """Write PNG, SVG or PDF, chosen by ``path``'s extension."""
-        from scenevis.render import save
+        from scenevis.renderer import save
         return save(self, path, **options)
 
     def _repr_png_(self) -> bytes:
-        from scenevis.render import to_png
+        from scenevis.renderer import to_png
         return to_png(self)
 
 
@@ -211,19 +209,6 @@ def above(top: Scene, bottom: Scene, gap: float = 0.0) -> Scene:
 
 def _pixels(value: Any) -> np.ndarray:
     return frozen(as_image(value, "image"), np.uint8)
-
-
-def finite_number(name: str):
-    def convert(value: Any) -> float:
-        if isinstance(value, (bool, str)) or not np.isscalar(value) and not hasattr(value, "item"):
-            raise TypeError(f"{name}: expected a number, got {value!r}")
-        number = float(value)
-        if not np.isfinite(number):
-            raise ValueError(f"{name}: expected a finite number, got {number}")
-        if abs(number) > COORD_LIMIT:
-            raise ValueError(f"{name}: expected a value within +-{COORD_LIMIT:,.0f}, got {number:g}")
-        return number
-    return convert
 
 
 @attrs.frozen

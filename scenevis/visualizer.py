@@ -1,6 +1,6 @@
 """The MMEngine-compatible ``Visualizer``: a thin stateful skin over the scene core.
 
-Layer 6. Code written for ``mmengine.visualization.Visualizer`` runs unchanged: same
+Layer 7. Code written for ``mmengine.visualization.Visualizer`` runs unchanged: same
 class API, argument names, defaults and return values. Each ``draw_*`` method only
 normalizes its arguments, builds scene nodes and appends them to the current scene (an
 immutable value, :attr:`Visualizer.scene`), then returns ``self``; :meth:`get_image`
@@ -199,7 +199,7 @@ class Visualizer(ManagedInstances):
         """For subclasses: make a finished ``scene`` the current drawing, as ``set_image``
         does for an image. It is rendered once (the next ``get_image`` returns that
         render), sizes follow the picture, and later ``draw_*`` calls draw over it."""
-        from scenevis.render import render
+        from scenevis.renderer import render
         drawn = render(scene)
         self.set_image(drawn)
         self._set_layers((scene,) + tuple(self._layers[1:]))
@@ -236,7 +236,7 @@ class Visualizer(ManagedInstances):
         rendered, self._rendered = self._rendered, None
         if rendered is not None and rendered[0] is scene:
             return rendered[1]
-        from scenevis.render import render
+        from scenevis.renderer import render
         return render(scene)
 
     def _require_image(self) -> None:
@@ -457,8 +457,8 @@ class Visualizer(ManagedInstances):
                      arrangement: Tuple[int, int] = (4, 5), resize_shape: Optional[tuple] = None,
                      alpha: float = 0.5) -> np.ndarray:
         """A (C, H, W) feature map as an RGB heat image, optionally over ``overlaid_image``;
-        see :func:`scenevis.featmap.draw_featmap` (same arguments as MMEngine's)."""
-        from scenevis.featmap import draw_featmap
+        see :func:`scenevis.featmap_views.draw_featmap` (same arguments as MMEngine's)."""
+        from scenevis.featmap_views import draw_featmap
         return draw_featmap(featmap, overlaid_image, channel_reduction=channel_reduction, topk=topk,
                             arrangement=arrangement, resize_shape=resize_shape, alpha=alpha)
 
@@ -553,7 +553,7 @@ class Visualizer(ManagedInstances):
         gathered = distributed.gather_to_main(scene)
         if gathered is None:
             return
-        from scenevis.render import render
+        from scenevis.renderer import render
         for rank, received in enumerate(gathered):
             if isinstance(received, Empty) or not isinstance(received, Scene):
                 warnings.warn(f"add_image(gather=True): rank {rank} has nothing drawn; no image recorded for it",

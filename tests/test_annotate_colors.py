@@ -9,7 +9,7 @@ from scenevis.annotate.labels import base_font_size, box_font_sizes, class_names
 from scenevis.annotate.palettes import class_colors, contrast_ratio, instance_rank, instance_shades, \
     relative_luminance, resolve_palette, text_colors
 from scenevis.nodes import Boxes, Masks, Texts
-from scenevis.render.flatten import flatten
+from scenevis.renderer.flatten import flatten
 
 
 def nodes_of(scene, kind):

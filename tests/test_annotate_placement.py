@@ -10,8 +10,8 @@ from scenevis.annotate.labels import LabelSet, draw_labels
 from scenevis.annotate.palettes import resolve_palette
 from scenevis.annotate.placement import leader_segments, overlaps, place_labels
 from scenevis.nodes import Boxes, Lines, Texts
-from scenevis.render.flatten import flatten
-from scenevis.render.measure import text_size
+from scenevis.renderer.flatten import flatten
+from scenevis.renderer.measure import text_size
 
 from annotate_scenes import COCO_NAMES, crowded
 

@@ -8,7 +8,7 @@ import scenevis as sv
 from scenevis import annotate
 from scenevis.annotate.compare import FP_COLOR, MISSED_COLOR, TP_COLOR
 from scenevis.nodes import Boxes, Circles, Lines, Masks, Texts
-from scenevis.render.flatten import flatten
+from scenevis.renderer.flatten import flatten
 
 from annotate_scenes import COCO_NAMES, backdrop, crowded, stick_figure, street_map
 from golden_compare import assert_golden
@@ -147,7 +147,7 @@ def test_legend_fits_its_text_and_flows_into_columns():
     wide = annotate.legend(entries, font_size=12, max_height=120)
     assert tall.extent.height > 200 and wide.extent.height <= 120
     assert wide.extent.width > tall.extent.width
-    from scenevis.render.measure import text_size
+    from scenevis.renderer.measure import text_size
     assert tall.extent.width >= text_size(["parking meter"], 12)[0, 0] + 12
     image = sv.image(backdrop(100, 80))
     placed = annotate.with_legend(image, annotate.legend(entries[:3]), "right")

@@ -16,7 +16,7 @@ from scenevis.errors import VisualizerValueError
 from scenevis.nodes import Texts
 from scenevis.registry import VISUALIZERS
 from scenevis.visualizer import Visualizer
-from scenevis.render.flatten import flatten
+from scenevis.renderer.flatten import flatten
 
 from annotate_scenes import backdrop, street_map
 from golden_compare import assert_golden, read_png

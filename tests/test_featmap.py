@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import scenevis
-from scenevis import colormaps, featmap
+from scenevis import colormaps, featmap, featmap_views
 from scenevis.featmap import _math
 
 from golden_compare import assert_golden
@@ -260,7 +260,7 @@ def mm_draw(*args, **kwargs):
 def draw_quiet(*args, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return featmap.draw_featmap(*args, **kwargs)
+        return featmap_views.draw_featmap(*args, **kwargs)
 
 
 def assert_like_mmengine(got, expected):
@@ -332,9 +332,9 @@ def test_topk_grid_labels_name_the_channels_in_rank_order():
     fm = np.zeros((5, 40, 80), np.float32)
     for c, weight in enumerate([1, 5, 2, 4, 3]):
         fm[c, :, :40] = weight
-    got = featmap._labels(np.array([1, 3, 4]), (40, 80), 3)[0]
+    got = featmap_views._labels(np.array([1, 3, 4]), (40, 80), 3)[0]
     assert got == ["channel: 1", "channel: 3", "channel: 4"]
-    assert featmap._labels(np.array([12]), (20, 20), 1)[0] == ["12"]  # narrow cells keep the number
+    assert featmap_views._labels(np.array([12]), (20, 20), 1)[0] == ["12"]  # narrow cells keep the number
     order = featmap.topk_channels(fm, 3)[1]
     assert list(order) == [1, 3, 4]
 
@@ -342,11 +342,11 @@ def test_topk_grid_labels_name_the_channels_in_rank_order():
 def test_draw_featmap_warns_when_the_image_size_differs():
     fm = random_map((4, 10, 12))
     with pytest.warns(UserWarning, match=r"overlaid_image is 20x24 pixels but the feature map is 10x12"):
-        out = featmap.draw_featmap(fm, test_image(20, 24))
+        out = featmap_views.draw_featmap(fm, test_image(20, 24))
     assert out.shape == (20, 24, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        featmap.draw_featmap(fm, test_image(10, 12))  # same size: no warning
+        featmap_views.draw_featmap(fm, test_image(10, 12))  # same size: no warning
 
 
 @pytest.mark.parametrize("kwargs,error,message", [
@@ -364,19 +364,19 @@ def test_draw_featmap_warns_when_the_image_size_differs():
 ])
 def test_draw_featmap_errors(kwargs, error, message):
     with pytest.raises(error, match=message):
-        featmap.draw_featmap(random_map((6, 8, 8)), **kwargs)
+        featmap_views.draw_featmap(random_map((6, 8, 8)), **kwargs)
 
 
 def test_draw_featmap_states_the_dimension_it_got():
     with pytest.raises(ValueError, match=r"expected a 3-D \(C, H, W\) feature map, got 4 dimensions"):
-        featmap.draw_featmap(random_map((1, 6, 8, 8)))
+        featmap_views.draw_featmap(random_map((1, 6, 8, 8)))
 
 
 def test_draw_featmap_is_pure():
     fm, image = torch.from_numpy(random_map((6, 8, 8))), test_image(8, 8)
     fm_before, image_before = fm.clone(), image.copy()
-    first = featmap.draw_featmap(fm, image, channel_reduction=None, topk=4, arrangement=(2, 2))
-    second = featmap.draw_featmap(fm, image, channel_reduction=None, topk=4, arrangement=(2, 2))
+    first = featmap_views.draw_featmap(fm, image, channel_reduction=None, topk=4, arrangement=(2, 2))
+    second = featmap_views.draw_featmap(fm, image, channel_reduction=None, topk=4, arrangement=(2, 2))
     np.testing.assert_array_equal(first, second)
     assert torch.equal(fm, fm_before) and np.array_equal(image, image_before)
 
@@ -416,17 +416,17 @@ def test_select_max_ranks_the_resampled_channels_like_mmengine():
 
 def test_featmap_layer_is_a_heatmap_at_native_resolution():
     fm = smooth_map(8, (12, 16), seed=14)
-    layer = featmap.featmap_layer(fm, extent=(0, 0, 64, 48), alpha=0.6)
+    layer = featmap_views.featmap_layer(fm, extent=(0, 0, 64, 48), alpha=0.6)
     assert isinstance(layer, scenevis.Heatmap)
     assert layer.values.shape == (12, 16) and layer.alpha == 0.6 and layer.cmap == "jet"
     np.testing.assert_allclose(layer.values, fm.mean(0), rtol=1e-6)
-    np.testing.assert_array_equal(featmap.featmap_layer(fm, "select_max").values, featmap.reduce_channels(fm, "select_max"))
+    np.testing.assert_array_equal(featmap_views.featmap_layer(fm, "select_max").values, featmap.reduce_channels(fm, "select_max"))
     assert (layer.extent.x1, layer.extent.y1) == (64, 48)
 
 
 def test_featmap_layer_renders_over_an_image_at_any_scale_and_to_svg():
     fm, photo = smooth_map(8, (12, 16), seed=14), test_image(48, 64)
-    scene = scenevis.image(photo) + featmap.featmap_layer(fm, extent=(0, 0, 64, 48))
+    scene = scenevis.image(photo) + featmap_views.featmap_layer(fm, extent=(0, 0, 64, 48))
     once, twice = scene.render(), scene.render(scale=2)
     assert once.shape == (48, 64, 3) and twice.shape == (96, 128, 3)
     assert not np.array_equal(once, photo)  # the heat shows
@@ -437,9 +437,9 @@ def test_featmap_layer_renders_over_an_image_at_any_scale_and_to_svg():
 
 def test_featmap_layer_errors():
     with pytest.raises(ValueError, match="featmap: expected 1 channel with channel_reduction=None, got 4"):
-        featmap.featmap_layer(random_map((4, 3, 3)), channel_reduction=None)
+        featmap_views.featmap_layer(random_map((4, 3, 3)), channel_reduction=None)
     with pytest.raises(ValueError, match="cmap: expected one of"):
-        featmap.featmap_layer(random_map((4, 3, 3)), cmap="nope")
+        featmap_views.featmap_layer(random_map((4, 3, 3)), cmap="nope")
 
 
 def test_importing_featmap_stays_light():
@@ -460,19 +460,19 @@ GOLDEN = {"tolerance": 2, "max_fraction": 0.005}
     ("topk_grid", {"channel_reduction": None, "topk": 8, "arrangement": (2, 4)}),
 ])
 def test_golden_over_image(name, kwargs):
-    out = featmap.draw_featmap(smooth_map(12, (64, 64), seed=15), test_image(64, 64), **kwargs)
+    out = featmap_views.draw_featmap(smooth_map(12, (64, 64), seed=15), test_image(64, 64), **kwargs)
     assert_golden(f"featmap_{name}", out, **GOLDEN)
 
 
 def test_golden_without_image():
     fm = smooth_map(12, (32, 32), seed=16)
-    assert_golden("featmap_heat", featmap.draw_featmap(fm, resize_shape=(64, 64)), **GOLDEN)
-    assert_golden("featmap_topk_plain", featmap.draw_featmap(fm, None, None, topk=6, arrangement=(2, 3),
+    assert_golden("featmap_heat", featmap_views.draw_featmap(fm, resize_shape=(64, 64)), **GOLDEN)
+    assert_golden("featmap_topk_plain", featmap_views.draw_featmap(fm, None, None, topk=6, arrangement=(2, 3),
                                                              resize_shape=(64, 64)), **GOLDEN)
-    assert_golden("featmap_rgb", featmap.draw_featmap(fm[:3], None, None, topk=0, resize_shape=(64, 64)), **GOLDEN)
+    assert_golden("featmap_rgb", featmap_views.draw_featmap(fm[:3], None, None, topk=0, resize_shape=(64, 64)), **GOLDEN)
 
 
 def test_golden_layer_scene():
-    scene = scenevis.image(test_image(64, 64)) + featmap.featmap_layer(smooth_map(12, (16, 16), seed=17),
+    scene = scenevis.image(test_image(64, 64)) + featmap_views.featmap_layer(smooth_map(12, (16, 16), seed=17),
                                                                        extent=(0, 0, 64, 64))
     assert_golden("featmap_layer", scene.render(), **GOLDEN)

@@ -7,7 +7,7 @@ import pytest
 
 import scenevis as sv
 from golden_compare import assert_golden, read_png
-from scenevis.render import pixels
+from scenevis.renderer import pixels
 
 
 def overlay_scene():

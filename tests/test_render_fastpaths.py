@@ -20,8 +20,8 @@ import pytest
 
 import scenevis as sv
 from scenevis import samples
-from scenevis.render import pixels
-from scenevis.render.painter import Painter, image_surface
+from scenevis.renderer import pixels
+from scenevis.renderer.painter import Painter, image_surface
 from scenevis.geometry import Affine
 
 ORDERS = [pixels.NATIVE, pixels.SWAPPED]
@@ -236,7 +236,7 @@ def test_raster_only_scenes_skip_cairo_and_match_the_surface_path(alpha, monkeyp
     colors = [(250, 10, 10), (10, 250, 10), (10, 10, 250)]
     rasters = sv.image(img) + sv.masks(masks, x=30, y=-5, color=colors, alpha=alpha) + sv.image(img[:10, :20], x=70, y=50)
     with monkeypatch.context() as patch:
-        patch.setattr(sys.modules["scenevis.render.painter"], "image_surface", None)  # Cairo would fail
+        patch.setattr(sys.modules["scenevis.renderer.painter"], "image_surface", None)  # Cairo would fail
         fast = sv.render(rasters)
     # An invisible box sends the same rasters through the Cairo surface path.
     slow = sv.render(rasters + sv.boxes([[0, 0, 1, 1]], width=0))
@@ -255,7 +255,7 @@ def test_rgb_into_surface_takes_flipped_and_strided_images():
 
 
 def test_the_kept_surface_buffer_never_shows_old_pixels():
-    from scenevis.render import output
+    from scenevis.renderer import output
 
     red = sv.image(np.full((30, 40, 3), (255, 0, 0), np.uint8)) + sv.boxes([[5, 5, 20, 20]], color="blue")
     sv.render(red)

@@ -125,7 +125,7 @@ def test_inputs_numpy_tensor_and_list_draw_the_same(image, kind):
 def test_get_image_hands_over_a_new_render_each_call(vis, monkeypatch):
     import sys
 
-    render_pkg = sys.modules["scenevis.render"]
+    render_pkg = sys.modules["scenevis.renderer"]
     calls = []
     real = render_pkg.render
     monkeypatch.setattr(render_pkg, "render", lambda scene, **kw: calls.append(1) or real(scene, **kw))
@@ -140,7 +140,7 @@ def test_get_image_hands_over_the_render_of_an_adopted_scene(vis, monkeypatch):
     import sys
 
     vis._adopt_scene(scenevis.image(np.full((30, 40, 3), 200, np.uint8)) + scenevis.boxes([[2, 2, 20, 20]]))
-    render_pkg = sys.modules["scenevis.render"]
+    render_pkg = sys.modules["scenevis.renderer"]
     calls = []
     real = render_pkg.render
     monkeypatch.setattr(render_pkg, "render", lambda scene, **kw: calls.append(1) or real(scene, **kw))

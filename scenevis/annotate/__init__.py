@@ -1,7 +1,7 @@
 """Data samples as pictures: instances, segmentation maps, keypoints, error views, legends.
 
-Layer 4, beside the renderer: building labels needs text metrics, so this package uses
-:mod:`scenevis.render.measure` (and nothing else of the renderer); Cairo loads on the
+Layer 5, above the renderer: building labels needs text metrics, so this package uses
+:mod:`scenevis.renderer.measure` (and nothing else of the renderer); Cairo loads on the
 first measurement, not on import. Every function returns an ordinary scene value, drawn
 over ``image`` when one is given:
 

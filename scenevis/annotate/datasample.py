@@ -22,7 +22,7 @@ from scenevis.annotate.palettes import resolve_palette
 from scenevis.annotate.segmentation import panoptic_overlay, semantic_overlay
 from scenevis.colors import Palette
 from scenevis.nodes import Boxes, Lines, Texts
-from scenevis.render.measure import text_size
+from scenevis.renderer.measure import text_size
 from scenevis.scene import Group, Image, Scene
 from scenevis.style import Style
 

@@ -21,7 +21,7 @@ from scenevis._arrays import frozen
 from scenevis.annotate.palettes import text_colors
 from scenevis.annotate.placement import Placement, leader_segments, place_labels, rect_distance
 from scenevis.nodes import Boxes, Circles, Lines, Texts
-from scenevis.render.measure import text_size
+from scenevis.renderer.measure import text_size
 from scenevis.scene import Empty, Group, Scene, array_field
 from scenevis.style import Style
 

@@ -15,7 +15,7 @@ from scenevis.colors import color_array
 from scenevis.compose import hstack, vstack
 from scenevis.geometry import BBox
 from scenevis.nodes import Boxes, Texts
-from scenevis.render.measure import text_size
+from scenevis.renderer.measure import text_size
 from scenevis.scene import Background, Empty, Group, Scene
 from scenevis.style import DASHES, Style
 

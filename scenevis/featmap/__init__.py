@@ -1,40 +1,43 @@
-"""Feature maps as pictures: from a (C, H, W) activation to heat images and scene layers.
+"""Feature maps as numbers and pixels: from a (C, H, W) activation to heat images.
 
-Layer 3: pure functions, no I/O, no global state. Imports numpy, ``_arrays``, its numeric
-engine ``featmap._math`` (with ``colormaps``) and, for the labelled top-k grid and
-``featmap_layer``, the scene core. Torch tensors are accepted by duck typing (any device,
-with grad, float16/bfloat16/float32/float64) and computed on as float32 numpy arrays.
+Layer 3: pure functions on numpy arrays, no scenes, no rendering, no I/O, no global state.
+Imports numpy, ``_arrays``, ``resampling`` and its numeric engine ``featmap._math`` (with
+``colormaps``). Torch tensors are accepted by duck typing (any device, with grad,
+float16/bfloat16/float32/float64) and computed on as float32 numpy arrays.
 
-``draw_featmap`` keeps MMEngine's contract and its numbers: for the same input it gives the
-same pixels as ``mmengine.visualization.Visualizer.draw_featmap`` (torch ``interpolate``,
-``cv2.normalize``, ``COLORMAP_JET``, ``cv2.addWeighted``), except the labels of the top-k
-grid, which are drawn by Cairo on a light box instead of by matplotlib. It reduces or selects
-channels at native resolution and resamples only what it shows, in cache-sized blocks: a
-(512, 100, 134) map over a 3000x4000 image needs little more memory than the output.
+:func:`featmap_picture` makes the pixels of MMEngine's ``draw_featmap``: for the same input
+it gives the same values as ``mmengine.visualization.Visualizer.draw_featmap`` (torch
+``interpolate``, ``cv2.normalize``, ``COLORMAP_JET``, ``cv2.addWeighted``). It reduces or
+selects channels at native resolution and resamples only what it shows, in cache-sized
+blocks: a (512, 100, 134) map over a 3000x4000 image needs little more memory than the
+output. What builds scenes from feature maps (the labelled top-k grid of ``draw_featmap``,
+``featmap_layer``) lives above the renderer, in :mod:`scenevis.featmap_views`.
 """
 from __future__ import annotations
 
 import numbers
 import warnings
-from typing import Any, Optional, Sequence, Tuple
+from typing import Any, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
 from .. import colormaps
 from .._arrays import as_image, as_numpy, check_finite
+from ..resampling import Axis, as_size, axis, resize
 from . import _math as hm
 
 __all__ = [
     "REDUCTIONS",
     "as_featmap",
     "reduce_channels",
+    "one_map",
     "topk_channels",
     "normalize",
     "colorize",
     "resize",
     "overlay",
-    "draw_featmap",
-    "featmap_layer",
+    "FeatmapPicture",
+    "featmap_picture",
 ]
 
 REDUCTIONS: Tuple[str, ...] = ("squeeze_mean", "select_max")
@@ -73,13 +76,6 @@ def _as_map(value: Any, name: str = "map") -> np.ndarray:
     return array
 
 
-def _size(value: Any, name: str) -> Tuple[int, int]:
-    if not isinstance(value, (tuple, list)) or len(value) != 2 or not all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v > 0 for v in value):
-        raise ValueError(f"{name}: expected (height, width) as two positive integers, got {value!r}")
-    return int(value[0]), int(value[1])
-
-
 def _alpha(value: Any) -> float:
     if not isinstance(value, numbers.Real) or isinstance(value, bool):
         raise TypeError(f"alpha: expected a number in [0, 1], got {type(value).__name__}")
@@ -97,8 +93,8 @@ def _mode(value: Any, allow_none: bool = True) -> Optional[str]:
 
 # ---------------------------------------------------------------- the pure functions
 
-def _reduce(featmap: np.ndarray, mode: str, rows: Optional[hm.Axis] = None,
-            cols: Optional[hm.Axis] = None) -> np.ndarray:
+def _reduce(featmap: np.ndarray, mode: str, rows: Optional[Axis] = None,
+            cols: Optional[Axis] = None) -> np.ndarray:
     """The (H, W) reduction of a validated map; ``rows``/``cols`` say how it will be
     resampled, which ``select_max`` ranks by (as MMEngine ranks the resampled channels)."""
     if mode == "squeeze_mean":
@@ -167,29 +163,6 @@ def colorize(map: Any, cmap: str = "jet") -> np.ndarray:
     return table[hm.indices(data, *hm.stretch(float(data.min()), float(data.max())))]
 
 
-def resize(array: Any, size: Sequence[int]) -> np.ndarray:
-    """Resample a map, a stack of maps or an image to ``size = (height, width)``, bilinear.
-
-    - Float, integer or bool (H, W) maps and (C, H, W) stacks give float32 with the
-      arithmetic of ``torch.nn.functional.interpolate(mode='bilinear', align_corners=False)``.
-    - uint8 (H, W) and (H, W, C) images give uint8 of the same layout, sampled the same way
-      (as ``cv2.resize`` with ``INTER_LINEAR``) and rounded; within 1 of OpenCV.
-    """
-    height, width = _size(size, "size")
-    data = as_numpy(array, "array")
-    if data.ndim not in (2, 3) or 0 in data.shape:
-        kind = "an (H, W) or (H, W, C) uint8 image" if data.dtype == np.uint8 else "an (H, W) or (C, H, W) map"
-        raise ValueError(f"array: expected {kind}, got shape {tuple(data.shape)}")
-    if data.dtype == np.uint8:
-        planes = np.moveaxis(data if data.ndim == 3 else data[:, :, None], 2, 0).astype(np.float32)
-        out = hm.resample_rows(hm.resample_cols(planes, hm.axis(data.shape[1], width)), hm.axis(data.shape[0], height))
-        out = np.moveaxis(np.rint(out).astype(np.uint8), 0, 2)
-        return np.ascontiguousarray(out if data.ndim == 3 else out[:, :, 0])
-    maps = _float32(data, "array")
-    out = hm.resample_rows(hm.resample_cols(maps, hm.axis(maps.shape[-1], width)), hm.axis(maps.shape[-2], height))
-    return np.ascontiguousarray(out)
-
-
 def overlay(image: Any, heat: Any, alpha: float = 0.5) -> np.ndarray:
     """Return ``(1 - alpha) * image + alpha * heat`` as a new uint8 RGB image, rounded as
     ``cv2.addWeighted(image, 1 - alpha, heat, alpha, 0)`` rounds.
@@ -206,14 +179,38 @@ def overlay(image: Any, heat: Any, alpha: float = 0.5) -> np.ndarray:
     return np.take(hm.blend_table(a).reshape(-1), index)
 
 
-# ------------------------------------------------------------------- MMEngine's drawing
 
-_LABEL_SIZE = 10 * 100 / 72  # MMEngine labels cells at 10 pt on a 100 dpi figure
+def one_map(featmap: Any, channel_reduction: Optional[str] = "squeeze_mean") -> np.ndarray:
+    """The (H, W) float32 map that stands for a (C, H, W) feature map: reduced by
+    ``channel_reduction``, or its only channel when that is None (more channels is a
+    ``ValueError`` saying to choose a reduction). NaN or infinity is a ``ValueError``."""
+    fm = as_featmap(featmap)
+    mode = _mode(channel_reduction)
+    if mode is not None:
+        return _reduce(fm, mode)
+    if fm.shape[0] != 1:
+        raise ValueError(f"featmap: expected 1 channel with channel_reduction=None, got {fm.shape[0]}; "
+                         f"set channel_reduction to 'squeeze_mean' or 'select_max'")
+    check_finite(fm[0], "featmap")
+    return fm[0]
 
 
-def _grid(maps: np.ndarray, indices: np.ndarray, size: Tuple[int, int], image: Optional[np.ndarray],
-          alpha: float, arrangement: Tuple[int, int]) -> np.ndarray:
-    """The heat images of ``maps`` in a row-major ``arrangement`` on white, each labelled."""
+# ------------------------------------------------------------------- MMEngine's pixels
+
+class FeatmapPicture(NamedTuple):
+    """What :func:`featmap_picture` made: the RGB ``image``; for a top-k grid, also the
+    channel index shown in each cell (``channels``, row-major), the cell size ``cell =
+    (height, width)`` and ``arrangement = (rows, cols)``; those are None for one heat image."""
+
+    image: np.ndarray
+    channels: Optional[np.ndarray] = None
+    cell: Optional[Tuple[int, int]] = None
+    arrangement: Optional[Tuple[int, int]] = None
+
+
+def _grid(maps: np.ndarray, size: Tuple[int, int], image: Optional[np.ndarray], alpha: float,
+          arrangement: Tuple[int, int]) -> np.ndarray:
+    """The heat images of ``maps`` in a row-major ``arrangement`` on white."""
     height, width = size
     rows, cols = arrangement
     mosaic = np.full((rows * height, cols * width, 3), 255, np.uint8)
@@ -221,56 +218,21 @@ def _grid(maps: np.ndarray, indices: np.ndarray, size: Tuple[int, int], image: O
         for j in range(colors.shape[0]):
             r, c = divmod(first + j, cols)
             mosaic[r * height + start:r * height + stop, c * width:(c + 1) * width] = colors[j]
-    _label_cells(mosaic, indices, size, arrangement)
     return mosaic
 
 
-def _label_cells(mosaic: np.ndarray, indices: np.ndarray, size: Tuple[int, int],
-                 arrangement: Tuple[int, int]) -> None:
-    """Write each cell's channel label into ``mosaic`` in place.
-
-    Only the top strip of each grid row, where the labels sit, goes through the renderer:
-    the strips are stacked into one small image, labelled as one scene, and copied back.
-    """
-    from ..nodes import texts
-    from ..scene import image as image_layer
-
-    height, width = size
-    rows, cols = arrangement
-    labels, anchors, font = _labels(indices, size, cols)
-    strip = min(height, int(np.ceil(anchors[0, 1] + 0.4 * font + 2)))
-    used = -(-len(indices) // cols)
-    bands = mosaic.reshape(rows, height, cols * width, 3)[:used, :strip]
-    anchors[:, 1] += (np.arange(len(indices)) // cols) * (strip - height)
-    scene = image_layer(bands.reshape(used * strip, cols * width, 3)) + texts(
-        labels, anchors, color="black", font_size=font, valign="baseline",
-        background="white", background_alpha=0.6, pad=1.0)
-    bands[...] = scene.render().reshape(used, strip, cols * width, 3)
-
-
-def _labels(indices: np.ndarray, size: Tuple[int, int], cols: int) -> Tuple[list, np.ndarray, float]:
-    """Label strings and baseline anchors (2 px in, 15 px down, scaled to small cells)."""
-    height, width = size
-    font = min(_LABEL_SIZE, max(6.0, min(height, width) / 4))
-    labels = [f"channel: {int(i)}" for i in indices]
-    if max(len(s) for s in labels) * 0.6 * font > width - 2:
-        labels = [str(int(i)) for i in indices]
-    cells = np.arange(len(indices))
-    anchors = np.stack([(cells % cols) * width + 2.0, (cells // cols) * height + font * 15 / _LABEL_SIZE], 1)
-    return labels, anchors, font
-
-
-def draw_featmap(featmap: Any, overlaid_image: Any = None, channel_reduction: Optional[str] = "squeeze_mean",
-                 topk: int = 20, arrangement: Tuple[int, int] = (4, 5), resize_shape: Optional[Sequence[int]] = None,
-                 alpha: float = 0.5) -> np.ndarray:
-    """Draw a (C, H, W) feature map as a new (H', W', 3) uint8 RGB image, as MMEngine does.
+def featmap_picture(featmap: Any, overlaid_image: Any = None, channel_reduction: Optional[str] = "squeeze_mean",
+                    topk: int = 20, arrangement: Tuple[int, int] = (4, 5),
+                    resize_shape: Optional[Sequence[int]] = None, alpha: float = 0.5) -> FeatmapPicture:
+    """The pixels of MMEngine's ``draw_featmap`` for a (C, H, W) feature map, without the
+    cell labels of its top-k grid (:func:`scenevis.featmap_views.draw_featmap` adds them).
 
     - ``channel_reduction='squeeze_mean'`` (mean over channels) or ``'select_max'`` (the
       channel with the largest spatial sum) gives one heat image.
     - ``channel_reduction=None`` and ``topk > 0``: the ``min(topk, C)`` channels with the
       largest spatial sums, largest first, row-major in an ``arrangement=(rows, cols)`` grid
-      of ``(H' * rows, W' * cols)`` pixels on white, each cell labelled with its channel
-      index. ``rows * cols < topk`` is a ``ValueError`` that says so.
+      of ``(H' * rows, W' * cols)`` pixels on white. ``rows * cols < topk`` is a
+      ``ValueError`` that says so.
     - ``channel_reduction=None`` and ``topk <= 0``: C must be 1 (one heat image) or 3 (the
       channels read as B, G, R and mixed to gray, as ``cv2.applyColorMap`` does); other C is
       a ``ValueError`` telling to set ``channel_reduction`` or ``topk > 0``.
@@ -289,7 +251,7 @@ def draw_featmap(featmap: Any, overlaid_image: Any = None, channel_reduction: Op
     channel_reduction = _mode(channel_reduction)
     if not isinstance(topk, numbers.Integral) or isinstance(topk, bool):
         raise TypeError(f"topk: expected an integer, got {type(topk).__name__}")
-    grid = _size(arrangement, "arrangement") if channel_reduction is None and topk > 0 else None
+    grid = as_size(arrangement, "arrangement") if channel_reduction is None and topk > 0 else None
     if grid is not None and grid[0] * grid[1] < topk:
         raise ValueError(f"arrangement: expected rows * cols >= topk = {topk} cells, got {grid[0]} * {grid[1]} "
                          f"= {grid[0] * grid[1]}; set arrangement to fit topk")
@@ -299,50 +261,24 @@ def draw_featmap(featmap: Any, overlaid_image: Any = None, channel_reduction: Op
         raise ValueError(f"featmap: expected 1 or 3 channels to show as an image (channel_reduction=None, "
                          f"topk={topk}), got {channels}; set channel_reduction to 'squeeze_mean' or "
                          f"'select_max', or topk > 0")
-    size = None if resize_shape is None else _size(resize_shape, "resize_shape")
+    size = None if resize_shape is None else as_size(resize_shape, "resize_shape")
     image = None if overlaid_image is None else as_image(overlaid_image, "overlaid_image")
     if image is not None and image.shape[:2] != (height, width):
         warnings.warn(f"draw_featmap: overlaid_image is {image.shape[0]}x{image.shape[1]} pixels but the feature "
                       f"map is {height}x{width}; the map is resampled to fit, so check that the two align",
-                      UserWarning, stacklevel=2)
+                      UserWarning, stacklevel=3)
     if size is None:
         size = (height, width) if image is None else image.shape[:2]
     elif image is not None and image.shape[:2] != size:
         image = resize(image, size)
-    rows, cols = hm.axis(height, size[0]), hm.axis(width, size[1])
+    rows, cols = axis(height, size[0]), axis(width, size[1])
     if channel_reduction is not None:
-        return hm.heat_image(_reduce(fm, channel_reduction, rows, cols)[None], size, image, a)
+        return FeatmapPicture(hm.heat_image(_reduce(fm, channel_reduction, rows, cols)[None], size, image, a))
     if topk <= 0:
         check_finite(fm, "featmap")
-        return hm.heat_image(fm, size, image, a, gray=channels == 3)
+        return FeatmapPicture(hm.heat_image(fm, size, image, a, gray=channels == 3))
     sums = hm.channel_sums(fm, rows, cols)
     if not np.isfinite(sums).all():
         check_finite(fm, "featmap")
     indices = hm.ranked(sums, min(int(topk), channels))
-    return _grid(fm[indices], indices, size, image, a, grid)
-
-
-def featmap_layer(featmap: Any, channel_reduction: Optional[str] = "squeeze_mean", cmap: str = "jet",
-                  alpha: float = 0.5, extent: Any = None):
-    """A :class:`~scenevis.scene.Heatmap` layer of a (C, H, W) feature map.
-
-    The map is reduced at native resolution (``'squeeze_mean'``, ``'select_max'``, or None
-    for a 1-channel map) and stretched over ``extent=(x0, y0, x1, y1)`` (default: one
-    pixel per value) when the scene is rendered, so it stays smooth at any ``scale`` and
-    in SVG and PDF. ``image(photo) + featmap_layer(fm, extent=(0, 0, w, h))`` lays it
-    over a photo at ``alpha``.
-    """
-    from ..scene import heatmap
-
-    fm = as_featmap(featmap)
-    mode = _mode(channel_reduction)
-    if mode is None:
-        if fm.shape[0] != 1:
-            raise ValueError(f"featmap: expected 1 channel with channel_reduction=None, got {fm.shape[0]}; "
-                             f"set channel_reduction to 'squeeze_mean' or 'select_max'")
-        values = fm[0]
-        check_finite(values, "featmap")
-    else:
-        values = _reduce(fm, mode)
-    colormaps.lut(cmap)  # an unknown name fails here, naming the known ones
-    return heatmap(values, extent=extent, cmap=cmap, alpha=_alpha(alpha))
+    return FeatmapPicture(_grid(fm[indices], size, image, a, grid), indices, tuple(size), grid)

@@ -17,70 +17,17 @@ in cache and a 3000x4000 output needs the output plus a few MiB.
 from __future__ import annotations
 
 import sys
-from typing import Callable, Iterator, NamedTuple, Optional, Tuple
+from typing import Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
 from .. import colormaps
+from ..resampling import Axis, axis, resample_cols, resample_rows
 
 BLOCK_PIXELS = 1 << 16  # output values made at a time (temporaries stay in cache)
 TABLE_PIXELS = 1 << 18  # from this many output pixels on, blending goes through tables
 EPS = float(np.finfo(np.float64).eps)  # OpenCV's threshold for a constant map
 _SHIFTS = (0, 8, 16) if sys.byteorder == "little" else (24, 16, 8)  # R, G, B: first bytes of a word
-
-
-# ------------------------------------------------------------------- bilinear resampling
-
-class Axis(NamedTuple):
-    """Sampling along one axis: ``out[j] = w0[j] * x[i0[j]] + w1[j] * x[i1[j]]``."""
-
-    i0: np.ndarray
-    i1: np.ndarray
-    w0: np.ndarray
-    w1: np.ndarray
-    identity: bool
-
-    def totals(self, n_in: int) -> np.ndarray:
-        """How much each source sample contributes to the sum of all output samples."""
-        return (np.bincount(self.i0, self.w0, n_in) + np.bincount(self.i1, self.w1, n_in)).astype(np.float32)
-
-
-def axis(n_in: int, n_out: int) -> Axis:
-    """Half-pixel bilinear sampling from ``n_in`` to ``n_out`` samples, in float32 as torch
-    computes it: ``max(scale * (j + 0.5) - 0.5, 0)`` with one fused multiply-add (the float64
-    expression rounded once to float32 is the same value)."""
-    scale = float(np.float32(n_in / n_out))
-    src = (scale * (np.arange(n_out, dtype=np.float64) + 0.5) - 0.5).astype(np.float32)
-    np.maximum(src, np.float32(0), out=src)
-    i0 = np.minimum(src.astype(np.intp), n_in - 1)
-    i1 = np.minimum(i0 + 1, n_in - 1)
-    w1 = np.clip(src - i0.astype(np.float32), 0, 1, dtype=np.float32)
-    return Axis(i0, i1, np.float32(1) - w1, w1, n_in == n_out)
-
-
-def resample_cols(maps: np.ndarray, ax: Axis) -> np.ndarray:
-    """``maps`` (..., W) float32 resampled along its last axis."""
-    if ax.identity:
-        return maps
-    out = np.take(maps, ax.i0, axis=-1)
-    out *= ax.w0
-    other = np.take(maps, ax.i1, axis=-1)
-    other *= ax.w1
-    out += other
-    return out
-
-
-def resample_rows(maps: np.ndarray, ax: Axis, start: int = 0, stop: Optional[int] = None) -> np.ndarray:
-    """Output rows ``start:stop`` of ``maps`` (..., H, W) float32 resampled along H."""
-    if ax.identity:
-        return maps[..., start:stop, :]
-    rows = slice(start, stop)
-    out = np.take(maps, ax.i0[rows], axis=-2)
-    out *= ax.w0[rows, None]
-    other = np.take(maps, ax.i1[rows], axis=-2)
-    other *= ax.w1[rows, None]
-    out += other
-    return out
 
 
 # ----------------------------------------------------------------- choosing channels

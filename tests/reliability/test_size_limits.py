@@ -7,7 +7,7 @@ import textwrap
 import pytest
 
 import scenevis as sv
-from scenevis.render import output
+from scenevis.renderer import output
 
 BIG = textwrap.dedent("""
     import resource, numpy as np, scenevis as sv

@@ -1,4 +1,4 @@
 """Renderers: flatten a scene into draw operations, then paint them with Cairo."""
-from scenevis.render.output import render, save, to_pdf, to_png, to_svg
+from scenevis.renderer.output import render, save, to_pdf, to_png, to_svg
 
 __all__ = ["render", "save", "to_pdf", "to_png", "to_svg"]

@@ -1,6 +1,6 @@
 """Rendering entry points: numpy arrays, PNG bytes, SVG text, and files.
 
-Every output walks the scene once (:func:`scenevis.render.flatten.flatten`) and hands the
+Every output walks the scene once (:func:`scenevis.renderer.flatten.flatten`) and hands the
 operations to the one Cairo painter; only the surface differs. One shortcut: an RGB
 render whose operations are only rasters landing on whole pixels (an image covering the
 canvas, more images, masks) needs nothing from Cairo, and is done in numpy on the RGB
@@ -19,9 +19,9 @@ import numpy as np
 from scenevis._png import atomic_write, encode_png, write_png
 from scenevis.colors import parse_color
 from scenevis.geometry import Affine
-from scenevis.render import pixels
+from scenevis.renderer import pixels
 from scenevis.nodes import Masks
-from scenevis.render.flatten import DrawOp, flatten
+from scenevis.renderer.flatten import DrawOp, flatten
 from scenevis.scene import Image, Scene
 
 __all__ = ["render", "to_svg", "to_pdf", "to_png", "save"]
@@ -79,7 +79,7 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     ``size=(width, height)`` is given. ``background`` fills the canvas first (default white,
     or transparent for RGBA). Rendering the same scene twice gives identical arrays.
     """
-    from scenevis.render.painter import Painter, buffer_shape, image_surface
+    from scenevis.renderer.painter import Painter, buffer_shape, image_surface
 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
@@ -156,7 +156,7 @@ def _rasters_only(ops: list[DrawOp], width: int, height: int, base: Affine) -> O
 
 
 def _vector(scene: Scene, kind: str, target, scale: float, size, background) -> None:
-    from scenevis.render.painter import Painter, vector_surface
+    from scenevis.renderer.painter import Painter, vector_surface
 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)

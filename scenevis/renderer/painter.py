@@ -14,12 +14,12 @@ import cairo
 import numpy as np
 
 from scenevis import colormaps
-from scenevis.featmap import resize
+from scenevis.resampling import resize
 from scenevis.geometry import Affine
 from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
-from scenevis.render import pixels
-from scenevis.render.flatten import DrawOp
-from scenevis.render.text import Fonts
+from scenevis.renderer import pixels
+from scenevis.renderer.flatten import DrawOp
+from scenevis.renderer.text import Fonts
 from scenevis.scene import Background, Heatmap, Image
 from scenevis.style import DASHES
 

@@ -1,8 +1,8 @@
 """Text metrics before rendering: the size of a string's box as the painter will draw it.
 
 Label placement needs sizes before anything is drawn. This module lays strings out
-with a :class:`~scenevis.render.painter.Painter` on a 1x1 image surface (its own
-context, font options and :class:`~scenevis.render.text.Fonts` with fallback across
+with a :class:`~scenevis.renderer.painter.Painter` on a 1x1 image surface (its own
+context, font options and :class:`~scenevis.renderer.text.Fonts` with fallback across
 families), so a measured box and the drawn box agree to the pixel. Cairo is loaded on
 the first call, not at import, and each thread measures on its own surface.
 """
@@ -23,7 +23,7 @@ def _fonts():
     fonts = getattr(_LOCAL, "fonts", None)
     if fonts is None:
         from scenevis.geometry import Affine
-        from scenevis.render.painter import Painter, image_surface
+        from scenevis.renderer.painter import Painter, image_surface
 
         surface, buffer = image_surface(1, 1, False)
         painter = Painter(surface, Affine(), buffer)  # the painter's own context and font options
