@@ -1,0 +1,101 @@
+"""Text nodes: N strings at anchor positions, optionally on background boxes.
+
+Layer 2.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import attrs
+import numpy as np
+
+from scenevis._arrays import array_field
+from scenevis.colors import color_array
+from scenevis.geometry import BBox
+from scenevis.nodes.base import Shape, coords, radii, style_field
+from scenevis.style import Style
+
+__all__ = ["Texts", "texts", "as_strings"]
+
+
+def as_strings(value: Any) -> tuple:
+    """A tuple of drawable strings from one string or a sequence of them."""
+    items = (value,) if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)):
+        raise TypeError(f"texts: expected a string or a sequence of strings, got {type(value).__name__}")
+    try:  # all strings at once; on failure, item by item to name the bad one
+        joined = "\n".join(items)
+        if "\x00" not in joined:
+            joined.encode("utf-8")
+            return tuple(items)
+    except (TypeError, UnicodeEncodeError):
+        pass
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise TypeError(f"texts[{i}]: expected a string, got {type(item).__name__}")
+        if "\x00" in item:
+            raise ValueError(f"texts[{i}]: expected text without NUL characters, got {item!r}")
+        try:
+            item.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(f"texts[{i}]: expected valid Unicode text, got a lone surrogate in {item!r}") from None
+    return tuple(items)
+
+
+def _optional_colors(value: Any) -> Optional[np.ndarray]:
+    return None if value is None else color_array(value, len(value) if isinstance(value, (list, np.ndarray)) else 1, "background")
+
+
+@attrs.frozen
+class Texts(Shape):
+    """N strings anchored at (N, 2) positions, optionally on filled background boxes.
+
+    ``background`` and ``background_edge`` are RGBA (alpha included); ``pad`` is the
+    space in pixels between the text's ink box and the background's edge.
+    """
+
+    DEFAULTS = Style(color="black")
+    PER_ITEM = ("background", "background_edge", "pad")
+
+    strings: tuple = attrs.field(converter=as_strings)
+    xy: np.ndarray = array_field(converter=lambda v: coords(v, "positions", (None, 2), (2,), columns=2))
+    style: Style = style_field()
+    background: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors)
+    background_edge: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors)
+    pad: np.ndarray = array_field(default=2.0, converter=radii("pad"))
+
+    def __attrs_post_init__(self) -> None:
+        if len(self.strings) != len(self.xy):
+            raise ValueError(f"texts: expected one position per string, got {len(self.strings)} strings and {len(self.xy)} positions")
+        super().__attrs_post_init__()
+
+    @property
+    def count(self) -> int:
+        return len(self.strings)
+
+    @property
+    def bounds(self) -> BBox:
+        """An estimate (no font metrics here): 0.6 em per character, 1.2 em per line."""
+        if not self.strings:
+            return BBox.empty()
+        size = self.style.font_size if self.style.font_size is not None else np.array([13.0])
+        size = np.broadcast_to(size, (len(self.strings),))
+        widths = np.array([max(len(line) for line in s.split("\n")) if s else 0 for s in self.strings]) * 0.6 * size
+        heights = np.array([s.count("\n") + 1 for s in self.strings]) * 1.2 * size
+        return BBox.of_points(np.concatenate([self.xy, self.xy + np.stack([widths, heights], 1)]))
+
+
+def texts(strings: Any, positions: Any, *, color: Any = None, alpha: Any = None, font_size: Any = None,
+          font_family: Optional[str] = None, halign: Any = None, valign: Any = None,
+          background: Any = None, background_alpha: float = 1.0, background_edge: Any = None,
+          pad: Any = 2.0) -> Texts:
+    """Strings at (N, 2) anchor positions (``halign``/``valign`` say which point of the text
+    sits on the anchor), optionally on a ``background`` box ``pad`` pixels around the ink."""
+    items = as_strings(strings)
+    if background is not None:
+        background = color_array(background, len(items), "background").copy()
+        if not 0.0 <= background_alpha <= 1.0:
+            raise ValueError(f"background_alpha: expected a value in [0, 1], got {background_alpha}")
+        background[:, 3] = np.rint(background[:, 3] * background_alpha).astype(np.uint8)
+    style = Style(color=color, alpha=alpha, font_size=font_size, font_family=font_family, halign=halign, valign=valign)
+    return Texts(items, positions, style, background, background_edge, pad)
