@@ -1,22 +1,24 @@
-# Every target sets the environment up first (idempotent; a second run installs nothing).
+# Every target sets up what it needs first (tools/setup.sh: idempotent, one shared .venv;
+# a second run installs nothing). `make demo` needs only scenevis itself; `make test`
+# adds the test extras to the same .venv.
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo test bench docs clean
+.PHONY: demo test bench docs clean
 
-setup:
-	@tools/setup.sh test
-
-demo: setup
+demo:
+	@tools/setup.sh core
 	@$(PY) examples/demo.py
 
-docs: setup
+docs:
+	@tools/setup.sh core
 	@$(PY) examples/demo.py --docs
 
-test: setup
+test:
+	@tools/setup.sh test
 	@$(PY) -m pytest -q
 
-bench: setup
+bench:
 	@tools/setup.sh bench
 	@$(PY) -m benchmarks
 

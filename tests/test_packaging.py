@@ -1,9 +1,11 @@
-"""What a new user gets: the wheel and the sdist.
+"""What a new user gets: the wheel and sdist, and `make demo` from a fresh copy.
 
 Real builds and installs: ``python -m build`` in its isolated environment (setuptools from
-PyPI or pip's cache) and the wheel installed into a new virtualenv.
+PyPI or pip's cache), the wheel installed into a new virtualenv, and the Makefile run in a
+copy of the working tree, with its own ``.venv``.
 """
 import email
+import os
 import shutil
 import subprocess
 import sys
@@ -79,3 +81,20 @@ def test_wheel_installs_and_renders_in_a_new_venv(dist, tmp_path):
     printed = run(python, "-c", code, cwd=tmp_path).split()
     assert printed[0].startswith(str(venv)), "imported scenevis from somewhere other than the installed wheel"
     assert printed[1:] == ["(6,", "8,", "3)", "[255,", "0,", "0]", "False"]
+
+
+def test_make_demo_installs_the_core_only_and_once(tmp_path):
+    """From a fresh copy: one command sets up .venv with scenevis and its three dependencies
+    (no torch, no test stack) and draws the demo; a second run installs nothing."""
+    tree = working_tree_copy(tmp_path / "clone")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
+    first = run("make", "demo", cwd=tree, env=env)
+    assert "==> installing scenevis into .venv" in first and "scenevis[test]" not in first
+    assert (tree / "out" / "detection.png").stat().st_size > 0
+    python = str(tree / ".venv" / "bin" / "python")
+    installed = run(python, "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check", cwd=tree)
+    names = {line.split("==")[0].lower() for line in installed.split()}
+    assert {"scenevis", "numpy", "attrs", "pycairo"} <= names
+    assert not names & {"torch", "mmengine", "wandb", "tensorboard", "hypothesis", "pytest", "ipykernel"}
+    second = run("make", "demo", cwd=tree, env=env)
+    assert "==>" not in second

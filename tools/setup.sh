@@ -1,17 +1,29 @@
 #!/usr/bin/env bash
-# One idempotent set-up step shared by `make demo`, `make test` and `make bench`.
-# 1. Debian packages pycairo and the CJK tests need (apt-get, only when missing).
-# 2. A virtualenv in .venv with scenevis installed editable plus the requested extras.
-# A second run with nothing changed installs nothing.
+# One idempotent set-up step shared by the Makefile's targets:
+#   tools/setup.sh core    scenevis alone (numpy, attrs, pycairo): what `make demo` needs
+#   tools/setup.sh test    core plus the test extras (CPU torch, TensorBoard, W&B, MMEngine, Jupyter)
+#   tools/setup.sh bench   test plus the benchmarks' peers
+# 1. The Debian packages that level needs (apt-get, only when missing).
+# 2. A virtualenv in .venv with scenevis installed editable plus that level's extras, all
+#    levels sharing the one .venv. A second run with nothing changed installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-EXTRAS="${1:-test}"
+LEVEL="${1:-core}"
 PYTHON="${PYTHON:-python3}"
-APT_PACKAGES="libcairo2-dev pkg-config fonts-wqy-microhei libgl1"
+# pycairo compiles against libcairo (pkg-config finds it; gcc is the C compiler).
+APT_CORE="libcairo2-dev pkg-config gcc"
+# The CJK tests need a CJK font; OpenCV (pulled in by MMEngine) needs libGL.
+APT_TEST="fonts-wqy-microhei libgl1"
+case "$LEVEL" in
+    core) levels="core"; apt_packages="$APT_CORE" ;;
+    test) levels="core test"; apt_packages="$APT_CORE $APT_TEST" ;;
+    bench) levels="core test bench"; apt_packages="$APT_CORE $APT_TEST" ;;
+    *) echo "tools/setup.sh: expected core, test or bench, got '$LEVEL'" >&2; exit 2 ;;
+esac
 
 missing=()
-for pkg in $APT_PACKAGES; do
+for pkg in $apt_packages; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -30,15 +42,26 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 
-# Reinstall only when pyproject.toml or the extras changed since the last install.
-stamp=".venv/.scenevis-$EXTRAS"
+# Each level is installed once per version of pyproject.toml: its stamp holds the hash.
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    exit 0
-fi
-echo "==> installing scenevis[$EXTRAS] into .venv"
-.venv/bin/python -m pip install -q --upgrade pip
-# The CPU build of torch 2.13.0 lies on this machine's disk; an unpinned torch would pull CUDA.
-.venv/bin/python -m pip install -q "torch==2.13.0"
-.venv/bin/python -m pip install -q -e ".[$EXTRAS]" "torch==2.13.0"
-echo "$want" > "$stamp"
+pip=(.venv/bin/python -m pip install -q --disable-pip-version-check)
+for level in $levels; do
+    stamp=".venv/.scenevis-$level"
+    if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+        continue
+    fi
+    case "$level" in
+        core)
+            echo "==> installing scenevis into .venv"
+            "${pip[@]}" -e . ;;
+        test)
+            echo "==> installing scenevis[test] into .venv"
+            # The CPU build of torch 2.13.0 lies on this machine's disk; an unpinned torch
+            # would pull a CUDA build of several GB.
+            "${pip[@]}" -e ".[test]" "torch==2.13.0" ;;
+        bench)
+            echo "==> installing scenevis[bench] into .venv"
+            "${pip[@]}" -e ".[bench]" "torch==2.13.0" ;;
+    esac
+    echo "$want" > "$stamp"
+done
