@@ -20,6 +20,7 @@ of everything together with the origin.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any, Iterable, Optional
 
 import attrs
@@ -32,7 +33,7 @@ from scenevis.colors import color_array
 from scenevis.geometry import Affine, BBox
 from scenevis.style import Style
 
-__all__ = ["Scene", "Empty", "Group", "Image", "Heatmap", "Background", "beside", "above"]
+__all__ = ["Scene", "Empty", "Group", "Image", "Heatmap", "Background", "beside", "above", "summary"]
 
 class Scene:
     """Behaviour shared by every node: composition, transforms, bounds and output.
@@ -123,8 +124,52 @@ class Scene:
         return save(self, path, **options)
 
     def _repr_png_(self) -> bytes:
+        """The picture Jupyter shows; a scene with no size (``Empty()``, zero boxes) shows
+        a small gray placeholder instead of raising."""
         from scenevis.renderer import to_png
+        extent = self.extent
+        if extent.is_empty or extent.width <= 0 or extent.height <= 0:
+            return to_png(self, size=PLACEHOLDER_SIZE, background=PLACEHOLDER_COLOR)
         return to_png(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict:
+        """IPython's text form (a notebook's ``text/plain``): :func:`summary`, not the
+        arrays; the picture comes from ``_repr_png_``."""
+        return {"text/plain": summary(self)}
+
+
+#: What ``_repr_png_`` shows for a scene with no size: a (width, height) gray box.
+PLACEHOLDER_SIZE = (64, 24)
+PLACEHOLDER_COLOR = "#e6e6e6"
+
+
+def summary(scene: Scene) -> str:
+    """A one-line description: the canvas size, then each leaf node type in first-drawn
+    order with its number of nodes (when more than one) and items, e.g.
+    ``'Group (640x427 px): Image 640x427, Masks (9 items), Boxes x2 (18 items)'``."""
+    kinds: dict = {}
+    stack = [scene]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Group):
+            stack.extend(reversed(node.children))
+            continue
+        if isinstance(node, Empty):
+            continue
+        entry = kinds.setdefault(type(node).__name__, [0, 0, node])
+        entry[0] += 1
+        entry[1] += getattr(node, "count", 0)
+    extent = scene.extent
+    size = "no size" if extent.is_empty else f"{math.ceil(extent.width - 1e-9)}x{math.ceil(extent.height - 1e-9)} px"
+    parts = []
+    for name, (nodes, items, first) in kinds.items():
+        part = name if nodes == 1 else f"{name} x{nodes}"
+        if hasattr(first, "count"):
+            part += f" ({items} item" + (")" if items == 1 else "s)")
+        elif nodes == 1 and isinstance(first, Image):
+            part += f" {first.pixels.shape[1]}x{first.pixels.shape[0]}"
+        parts.append(part)
+    return f"{type(scene).__name__} ({size}): " + (", ".join(parts) if parts else "draws nothing")
 
 
 @attrs.frozen

@@ -589,6 +589,11 @@ class Visualizer(ManagedInstances):
                 self._failed_backends[key] = self._failed_backends.get(key, 0) + 1
         self._closed = True
 
+    def _repr_png_(self) -> bytes:
+        """The current picture, so a visualizer ending a notebook cell shows what it drew
+        (a small placeholder before ``set_image``)."""
+        return self.scene._repr_png_()
+
     def __repr__(self) -> str:
         size = f"{self.width}x{self.height}" if self._image is not None else "no image"
         return f"{type(self).__name__}(name={self.instance_name!r}, {size}, backends={list(self._vis_backends)})"
