@@ -66,7 +66,8 @@ def test_sdist_ships_no_test_tree(dist):
     (sdist,) = dist.glob("scenevis-*.tar.gz")
     with tarfile.open(sdist) as archive:
         names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
-    assert {"LICENSE", "README.md", "pyproject.toml", "scenevis/__init__.py", "scenevis/render/__init__.py"} <= names
+    package = {path.relative_to(ROOT).as_posix() for path in (ROOT / "scenevis").rglob("*.py")}
+    assert {"LICENSE", "README.md", "pyproject.toml"} | package <= names
     assert not [name for name in names if name.startswith("tests/")]
 
 
