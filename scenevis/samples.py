@@ -3,15 +3,25 @@
 Layer 0 (numpy only). ``photo`` paints a photo-like street scene (sky, sun, hills, road,
 buildings, people, cars, film grain), and ``detections`` returns the objects in it as
 boxes, labels, scores and instance masks, so a detection overlay has something real to
-point at. The same ``seed`` gives the same pixels on every machine.
+point at. Around them: ``prediction`` (what a detector with a few typical mistakes
+reports), ``segmentation`` (semantic and panoptic maps of the photo), ``poses`` (COCO
+keypoints of its people) and ``features`` (a (C, H, W) feature map of it). The same
+arguments give the same values on every machine.
 """
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["photo", "detections", "CLASSES"]
+__all__ = ["photo", "detections", "prediction", "segmentation", "poses", "features", "CLASSES", "SEGMENTATION_META"]
 
 CLASSES = ("person", "car", "bicycle", "dog", "traffic light", "bench")
+#: Classes and colors of ``segmentation``'s maps: the objects' ``CLASSES`` (ids as in
+#: ``detections``), then four kinds of stuff, as MMDetection orders things and stuff.
+SEGMENTATION_META = {
+    "classes": CLASSES + ("sky", "buildings", "road", "pavement"),
+    "palette": [(220, 20, 60), (0, 0, 142), (119, 11, 32), (255, 160, 40), (250, 170, 30), (190, 153, 153),
+                (70, 130, 180), (150, 120, 90), (128, 64, 128), (244, 35, 232)],
+}
 
 
 def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: int) -> np.ndarray:
@@ -117,3 +127,78 @@ def detections(width: int = 640, height: int = 427, seed: int = 0) -> dict:
         "scores": np.round(rng.uniform(0.55, 0.99, len(objects)), 2).astype(np.float32),
         "masks": np.asarray(masks, bool),
     }
+
+
+def prediction(width: int = 640, height: int = 427, seed: int = 0) -> dict:
+    """What a detector might report for ``photo(width, height, seed)``, as ``detections``
+    does (plus scores): boxes jittered by a pixel or two, one car box placed loosely, the
+    dog taken for a person, one person missed and a false alarm in the sky (a traffic
+    light scoring 0.38)."""
+    det = detections(width, height, seed)
+    rng = np.random.default_rng(seed + 5)
+    boxes = det["bboxes"] + rng.normal(0, 2.0, det["bboxes"].shape) * (width / 640)
+    boxes[6] += np.array([28, 6, 28, 6]) * (width / 640, height / 427, width / 640, height / 427)
+    labels = det["labels"].copy()
+    labels[9] = 0
+    keep = np.arange(len(boxes)) != 3
+    alarm = np.array([[470, 40, 540, 95]]) * (width / 640, height / 427, width / 640, height / 427)
+    return {
+        "bboxes": np.clip(np.concatenate([boxes[keep], alarm]), 0, [width, height, width, height]).astype(np.float32),
+        "labels": np.r_[labels[keep], 4].astype(np.int64),
+        "scores": np.r_[det["scores"][keep], 0.38].astype(np.float32),
+        "masks": np.concatenate([det["masks"][keep], np.zeros((1, height, width), bool)]),
+    }
+
+
+def segmentation(width: int = 640, height: int = 427, seed: int = 0) -> tuple:
+    """``(semantic, panoptic)`` (height, width) int64 maps of ``photo(width, height, seed)``,
+    class ids indexing ``SEGMENTATION_META["classes"]``: rows of sky, buildings, road and
+    pavement, then the objects from their masks. The panoptic map numbers each object
+    ``class + 1000 * instance`` (MMDetection's convention); stuff keeps instance 0."""
+    det = detections(width, height, seed)
+    rows = np.mgrid[0:height, 0:width][0]
+    sky = len(CLASSES)
+    semantic = np.full((height, width), sky, np.int64)
+    semantic[rows > height * 0.38] = sky + 1
+    semantic[rows >= height * 0.55] = sky + 2
+    semantic[rows > height * 0.78] = sky + 3
+    panoptic = semantic.copy()
+    seen: dict = {}
+    for mask, label in zip(det["masks"], det["labels"]):
+        seen[label] = seen.get(label, 0) + 1
+        semantic[mask] = label
+        panoptic[mask] = label + 1000 * seen[label]
+    return semantic, panoptic
+
+
+# COCO's 17 keypoints of a standing person, relative to the head's top centre, in head heights.
+_POSE = np.array([(0, 0), (-0.08, -0.05), (0.08, -0.05), (-0.16, 0), (0.16, 0), (-0.3, 0.35), (0.3, 0.35),
+                  (-0.45, 0.8), (0.42, 0.75), (-0.5, 1.2), (0.6, 1.05), (-0.2, 1.25), (0.2, 1.25),
+                  (-0.25, 1.8), (0.3, 1.8), (-0.28, 2.35), (0.35, 2.35)])
+
+
+def poses(width: int = 640, height: int = 427, seed: int = 0) -> np.ndarray:
+    """(P, 17, 2) float32 COCO keypoints (x, y) of the P people in ``photo(width, height,
+    seed)``, fitted to their boxes."""
+    det = detections(width, height, seed)
+    out = []
+    for x0, y0, x1, y1 in det["bboxes"][det["labels"] == 0]:
+        unit = (y1 - y0) / 2.6
+        out.append(np.c_[(x0 + x1) / 2 + _POSE[:, 0] * unit, y0 + unit * 0.2 + _POSE[:, 1] * unit])
+    return np.asarray(out, np.float32)
+
+
+def features(channels: int = 64, height: int = 14, width: int = 20, seed: int = 0) -> np.ndarray:
+    """A (channels, height, width) float32 feature map of ``photo`` at 1/32 of its size
+    (ResNet's last stage for a 640x427 photo is 14x20), non-negative as after a ReLU: each
+    channel responds to some of the photo's objects, to the sky or the road, plus smooth
+    noise, so the strongest channels differ and their mean peaks on the objects."""
+    if channels < 1 or height < 2 or width < 2:
+        raise ValueError(f"size: expected channels >= 1 and height, width >= 2, got {(channels, height, width)}")
+    rng = np.random.default_rng(seed + 3)
+    objects = detections(width * 32, height * 32, seed)["masks"][:, 16::32, 16::32].astype(np.float32)
+    rows = np.linspace(0, 1, height, dtype=np.float32)[:, None] * np.ones((1, width), np.float32)
+    regions = np.concatenate([objects, (1 - rows)[None] ** 2, (rows > 0.55)[None].astype(np.float32)])
+    weights = rng.random((channels, len(regions)), dtype=np.float32) ** 4 * 2
+    noise = np.stack([_smooth_noise(rng, height, width, 3) for _ in range(channels)]) * 0.4
+    return np.maximum(np.tensordot(weights, regions, axes=1) + noise - 0.2, 0).astype(np.float32)
