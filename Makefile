@@ -1,6 +1,6 @@
 # Every target sets up what it needs first (tools/setup.sh: idempotent, one shared .venv;
-# a second run installs nothing). `make demo` needs only scenevis itself; `make test`
-# adds the test extras to the same .venv.
+# a second run installs nothing). `make demo` needs only scenevis itself; `make test` and
+# `make docs` (whose feature-map pictures come from a ResNet in torch) add the test extras.
 VENV := .venv
 PY := $(VENV)/bin/python
 
@@ -8,11 +8,11 @@ PY := $(VENV)/bin/python
 
 demo:
 	@tools/setup.sh core
-	@$(PY) examples/demo.py
+	@$(PY) tools/docs.py --out out README.md
 
 docs:
-	@tools/setup.sh core
-	@$(PY) examples/demo.py --docs
+	@tools/setup.sh test
+	@$(PY) tools/docs.py --write
 
 test:
 	@tools/setup.sh test

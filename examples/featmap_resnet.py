@@ -1,6 +1,6 @@
 """Where does a ResNet-18 look? Feature maps of its last stage drawn over the input photo.
 
-    python examples/featmap_resnet.py [--out DIR] [--docs]
+    python examples/featmap_resnet.py [--out DIR]
 
 Builds a ResNet-18 in plain ``torch.nn`` (no torchvision), runs the repository's sample
 photo through it and writes, under ``DIR/featmap/`` (default ``out/featmap/``):
@@ -14,10 +14,9 @@ photo through it and writes, under ``DIR/featmap/`` (default ``out/featmap/``):
 No weights can be downloaded here, so the network is randomly initialised with a fixed
 seed: the maps show how a random deep network responds to edges and textures, not what a
 trained one has learnt. Load a state dict into ``ResNet18`` to see a trained network.
-``--docs`` also refreshes the copies under ``docs/img/featmap/``.
+docs/featmap.md shows these pictures; ``make docs`` (``tools/docs.py``) redraws them.
 """
 import argparse
-import shutil
 import warnings
 from pathlib import Path
 
@@ -81,7 +80,6 @@ def photo_tensor(image) -> torch.Tensor:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="out", help="output directory (default: out)")
-    parser.add_argument("--docs", action="store_true", help="also refresh docs/img/featmap/")
     args = parser.parse_args()
     out = Path(args.out) / "featmap"
     out.mkdir(parents=True, exist_ok=True)
@@ -108,12 +106,6 @@ def main() -> None:
     height, width = photo.shape[:2]
     scene = sv.image(photo) + featmap_views.featmap_layer(layer4, extent=(0, 0, width, height), alpha=0.5)
     paths.append(sv.save(sv.titled(scene, "layer4, mean of 512 channels"), out / "layer4_scene.png", scale=2))
-
-    if args.docs:
-        docs = Path(__file__).resolve().parents[1] / "docs" / "img" / "featmap"
-        docs.mkdir(parents=True, exist_ok=True)
-        for path in paths:
-            shutil.copy(path, docs)
     for path in paths:
         print(path)
 

@@ -1,0 +1,72 @@
+"""Docs are code: every ```python block of README.md and docs/*.md runs as written, and
+every picture under docs/img is what the code beside it draws.
+
+Each page runs top to bottom as one program in a fresh process and an empty folder
+(``tools/docs.py``, which ``make docs`` and ``make demo`` use too). A drawn picture matches
+the kept one when at most ``MAX_FRACTION`` of its pixels differ by more than
+``TOLERANCE`` grey levels (both stated in tools/docs.py: 0.1% and 2).
+"""
+from pathlib import Path
+
+import pytest
+
+from docs_tool import docs
+
+ROOT = docs.ROOT
+
+SOURCES = docs.pages() + docs.EXAMPLES
+_runs: dict = {}
+
+
+def run_once(source: Path, tmp_path_factory) -> "docs.Run":
+    if source not in _runs:
+        _runs[source] = docs.run(source, tmp_path_factory.mktemp(source.stem))
+    return _runs[source]
+
+
+def test_every_page_has_code_and_the_sources_are_found():
+    names = [source.name for source in SOURCES]
+    assert names[0] == "README.md" and {"scene.md", "datasamples.md", "featmap.md", "visualizer.md"} <= set(names)
+    assert len(docs.python_blocks(ROOT / "README.md")) >= 3
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_code_runs_and_draws_the_pictures_shown(source, tmp_path_factory):
+    result = run_once(source, tmp_path_factory)
+    assert result.ok, f"{source.name} failed:\n{result.log[-4000:]}"
+    problems = [docs.compare(path, docs.IMG / name) for name, path in result.drawn.items()]
+    assert not [p for p in problems if p], problems
+
+
+def test_readme_pictures_are_drawn_by_the_readme_code(tmp_path_factory):
+    result = run_once(ROOT / "README.md", tmp_path_factory)
+    shown = docs.pictures(ROOT / "README.md")
+    assert shown and set(result.drawn) == set(shown)
+
+
+def test_every_picture_under_docs_img_is_drawn_and_every_shown_one_exists(tmp_path_factory):
+    drawn = set()
+    for source in SOURCES:
+        drawn |= set(run_once(source, tmp_path_factory).drawn)
+    kept = {p.relative_to(docs.IMG).as_posix() for p in docs.IMG.rglob("*") if p.is_file()}
+    shown = {name for page in docs.pages() for name in docs.pictures(page)}
+    assert kept == drawn, f"kept but not drawn: {sorted(kept - drawn)}; drawn but not kept: {sorted(drawn - kept)}"
+    assert shown <= kept, f"shown but missing: {sorted(shown - kept)}"
+
+
+def test_a_failing_block_is_reported_at_its_line_in_the_page(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# A page\n\n```python\nx = 1\n```\n\ntext\n\n```python\ny = x + undefined_name\n```\n")
+    result = docs.run(page, tmp_path)
+    assert not result.ok
+    assert f'File "{page}", line 10' in result.log and "NameError" in result.log
+
+
+def test_blocks_share_one_namespace_and_other_fences_do_not_run(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("```python\nx = 41\n```\n```bash\nexit 1\n```\n```\nnot python\n```\n"
+                    "```python\nopen('x.txt', 'w').write(str(x + 1))\n```\n")
+    assert [line for line, _ in docs.python_blocks(page)] == [2, 11]
+    result = docs.run(page, tmp_path)
+    assert result.ok, result.log
+    assert (tmp_path / "x.txt").read_text() == "42"
