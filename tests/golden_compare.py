@@ -17,10 +17,11 @@ GOLDEN_DIR = Path(__file__).parent / "golden"
 
 
 def read_png(path) -> np.ndarray:
-    """Decode a PNG with Cairo's own reader (independent of our encoder) to RGB."""
+    """Decode a PNG (a path or a binary file object) with Cairo's own reader (independent
+    of our encoder) to RGB."""
     import cairo
 
-    surface = cairo.ImageSurface.create_from_png(str(path))
+    surface = cairo.ImageSurface.create_from_png(path if hasattr(path, "read") else str(path))
     h, w, stride = surface.get_height(), surface.get_width(), surface.get_stride()
     data = np.frombuffer(surface.get_data(), np.uint8).reshape(h, stride // 4, 4)[:, :w]
     return np.ascontiguousarray(data[..., [2, 1, 0]])
