@@ -12,8 +12,8 @@ from scenevis.renderer.flatten import flatten
 
 from annotate_scenes import COCO_NAMES, backdrop, crowded, stick_figure, street_map
 from golden_compare import assert_golden
-
-STREET = ("sky", "building", "road", "person", "car")
+from golden_scenes import (STREET, cjk_scene, compare_scene, crowded_scene, error_case, panoptic_map, panoptic_scene,
+                           pose_people, pose_scene, semantic_scene)
 
 
 def nodes_of(scene, kind):
@@ -21,17 +21,15 @@ def nodes_of(scene, kind):
 
 
 def test_golden_crowded_detection_100_boxes():
-    data = crowded(100, 480, 360, seed=3)
-    scene = annotate.instances(data, image=backdrop(480, 360, 1), classes=COCO_NAMES)
+    scene = crowded_scene()
     texts = nodes_of(scene, Texts)[0]
     assert len(texts.strings) == 100
     assert_golden("annotate_crowded", sv.render(scene))
 
 
 def test_golden_semantic_map_and_ignored_pixels_stay_untouched():
-    seg = street_map(240, 160)
-    image = backdrop(240, 160, 2)
-    picture = sv.render(annotate.semantic(seg, image=image, classes=STREET))
+    seg, image = street_map(240, 160), backdrop(240, 160, 2)  # what semantic_scene draws
+    picture = sv.render(semantic_scene())
     np.testing.assert_array_equal(picture[:4], image[:4])  # the 255 band (labels keep off it here)
     assert (picture[seg == 2] != image[seg == 2]).any(axis=1).mean() > 0.95
     assert_golden("annotate_semantic", picture)
@@ -49,21 +47,8 @@ def test_semantic_accepts_pixeldata_and_a_leading_axis():
         annotate.semantic(seg, image=np.zeros((10, 10, 3), np.uint8))
 
 
-def panoptic_map():
-    seg = street_map(240, 160)
-    pan = np.where(seg == 255, len(STREET), seg)  # void
-    yy, xx = np.mgrid[0:160, 0:240]
-    person = seg == 3
-    pan[person & (xx < 72)] = 3 + 1 * 1000
-    pan[person & (xx >= 72)] = 3 + 2 * 1000
-    pan[seg == 4] = 4 + 1000
-    pan[((xx - 215) / 20.0) ** 2 + ((yy - 120) / 14.0) ** 2 < 1] = 4 + 2000
-    return pan
-
-
 def test_golden_panoptic_map_things_get_instance_shades():
-    pan = panoptic_map()
-    scene = annotate.panoptic(pan, image=backdrop(240, 160, 2), classes=STREET)
+    pan, scene = panoptic_map(), panoptic_scene()
     fills = [m for m in nodes_of(scene, Masks) if m.style.alpha[0] < 1]
     colors = {tuple(m.style.color[0, :3]) for m in fills}
     assert len(colors) == len(np.unique(pan[pan % 1000 != len(STREET)]))  # two people, two cars: all distinct
@@ -73,11 +58,8 @@ def test_golden_panoptic_map_things_get_instance_shades():
 
 
 def test_golden_pose_and_invisible_points_are_not_drawn():
-    people = np.stack([stick_figure(70, 30, 55), stick_figure(180, 40, 48)])
-    visible = np.ones((2, 17))
-    visible[1, [9, 15]] = 0.1  # below kpt_thr: left wrist and ankle hidden
-    image = np.full((180, 260, 3), 236, np.uint8)
-    scene = annotate.keypoints({"keypoints": people, "keypoint_scores": visible}, image=image)
+    people, _ = pose_people()  # the second one's left wrist (9) and ankle (15) hidden
+    scene = pose_scene()
     circles = nodes_of(scene, Circles)[0]
     assert circles.count == 34 - 2
     picture = sv.render(scene)
@@ -98,14 +80,6 @@ def test_keypoints_accept_an_array_with_visibility_and_check_the_skeleton():
         annotate.keypoints(points, canvas=(100, 100), skeleton=[(0, 17)])
 
 
-def error_case():
-    gt = {"bboxes": np.array([[20, 30, 90, 150], [120, 40, 200, 150], [230, 60, 300, 140], [40, 160, 110, 190.0]]),
-          "labels": np.array([0, 0, 2, 16])}
-    pred = {"bboxes": np.array([[22, 28, 92, 148], [150, 60, 230, 170], [232, 58, 298, 142], [200, 10, 260, 40.0]]),
-            "labels": np.array([0, 0, 16, 9]), "scores": np.array([0.93, 0.71, 0.64, 0.42])}
-    return gt, pred
-
-
 def test_match_is_greedy_by_score_and_per_class():
     gt, pred = error_case()
     m = annotate.match(gt["bboxes"], gt["labels"], pred["bboxes"], pred["labels"], pred["scores"], 0.5)
@@ -115,9 +89,7 @@ def test_match_is_greedy_by_score_and_per_class():
 
 
 def test_golden_compare_view_styles_and_legend():
-    gt, pred = error_case()
-    scene = annotate.compare(gt, pred, 0.5, image=backdrop(320, 200, 4), classes=COCO_NAMES)
-    bare = annotate.compare(gt, pred, 0.5, image=backdrop(320, 200, 4), classes=COCO_NAMES, legend_side=None)
+    scene, bare = compare_scene(), compare_scene(legend_side=None)
     boxes = [b for b in nodes_of(bare, Boxes) if b.style.dash is not None and b.style.fill is None]
     styles = {(tuple(b.style.color[0]), b.style.dash[0]): b.count for b in boxes}
     assert styles == {(TP_COLOR, "-"): 1, (FP_COLOR, "--"): 3, (MISSED_COLOR, ":"): 3}
@@ -130,10 +102,7 @@ def test_golden_compare_view_styles_and_legend():
 
 
 def test_golden_cjk_labels_render_real_glyphs():
-    image = backdrop(240, 120, 5)
-    scene = annotate.instances(bboxes=[[14, 40, 110, 110], [130, 36, 228, 112]], labels=[0, 1], scores=[0.93, 0.71],
-                               classes=["\u884c\u4eba", "\u81ea\u884c\u8f66"], image=image)
-    picture = sv.render(scene)
+    picture = sv.render(cjk_scene())
     assert_golden("annotate_cjk", picture)
     # each of 人 and 大 has its own glyph (a missing-glyph box would draw them the same)
     one, two = (sv.render(annotate.instances(bboxes=[[10, 30, 90, 70]], labels=[0], classes=[name], canvas=(100, 80),

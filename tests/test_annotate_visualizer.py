@@ -20,23 +20,19 @@ from scenevis.renderer.flatten import flatten
 
 from annotate_scenes import backdrop, street_map
 from golden_compare import assert_golden, read_png
+from golden_scenes import datasample
 
 CLASSES = ("sky", "building", "road", "person", "car")
 RED = (230, 20, 20)
 
 
 def sample_arrays():
-    gt = {"bboxes": np.array([[30, 50, 80, 140], [120, 90, 220, 140.0]]), "labels": np.array([3, 4])}
-    masks = np.zeros((3, 160, 240), bool)
-    masks[0, 52:138, 34:78] = masks[1, 92:138, 124:216] = masks[2, 10:30, 180:200] = True
-    pred = {"bboxes": np.array([[32, 48, 82, 138], [118, 92, 218, 142], [180, 10, 200, 30.0]]),
-            "labels": np.array([3, 4, 3]), "scores": np.array([0.91, 0.77, 0.12]), "masks": masks}
-    return gt, pred
+    sample = datasample()
+    return sample["gt_instances"], sample["pred_instances"]
 
 
 def dict_sample():
-    gt, pred = sample_arrays()
-    return {"gt_instances": gt, "pred_instances": pred, "gt_sem_seg": street_map(240, 160)}
+    return datasample()
 
 
 def element_sample():

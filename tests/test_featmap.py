@@ -2,57 +2,31 @@
 
 References are computed directly with torch (mean, topk of spatial sums, interpolate) and
 OpenCV (normalize, applyColorMap, addWeighted, resize); MMEngine's own draw_featmap is run
-on the same inputs. Goldens live in tests/golden/featmap_*.png (tests/golden_compare.py;
-``SCENEVIS_UPDATE_GOLDEN=1`` rewrites them).
+on the same inputs. The goldens tests/golden/featmap_*.png are drawn by
+tests/golden_scenes.py and compared by tests/golden_compare.py.
 """
 import subprocess
 import sys
 import tracemalloc
 import warnings
 
+import cv2
 import numpy as np
 import pytest
+import torch
 
 import scenevis
 from scenevis import colormaps, featmap, featmap_views
 from scenevis.featmap import _math
 
 from golden_compare import assert_golden
+from golden_scenes import PICTURES, featmap_layer_scene, featmap_photo, smooth_map
 
-torch = pytest.importorskip("torch")
-cv2 = pytest.importorskip("cv2")
 F = torch.nn.functional
 
 
 def random_map(shape, seed=0, dtype=np.float32):
     return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
-
-
-def smooth_map(channels=12, size=(32, 32), seed=0):
-    """Blobs at random places with random weights per channel (deterministic, picture-like)."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:size[0], 0:size[1]].astype(np.float32)
-    out = np.zeros((channels,) + size, np.float32)
-    for c in range(channels):
-        for _ in range(3):
-            cy, cx, r = rng.uniform(0, size[0]), rng.uniform(0, size[1]), rng.uniform(2, size[0] / 3)
-            out[c] += rng.uniform(-1, 2) * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r * r))
-    return out
-
-
-def test_image(height=64, width=64):
-    """A deterministic photo-like RGB image: sky gradient, ground, a sun and a box."""
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    img = np.zeros((height, width, 3), np.float32)
-    img[:] = np.stack([90 + 100 * yy / height, 140 + 60 * yy / height, 220 - 40 * yy / height], -1)
-    ground = yy > height * 0.6
-    img[ground] = np.stack([70 + 0 * xx, 120 + 30 * np.sin(xx / 5), 60 + 0 * xx], -1)[ground]
-    img[(yy - height * 0.25) ** 2 + (xx - width * 0.75) ** 2 < (height * 0.12) ** 2] = (250, 220, 90)
-    img[int(height * 0.45):int(height * 0.8), int(width * 0.15):int(width * 0.4)] = (150, 60, 50)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-test_image.__test__ = False  # a helper, not a test
 
 
 def opencv_heat(values, image=None, alpha=0.5):
@@ -236,7 +210,7 @@ def test_rgb_from_words_packs_channels_in_order(shape):
 
 
 def test_overlay_checks_sizes_and_alpha_and_leaves_inputs_alone():
-    image, heat = test_image(8, 8), np.full((8, 8, 3), 200, np.uint8)
+    image, heat = featmap_photo(8, 8), np.full((8, 8, 3), 200, np.uint8)
     before = image.copy()
     featmap.overlay(image, heat, 0.5)
     np.testing.assert_array_equal(image, before)
@@ -314,7 +288,7 @@ def test_draw_featmap_resampled_matches_mmengine(fm_shape, image_shape, kwargs):
 @pytest.mark.parametrize("with_image", [True, False])
 def test_topk_grid_matches_mmengine_outside_the_labels(with_image):
     fm = torch.from_numpy(smooth_map(10, (48, 56), seed=12))
-    image = test_image(48, 56) if with_image else None
+    image = featmap_photo(48, 56) if with_image else None
     got = draw_quiet(fm, image, channel_reduction=None, topk=6, arrangement=(2, 4))
     expected = mm_draw(fm, image, channel_reduction=None, topk=6, arrangement=(2, 4))
     assert got.shape == expected.shape == (96, 224, 3)
@@ -342,11 +316,11 @@ def test_topk_grid_labels_name_the_channels_in_rank_order():
 def test_draw_featmap_warns_when_the_image_size_differs():
     fm = random_map((4, 10, 12))
     with pytest.warns(UserWarning, match=r"overlaid_image is 20x24 pixels but the feature map is 10x12"):
-        out = featmap_views.draw_featmap(fm, test_image(20, 24))
+        out = featmap_views.draw_featmap(fm, featmap_photo(20, 24))
     assert out.shape == (20, 24, 3)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        featmap_views.draw_featmap(fm, test_image(10, 12))  # same size: no warning
+        featmap_views.draw_featmap(fm, featmap_photo(10, 12))  # same size: no warning
 
 
 @pytest.mark.parametrize("kwargs,error,message", [
@@ -373,7 +347,7 @@ def test_draw_featmap_states_the_dimension_it_got():
 
 
 def test_draw_featmap_is_pure():
-    fm, image = torch.from_numpy(random_map((6, 8, 8))), test_image(8, 8)
+    fm, image = torch.from_numpy(random_map((6, 8, 8))), featmap_photo(8, 8)
     fm_before, image_before = fm.clone(), image.copy()
     first = featmap_views.draw_featmap(fm, image, channel_reduction=None, topk=4, arrangement=(2, 2))
     second = featmap_views.draw_featmap(fm, image, channel_reduction=None, topk=4, arrangement=(2, 2))
@@ -406,7 +380,7 @@ def test_select_max_ranks_the_resampled_channels_like_mmengine():
     resampled = torch_resized(fm, (7, 7)).sum(axis=(1, 2))
     np.testing.assert_allclose(sums, resampled, rtol=1e-5)
     assert fm[0].sum() > fm[1].sum() and resampled[1] > resampled[0]
-    image = test_image(7, 7)
+    image = featmap_photo(7, 7)
     got = draw_quiet(fm, image, channel_reduction="select_max")
     np.testing.assert_array_equal(got, mm_draw(torch.from_numpy(fm), image, channel_reduction="select_max"))
     np.testing.assert_array_equal(got, featmap.overlay(image, featmap.colorize(torch_resized(fm, (7, 7))[1])))
@@ -425,7 +399,7 @@ def test_featmap_layer_is_a_heatmap_at_native_resolution():
 
 
 def test_featmap_layer_renders_over_an_image_at_any_scale_and_to_svg():
-    fm, photo = smooth_map(8, (12, 16), seed=14), test_image(48, 64)
+    fm, photo = smooth_map(8, (12, 16), seed=14), featmap_photo(48, 64)
     scene = scenevis.image(photo) + featmap_views.featmap_layer(fm, extent=(0, 0, 64, 48))
     once, twice = scene.render(), scene.render(scale=2)
     assert once.shape == (48, 64, 3) and twice.shape == (96, 128, 3)
@@ -451,28 +425,10 @@ def test_importing_featmap_stays_light():
 
 # ------------------------------------------------------------------------------ goldens
 
-GOLDEN = {"tolerance": 2, "max_fraction": 0.005}
-
-
-@pytest.mark.parametrize("name,kwargs", [
-    ("squeeze_mean", {"channel_reduction": "squeeze_mean"}),
-    ("select_max", {"channel_reduction": "select_max"}),
-    ("topk_grid", {"channel_reduction": None, "topk": 8, "arrangement": (2, 4)}),
-])
-def test_golden_over_image(name, kwargs):
-    out = featmap_views.draw_featmap(smooth_map(12, (64, 64), seed=15), test_image(64, 64), **kwargs)
-    assert_golden(f"featmap_{name}", out, **GOLDEN)
-
-
-def test_golden_without_image():
-    fm = smooth_map(12, (32, 32), seed=16)
-    assert_golden("featmap_heat", featmap_views.draw_featmap(fm, resize_shape=(64, 64)), **GOLDEN)
-    assert_golden("featmap_topk_plain", featmap_views.draw_featmap(fm, None, None, topk=6, arrangement=(2, 3),
-                                                             resize_shape=(64, 64)), **GOLDEN)
-    assert_golden("featmap_rgb", featmap_views.draw_featmap(fm[:3], None, None, topk=0, resize_shape=(64, 64)), **GOLDEN)
+@pytest.mark.parametrize("name", sorted(PICTURES))
+def test_golden_pictures(name):
+    assert_golden(name, PICTURES[name]())
 
 
 def test_golden_layer_scene():
-    scene = scenevis.image(test_image(64, 64)) + featmap_views.featmap_layer(smooth_map(12, (16, 16), seed=17),
-                                                                       extent=(0, 0, 64, 64))
-    assert_golden("featmap_layer", scene.render(), **GOLDEN)
+    assert_golden("featmap_layer", featmap_layer_scene().render())

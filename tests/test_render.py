@@ -7,30 +7,8 @@ import pytest
 
 import scenevis as sv
 from golden_compare import assert_golden, read_png
+from golden_scenes import heatmap_text_scene, overlay_scene, shapes_scene
 from scenevis.renderer import pixels
-
-
-def overlay_scene():
-    from scenevis import samples
-    img = samples.photo(160, 107, seed=0)
-    det = samples.detections(160, 107, seed=0)
-    names = [f"{samples.CLASSES[l]} {s:.2f}" for l, s in zip(det["labels"], det["scores"])]
-    return (sv.image(img)
-            + sv.masks(det["masks"], class_ids=det["labels"])
-            + sv.boxes(det["bboxes"], class_ids=det["labels"], width=1)
-            + sv.texts(names[:3], det["bboxes"][:3, :2], color="white", font_size=9,
-                       background=sv.DEFAULT_PALETTE.take(det["labels"][:3]), valign="bottom", pad=1))
-
-
-def shapes_scene():
-    canvas = sv.background((0, 0, 120, 80), "white")
-    return (canvas
-            + sv.polygons([[[[10, 10], [60, 10], [60, 60], [10, 60]], [[25, 25], [45, 25], [45, 45], [25, 45]]]],
-                          fill="orange", color="black", width=2)
-            + sv.circles([[90, 25]], [15], color="blue", fill=(0, 0, 255, 60), width=2)
-            + sv.lines([[[70, 70], [110, 50], [115, 75]]], color="red", width=3, dash="--")
-            + sv.points([[80, 60], [100, 40]], radius=4, color="m")
-            + sv.boxes([[65, 5, 118, 78]], color="g", width=1, dash=":"))
 
 
 def test_golden_overlay():
@@ -42,11 +20,7 @@ def test_golden_shapes():
 
 
 def test_golden_heatmap_and_text():
-    values = np.outer(np.linspace(0, 1, 8), np.linspace(1, 0, 6)).astype(np.float32)
-    scene = (sv.image(np.full((60, 90, 3), 200, np.uint8)) + sv.heatmap(values, extent=(0, 0, 90, 60), alpha=0.6)
-             + sv.texts(["heat 10px", "Grüße ÅÉ"], [[4, 4], [4, 30]], font_size=[10, 13], color="black",
-                        background="white", background_alpha=0.8))
-    assert_golden("render_heatmap_text", sv.render(scene))
+    assert_golden("render_heatmap_text", sv.render(heatmap_text_scene()))
 
 
 def test_half_red_over_black_is_128():

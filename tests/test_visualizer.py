@@ -704,20 +704,12 @@ def test_mmengine_backend_instances_are_accepted(tmp_path):
 # ============================================================================= the example's golden picture
 
 def test_mmengine_style_example_matches_its_golden():
-    import importlib.util
-    from pathlib import Path
-
     from golden_compare import assert_golden
-    from scenevis import samples
+    from golden_scenes import mmengine_style_visualizer
 
-    path = Path(__file__).resolve().parents[1] / "examples" / "mmengine_style.py"
-    spec = importlib.util.spec_from_file_location("mmengine_style_example", path)
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
-    vis = Visualizer(name=unique("example"))
-    w, h = 320, 214  # the example's picture at half size keeps the golden small
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # nothing in the example is out of the image
-        image = example.draw_overlay(vis, samples.photo(w, h), samples.detections(w, h), samples.CLASSES)
-    assert image.shape == (h, w, 3)
+        vis, image = mmengine_style_visualizer()
+    assert image.shape == (214, 320, 3)
+    np.testing.assert_array_equal(vis.scene.render(), image)  # the scene the vector tests save is the picture
     assert_golden("facade_mmengine_style", image)
