@@ -1,4 +1,11 @@
-"""Fixtures shared by the suite."""
+"""Fixtures shared by the suite, and the rule that a test never skips quietly.
+
+Everything the tests use is declared (the ``test`` extra in pyproject.toml, the Debian
+packages in tools/setup.sh), so a test that skips because something is missing
+(``pytest.importorskip``, ``pytest.skip``) fails instead. The one way to skip is a
+``skipif`` mark whose condition says why the thing cannot exist here (no SIGKILL, no
+/proc) and whose ``reason`` says so.
+"""
 import pytest
 
 
@@ -9,3 +16,16 @@ def chromium():
 
     with Chromium() as browser:
         yield browser
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    quiet_skip = report.skipped and not hasattr(report, "wasxfail") and not any(item.iter_markers("skipif"))
+    if quiet_skip:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid}: {reason}; nothing a test needs may be missing: declare it in "
+                           "pyproject.toml's test extra or tools/setup.sh, or mark the test skipif with the "
+                           "reason it cannot run here")
+    return report

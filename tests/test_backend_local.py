@@ -154,7 +154,8 @@ def test_lazy_environment_and_experiment(tmp_path):
 
 
 def test_scalars_byte_identical_to_mmengine(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
+
     from mmengine.visualization import LocalVisBackend as MMLocal
 
     ours, theirs = LocalVisBackend(str(tmp_path / "ours")), MMLocal(str(tmp_path / "theirs"))
@@ -181,7 +182,8 @@ def test_scalars_byte_identical_to_mmengine(tmp_path):
 
 
 def test_scalar_tensors_and_arrays(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
+
     backend = LocalVisBackend(str(tmp_path))
     backend.add_scalars({"t": torch.tensor(1.5), "v": torch.tensor([1, 2]), "bf": torch.tensor(0.5, dtype=torch.bfloat16)})
     backend.add_scalar("one", torch.tensor([4.0]), step=1)

@@ -14,17 +14,15 @@ import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip("tensorboard")
+from tensorboard.backend.event_processing import event_accumulator, event_file_loader
+from tensorboard.compat import tf
+from tensorboard.compat.proto import event_pb2
+from tensorboard.compat.tensorflow_stub import pywrap_tensorflow
 
-from tensorboard.backend.event_processing import event_accumulator, event_file_loader  # noqa: E402
-from tensorboard.compat import tf  # noqa: E402
-from tensorboard.compat.proto import event_pb2  # noqa: E402
-from tensorboard.compat.tensorflow_stub import pywrap_tensorflow  # noqa: E402
-
-from scenevis._arrays import as_image  # noqa: E402
-from scenevis.backends import _tfevents  # noqa: E402
-from scenevis.backends.tensorboard import TensorboardVisBackend  # noqa: E402
-from scenevis.registry import VISBACKENDS  # noqa: E402
+from scenevis._arrays import as_image
+from scenevis.backends import _tfevents
+from scenevis.backends.tensorboard import TensorboardVisBackend
+from scenevis.registry import VISBACKENDS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EVENT_FILE = re.compile(r"events\.out\.tfevents\.\d{10}\.%s\.\d+\.\d+" % re.escape(socket.gethostname()))
@@ -98,7 +96,8 @@ def test_scalars_images_and_config_read_back_from_one_file(tmp_path):
 
 
 def test_scalar_tensors_are_numbers(tmp_path):
-    torch = pytest.importorskip("torch")
+    import torch
+
     backend = TensorboardVisBackend(str(tmp_path))
     backend.add_scalar("acc", torch.tensor(0.75), step=torch.tensor(3))
     backend.add_scalars({"a": torch.tensor([2.5])}, step=4)
@@ -151,7 +150,6 @@ def test_masked_crc32c_matches_tensorboard(size):
 
 
 def test_experiment_is_a_summary_writer_on_the_same_file(tmp_path):
-    pytest.importorskip("torch")
     from torch.utils.tensorboard import SummaryWriter
 
     backend = TensorboardVisBackend(str(tmp_path / "tb"))
@@ -182,7 +180,6 @@ def test_experiment_is_a_summary_writer_on_the_same_file(tmp_path):
 
 
 def test_experiment_close_then_both_writers_continue_in_a_new_file(tmp_path):
-    pytest.importorskip("torch")
     backend = TensorboardVisBackend(str(tmp_path))
     writer = backend.experiment
     writer.add_scalar("w", 1.0, 1)

@@ -11,11 +11,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-pytest.importorskip("wandb")
-
-from scenevis._arrays import as_image  # noqa: E402
-from scenevis.backends.wandb import WandbVisBackend  # noqa: E402
-from scenevis.registry import VISBACKENDS  # noqa: E402
+from scenevis._arrays import as_image
+from scenevis.backends.wandb import WandbVisBackend
+from scenevis.registry import VISBACKENDS
 
 sys.path.insert(0, os.path.dirname(__file__))
 import wandb_reader  # noqa: E402

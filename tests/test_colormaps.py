@@ -2,12 +2,11 @@
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 
 from scenevis import colormaps
-
-cv2 = pytest.importorskip("cv2")
 
 OPENCV = {"jet": "COLORMAP_JET", "turbo": "COLORMAP_TURBO", "viridis": "COLORMAP_VIRIDIS",
           "magma": "COLORMAP_MAGMA", "inferno": "COLORMAP_INFERNO"}

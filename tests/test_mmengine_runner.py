@@ -15,8 +15,6 @@ import textwrap
 
 import pytest
 
-pytest.importorskip("mmengine")
-
 TASK = textwrap.dedent('''
     """A tiny regression task registered in MMEngine's registries."""
     import json

@@ -121,7 +121,6 @@ def read_tensorboard_scalars(folder, tag):
 
 
 def test_tensorboard_sigkill_right_after_add_scalars_keeps_every_event(tmp_path):
-    pytest.importorskip("tensorboard")
     child = run_child(
         """
         import os, signal, sys
@@ -139,7 +138,6 @@ def test_tensorboard_sigkill_right_after_add_scalars_keeps_every_event(tmp_path)
 
 
 def test_tensorboard_sigkill_keeps_summary_writer_events_too(tmp_path):
-    pytest.importorskip("torch")
     child = run_child(
         """
         import os, signal, sys
@@ -161,7 +159,6 @@ def test_tensorboard_sigkill_keeps_summary_writer_events_too(tmp_path):
 
 
 def test_tensorboard_events_flushed_at_interpreter_exit_without_close(tmp_path):
-    pytest.importorskip("torch")
     child = run_child(
         """
         import sys

@@ -4,7 +4,6 @@ import threading
 
 import cv2
 import numpy as np
-import pytest
 
 from scenevis.backends import LocalVisBackend
 
@@ -108,7 +107,6 @@ def test_close_racing_with_writers_loses_nothing(tmp_path):
 
 
 def test_tensorboard_threads(tmp_path):
-    pytest.importorskip("torch")
     import glob
 
     from tensorboard.backend.event_processing import event_accumulator
