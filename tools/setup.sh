@@ -13,8 +13,9 @@ LEVEL="${1:-core}"
 PYTHON="${PYTHON:-python3}"
 # pycairo compiles against libcairo (pkg-config finds it; gcc is the C compiler).
 APT_CORE="libcairo2-dev pkg-config gcc"
-# The CJK tests need a CJK font; OpenCV (pulled in by MMEngine) needs libGL.
-APT_TEST="fonts-wqy-microhei libgl1"
+# The CJK tests need a CJK font; OpenCV (pulled in by MMEngine) needs libGL; the vector
+# output tests rasterize PDF with poppler's pdftoppm and open SVG in Chromium (Playwright).
+APT_TEST="fonts-wqy-microhei libgl1 poppler-utils chromium"
 case "$LEVEL" in
     core) levels="core"; apt_packages="$APT_CORE" ;;
     test) levels="core test"; apt_packages="$APT_CORE $APT_TEST" ;;
