@@ -16,6 +16,7 @@ docs:
 
 test:
 	@tools/setup.sh test
+	@$(PY) -m ruff check
 	@$(PY) -m pytest -q
 
 bench:

@@ -21,6 +21,7 @@ import platform
 import subprocess
 import sys
 import time
+from functools import partial
 from typing import NamedTuple, Optional
 
 import numpy as np
@@ -167,10 +168,10 @@ def run_w3(runs: int, ks=(1, 10, 50, 100)) -> list[Row]:
     for k in ks:
         d = workloads.detection(n=0, k=k, image=image)
         cases = [
-            Case("W3", f"K={k}", "scenevis", lambda draw=peers.make_scenevis_masks(): draw(d)),
-            Case("W3", f"K={k}", "numpy single-pass blend", lambda: peers.numpy_masks(d)),
-            Case("W3", f"K={k}", "supervision", lambda draw=peers.make_supervision_masks(): draw(d)),
-            Case("W3", f"K={k}", "OpenCV (hand-written)", lambda draw=peers.make_opencv_masks(): draw(d)),
+            Case("W3", f"K={k}", "scenevis", partial(peers.make_scenevis_masks(), d)),
+            Case("W3", f"K={k}", "numpy single-pass blend", partial(peers.numpy_masks, d)),
+            Case("W3", f"K={k}", "supervision", partial(peers.make_supervision_masks(), d)),
+            Case("W3", f"K={k}", "OpenCV (hand-written)", partial(peers.make_opencv_masks(), d)),
         ]
         rows += _rows(run_interleaved(cases, runs=runs, progress=_progress(f"W3 K={k}")))
     return rows

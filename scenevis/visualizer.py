@@ -109,8 +109,8 @@ class Visualizer(ManagedInstances):
         image: Optional[np.ndarray] = None,
         vis_backends: Any = None,
         save_dir: Optional[str] = None,
-        fig_save_cfg: dict = dict(frameon=False),
-        fig_show_cfg: dict = dict(frameon=False),
+        fig_save_cfg: dict = dict(frameon=False),  # noqa: B006  (MMEngine's defaults; copied, never mutated)
+        fig_show_cfg: dict = dict(frameon=False),  # noqa: B006
         *,
         strict: bool = False,
     ) -> None:

@@ -62,7 +62,7 @@ def _finish_quietly(run: Any) -> None:
     try:
         run.finish()
     except Exception as err:  # at exit there is no caller left to raise to
-        warnings.warn(f"WandbVisBackend: finishing the run failed: {err!r}", RuntimeWarning)
+        warnings.warn(f"WandbVisBackend: finishing the run failed: {err!r}", RuntimeWarning, stacklevel=1)
 
 
 @VISBACKENDS.register_module()

@@ -74,8 +74,8 @@ class SceneVisualizer(Visualizer, MMEngineVisualizer):
     """
 
     def __init__(self, name: str = "visualizer", image: Any = None, vis_backends: Any = None,
-                 save_dir: Any = None, fig_save_cfg: dict = dict(frameon=False),
-                 fig_show_cfg: dict = dict(frameon=False), *, strict: bool = False) -> None:
+                 save_dir: Any = None, fig_save_cfg: dict = dict(frameon=False),  # noqa: B006  (MMEngine's)
+                 fig_show_cfg: dict = dict(frameon=False), *, strict: bool = False) -> None:  # noqa: B006
         super().__init__(name=name, image=image, vis_backends=_resolve_types(vis_backends), save_dir=save_dir,
                          fig_save_cfg=fig_save_cfg, fig_show_cfg=fig_show_cfg, strict=strict)
 

@@ -147,7 +147,7 @@ class Polygons(Shape):
         if not isinstance(polygons, (list, tuple)) and not isinstance(polygons, np.ndarray):
             raise TypeError(f"polygons: expected a list of (M, 2) rings, got {type(polygons).__name__}")
         rings, counts = [], []
-        for i, item in enumerate(polygons):
+        for item in polygons:
             nested = isinstance(item, (list, tuple)) and len(item) > 0 and np.ndim(as_numpy(item[0], "ring")) == 2
             group = list(item) if nested else [item]
             rings.extend(group)
