@@ -1,8 +1,9 @@
 """Argument normalization for the ``Visualizer.draw_*`` methods.
 
-Layer 6 helper: turns MMEngine-style arguments (single values or per-item lists, sizes
-in matplotlib points, matplotlib color names, numpy arrays, tensors and plain lists)
-into what the scene nodes take (per-item arrays, sizes in pixels, RGBA colors).
+Layer 7, beside the facade it serves: turns MMEngine-style arguments (single values or
+per-item lists, sizes in matplotlib points, matplotlib color names, numpy arrays, tensors
+and plain lists) into what the scene nodes take (per-item arrays, sizes in pixels, RGBA
+colors).
 
 Rules shared by every method:
 

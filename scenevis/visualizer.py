@@ -3,8 +3,8 @@
 Layer 7. Code written for ``mmengine.visualization.Visualizer`` runs unchanged: same
 class API, argument names, defaults and return values. Each ``draw_*`` method only
 normalizes its arguments, builds scene nodes and appends them to the current scene (an
-immutable value, :attr:`Visualizer.scene`), then returns ``self``; :meth:`get_image`
-renders that scene once and caches the picture until the scene changes; the ``add_*``
+immutable value, :attr:`Visualizer.scene`), then returns ``self``; each
+:meth:`get_image` call renders that scene and hands the new array over; the ``add_*``
 methods hand finished images and scalars to every storage backend in order.
 
 MMEngine compatibility, in detail:
