@@ -38,3 +38,17 @@ def test_make_test_runs_ruff_and_the_tree_passes():
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache"], cwd=ROOT, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_test_that_skips_for_a_missing_module_fails(tmp_path):
+    (tmp_path / "conftest.py").write_text((ROOT / "tests" / "conftest.py").read_text())
+    (tmp_path / "test_rule.py").write_text(
+        "import os, pytest\n"
+        "def test_missing():\n    pytest.importorskip('no_such_module_here')\n"
+        "@pytest.mark.skipif(not hasattr(os, 'no_such_call'), reason='this system has no os.no_such_call')\n"
+        "def test_platform():\n    pass\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", str(tmp_path)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert "1 failed, 1 skipped" in done.stdout, done.stdout
+    assert "could not import 'no_such_module_here'" in done.stdout and "declare it in" in done.stdout
+    assert "this system has no os.no_such_call" in done.stdout
