@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import scenevis
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,6 +52,9 @@ def test_wheel_metadata_is_complete(dist):
         info = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         meta = email.message_from_bytes(archive.read(info))
         licence = archive.read(info.replace("METADATA", "licenses/LICENSE"))
+        names = archive.namelist()
+    assert meta["Version"] == scenevis.__version__  # the one place the version is written
+    assert "scenevis/py.typed" in names  # type checkers read the package's annotations
     assert meta["License-Expression"] == "Apache-2.0"
     assert meta["License-File"] == "LICENSE"
     assert licence == (ROOT / "LICENSE").read_bytes()

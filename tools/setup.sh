@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One idempotent set-up step shared by the Makefile's targets:
 #   tools/setup.sh core    scenevis alone (numpy, attrs, pycairo): what `make demo` needs
-#   tools/setup.sh test    core plus the test extras (CPU torch, TensorBoard, W&B, MMEngine, Jupyter)
+#   tools/setup.sh test    core plus the test extras (CPU torch, TensorBoard, W&B, MMEngine, Jupyter,
+#                          Playwright and Chromium, poppler-utils, ruff)
 #   tools/setup.sh bench   test plus the benchmarks' peers
 # 1. The Debian packages that level needs (apt-get, only when missing).
 # 2. A virtualenv in .venv with scenevis installed editable plus that level's extras, all
