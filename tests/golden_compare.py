@@ -11,7 +11,7 @@ exactly, every time; the general paths (masks and images through Cairo instead o
 numpy) differ by at most 1 level per channel, on up to 21,209 pixels of a golden, with a
 mean difference of at most 0.167. So a changed label (``0.67`` -> ``0.61``: 22 pixels,
 up to 171 levels apart) fails, and so does any drawing change that moves one pixel by
-two levels, or many pixels by one.
+two levels, or a fifth of all channel values by one.
 
 A missing golden fails. To write goldens, run the tests with ``SCENEVIS_UPDATE_GOLDEN=1``
 (refused when ``CI`` is set): each golden whose picture changed is rewritten, with a
