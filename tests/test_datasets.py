@@ -1,0 +1,425 @@
+"""scenevis.datasets: COCO, COCO results, YOLO and VOC read into records (issue 19 §1).
+
+Masks are checked pixel for pixel against pycocotools, on the same files; every kind of
+malformed input is read past, each problem naming its file and item.
+"""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pycocotools.mask as coco_mask
+import pytest
+from pycocotools.coco import COCO
+
+import scenevis as sv
+from dataset_files import (CATEGORIES, HEIGHT, WIDTH, blob, coco_instances, coco_results, rle, write_header_only_jpeg,
+                           write_jpeg)
+from scenevis import annotate, datasets
+from scenevis.datasets import RLE, Polygons
+from scenevis.datasets.masks import encode_mask
+
+
+def quiet(function, *args, **kwargs):
+    """Call a reader that is expected to report no problem (a warning would fail the test)."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return function(*args, **kwargs)
+
+
+# --- RLE and polygons against pycocotools ----------------------------------------------------
+
+def test_rle_decoding_matches_pycocotools_pixel_for_pixel():
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        h, w = (int(v) for v in rng.integers(1, 80, 2))
+        mask = rng.random((h, w)) < rng.random()
+        if trial % 3 == 0:  # long runs as well as speckle
+            mask = blob(*rng.uniform(0, 80, 2), *rng.uniform(1, 40, 2), width=w, height=h)
+        encoded = coco_mask.encode(np.asfortranarray(mask.astype(np.uint8)))
+        ours = RLE(encoded["counts"].decode("ascii"), h, w)
+        np.testing.assert_array_equal(ours.decode(), coco_mask.decode(encoded).astype(bool))
+        assert encode_mask(mask) == encoded["counts"].decode("ascii")
+        uncompressed = RLE(np.asarray(rle(mask, compressed=False)["counts"]), h, w)
+        np.testing.assert_array_equal(uncompressed.decode(), mask)
+        x, y, bw, bh = coco_mask.toBbox(encoded)
+        if mask.any():
+            np.testing.assert_array_equal(ours.bbox(), [x, y, x + bw, y + bh])
+
+
+def test_polygon_masks_match_pycocotools_pixel_for_pixel():
+    rng = np.random.default_rng(1)
+    for trial in range(500):
+        h, w = (int(v) for v in rng.integers(1, 60, 2))
+        k = int(rng.integers(3, 12))
+        if trial % 2:  # anywhere, partly outside the image
+            ring = rng.uniform(-10, max(h, w) + 10, (k, 2))
+        else:  # on and between pixel centres, where rounding decides
+            ring = rng.integers(-2, max(h, w) + 2, (k, 2)) + rng.choice([0.0, 0.5, 0.2, 0.1], (k, 2))
+        rings = [ring] + ([rng.uniform(0, max(h, w), (4, 2))] if trial % 5 == 0 else [])
+        ref = coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects([r.ravel().tolist() for r in rings], h, w)))
+        np.testing.assert_array_equal(Polygons(tuple(rings)).decode(h, w), ref.astype(bool), err_msg=str(rings))
+
+
+def test_bad_rle_strings_and_sizes_are_errors():
+    with pytest.raises(ValueError, match="truncated"):
+        RLE("0g", 4, 4).decode()  # 'g' sets the continuation bit: the number never ends
+    with pytest.raises(ValueError, match="covering 4x4 = 16 pixels, got 3"):
+        RLE(np.array([1, 2]), 4, 4).decode()
+    with pytest.raises(ValueError, match="characters '0' to 'o'"):
+        RLE("ab~", 4, 4).decode()
+    with pytest.raises(ValueError, match="this RLE covers 4x4"):
+        RLE(np.array([16]), 4, 4).decode(5, 4)
+
+
+# --- COCO instances ---------------------------------------------------------------------------
+
+def test_coco_records_hold_every_annotation_kind(tmp_path):
+    path = coco_instances(tmp_path)
+    ds = quiet(datasets.read_coco, path, tmp_path / "images")
+    assert len(ds) == 3 and ds.problems == ()
+    assert ds.meta.classes == ("person", "car", "dog") and ds.meta.category_ids == (1, 3, 18)
+    assert ds.meta.keypoint_names == ("nose", "left_eye", "right_eye", "left_hand", "right_hand")
+    assert ds.meta.skeleton == ((0, 1), (0, 2), (1, 3), (2, 4))  # 1-based in the file
+    first, second, third = ds
+    assert [r.key for r in ds] == ["sub/img0", "img1", "img2"]
+    assert first.image == str(tmp_path / "images" / "sub" / "img0.jpg") and first.image_id == 100
+    np.testing.assert_allclose(first.gt.bboxes, [[10.5, 8, 40.5, 58], [50, 30, 90, 60]])  # xywh -> xyxy
+    assert first.gt.labels.tolist() == [0, 1] and second.gt.labels.tolist() == [2, 1]
+    assert second.gt.iscrowd.tolist() == [True, False]
+    assert isinstance(first.gt.segments[0], Polygons) and len(first.gt.segments[0].rings) == 2
+    assert isinstance(first.gt.segments[1], RLE) and isinstance(first.gt.segments[1].counts, str)
+    assert isinstance(second.gt.segments[0], RLE) and second.gt.segments[1] is None
+    assert first.gt.keypoints.shape == (2, 5, 3) and first.gt.keypoints[0, 3].tolist() == [12, 40, 2]
+    assert (first.gt.keypoints[1] == 0).all()  # the car has no keypoints: all unlabeled
+    assert len(third.gt) == 0 and third.gt.masks(HEIGHT, WIDTH) is None
+
+
+def test_coco_masks_equal_pycocotools_ann_to_mask(tmp_path):
+    path = coco_instances(tmp_path)
+    coco = COCO(str(path))
+    ds = quiet(datasets.read_coco, path, tmp_path / "images")
+    for record in ds:
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=[record.image_id]))
+        masks = record.gt.masks(record.height, record.width)
+        for i, ann in enumerate(anns):
+            if "segmentation" in ann:
+                np.testing.assert_array_equal(masks[i], coco.annToMask(ann).astype(bool), err_msg=str(ann["id"]))
+            else:
+                assert not masks[i].any()
+
+
+def test_reading_the_index_decodes_no_image_or_mask(tmp_path):
+    """Images that cannot be decoded (headers only) and masks left encoded: reading works,
+    Pillow is never imported, no record holds an image-sized array; decoding fails later."""
+    path = coco_instances(tmp_path)
+    for name in ("sub/img0.jpg", "img1.jpg", "img2.jpg"):
+        write_header_only_jpeg(str(tmp_path / "images" / name), WIDTH, HEIGHT)
+    code = textwrap.dedent(f"""
+        import sys, numpy as np
+        from scenevis import datasets
+        ds = datasets.read_coco({str(path)!r}, {str(tmp_path / "images")!r})
+        ds = ds.with_predictions(datasets.read_coco_results({coco_results(tmp_path)!r}, ds))
+        arrays = [a for r in ds for ann in (r.gt, r.pred) for a in (ann.bboxes, ann.keypoints) if a is not None]
+        print(len(ds), 'PIL' in sys.modules, 'cairo' in sys.modules, max(a.size for a in arrays))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[:3] == ["3", "False", "False"] and int(out[3]) < WIDTH * HEIGHT / 100  # keypoints, boxes: tiny
+    ds = quiet(datasets.read_coco, path, tmp_path / "images")
+    with pytest.raises(OSError):
+        ds[0].load_image()
+
+
+def test_coco_problems_are_reported_per_item_and_the_rest_is_read(tmp_path):
+    path = coco_instances(tmp_path)
+    data = json.loads(open(path).read())
+    data["images"].append({"id": 200, "file_name": "missing.jpg", "width": WIDTH, "height": HEIGHT})
+    data["images"].append({"id": 201, "file_name": "img1.jpg", "width": 0, "height": HEIGHT})
+    bad = [
+        {"id": 90, "image_id": 101, "category_id": 7, "bbox": [1, 1, 5, 5]},                 # unknown category
+        {"id": 91, "image_id": 101, "category_id": 3, "bbox": [80, 60, 30, 30]},             # partly outside
+        {"id": 92, "image_id": 101, "category_id": 3, "bbox": [200, 10, 5, 5]},              # wholly outside
+        {"id": 93, "image_id": 999, "category_id": 3, "bbox": [1, 1, 5, 5]},                 # unknown image
+        {"id": 94, "image_id": 102, "category_id": 3, "bbox": [1, 1, "x", 5]},               # not numbers
+        {"id": 95, "image_id": 102, "category_id": 3, "bbox": [1, 1, 5, 5], "segmentation": [[1, 2, 3]]},
+        {"id": 96, "image_id": 102, "category_id": 3, "bbox": [1, 1, 5, 5],
+         "segmentation": {"size": [10, 10], "counts": "00"}},                                 # wrong RLE size
+        {"id": 97, "image_id": 200, "category_id": 3, "bbox": [1, 1, 5, 5]},                 # its image is missing
+    ]
+    data["annotations"] += bad
+    with open(path, "w") as handle:
+        json.dump(data, handle)
+    with pytest.warns(UserWarning, match=r"9 problems while reading, first: .*images\[3\]: image file .*missing.jpg"):
+        ds = datasets.read_coco(path, tmp_path / "images")
+    messages = [str(p) for p in ds.problems]
+    assert all(m.startswith(str(path) + ": ") for m in messages)
+    n = len(json.loads(open(coco_instances(tmp_path / "clean")).read())["annotations"])
+    expected = [
+        ("images[3]", 3, "image file {} does not exist; left out".format(tmp_path / "images" / "missing.jpg")),
+        ("images[4]", 4, "expected positive integer 'width' and 'height', got 0 and 72; left out"),
+        (f"annotations[{n + 3}]", n + 3, "image_id 999 is not among the images; left out"),
+        (f"annotations[{n}] (id 90)", n, "category_id 7 is not among the categories; left out"),
+        (f"annotations[{n + 1}] (id 91)", n + 1, "box [80, 60, 110, 90] reaches 18.0 px past the 96x72 image; "
+                                                 "clipped to it"),
+        (f"annotations[{n + 2}] (id 92)", n + 2, "box [200, 10, 205, 15] lies outside the 96x72 image; left out"),
+        (f"annotations[{n + 4}] (id 94)", n + 4, "bbox: expected [x, y, width, height], got [1, 1, 'x', 5]; left out"),
+        (f"annotations[{n + 5}] (id 95)", n + 5, "segmentation: expected polygons of at least 3 x, y pairs, got "
+                                                 "[1, 2, 3]; that polygon left out"),
+        (f"annotations[{n + 6}] (id 96)", n + 6, "segmentation: the RLE's size [10, 10] is not the image's [72, 96] "
+                                                 "(height, width); left out"),
+    ]
+    assert [(p.where, p.index, p.message) for p in ds.problems] == expected
+    # The rest is read: the three good images, the clipped box, the boxes whose segmentation was dropped.
+    assert [r.image_id for r in ds] == [100, 101, 102]
+    np.testing.assert_allclose(ds[1].gt.bboxes[-1], [80, 60, 96, 72])
+    assert len(ds[2].gt) == 2 and ds[2].gt.segments == ()
+
+
+def test_truncated_and_foreign_json_are_problems_not_crashes(tmp_path):
+    path = coco_instances(tmp_path)
+    text = open(path).read()
+    with open(path, "w") as handle:
+        handle.write(text[: len(text) // 2])
+    with pytest.warns(UserWarning, match="1 problem while reading"):
+        ds = datasets.read_coco(path)
+    assert len(ds) == 0 and len(ds.problems) == 1
+    problem = ds.problems[0]
+    assert problem.file == str(path) and problem.index is None
+    assert "not valid JSON at line 1" in problem.message and "the file ends before its brackets close (truncated?)" in problem.message
+    with open(path, "w") as handle:
+        handle.write("[1, 2]")
+    with pytest.warns(UserWarning):
+        ds = datasets.read_coco(path)
+    assert "expected a JSON object with 'images'" in ds.problems[0].message
+
+
+def test_instances_for_the_annotate_layer(tmp_path):
+    ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
+    record = ds[1]
+    inst = record.gt.instances(record.height, record.width, classes=record.meta.classes)
+    assert sorted(inst) == ["bboxes", "keypoints", "keypoints_visible", "label_names", "labels", "masks"]
+    assert not inst["keypoints_visible"].any()  # the dataset has keypoints, these objects none
+    assert inst["label_names"] == ["dog (crowd)", "car"]
+    assert inst["masks"].shape == (2, HEIGHT, WIDTH)
+    sample = ds[0].datasample()
+    assert sample["gt_instances"]["keypoints_visible"][0].tolist() == [True, True, True, True, False]
+
+
+# --- COCO results -----------------------------------------------------------------------------
+
+def test_coco_results_attach_predictions_per_image(tmp_path):
+    ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
+    preds = quiet(datasets.read_coco_results, coco_results(tmp_path), ds)
+    both = ds.with_predictions(preds)
+    first, second, third = both
+    np.testing.assert_allclose(first.pred.scores, [0.9, 0.6, 0.5])
+    assert first.pred.labels.tolist() == [0, 1, 0]
+    # A mask-only result gets its box from the run lengths, as pycocotools' loadRes does.
+    x, y, w, h = coco_mask.toBbox(rle(blob(30, 30, 10, 8)))
+    np.testing.assert_allclose(second.pred.bboxes[1], [x, y, x + w, y + h])
+    # A keypoint-only result gets the box of its points scoring above 0.
+    np.testing.assert_allclose(first.pred.bboxes[2], [12, 10, 30, 50])
+    assert len(third.pred) == 0 and ds[0].pred is None
+    sample = first.datasample()
+    assert "keypoint_scores" in sample["pred_instances"] and "keypoints_visible" not in sample["pred_instances"]
+    # The loose car and the keypoint-only person (IoU 0.48 with the matched person) are false.
+    assert datasets.record_errors(first) == datasets.Errors(tp=1, fp=2, fn=1)
+    # A person where the car is (wrong class), a dog on the crowd of dogs (crowds are not counted): the car missed.
+    assert datasets.record_errors(second) == datasets.Errors(tp=0, fp=2, fn=1)
+    assert datasets.record_errors(ds[0]) is None
+
+
+def test_coco_results_problems(tmp_path):
+    ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
+    path = tmp_path / "bad_results.json"
+    path.write_text(json.dumps([
+        {"image_id": 100, "category_id": 1, "bbox": [1, 1, 5, 5], "score": 0.5},
+        {"image_id": 555, "category_id": 1, "bbox": [1, 1, 5, 5], "score": 0.5},
+        {"image_id": 100, "category_id": 2, "bbox": [1, 1, 5, 5], "score": 0.5},
+        {"image_id": 100, "category_id": 1, "bbox": [1, 1, 5, 5]},
+        "nonsense",
+    ]))
+    with pytest.warns(UserWarning, match="4 problems"):
+        preds = datasets.read_coco_results(path, ds)
+    assert [(p.where, p.message) for p in preds.problems] == [
+        ("results[1]", "image_id 555 is not among the images; left out"),
+        ("results[4]", "expected an object, got 'nonsense'; left out"),
+        ("results[2]", "category_id 2 is not among the categories; left out"),
+        ("results[3]", "score: expected a number, got None; left out"),
+    ]
+    assert len(ds.with_predictions(preds)[0].pred) == 1
+    with pytest.raises(TypeError, match="dataset: expected a scenevis.datasets.Dataset"):
+        datasets.read_coco_results(path, [])
+    with pytest.raises(TypeError, match="predictions: expected scenevis.datasets.Predictions"):
+        ds.with_predictions({})
+
+
+# --- YOLO -------------------------------------------------------------------------------------
+
+def yolo_tree(root, names_file="data.yaml"):
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        write_jpeg(str(root / "images" / "val" / name), seed=len(name))
+    labels = root / "labels" / "val"
+    labels.mkdir(parents=True)
+    (labels / "a.txt").write_text("0 0.5 0.5 0.25 0.5\n\n2 0.1 0.1 0.3 0.1 0.2 0.4\n")
+    (labels / "b.txt").write_text("1 0.5 0.5 0.5 0.5\n")
+    if names_file == "data.yaml":
+        (root / names_file).write_text("path: .\nval: images/val\nnames:\n  0: person\n  1: car\n  2: dog\n")
+    else:
+        (root / names_file).write_text("person\ncar\ndog\n")
+    return root / names_file
+
+
+@pytest.mark.parametrize("names_file", ["data.yaml", "classes.txt"])
+def test_yolo_boxes_and_segments(tmp_path, names_file):
+    names = yolo_tree(tmp_path, names_file)
+    ds = quiet(datasets.read_yolo, tmp_path / "images" / "val", names=names)
+    assert ds.meta.classes == ("person", "car", "dog")
+    assert [r.key for r in ds] == ["a", "b", "c"]
+    a, b, c = ds
+    assert (a.width, a.height) == (WIDTH, HEIGHT)
+    np.testing.assert_allclose(a.gt.bboxes, [[36, 18, 60, 54], [9.6, 7.2, 28.8, 28.8]])
+    assert a.gt.labels.tolist() == [0, 2] and a.gt.segments[0] is None
+    np.testing.assert_allclose(a.gt.segments[1].rings[0], [[9.6, 7.2], [28.8, 7.2], [19.2, 28.8]])
+    assert len(c.gt) == 0  # no label file: no objects
+
+
+def test_yolo_names_as_a_list_and_problems(tmp_path):
+    yolo_tree(tmp_path)
+    labels = tmp_path / "labels" / "val"
+    (labels / "b.txt").write_text("1 0.5 0.5 0.5 0.5\n7 0.5 0.5 0.1 0.1\nx 1 2 3 4\n0 0.5 0.5\n0 1.2 0.5 0.2 0.2\n")
+    (labels / "orphan.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    (tmp_path / "images" / "val" / "broken.png").write_bytes(b"not an image")
+    with pytest.warns(UserWarning, match="6 problems"):
+        ds = datasets.read_yolo(tmp_path / "images" / "val", names=["person", "car", "dog"])
+    found = [(os.path.basename(p.file), p.where, p.message) for p in ds.problems]
+    broken = tmp_path / "images" / "val" / "broken.png"
+    assert found.pop(4) == ("broken.png", "", f"cannot read the image's size ({broken}: not an image file scenevis "
+                                              f"can read (cannot identify image file '{broken}')); left out")
+    assert found == [
+        ("b.txt", "line 2", "class 7 is not among the 3 names; left out"),
+        ("b.txt", "line 3", "expected a class index and numbers, got 'x 1 2 3 4'; left out"),
+        ("b.txt", "line 4", "expected 4 numbers (cx cy w h) or at least 3 x y pairs after the class, got 2 "
+                            "numbers; left out"),
+        ("b.txt", "line 5", "box [105.6, 28.8, 124.8, 43.2] lies outside the 96x72 image; left out"),
+        ("orphan.txt", "", "a label file without an image of the same name; left out"),
+    ]
+    assert [len(r.gt) for r in ds] == [2, 1, 0]
+
+
+def test_yolo_lazy_with_header_only_images(tmp_path):
+    yolo_tree(tmp_path)
+    write_header_only_jpeg(str(tmp_path / "images" / "val" / "a.jpg"), 640, 480)
+    ds = quiet(datasets.read_yolo, tmp_path / "images" / "val", names=tmp_path / "data.yaml")
+    assert (ds[0].width, ds[0].height) == (640, 480)
+    np.testing.assert_allclose(ds[0].gt.bboxes[0], [240, 120, 400, 360])
+
+
+# --- Pascal VOC -------------------------------------------------------------------------------
+
+def voc_xml(filename, objects, size=(WIDTH, HEIGHT)):
+    body = "".join(f"<object><name>{n}</name><difficult>{int(d)}</difficult><bndbox><xmin>{b[0]}</xmin>"
+                   f"<ymin>{b[1]}</ymin><xmax>{b[2]}</xmax><ymax>{b[3]}</ymax></bndbox></object>"
+                   for n, b, d in objects)
+    return (f"<annotation><filename>{filename}</filename><size><width>{size[0]}</width><height>{size[1]}</height>"
+            f"<depth>3</depth></size>{body}</annotation>")
+
+
+def voc_tree(root):
+    for stem in ("0001", "0002"):
+        write_jpeg(str(root / "JPEGImages" / f"{stem}.jpg"), seed=int(stem))
+    (root / "Annotations").mkdir()
+    (root / "Annotations" / "0001.xml").write_text(voc_xml("0001.jpg", [("dog", (1, 1, 40, 30), False),
+                                                                         ("person", (50, 20, 96, 72), True)]))
+    (root / "Annotations" / "0002.xml").write_text(voc_xml("0002.jpg", [("car", (10, 10, 20, 20), False)]))
+    (root / "ImageSets" / "Main").mkdir(parents=True)
+    (root / "ImageSets" / "Main" / "val.txt").write_text("0002\n")
+
+
+def test_voc_boxes_difficult_and_splits(tmp_path):
+    voc_tree(tmp_path)
+    ds = quiet(datasets.read_voc, tmp_path)
+    assert ds.meta.classes == datasets.VOC_CLASSES and ds.meta.ignored_as == "difficult"
+    first = ds[0]
+    np.testing.assert_allclose(first.gt.bboxes, [[0, 0, 40, 30], [49, 19, 96, 72]])  # 1-based, inclusive
+    assert [ds.meta.classes[c] for c in first.gt.labels] == ["dog", "person"]
+    assert first.gt.iscrowd.tolist() == [False, True]
+    assert first.gt.instances(HEIGHT, WIDTH, classes=ds.meta.classes, ignored_as="difficult")["label_names"] == \
+        ["dog", "person (difficult)"]
+    val = quiet(datasets.read_voc, tmp_path, "val")
+    assert [r.key for r in val] == ["0002"]
+    custom = quiet(datasets.read_voc, tmp_path, classes=["car", "dog", "person"])
+    assert custom[0].gt.labels.tolist() == [1, 2]
+
+
+def test_voc_problems(tmp_path):
+    voc_tree(tmp_path)
+    (tmp_path / "Annotations" / "0003.xml").write_text("<annotation><filename>0003.jpg</file")
+    (tmp_path / "Annotations" / "0004.xml").write_text(voc_xml("gone.jpg", []))
+    (tmp_path / "Annotations" / "0002.xml").write_text(voc_xml("0002.jpg", [("car", (10, 10, 20, 20), False),
+                                                                            ("car", (10, "x", 20, 20), False),
+                                                                            ("car", (90, 10, 120, 20), False)]))
+    with pytest.warns(UserWarning, match="4 problems"):
+        ds = datasets.read_voc(tmp_path)
+    found = [(os.path.basename(p.file), p.where, p.message.split(" (")[0]) for p in ds.problems]
+    assert found == [
+        ("0002.xml", "object 1", "bndbox: expected numbers xmin, ymin, xmax, ymax; left out"),
+        ("0002.xml", "object 2", "box [89, 9, 120, 20] reaches 24.0 px past the 96x72 image; clipped to it"),
+        ("0003.xml", "", "not valid XML"),
+        ("0004.xml", "filename", f"image file {tmp_path / 'JPEGImages' / 'gone.jpg'} does not exist; left out"),
+    ]
+    assert [r.key for r in ds] == ["0001", "0002"] and len(ds[1].gt) == 2
+    other = tmp_path / "other"
+    voc_tree(other)
+    (other / "Annotations" / "0002.xml").write_text(voc_xml("0002.jpg", [("zebra", (1, 1, 5, 5), False)]))
+    assert quiet(datasets.read_voc, other).meta.classes == ("dog", "person", "zebra")
+
+
+# --- Records as pictures ----------------------------------------------------------------------
+
+def test_record_scene_is_the_annotate_picture_of_its_decoded_sample(tmp_path):
+    ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
+    both = ds.with_predictions(quiet(datasets.read_coco_results, coco_results(tmp_path), ds))
+    coco = COCO(str(tmp_path / "instances.json"))
+    record = both[0]
+    image = record.load_image()
+    masks = np.stack([coco.annToMask(a).astype(bool) for a in coco.loadAnns(coco.getAnnIds(imgIds=[100]))])
+    gt = {"bboxes": record.gt.bboxes, "labels": record.gt.labels, "masks": masks,
+          "keypoints": record.gt.keypoints[..., :2], "keypoints_visible": record.gt.keypoints[..., 2] > 0}
+    expected = annotate.datasample(image, {"gt_instances": gt}, dataset_meta={
+        "classes": ("person", "car", "dog"), "skeleton_links": ((0, 1), (0, 2), (1, 3), (2, 4))},
+        draw_pred=False, captions=False)
+    np.testing.assert_array_equal(sv.render(datasets.record_scene(record, view="gt")), sv.render(expected))
+    compared = datasets.record_scene(record)  # 'auto': the compare view
+    pred = {"bboxes": record.pred.bboxes, "labels": record.pred.labels, "scores": record.pred.scores}
+    np.testing.assert_array_equal(sv.render(compared), sv.render(annotate.compare(
+        {"bboxes": record.gt.bboxes, "labels": record.gt.labels}, pred, image=image,
+        classes=("person", "car", "dog"), score_thr=0.3)))
+    side = sv.render(datasets.record_scene(record, view="side"))
+    assert side.shape == (HEIGHT, 2 * WIDTH, 3)
+
+
+def test_record_scene_errors(tmp_path):
+    ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
+    with pytest.raises(ValueError, match="view: 'compare' needs predictions, and record 0"):
+        datasets.record_scene(ds[0], view="compare")
+    with pytest.raises(ValueError, match=r"view: expected one of \['auto', 'gt', 'pred', 'side', 'compare'\]"):
+        datasets.record_scene(ds[0], view="best")
+    with pytest.raises(TypeError, match="record: expected a scenevis.datasets.Record"):
+        datasets.record_scene({"image": "x.jpg"})
+    write_jpeg(ds[0].image, width=WIDTH + 1)
+    with pytest.raises(ValueError, match="the image is 97x72 but its annotations say 96x72"):
+        ds[0].load_image()
+
+
+def test_dataset_indexing(tmp_path):
+    ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
+    assert ds[-1].index == 2 and [r.index for r in ds[1:]] == [1, 2]
+    with pytest.raises(IndexError, match="index: expected -3 <= index < 3, got 3"):
+        ds[3]
+    with pytest.raises(TypeError, match="index: expected an integer or a slice, got str"):
+        ds["0"]
+    assert CATEGORIES[0]["name"] == ds.meta.classes[0]
