@@ -8,7 +8,7 @@ Importing scenevis loads numpy and attrs only: Cairo is loaded on the first rend
 torch, TensorBoard and wandb only by the parts that use them.
 """
 # Everything below is light: Cairo is imported by the painter on the first render.
-from scenevis import annotate, featmap, samples
+from scenevis import annotate, batch, datasets, featmap, samples
 from scenevis.backends import BaseVisBackend, LocalVisBackend, TensorboardVisBackend, WandbVisBackend
 from scenevis.batch import save_all
 from scenevis.colors import COLORBLIND_PALETTE, DEFAULT_PALETTE, Color, Palette
@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 
 
 __all__ = [
-    "save_all", "DetVisualizer", "Visualizer", "VisualizerValueError", "annotate", "featmap", "draw_featmap", "featmap_layer", "samples",
+    "save_all", "batch", "datasets", "DetVisualizer", "Visualizer", "VisualizerValueError", "annotate", "featmap", "draw_featmap", "featmap_layer", "samples",
     "BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend",
     "ManagedInstances", "Registry", "VISBACKENDS", "VISUALIZERS",
     "Affine", "BBox", "Background", "Boxes", "Circles", "Color", "COLORBLIND_PALETTE", "DEFAULT_PALETTE", "Empty",

@@ -26,7 +26,7 @@ LAYERS = {
     # L4: the renderer
     "scenevis.renderer": 4,
     # L5: what builds scenes and needs text metrics from the renderer
-    "scenevis.annotate": 5, "scenevis.featmap_views": 5,
+    "scenevis.annotate": 5, "scenevis.featmap_views": 5, "scenevis.datasets": 5,
     # L6: registries, storage backends, batch rendering
     "scenevis.registry": 6, "scenevis.backends": 6, "scenevis.batch": 6, "scenevis.distributed": 6,
     # L7: the MMEngine-compatible facade and its integrations
@@ -51,6 +51,9 @@ SAME_LAYER = {
     ("scenevis.featmap", "scenevis.featmap"),
     ("scenevis.renderer", "scenevis.renderer"),
     ("scenevis.annotate", "scenevis.annotate"),
+    ("scenevis.datasets", "scenevis.datasets"),
+    ("scenevis.datasets", "scenevis.annotate"),     # records are drawn by the annotate layer
+    ("scenevis.batch", "scenevis.batch"),
     ("scenevis.backends", "scenevis.backends"),
     ("scenevis.backends", "scenevis.registry"),     # backends register themselves
     ("scenevis.visualizer", "scenevis._facade_args"),
@@ -76,6 +79,11 @@ HOMES = {
     "tensorboard": ("scenevis.backends.tensorboard", "scenevis.backends._tfevents"),
     "tensorboardX": ("scenevis.backends.tensorboard",),
     "google_crc32c": ("scenevis.backends._tfevents",),
+    "dask": ("scenevis.batch.cluster",),
+    "distributed": ("scenevis.batch.cluster",),
+    "tqdm": ("scenevis.batch.progress",),
+    "PIL": ("scenevis.datasets.images", "scenevis.det_visualizer"),
+    "yaml": ("scenevis.datasets.yolo",),
 }
 
 
@@ -224,7 +232,8 @@ def test_heavy_libraries_stay_in_their_modules(path):
 
 def test_import_scenevis_is_light():
     code = ("import sys, scenevis; heavy = [m for m in ('cairo', 'torch', 'wandb', 'tensorboard', 'tensorboardX', "
-            "'mmengine', 'cv2', 'matplotlib') if m in sys.modules]; print(heavy)")
+            "'mmengine', 'cv2', 'matplotlib', 'PIL', 'tqdm', 'dask', 'distributed', 'yaml') if m in sys.modules]; "
+            "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]", f"import scenevis pulled in {out}"
 

@@ -1,7 +1,9 @@
-"""Render many scenes to files, on several processes, with a progress bar.
+"""Render scenes already in memory to files, on several processes, with a progress bar.
 
-Layer 6 (uses :mod:`scenevis.renderer`). ``save_all(scenes, paths, workers=2)`` writes
-``scenes[i]`` to ``paths[i]`` (PNG, SVG or PDF by extension, as :func:`scenevis.save`).
+``save_all(scenes, paths, workers=2)`` writes ``scenes[i]`` to ``paths[i]`` (PNG, SVG or
+PDF by extension, as :func:`scenevis.save`). For a dataset, where holding every scene
+(and its image) at once does not scale, send records instead:
+:func:`scenevis.batch.render_records`.
 
 Scenes are values, so they can be rendered anywhere. Where the operating system can
 ``fork`` (Linux), worker processes inherit the scenes from the calling process and only
@@ -13,12 +15,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
-import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Optional, Sequence
 
 from scenevis._png import single_threaded
+from scenevis.batch.progress import progress_bar
 from scenevis.scene import Scene
 
 __all__ = ["save_all"]
@@ -57,33 +58,6 @@ def _save_one(index: int, scene: Scene, path: str, options: dict) -> None:
         raise
 
 
-class _Progress:
-    """``save_all: 120/1000 (84.2 images/s)`` on one stderr line, redrawn at most ten
-    times a second, and a final line with the total."""
-
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled = total, enabled
-        self.done = 0
-        self.start = self.last = time.perf_counter()
-
-    def advance(self, count: int) -> None:
-        self.done += count
-        now = time.perf_counter()
-        if self.enabled and (now - self.last >= 0.1 or self.done == self.total):
-            self.last = now
-            rate = self.done / max(now - self.start, 1e-9)
-            width = 30
-            filled = width * self.done // max(self.total, 1)
-            bar = "#" * filled + "." * (width - filled)
-            sys.stderr.write(f"\rsave_all [{bar}] {self.done}/{self.total} ({rate:.1f} images/s)")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-            sys.stderr.flush()
-
-
 def _check(scenes: Any, paths: Any, workers: Any) -> tuple[list, list, int]:
     if isinstance(scenes, Scene) or not isinstance(scenes, Sequence):
         raise TypeError(f"scenes: expected a sequence of scenes, got {type(scenes).__name__}")
@@ -115,12 +89,12 @@ def save_all(scenes: Sequence[Scene], paths: Sequence[Any], workers: int = 2, pr
     and path); files already written stay.
     """
     scenes, paths, workers = _check(scenes, paths, workers)
-    bar = _Progress(len(scenes), progress)
+    bar = progress_bar(len(scenes), "save_all", progress)
     try:
         if workers == 1 or len(scenes) <= 1:
             for i, (scene, path) in enumerate(zip(scenes, paths)):
                 _save_one(i, scene, path, options)
-                bar.advance(1)
+                bar.update(1)
             return paths
         _run_pool(scenes, paths, min(workers, len(scenes)), options, bar)
         return paths
@@ -128,7 +102,7 @@ def save_all(scenes: Sequence[Scene], paths: Sequence[Any], workers: int = 2, pr
         bar.close()
 
 
-def _run_pool(scenes: list, paths: list, workers: int, options: dict, bar: _Progress) -> None:
+def _run_pool(scenes: list, paths: list, workers: int, options: dict, bar: Any) -> None:
     n = len(scenes)
     chunk = max(1, min(16, n // (workers * 8)))
     chunks = [range(start, min(start + chunk, n)) for start in range(0, n, chunk)]
@@ -149,4 +123,4 @@ def _run_pool(scenes: list, paths: list, workers: int, options: dict, bar: _Prog
                     for other in pending:
                         other.cancel()
                     raise error
-                bar.advance(future.result())
+                bar.update(future.result())

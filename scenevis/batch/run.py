@@ -1,0 +1,238 @@
+"""Run one function over a stream of items on any ``concurrent.futures.Executor``.
+
+The driver (this process) reads the items one at a time and keeps at most ``window`` of
+them in flight, so its memory stays the same for 2,000 items or 20,000; the workers do
+the work (for records: decode, draw, render, encode, write) and send back small results.
+The executor is a local process pool by default, any ``concurrent.futures.Executor``
+given (a Dask cluster's ``Client(...).get_executor()``, a thread pool...), or a Dask
+scheduler's address. Each item's failure is caught in the worker and reported with the
+item's index and name; the others go on unless ``fail_fast``.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import traceback
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple
+
+import attrs
+
+from scenevis._png import single_threaded
+
+__all__ = ["imap", "Outcome", "Failure", "BatchError", "default_workers"]
+
+
+@attrs.frozen
+class Failure:
+    """Item ``index`` (named ``item``: its image or path) failed with ``error``
+    (``'ValueError: ...'``); ``traceback`` is the worker's."""
+
+    index: int
+    item: str
+    error: str
+    traceback: str = ""
+
+    def __str__(self) -> str:
+        return f"item {self.index} ({self.item}): {self.error}"
+
+
+@attrs.frozen
+class Outcome:
+    """What became of item ``index`` (named ``item``): the function's ``value``, or its
+    ``failure``."""
+
+    index: int
+    item: str
+    value: Any = None
+    failure: Optional[Failure] = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+
+class BatchError(RuntimeError):
+    """An item failed in a ``fail_fast`` batch; ``failure`` says which and how."""
+
+    def __init__(self, failure: Failure):
+        super().__init__(f"{failure}\n{failure.traceback}".rstrip())
+        self.failure = failure
+
+
+def default_workers() -> int:
+    """The cores this process may use (its CPU affinity where the system tells)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _call(fn: Callable, item: Any) -> Tuple[bool, Any]:
+    """Runs in the worker: ``(True, value)`` or ``(False, (error, traceback))``."""
+    try:
+        with single_threaded():  # each worker is one core's worth of work
+            return True, fn(item)
+    except Exception as err:
+        return False, (f"{type(err).__name__}: {err}", traceback.format_exc())
+
+
+def describe(item: Any) -> str:
+    """A short name for an item in reports: its ``image`` path (records), the path
+    itself, or its type and a cut repr."""
+    image = getattr(item, "image", None)
+    if isinstance(image, str):
+        return image
+    if isinstance(item, (str, os.PathLike)):
+        return os.fspath(item)
+    text = repr(item)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class _LocalPool:
+    """The default executor: a process pool of ``workers``, forked where the system can
+    (workers then start at once, sharing the already imported modules), that is made
+    anew when a worker dies so the items it held can run again."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self.pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        if "fork" in multiprocessing.get_all_start_methods():
+            return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
+        return ProcessPoolExecutor(self.workers)
+
+    def submit(self, *args: Any) -> Future:
+        return self.pool.submit(*args)
+
+    def renew(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool = self._start()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _check_executor(executor: Any, workers: Any) -> None:
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers: expected an integer >= 1, got {workers!r}")
+    if executor is None:
+        return
+    if workers is not None:
+        raise TypeError("workers: sizes the local pool only; with executor= given, size that executor instead")
+    if not isinstance(executor, (str, Executor)):
+        raise TypeError(f"executor: expected a concurrent.futures.Executor, a scheduler address such as "
+                        f"'tcp://host:8786', or None for a local process pool; got {type(executor).__name__}")
+
+
+def _executor(executor: Any, workers: Optional[int]) -> Tuple[Any, Optional[Callable[[], None]], int]:
+    """``(executor, close or None, window)`` for a checked ``executor=`` argument."""
+    if executor is None:
+        pool = _LocalPool(workers or default_workers())
+        return pool, pool.close, 2 * pool.workers
+    if isinstance(executor, str):
+        from scenevis.batch.cluster import address_executor
+
+        return address_executor(executor)
+    size = getattr(executor, "_max_workers", None)  # process and thread pools say how many they run
+    return executor, None, 2 * size if isinstance(size, int) and size > 0 else 16
+
+
+def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None, workers: Optional[int] = None,
+         window: Optional[int] = None, fail_fast: bool = False, progress: bool = True,
+         desc: str = "scenevis") -> Iterator[Outcome]:
+    """``fn(item)`` for every item, on ``executor``; yields an :class:`Outcome` per item
+    as each finishes (not in order).
+
+    ``fn`` must be picklable (a module-level function or an instance of a module-level
+    class) and ``items`` any iterable, read lazily: at most ``window`` items are in flight
+    (default: twice the workers). ``executor`` is None (a local process pool of
+    ``workers`` processes, default: every core this process may use), any
+    ``concurrent.futures.Executor`` (not shut down here), or a Dask scheduler's address
+    (a client is made and closed here). A failing item yields an Outcome with its
+    ``failure`` (index, name, error, the worker's traceback) and the rest go on; with
+    ``fail_fast`` the first failure raises :class:`BatchError` and the items still in
+    flight are cancelled. When a worker of the local pool dies, the pool is made anew
+    and its items run once more. ``progress`` shows a tqdm bar on stderr, and each
+    failure above it as it happens.
+    """
+    if not callable(fn):
+        raise TypeError(f"fn: expected a callable taking one item, got {type(fn).__name__}")
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise TypeError(f"items: expected an iterable of items, got {type(items).__name__}")
+    if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
+        raise ValueError(f"window: expected an integer >= 1, got {window!r}")
+    _check_executor(executor, workers)
+    total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
+    return _drive(fn, items, executor, workers, window, fail_fast, progress, desc, total)
+
+
+def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int], window: Optional[int],
+           fail_fast: bool, progress: bool, desc: str, total: Optional[int]) -> Iterator[Outcome]:
+    from scenevis.batch.progress import progress_bar
+
+    target, close, default_window = _executor(executor, workers)
+    limit = window or default_window
+    source = enumerate(items)
+    in_flight: Dict[Future, Tuple[int, str, Any, int]] = {}  # future -> (index, name, item, tries)
+    bar = None
+    try:
+        exhausted = False
+        while True:
+            while not exhausted and len(in_flight) < limit:
+                try:
+                    index, item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                in_flight[target.submit(_call, fn, item)] = (index, describe(item), item, 1)
+            if bar is None:  # after the first submissions: a forked pool has started its workers
+                bar = progress_bar(total, desc, progress)
+            if not in_flight:
+                break
+            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
+            died = []
+            for future in done:
+                index, name, item, tries = in_flight.pop(future)
+                try:
+                    ok, value = future.result()
+                except BrokenProcessPool as err:
+                    if isinstance(target, _LocalPool):
+                        died.append((index, name, item, tries))
+                        continue
+                    ok, value = False, (f"BrokenProcessPool: {err}", "")
+                except Exception as err:  # the executor could not run it (pickling, a lost worker...)
+                    ok, value = False, (f"{type(err).__name__}: {err}", traceback.format_exc())
+                yield from _report(index, name, ok, value, bar, desc, fail_fast)
+            if died:  # only the local pool breaks: run what it held once more on a new one
+                for future in list(in_flight):
+                    died.append(in_flight.pop(future))
+                target.renew()
+                for index, name, item, tries in died:
+                    if tries >= 2:
+                        yield from _report(index, name, False, (
+                            "BrokenProcessPool: the worker process running it died, twice", ""), bar, desc, fail_fast)
+                    else:
+                        in_flight[target.submit(_call, fn, item)] = (index, name, item, tries + 1)
+    finally:
+        for future in in_flight:
+            future.cancel()
+        if bar is not None:
+            bar.close()
+        if close is not None:
+            close()
+
+
+def _report(index: int, name: str, ok: bool, value: Any, bar: Any, desc: str, fail_fast: bool) -> Iterator[Outcome]:
+    bar.update(1)
+    if ok:
+        yield Outcome(index, name, value)
+        return
+    failure = Failure(index, name, *value)
+    bar.write(f"{desc}: {failure}", file=sys.stderr)
+    if fail_fast:
+        raise BatchError(failure)
+    yield Outcome(index, name, None, failure)

@@ -1,0 +1,162 @@
+"""scenevis.batch: records streamed to workers that draw them (issue 19 §3), on the local pool.
+
+The Dask runs are in test_batch_dask.py.
+"""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+import scenevis as sv
+from dataset_files import coco_instances, coco_results, write_jpeg
+from golden_compare import read_png
+from scenevis import batch, datasets
+
+
+@pytest.fixture
+def dataset(tmp_path):
+    ds = datasets.read_coco(coco_instances(tmp_path / "data", images=6), tmp_path / "data" / "images")
+    return ds.with_predictions(datasets.read_coco_results(coco_results(tmp_path / "data"), ds))
+
+
+def files(root):
+    return sorted(os.path.relpath(os.path.join(parent, name), root)
+                  for parent, _, names in os.walk(root) for name in names)
+
+
+def test_every_record_is_drawn_by_a_worker_as_it_would_be_here(tmp_path, dataset, capsys):
+    report = batch.render_records(dataset, tmp_path / "out", workers=2, formats=("png", "svg"))
+    assert report.done == 6 and report.ok
+    assert files(tmp_path / "out") == sorted([f"img{i}.{ext}" for i in range(1, 6) for ext in ("png", "svg")]
+                                             + ["sub/img0.png", "sub/img0.svg"])
+    for record in dataset:
+        np.testing.assert_array_equal(read_png(tmp_path / "out" / f"{record.key}.png"),
+                                      sv.render(datasets.record_scene(record)))
+    assert "6/6" in capsys.readouterr().err  # tqdm's bar
+    one = batch.render_records(dataset, tmp_path / "one", workers=1, progress=False)
+    assert one.done == 6
+    for name in files(tmp_path / "one"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "out" / name).read_bytes()
+
+
+def test_imap_yields_each_outcome_with_what_the_worker_sent_back(tmp_path, dataset):
+    task = batch.RenderRecord(tmp_path / "out", view="gt")
+    outcomes = sorted(batch.imap(task, iter(list(dataset)), workers=2, progress=False), key=lambda o: o.index)
+    assert [o.index for o in outcomes] == list(range(6)) and all(o.ok for o in outcomes)
+    first = outcomes[0].value
+    assert first == batch.Rendered(0, "sub/img0", (str(tmp_path / "out" / "sub" / "img0.png"),),
+                                   datasets.Errors(tp=1, fp=2, fn=1), (0, 1))
+    assert outcomes[0].item == dataset[0].image
+
+
+def test_a_failing_record_is_reported_with_its_index_and_image_and_the_rest_go_on(tmp_path, dataset, capsys):
+    os.remove(dataset[2].image)
+    write_jpeg(dataset[4].image, width=50)  # not the size the annotations give
+    report = batch.render_records(dataset, tmp_path / "out", workers=2)
+    assert report.done == 4
+    failures = sorted(report.failures, key=lambda f: f.index)
+    assert [(f.index, f.item) for f in failures] == [(2, dataset[2].image), (4, dataset[4].image)]
+    assert failures[0].error.startswith("FileNotFoundError: ") and "Traceback" in failures[0].traceback
+    assert failures[1].error == (f"ValueError: {dataset[4].image}: the image is 50x72 but its annotations say "
+                                 "96x72 (width x height)")
+    assert f"item 2 ({dataset[2].image}): FileNotFoundError" in capsys.readouterr().err
+    assert files(tmp_path / "out") == ["img1.png", "img3.png", "img5.png", "sub/img0.png"]
+
+
+def test_fail_fast_stops_at_the_first_failure(tmp_path, dataset):
+    os.remove(dataset[0].image)
+    with pytest.raises(batch.BatchError, match=r"item 0 \(.*img0.jpg\): FileNotFoundError") as info:
+        batch.render_records(dataset, tmp_path / "out", workers=1, fail_fast=True, progress=False)
+    assert info.value.failure.index == 0
+    assert len(files(tmp_path / "out")) < 6
+
+
+def test_a_key_that_would_leave_the_output_folder_fails_that_record_only(tmp_path, dataset):
+    records = list(dataset)
+    records[1] = datasets.Record(1, "../escaped", records[1].image, 96, 72, records[1].gt, records[1].meta)
+    report = batch.render_records(records, tmp_path / "out", workers=1, progress=False)
+    assert report.done == 5 and report.failures[0].error.startswith("ValueError: record.key: expected a relative name")
+    assert not (tmp_path / "escaped.png").exists()
+
+
+def test_any_executor_and_bad_arguments(tmp_path, dataset):
+    with ThreadPoolExecutor(2) as pool:
+        report = batch.render_records(dataset, tmp_path / "threads", executor=pool, progress=False)
+        assert report.done == 6
+        assert pool.submit(lambda: 5).result() == 5  # not shut down: it is the caller's
+    with pytest.raises(TypeError, match="workers: sizes the local pool only"):
+        batch.render_records(dataset, tmp_path / "x", executor=ThreadPoolExecutor(1), workers=2)
+    with pytest.raises(TypeError, match="executor: expected a concurrent.futures.Executor, a scheduler address"):
+        batch.imap(len, [], executor=4)
+    with pytest.raises(ValueError, match="workers: expected an integer >= 1, got 0"):
+        batch.imap(len, [], workers=0)
+    with pytest.raises(TypeError, match="items: expected an iterable of items, got str"):
+        batch.imap(len, "abc")
+    with pytest.raises(ValueError, match=r"formats: expected some of \['png', 'svg', 'pdf'\], got 'jpg'"):
+        batch.render_records(dataset, tmp_path / "x", formats="jpg")
+    with pytest.raises(ValueError, match="view: expected one of"):
+        batch.RenderRecord(tmp_path, view="nope")
+
+
+def die_once(marker):
+    """Kills the worker running it the first time (a crash, an OOM kill), then works."""
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os.kill(os.getpid(), signal.SIGKILL)
+    return os.getpid()
+
+
+def die_always(_):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_worker_dying_on_the_local_pool_costs_nothing(tmp_path):
+    """The pool breaks when a worker dies; it is made anew and every item still gives one
+    outcome."""
+    markers = [str(tmp_path / f"marker{i}") if i == 3 else os.devnull for i in range(8)]
+    outcomes = list(batch.imap(die_once, markers, workers=2, progress=False))
+    assert sorted(o.index for o in outcomes) == list(range(8)) and all(o.ok for o in outcomes)
+    (outcome,) = batch.imap(die_always, [0], workers=1, progress=False)
+    assert outcome.failure.error == "BrokenProcessPool: the worker process running it died, twice"
+
+
+DRIVER = textwrap.dedent("""
+    import resource, sys
+    import numpy as np
+    from scenevis import batch, datasets
+
+    def records(n, image):
+        meta = datasets.DatasetMeta(("a", "b"), (0, 1))
+        rng = np.random.default_rng(0)
+        for i in range(n):
+            xy = rng.uniform(0, 500, (20, 2))
+            gt = datasets.Annotations(np.concatenate([xy, xy + 20], axis=1), rng.integers(0, 2, 20))
+            yield datasets.Record(i, f"r{i}", image, 640, 480, gt, meta)
+
+    def count_boxes(record):
+        return len(record.gt)
+
+    if __name__ == "__main__":
+        n, image = int(sys.argv[1]), sys.argv[2]
+        total = sum(o.value for o in batch.imap(count_boxes, records(n, image), workers=2, progress=False))
+        assert total == 20 * n, total
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+""")
+
+
+def test_the_drivers_memory_is_flat_in_the_number_of_records(tmp_path):
+    """20,000 records through the local pool cost the driver no more memory than 2,000."""
+    script = tmp_path / "driver.py"
+    script.write_text(DRIVER)
+    peaks = {}
+    for n in (2_000, 20_000):
+        out = subprocess.run([sys.executable, str(script), str(n), "img.jpg"], capture_output=True, text=True,
+                             timeout=300, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path)))
+        assert out.returncode == 0, out.stderr[-2000:]
+        peaks[n] = int(out.stdout.split()[-1])  # KiB
+    assert peaks[20_000] <= peaks[2_000] + 2048, peaks
