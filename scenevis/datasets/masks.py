@@ -128,8 +128,13 @@ def polygon_mask(polygons: Sequence[np.ndarray], height: int, width: int) -> np.
     out = np.zeros(height * width, bool)
     for xy in polygons:
         points = _toggle_points(np.asarray(xy, np.float64).reshape(-1, 2), height, width)
-        toggles = np.bincount(points, minlength=height * width + 1)[:height * width]
-        out |= (np.cumsum(toggles) & 1).astype(bool)
+        if not len(points):
+            continue
+        # Only the columns the outline crosses can be set: the fill is an even count of
+        # toggles, so it is off before the first toggle and after the last one.
+        lo, hi = int(points.min()), min(int(points.max()), height * width)
+        toggles = np.bincount(points - lo, minlength=hi - lo + 1)[:hi - lo]
+        out[lo:hi] |= (np.cumsum(toggles) & 1).astype(bool)
     return out.reshape(width, height).T
 
 
