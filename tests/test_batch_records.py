@@ -95,6 +95,8 @@ def test_any_executor_and_bad_arguments(tmp_path, dataset):
         batch.imap(len, [], executor=4)
     with pytest.raises(ValueError, match="workers: expected an integer >= 1, got 0"):
         batch.imap(len, [], workers=0)
+    with pytest.raises(TypeError, match="window: expected an integer >= 1, got str"):
+        batch.imap(len, [], window="8")
     with pytest.raises(TypeError, match="items: expected an iterable of items, got str"):
         batch.imap(len, "abc")
     with pytest.raises(ValueError, match=r"formats: expected some of \['png', 'svg', 'pdf'\], got 'jpg'"):

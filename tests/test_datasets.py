@@ -423,3 +423,28 @@ def test_dataset_indexing(tmp_path):
     with pytest.raises(TypeError, match="index: expected an integer or a slice, got str"):
         ds["0"]
     assert CATEGORIES[0]["name"] == ds.meta.classes[0]
+
+
+@pytest.mark.parametrize("document", [
+    {"images": "x", "annotations": {}, "categories": 5},
+    {"images": [{"id": [1], "file_name": "a.jpg", "width": 9, "height": 9}, None, 3],
+     "annotations": [{"image_id": [1]}, {"image_id": {"a": 1}}, 7], "categories": [{"id": "x"}, None]},
+    {"images": [], "annotations": [], "categories": [{"id": 1, "name": "p", "keypoints": ["a", "b"],
+                                                     "skeleton": [["a", "b"], [1, 9], 4, [1, 2]]}]},
+    {"images": [{"id": 1, "file_name": "img1.jpg", "width": 96, "height": 72}],
+     "annotations": [{"image_id": 1, "category_id": 1, "bbox": None, "segmentation": 5, "keypoints": "x"},
+                     {"image_id": 1, "category_id": True, "bbox": [1, 2, 3, 4]},
+                     {"image_id": 1, "category_id": 1, "bbox": [1, 2, -3, 4]},
+                     {"image_id": 1, "category_id": 1, "bbox": [1, 2, float("nan"), 4]},
+                     {"image_id": 1, "category_id": 1, "segmentation": {"size": [72, 96], "counts": [1, -2]}},
+                     {"image_id": 1, "category_id": 1, "segmentation": {"counts": "abc"}}],
+     "categories": [{"id": 1, "name": "p", "keypoints": ["a"], "skeleton": []}]},
+])
+def test_nonsense_documents_are_problems_never_crashes(tmp_path, document):
+    write_jpeg(str(tmp_path / "img1.jpg"))
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(document))
+    with pytest.warns(UserWarning, match="problem"):
+        ds = datasets.read_coco(path)
+    assert ds.problems and all(p.file == str(path) for p in ds.problems)
+    assert all(len(r.gt) == 0 for r in ds)

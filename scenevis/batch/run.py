@@ -116,9 +116,17 @@ class _LocalPool:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _check_count(value: Any, name: str) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name}: expected an integer >= 1, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+
+
 def _check_executor(executor: Any, workers: Any) -> None:
-    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
-        raise ValueError(f"workers: expected an integer >= 1, got {workers!r}")
+    _check_count(workers, "workers")
     if executor is None:
         return
     if workers is not None:
@@ -163,8 +171,7 @@ def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None
         raise TypeError(f"fn: expected a callable taking one item, got {type(fn).__name__}")
     if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise TypeError(f"items: expected an iterable of items, got {type(items).__name__}")
-    if window is not None and (isinstance(window, bool) or not isinstance(window, int) or window < 1):
-        raise ValueError(f"window: expected an integer >= 1, got {window!r}")
+    _check_count(window, "window")
     _check_executor(executor, workers)
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
     return _drive(fn, items, executor, workers, window, fail_fast, progress, desc, total)

@@ -41,19 +41,26 @@ def _categories(raw: Any, log: ProblemLog) -> Tuple[DatasetMeta, Dict[int, int]]
         label_of[cid] = len(names)
         names.append(cat["name"])
         ids.append(cid)
-        if cat.get("keypoints") and not keypoint_names:
+        if isinstance(cat.get("keypoints"), list) and cat["keypoints"] and not keypoint_names:
             keypoint_names = tuple(str(k) for k in cat["keypoints"])
             links = []
-            for a, b in cat.get("skeleton") or ():
-                if not (1 <= a <= len(keypoint_names) and 1 <= b <= len(keypoint_names)):
-                    log.add(where, i, f"skeleton link [{a}, {b}] names a keypoint outside 1..{len(keypoint_names)}; "
-                                      "left out")
+            raw_links = cat.get("skeleton")
+            for link in raw_links if isinstance(raw_links, list) else []:
+                k = len(keypoint_names)
+                if not (isinstance(link, list) and len(link) == 2 and all(_is_id(v) and not isinstance(v, str)
+                                                                          and 1 <= v <= k for v in link)):
+                    log.add(where, i, f"skeleton: expected pairs of keypoint numbers in 1..{k}, got {short(link)}; "
+                                      "that link left out")
                     continue
-                links.append((a - 1, b - 1))
+                links.append((link[0] - 1, link[1] - 1))
             skeleton = tuple(links)
     if not isinstance(raw, list):
         log.add("categories", None, f"expected a list of categories, got {short(raw)}")
     return DatasetMeta(tuple(names), tuple(ids), keypoint_names, skeleton), label_of
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
 def _images(raw: Any, root: str, check_files: bool, log: ProblemLog) -> Dict[Any, Tuple[int, dict]]:
@@ -62,8 +69,9 @@ def _images(raw: Any, root: str, check_files: bool, log: ProblemLog) -> Dict[Any
     keys: set = set()
     for i, img in enumerate(raw if isinstance(raw, list) else []):
         where = f"images[{i}]"
-        if not isinstance(img, dict) or "id" not in img or not isinstance(img.get("file_name"), str):
-            log.add(where, i, f"expected an object with 'id' and 'file_name', got {short(img)}; left out")
+        if not isinstance(img, dict) or not _is_id(img.get("id")) or not isinstance(img.get("file_name"), str):
+            log.add(where, i, f"expected an object with an integer or string 'id' and a 'file_name', got "
+                              f"{short(img)}; left out")
             continue
         width, height = img.get("width"), img.get("height")
         if isinstance(width, bool) or not isinstance(width, int) or isinstance(height, bool) or \
@@ -146,7 +154,7 @@ def _objects(anns: List[Tuple[int, dict]], img: dict, label_of: Dict[int, int], 
     boxes, labels, scores, segments, points, crowd = [], [], [], [], [], []
     section = "results" if results else "annotations"
     for i, ann in anns:
-        where = f"{section}[{i}]" + (f" (id {ann['id']})" if "id" in ann else "")
+        where = f"{section}[{i}]" + (f" (id {short(ann['id'])})" if "id" in ann else "")
         cid = ann.get("category_id")
         if isinstance(cid, bool) or not isinstance(cid, int) or cid not in label_of:
             log.add(where, i, f"category_id {short(cid)} is not among the categories; left out")
@@ -211,7 +219,9 @@ def read_coco(annotations: Any, images: Any = None, *, check_files: bool = True)
         return Dataset(path, DatasetMeta((), ()), (), log.problems)
     meta, label_of = _categories(data.get("categories"), log)
     found = _images(data.get("images"), root, check_files, log)
-    known = {img.get("id") for img in data.get("images") or () if isinstance(img, dict)}
+    raw_images = data.get("images")
+    known = {img["id"] for img in raw_images if isinstance(img, dict) and _is_id(img.get("id"))} \
+        if isinstance(raw_images, list) else set()
     per_image = _group(data.get("annotations", []), "annotations", found, known, log)
     entries = []
     for image_id, (i, img) in sorted(found.items(), key=lambda item: item[1][0]):
@@ -222,9 +232,9 @@ def read_coco(annotations: Any, images: Any = None, *, check_files: bool = True)
     return Dataset(path, meta, entries, log.problems)
 
 
-def _group(raw: Any, section: str, found: Dict[Any, Any], known: Any, log: ProblemLog) -> Dict[Any, List[Tuple[int, dict]]]:
-    """The objects of ``raw`` by image id, for the images in ``found``; objects of images
-    ``known`` but left out (already reported) are dropped quietly."""
+def _group(raw: Any, section: str, found: Any, known: Any, log: ProblemLog) -> Dict[Any, List[Tuple[int, dict]]]:
+    """The objects of ``raw`` by image id, for the image ids in ``found``; objects of
+    images ``known`` but left out (already reported) are dropped quietly."""
     per_image: Dict[Any, List[Tuple[int, dict]]] = defaultdict(list)
     if not isinstance(raw, list):
         log.add(section, None, f"expected a list of objects, got {short(raw)}; nothing read from it")
@@ -234,10 +244,8 @@ def _group(raw: Any, section: str, found: Dict[Any, Any], known: Any, log: Probl
             log.add(f"{section}[{i}]", i, f"expected an object, got {short(ann)}; left out")
             continue
         image_id = ann.get("image_id")
-        try:
-            usable, listed = image_id in found, image_id in known
-        except TypeError:  # an unhashable id
-            usable = listed = False
+        usable = _is_id(image_id) and image_id in found
+        listed = _is_id(image_id) and image_id in known
         if usable:
             per_image[image_id].append((i, ann))
         elif not listed:
@@ -266,10 +274,9 @@ def read_coco_results(results: Any, dataset: Dataset) -> Predictions:
         ok = False
     by_index: Dict[int, Annotations] = {}
     if ok:
-        index_of = dataset.index_of()
+        index_of = dataset.indexes_by_image_id()
         label_of = {cid: label for label, cid in enumerate(dataset.meta.category_ids)}
-        found = {image_id: (i, None) for image_id, i in index_of.items()}
-        for image_id, anns in _group(data, "results", found, (), log).items():
+        for image_id, anns in _group(data, "results", index_of, (), log).items():
             entry = dataset.entries[index_of[image_id]]
             img = {"width": entry.width, "height": entry.height}
             by_index[index_of[image_id]] = _objects(anns, img, label_of, dataset.meta, log, results=True)

@@ -15,10 +15,11 @@ from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
 import attrs
 import numpy as np
 
+from scenevis._arrays import frozen
 from scenevis.datasets.images import load_image
 from scenevis.datasets.masks import Segment
 
-__all__ = ["Problem", "DatasetMeta", "Annotations", "Record", "Dataset", "Predictions"]
+__all__ = ["Problem", "DatasetMeta", "Annotations", "Record", "ImageEntry", "Dataset", "Predictions", "relative_key"]
 
 
 @attrs.frozen
@@ -57,12 +58,6 @@ class DatasetMeta:
         return meta
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
-    array = np.ascontiguousarray(array)
-    array.flags.writeable = False
-    return array
-
-
 @attrs.frozen(eq=False)
 class Annotations:
     """The objects of one image. ``bboxes`` (N, 4) xyxy pixels, ``labels`` (N,) class
@@ -72,15 +67,15 @@ class Annotations:
     but hidden, 2 visible; or a score), ``iscrowd`` (N,) COCO crowd regions and VOC's
     ``difficult`` objects (both ignored by evaluation)."""
 
-    bboxes: np.ndarray = attrs.field(converter=lambda v: _frozen(np.asarray(v, np.float64).reshape(-1, 4)))
-    labels: np.ndarray = attrs.field(converter=lambda v: _frozen(np.asarray(v, np.int64).reshape(-1)))
+    bboxes: np.ndarray = attrs.field(converter=lambda v: frozen(np.asarray(v, np.float64).reshape(-1, 4), np.float64))
+    labels: np.ndarray = attrs.field(converter=lambda v: frozen(np.asarray(v).reshape(-1), np.int64))
     scores: Optional[np.ndarray] = attrs.field(
-        default=None, converter=lambda v: None if v is None else _frozen(np.asarray(v, np.float64).reshape(-1)))
+        default=None, converter=lambda v: None if v is None else frozen(np.asarray(v).reshape(-1), np.float64))
     segments: Tuple[Optional[Segment], ...] = attrs.field(default=(), converter=tuple)
     keypoints: Optional[np.ndarray] = attrs.field(
-        default=None, converter=lambda v: None if v is None else _frozen(np.asarray(v, np.float64)))
+        default=None, converter=lambda v: None if v is None else frozen(np.asarray(v), np.float64))
     iscrowd: Optional[np.ndarray] = attrs.field(
-        default=None, converter=lambda v: None if v is None else _frozen(np.asarray(v, bool).reshape(-1)))
+        default=None, converter=lambda v: None if v is None else frozen(np.asarray(v).reshape(-1), bool))
 
     def __attrs_post_init__(self) -> None:
         n = len(self.bboxes)
@@ -128,8 +123,8 @@ class Annotations:
             else:
                 out["keypoint_scores"] = self.keypoints[..., 2]
         if self.iscrowd is not None and self.iscrowd.any() and classes:
-            out["label_names"] = [classes[c] + (f" ({ignored_as})" if crowd else "") if 0 <= c < len(classes) else str(c)
-                                  for c, crowd in zip(self.labels, self.iscrowd)]
+            names = [classes[c] if 0 <= c < len(classes) else str(c) for c in self.labels]
+            out["label_names"] = [name + (f" ({ignored_as})" if flag else "") for name, flag in zip(names, self.iscrowd)]
         return out
 
 
@@ -235,7 +230,7 @@ class Dataset(Sequence):
                             f"got {type(predictions).__name__}")
         return attrs.evolve(self, predictions=predictions)
 
-    def index_of(self) -> Dict[Any, int]:
+    def indexes_by_image_id(self) -> Dict[Any, int]:
         """The dataset index of each image id."""
         return {entry.image_id: i for i, entry in enumerate(self.entries)}
 
