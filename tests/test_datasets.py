@@ -188,7 +188,8 @@ def test_truncated_and_foreign_json_are_problems_not_crashes(tmp_path):
     assert len(ds) == 0 and len(ds.problems) == 1
     problem = ds.problems[0]
     assert problem.file == str(path) and problem.index is None
-    assert "not valid JSON at line 1" in problem.message and "the file ends before its brackets close (truncated?)" in problem.message
+    assert "not valid JSON at line 1" in problem.message
+    assert "the file ends before its brackets close (truncated?)" in problem.message
     with open(path, "w") as handle:
         handle.write("[1, 2]")
     with pytest.warns(UserWarning):

@@ -24,7 +24,7 @@ from scenevis.datasets.voc import VOC_CLASSES, read_voc
 from scenevis.datasets.yolo import read_names, read_yolo
 
 __all__ = [
-    "Annotations", "Dataset", "SampleFiles", "DatasetMeta", "Errors", "Polygons", "Predictions", "Problem", "RLE", "Record",
-    "VIEWS", "VOC_CLASSES", "image_size", "load_image", "read_coco", "read_coco_results", "read_names", "read_voc",
-    "read_yolo", "record_errors", "record_scene", "write_coco",
+    "Annotations", "Dataset", "DatasetMeta", "Errors", "Polygons", "Predictions", "Problem", "RLE", "Record",
+    "SampleFiles", "VIEWS", "VOC_CLASSES", "image_size", "load_image", "read_coco", "read_coco_results", "read_names",
+    "read_voc", "read_yolo", "record_errors", "record_scene", "write_coco",
 ]

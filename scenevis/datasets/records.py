@@ -124,7 +124,8 @@ class Annotations:
                 out["keypoint_scores"] = self.keypoints[..., 2]
         if self.iscrowd is not None and self.iscrowd.any() and classes:
             names = [classes[c] if 0 <= c < len(classes) else str(c) for c in self.labels]
-            out["label_names"] = [name + (f" ({ignored_as})" if flag else "") for name, flag in zip(names, self.iscrowd)]
+            flagged = f" ({ignored_as})"
+            out["label_names"] = [name + (flagged if flag else "") for name, flag in zip(names, self.iscrowd)]
         return out
 
 

@@ -8,7 +8,7 @@ The image sizes the fractions need come from the image files' headers; nothing i
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
