@@ -82,14 +82,24 @@ def encode_mask(mask: np.ndarray) -> str:
     return "".join(out)
 
 
-def _mask_from_counts(counts: np.ndarray, height: int, width: int) -> np.ndarray:
+def _paint_toggles(target: np.ndarray, toggles: np.ndarray) -> None:
+    """Set in ``target`` ((H, W) bool) the pixels inside an odd number of the column-major
+    ``toggles`` (pixel indexes; ``H * W`` is past the end). Only the columns from the first
+    toggle to the last are touched: outside them the count is even (zero)."""
+    height, width = target.shape
+    if not len(toggles):
+        return
+    first = int(toggles.min()) // height
+    last = min(-(-int(toggles.max()) // height), width)
+    span = (last - first) * height
+    counts = np.bincount(toggles - first * height, minlength=span + 1)[:span]
+    target[:, first:last] |= (np.cumsum(counts) & 1).astype(bool).reshape(last - first, height).T
+
+
+def _check_total(counts: np.ndarray, height: int, width: int) -> None:
     total = int(counts.sum())
     if total != height * width:
         raise ValueError(f"counts: expected runs covering {height}x{width} = {height * width} pixels, got {total}")
-    values = np.zeros(len(counts), bool)
-    values[1::2] = True
-    column_major = np.repeat(values, counts)
-    return column_major.reshape(width, height).T
 
 
 def _toggle_points(xy: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -125,17 +135,10 @@ def _toggle_points(xy: np.ndarray, height: int, width: int) -> np.ndarray:
 
 def polygon_mask(polygons: Sequence[np.ndarray], height: int, width: int) -> np.ndarray:
     """The (height, width) bool mask of the union of ``polygons`` (each (K, 2) x, y)."""
-    out = np.zeros(height * width, bool)
+    out = np.zeros((height, width), bool)
     for xy in polygons:
-        points = _toggle_points(np.asarray(xy, np.float64).reshape(-1, 2), height, width)
-        if not len(points):
-            continue
-        # Only the columns the outline crosses can be set: the fill is an even count of
-        # toggles, so it is off before the first toggle and after the last one.
-        lo, hi = int(points.min()), min(int(points.max()), height * width)
-        toggles = np.bincount(points - lo, minlength=hi - lo + 1)[:hi - lo]
-        out[lo:hi] |= (np.cumsum(toggles) & 1).astype(bool)
-    return out.reshape(width, height).T
+        _paint_toggles(out, _toggle_points(np.asarray(xy, np.float64).reshape(-1, 2), height, width))
+    return out
 
 
 def rle_bbox(counts: np.ndarray, height: int) -> np.ndarray:
@@ -161,6 +164,12 @@ class Polygons:
     def decode(self, height: int, width: int) -> np.ndarray:
         """The (height, width) bool mask, as pycocotools rasterizes these polygons."""
         return polygon_mask(self.rings, height, width)
+
+    def paint(self, target: np.ndarray) -> None:
+        """Set this outline's pixels in ``target`` (an (H, W) bool array, all False where
+        it is not to be set), touching only the columns it spans."""
+        for xy in self.rings:
+            _paint_toggles(target, _toggle_points(xy, *target.shape))
 
     def bbox(self) -> np.ndarray:
         """The xyxy box around every vertex."""
@@ -188,7 +197,21 @@ class RLE:
         if (height, width) != (None, None) and (height, width) != (self.height, self.width):
             raise ValueError(f"size: this RLE covers {self.height}x{self.width} pixels (height x width), "
                              f"got a request for {height}x{width}")
-        return _mask_from_counts(self.run_lengths(), self.height, self.width)
+        out = np.zeros((self.height, self.width), bool)
+        self.paint(out)
+        return out
+
+    def paint(self, target: np.ndarray) -> None:
+        """Set its pixels in ``target`` (an (H, W) bool array of the RLE's size, all False
+        where it is not to be set), touching only the columns its runs of 1s span."""
+        if target.shape != (self.height, self.width):
+            raise ValueError(f"target: this RLE covers {self.height}x{self.width} pixels (height x width), "
+                             f"got an array of shape {target.shape}")
+        counts = self.run_lengths()
+        _check_total(counts, self.height, self.width)
+        ends = np.cumsum(counts)
+        ones = np.flatnonzero(counts[1::2]) * 2 + 1  # runs of 1s that hold pixels
+        _paint_toggles(target, np.concatenate([ends[ones] - counts[ones], ends[ones]]))
 
     def bbox(self) -> np.ndarray:
         """The xyxy box around its set pixels."""

@@ -99,7 +99,7 @@ class Annotations:
         out = np.zeros((len(self), height, width), bool)
         for i, segment in enumerate(self.segments):
             if segment is not None:
-                out[i] = segment.decode(height, width)
+                segment.paint(out[i])
         return out
 
     def instances(self, height: int, width: int, *, classes: Sequence[str] = (), ignored_as: str = "crowd",
