@@ -163,3 +163,26 @@ def test_the_drivers_memory_is_flat_in_the_number_of_records(tmp_path):
         assert out.returncode == 0, out.stderr[-2000:]
         peaks[n] = int(out.stdout.split()[-1])  # KiB
     assert peaks[20_000] <= peaks[2_000] + 2048, peaks
+
+
+def test_temporary_files_of_writes_cut_short_are_removed_at_the_end(tmp_path, dataset):
+    """A worker killed between creating its temporary file and renaming it leaves the file
+    behind; render_records removes those made during its run, and only those."""
+    out = tmp_path / "out"
+    out.mkdir()
+    old = out / ".scenevis-1-old.tmp"
+    old.write_bytes(b"")
+    os.utime(old, (0, 0))  # from some earlier run: not ours to remove
+    records = list(dataset)
+
+    class CutShort(list):
+        def __iter__(self):
+            for i, record in enumerate(super().__iter__()):
+                if i == 3:  # while the batch runs, as a dying worker would leave it
+                    (out / ".scenevis-2-cut.tmp").write_bytes(b"half a png")
+                yield record
+
+    report = batch.render_records(CutShort(records), out, workers=1, progress=False)
+    assert report.done == 6
+    assert files(out) == [".scenevis-1-old.tmp", "img1.png", "img2.png", "img3.png", "img4.png", "img5.png",
+                          "sub/img0.png"]
