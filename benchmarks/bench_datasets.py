@@ -9,7 +9,8 @@ under ``benchmarks/.data/w8`` (reused while its parameters stay the same).
 The peers, each drawing every image's ground truth (masks, boxes, labels) to a PNG file:
 
 - scenevis: ``batch.render_records`` with 1 and 2 local workers and, with ``--dask``, a
-  2-worker Dask ``LocalCluster`` (started once, outside the clock);
+  2-worker Dask ``LocalCluster`` (started once, outside the clock, with the malloc
+  thresholds docs/datasets.md recommends);
 - supervision: the loop its users write, ``DetectionDataset.from_coco(...,
   force_masks=True)`` then its mask, box and label annotators and ``cv2.imwrite``, on one
   core. ``from_coco`` decodes every mask of the file at once (12 GB for the 2,000 images),
@@ -147,8 +148,13 @@ def main(argv: Optional[list] = None) -> int:
                  Case("W8", "", "supervision", make_supervision(part, files.images, f"{root}/sv"))]
         cluster = None
         if args.dask:
+            import dask
             from dask.distributed import Client, LocalCluster
 
+            # Dask's default MALLOC_TRIM_THRESHOLD_=65536 costs a record 1.6x its CPU in page
+            # faults (docs/datasets.md); workers get the thresholds the local pool runs with.
+            dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 << 20,
+                             "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 32 << 20})
             cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
             client = Client(cluster, set_as_default=False)
             cases.append(Case("W8", "", "scenevis dask 2 workers", make_scenevis(
