@@ -68,12 +68,11 @@ def subset(files: Any, limit: int, folder: str) -> str:
 
 
 def make_scenevis(annotations: str, images: str, out: str, **run: Any) -> Callable[[], None]:
-    """Every record of the file drawn by ``render_records`` (``run``: workers or executor)."""
+    """The file read and every record drawn by ``render_records`` (``run``: workers or executor)."""
     from scenevis import batch, datasets
 
-    ds = datasets.read_coco(annotations, images)
-
     def draw() -> None:
+        ds = datasets.read_coco(annotations, images)
         report = batch.render_records(ds, out, view="gt", progress=False, **run)
         if not report.ok:
             raise RuntimeError(str(report.failures[0]))
