@@ -124,7 +124,7 @@ def test_a_worker_dying_on_the_local_pool_costs_nothing(tmp_path):
     outcomes = list(batch.imap(die_once, markers, workers=2, progress=False))
     assert sorted(o.index for o in outcomes) == list(range(8)) and all(o.ok for o in outcomes)
     (outcome,) = batch.imap(die_always, [0], workers=1, progress=False)
-    assert outcome.failure.error == "BrokenProcessPool: the worker process running it died, twice"
+    assert outcome.failure.error == "BrokenProcessPool: a worker process died while it ran, twice"
 
 
 DRIVER = textwrap.dedent("""

@@ -221,7 +221,7 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
                 for index, name, item, tries in died:
                     if tries >= 2:
                         yield from _report(index, name, False, (
-                            "BrokenProcessPool: the worker process running it died, twice", ""), bar, desc, fail_fast)
+                            "BrokenProcessPool: a worker process died while it ran, twice", ""), bar, desc, fail_fast)
                     else:
                         in_flight[target.submit(_call, fn, item)] = (index, name, item, tries + 1)
     finally:
