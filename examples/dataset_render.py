@@ -1,15 +1,14 @@
 """A whole dataset to pictures: read a COCO dataset and its predictions, draw every image.
 
-    python examples/dataset_render.py [--out DIR] [--images N] [--workers N] [--scheduler ADDRESS] [--docs]
+    python examples/dataset_render.py [--out DIR] [--images N] [--workers N] [--scheduler ADDRESS]
 
 Generates a small COCO dataset with predictions under DIR/coco (scenevis.datasets.write_coco),
 reads it, and renders each image's compare view (true positives, false positives, missed
 objects) to DIR/compare/ on local worker processes, or on a Dask cluster with
 --scheduler tcp://host:8786. Prints the paths written and the five worst images (most
-missed plus false detections). --docs also refreshes docs/img/dataset_*.png.
+missed plus false detections).
 """
 import argparse
-import shutil
 from pathlib import Path
 
 import scenevis as sv
@@ -22,7 +21,6 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=12, help="images to generate (default: 12)")
     parser.add_argument("--workers", type=int, default=None, help="local worker processes (default: every core)")
     parser.add_argument("--scheduler", default=None, help="a Dask scheduler address instead of local workers")
-    parser.add_argument("--docs", action="store_true", help="also refresh docs/img/")
     args = parser.parse_args()
     out = Path(args.out)
 
@@ -43,12 +41,6 @@ def main() -> None:
         print(path)
     for row in worst:
         print(f"# {row.key}: {row.errors.fp} false, {row.errors.fn} missed, {row.errors.tp} found")
-    if args.docs:
-        docs = Path(__file__).resolve().parents[1] / "docs" / "img"
-        shutil.copy(worst[0].files[0], docs / "dataset_compare.png")
-        shutil.copy(out / "dataset_gt.png", docs / "dataset_gt.png")
-        print(docs / "dataset_compare.png")
-        print(docs / "dataset_gt.png")
 
 
 if __name__ == "__main__":

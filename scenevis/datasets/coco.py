@@ -224,7 +224,7 @@ def read_coco(annotations: Any, images: Any = None, *, check_files: bool = True)
         if isinstance(raw_images, list) else set()
     per_image = _group(data.get("annotations", []), "annotations", found, known, log)
     entries = []
-    for image_id, (i, img) in sorted(found.items(), key=lambda item: item[1][0]):
+    for image_id, (_, img) in sorted(found.items(), key=lambda item: item[1][0]):
         image = os.path.join(root, img["file_name"])
         gt = _objects(per_image.get(image_id, []), img, label_of, meta, log, results=False)
         entries.append(ImageEntry(relative_key(image, root), image, img["width"], img["height"], gt, image_id))
