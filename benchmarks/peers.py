@@ -304,11 +304,13 @@ SCALARS = ("loss", "acc", "lr", "grad_norm", "time")
 
 class Logger:
     """One logging peer: ``scalars(start, count)`` logs ``count`` steps of 5 scalars and
-    ``images(start, count)`` ``count`` 720p images, each ending with the peer's flush
-    (so buffered writers pay for their writes inside the clock); ``close()`` at the end."""
+    ``images(start, count)`` ``count`` 720p images named ``image_name``, each ending with
+    the peer's flush (so buffered writers pay for their writes inside the clock);
+    ``close()`` at the end (``close`` replaces the backend's own)."""
 
-    def __init__(self, name: str, backend, flush=None):
+    def __init__(self, name: str, backend, flush=None, image_name: str = "overlay", close=None):
         self.name, self.backend, self._flush = name, backend, flush
+        self.image_name, self._close = image_name, close
 
     def scalars(self, start: int, count: int) -> None:
         add = self.backend.add_scalars
@@ -319,12 +321,12 @@ class Logger:
 
     def images(self, image: np.ndarray, start: int, count: int) -> None:
         for step in range(start, start + count):
-            self.backend.add_image("overlay", image, step=step)
+            self.backend.add_image(self.image_name, image, step=step)
         if self._flush is not None:
             self._flush()
 
     def close(self) -> None:
-        close = getattr(self.backend, "close", None)
+        close = self._close or getattr(self.backend, "close", None)
         if close is not None:
             close()
 
@@ -349,8 +351,8 @@ class _SummaryWriterPeer:
 
 
 def make_loggers(kind: str, root: str) -> list:
-    """The peers of one backend kind (``local``, ``tensorboard``, ``wandb``), scenevis
-    first, each writing under its own folder of ``root``."""
+    """The peers of one backend kind (``local``, ``tensorboard``, ``wandb``, ``mlflow``),
+    scenevis first, each writing under its own folder of ``root``."""
     import os
 
     def folder(name: str) -> str:
@@ -384,4 +386,29 @@ def make_loggers(kind: str, root: str) -> list:
         settings = dict(mode="offline")
         return [Logger("scenevis WandbVisBackend", WandbVisBackend(folder("scenevis"), init_kwargs=settings)),
                 Logger("MMEngine WandbVisBackend", MMWandb(folder("mmengine"), init_kwargs=dict(settings)))]
-    raise ValueError(f"kind: expected 'local', 'tensorboard' or 'wandb', got {kind!r}")
+    if kind == "mlflow":
+        return _mlflow_loggers(folder("scenevis"), folder("mmengine"))
+    raise ValueError(f"kind: expected 'local', 'tensorboard', 'wandb' or 'mlflow', got {kind!r}")
+
+
+def _mlflow_loggers(ours_dir: str, theirs_dir: str) -> list:
+    """Both MLflow backends on an SQLite store of their own, artifacts in their folder.
+
+    MMEngine's default store (``file://save_dir``) is refused by MLflow 3, so it gets an
+    SQLite URI like ours and an experiment of its own whose artifacts stay in its folder;
+    its ``add_image`` needs an image extension in the name (``log_image(image, name)``),
+    so both log ``overlay.png``. MMEngine's ``close()`` needs a config with ``work_dir``
+    first; the benchmark ends its run directly.
+    """
+    import os
+
+    import mlflow
+    from mmengine.visualization import MLflowVisBackend as MMLflow
+
+    from scenevis.backends import MLflowVisBackend
+
+    ours = MLflowVisBackend(ours_dir)
+    theirs = MMLflow(theirs_dir, exp_name="mmengine", tracking_uri=f"sqlite:///{theirs_dir}/mlflow.db",
+                     artifact_location=os.path.join(theirs_dir, "mlruns"))
+    return [Logger("scenevis MLflowVisBackend", ours, image_name="overlay.png"),
+            Logger("MMEngine MLflowVisBackend", theirs, image_name="overlay.png", close=mlflow.end_run)]

@@ -84,6 +84,12 @@ HOMES = {
     "tqdm": ("scenevis.batch.progress",),
     "PIL": ("scenevis.datasets.images", "scenevis.det_visualizer"),
     "yaml": ("scenevis.datasets.yolo",),
+    "mlflow": ("scenevis.backends.mlflow",),
+    "clearml": ("scenevis.backends.clearml",),
+    "neptune": ("scenevis.backends.neptune",),
+    "dvclive": ("scenevis.backends.dvclive",),
+    "dvc": ("scenevis.backends.dvclive",),
+    "aim": ("scenevis.backends.aim",),
 }
 
 
@@ -232,8 +238,8 @@ def test_heavy_libraries_stay_in_their_modules(path):
 
 def test_import_scenevis_is_light():
     code = ("import sys, scenevis; heavy = [m for m in ('cairo', 'torch', 'wandb', 'tensorboard', 'tensorboardX', "
-            "'mmengine', 'cv2', 'matplotlib', 'PIL', 'tqdm', 'dask', 'distributed', 'yaml') if m in sys.modules]; "
-            "print(heavy)")
+            "'mmengine', 'cv2', 'matplotlib', 'PIL', 'tqdm', 'dask', 'distributed', 'yaml', 'mlflow', 'clearml', "
+            "'neptune', 'dvclive', 'aim') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]", f"import scenevis pulled in {out}"
 

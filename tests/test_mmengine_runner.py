@@ -194,10 +194,23 @@ def test_mmengines_own_visualizer_stores_through_scenevis_backends(tmp_path):
 def test_backend_types_only_mmengine_has_are_built_by_mmengine(tmp_path):
     import uuid
 
-    from mmengine.visualization.vis_backend import MLflowVisBackend
+    from mmengine.registry import VISBACKENDS as MM_VISBACKENDS
+    from mmengine.visualization.vis_backend import BaseVisBackend as MMBaseVisBackend
 
+    from scenevis.backends import MLflowVisBackend
     from scenevis.integrations.mmengine import SceneVisualizer
 
+    class OnlyInMMEngine(MMBaseVisBackend):
+        def _init_env(self):
+            pass
+
+        @property
+        def experiment(self):
+            return self
+
+    only = f"OnlyInMMEngine{uuid.uuid4().hex[:6]}"
+    MM_VISBACKENDS.register_module(name=only, module=OnlyInMMEngine)
     vis = SceneVisualizer(name=f"ml_{uuid.uuid4().hex[:6]}", save_dir=str(tmp_path),
-                          vis_backends=[dict(type="MLflowVisBackend")])
-    assert isinstance(vis.get_backend("MLflowVisBackend"), MLflowVisBackend)
+                          vis_backends=[dict(type=only), dict(type="MLflowVisBackend")])
+    assert isinstance(vis.get_backend("OnlyInMMEngine"), OnlyInMMEngine)
+    assert isinstance(vis.get_backend("MLflowVisBackend"), MLflowVisBackend)  # scenevis has it: scenevis's

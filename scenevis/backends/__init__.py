@@ -1,13 +1,15 @@
 """Storage backends: where images, scalars and configs go.
 
-``LocalVisBackend`` writes files, ``TensorboardVisBackend`` TensorBoard event files and
-``WandbVisBackend`` a Weights & Biases run. Importing this package registers all three in
-:data:`scenevis.registry.VISBACKENDS` under their class names; the TensorBoard and WandB
-SDKs are imported on first use only, so the import stays light.
+``LocalVisBackend`` writes files, ``TensorboardVisBackend`` TensorBoard event files,
+``WandbVisBackend`` a Weights & Biases run, and ``MLflowVisBackend``, ``ClearMLVisBackend``,
+``NeptuneVisBackend``, ``DVCLiveVisBackend`` and ``AimVisBackend`` a run of those trackers.
+Importing this package registers all eight in :data:`scenevis.registry.VISBACKENDS` under
+their class names; each SDK is imported on first use only, so the import stays light.
 """
 from scenevis.backends.base import BaseVisBackend
 from scenevis.backends.local import LocalVisBackend
+from scenevis.backends.mlflow import MLflowVisBackend
 from scenevis.backends.tensorboard import TensorboardVisBackend
 from scenevis.backends.wandb import WandbVisBackend
 
-__all__ = ["BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend"]
+__all__ = ["BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend", "MLflowVisBackend"]

@@ -8,9 +8,9 @@ Importing this module (for instance through ``custom_imports`` in a config) regi
   and hooks of downstream libraries that look the visualizer up find it; it draws and
   records with scenevis (no matplotlib figure).
 - scenevis's backends in MMEngine's ``VISBACKENDS`` as ``SceneLocalVisBackend``,
-  ``SceneTensorboardVisBackend`` and ``SceneWandbVisBackend`` (MMEngine's own names stay
-  MMEngine's), so MMEngine's own visualizers can store through them too. The same
-  aliases resolve in scenevis's registry.
+  ``SceneTensorboardVisBackend``, ``SceneWandbVisBackend``, ``SceneMLflowVisBackend``, ...
+  (MMEngine's own names stay MMEngine's), so MMEngine's own visualizers can store through
+  them too. The same aliases resolve in scenevis's registry.
 
 A config::
 
@@ -19,8 +19,8 @@ A config::
                       vis_backends=[dict(type="LocalVisBackend"), dict(type="TensorboardVisBackend")])
 
 Backend types in a ``SceneVisualizer`` config are looked up in scenevis's registry first
-(``LocalVisBackend`` is scenevis's) and then in MMEngine's (``MLflowVisBackend`` and other
-backends only MMEngine has). The Runner's config (``add_config``), ``LoggerHook``'s scalars
+(``LocalVisBackend`` is scenevis's) and then in MMEngine's (backends only MMEngine has,
+such as one a downstream library registers there). The Runner's config (``add_config``), ``LoggerHook``'s scalars
 (``add_scalars(..., file_path=...)``) and the loops' ``dataset_meta`` reach it through the
 ordinary Visualizer API. Importing scenevis never requires MMEngine; this module does.
 """
@@ -33,7 +33,7 @@ from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.utils import manager as _mm_manager
 from mmengine.visualization import Visualizer as MMEngineVisualizer
 
-from scenevis.backends import LocalVisBackend, TensorboardVisBackend, WandbVisBackend
+from scenevis.backends import LocalVisBackend, MLflowVisBackend, TensorboardVisBackend, WandbVisBackend
 from scenevis.registry import VISBACKENDS, VISUALIZERS
 from scenevis.visualizer import Visualizer
 
@@ -44,6 +44,7 @@ BACKEND_ALIASES = {
     "SceneLocalVisBackend": LocalVisBackend,
     "SceneTensorboardVisBackend": TensorboardVisBackend,
     "SceneWandbVisBackend": WandbVisBackend,
+    "SceneMLflowVisBackend": MLflowVisBackend,
 }
 
 
