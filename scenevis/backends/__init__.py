@@ -7,9 +7,11 @@ Importing this package registers all eight in :data:`scenevis.registry.VISBACKEN
 their class names; each SDK is imported on first use only, so the import stays light.
 """
 from scenevis.backends.base import BaseVisBackend
+from scenevis.backends.dvclive import DVCLiveVisBackend
 from scenevis.backends.local import LocalVisBackend
 from scenevis.backends.mlflow import MLflowVisBackend
 from scenevis.backends.tensorboard import TensorboardVisBackend
 from scenevis.backends.wandb import WandbVisBackend
 
-__all__ = ["BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend", "MLflowVisBackend"]
+__all__ = ["BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend", "MLflowVisBackend",
+           "DVCLiveVisBackend"]
