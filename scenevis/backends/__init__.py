@@ -6,6 +6,7 @@
 Importing this package registers all eight in :data:`scenevis.registry.VISBACKENDS` under
 their class names; each SDK is imported on first use only, so the import stays light.
 """
+from scenevis.backends.aim import AimVisBackend
 from scenevis.backends.base import BaseVisBackend
 from scenevis.backends.dvclive import DVCLiveVisBackend
 from scenevis.backends.local import LocalVisBackend
@@ -14,4 +15,4 @@ from scenevis.backends.tensorboard import TensorboardVisBackend
 from scenevis.backends.wandb import WandbVisBackend
 
 __all__ = ["BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend", "MLflowVisBackend",
-           "DVCLiveVisBackend"]
+           "DVCLiveVisBackend", "AimVisBackend"]
