@@ -8,6 +8,7 @@ their class names; each SDK is imported on first use only, so the import stays l
 """
 from scenevis.backends.aim import AimVisBackend
 from scenevis.backends.base import BaseVisBackend
+from scenevis.backends.clearml import ClearMLVisBackend
 from scenevis.backends.dvclive import DVCLiveVisBackend
 from scenevis.backends.local import LocalVisBackend
 from scenevis.backends.mlflow import MLflowVisBackend
@@ -15,4 +16,4 @@ from scenevis.backends.tensorboard import TensorboardVisBackend
 from scenevis.backends.wandb import WandbVisBackend
 
 __all__ = ["BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend", "MLflowVisBackend",
-           "DVCLiveVisBackend", "AimVisBackend"]
+           "ClearMLVisBackend", "DVCLiveVisBackend", "AimVisBackend"]

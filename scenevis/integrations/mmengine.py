@@ -33,8 +33,8 @@ from mmengine.registry import VISUALIZERS as MMENGINE_VISUALIZERS
 from mmengine.utils import manager as _mm_manager
 from mmengine.visualization import Visualizer as MMEngineVisualizer
 
-from scenevis.backends import (AimVisBackend, DVCLiveVisBackend, LocalVisBackend, MLflowVisBackend,
-                               TensorboardVisBackend, WandbVisBackend)
+from scenevis.backends import (AimVisBackend, ClearMLVisBackend, DVCLiveVisBackend, LocalVisBackend,
+                               MLflowVisBackend, TensorboardVisBackend, WandbVisBackend)
 from scenevis.registry import VISBACKENDS, VISUALIZERS
 from scenevis.visualizer import Visualizer
 
@@ -48,6 +48,7 @@ BACKEND_ALIASES = {
     "SceneMLflowVisBackend": MLflowVisBackend,
     "SceneDVCLiveVisBackend": DVCLiveVisBackend,
     "SceneAimVisBackend": AimVisBackend,
+    "SceneClearMLVisBackend": ClearMLVisBackend,
 }
 
 
