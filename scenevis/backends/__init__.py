@@ -12,8 +12,9 @@ from scenevis.backends.clearml import ClearMLVisBackend
 from scenevis.backends.dvclive import DVCLiveVisBackend
 from scenevis.backends.local import LocalVisBackend
 from scenevis.backends.mlflow import MLflowVisBackend
+from scenevis.backends.neptune import NeptuneVisBackend
 from scenevis.backends.tensorboard import TensorboardVisBackend
 from scenevis.backends.wandb import WandbVisBackend
 
 __all__ = ["BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend", "MLflowVisBackend",
-           "ClearMLVisBackend", "DVCLiveVisBackend", "AimVisBackend"]
+           "ClearMLVisBackend", "NeptuneVisBackend", "DVCLiveVisBackend", "AimVisBackend"]

@@ -34,7 +34,7 @@ from mmengine.utils import manager as _mm_manager
 from mmengine.visualization import Visualizer as MMEngineVisualizer
 
 from scenevis.backends import (AimVisBackend, ClearMLVisBackend, DVCLiveVisBackend, LocalVisBackend,
-                               MLflowVisBackend, TensorboardVisBackend, WandbVisBackend)
+                               MLflowVisBackend, NeptuneVisBackend, TensorboardVisBackend, WandbVisBackend)
 from scenevis.registry import VISBACKENDS, VISUALIZERS
 from scenevis.visualizer import Visualizer
 
@@ -49,6 +49,7 @@ BACKEND_ALIASES = {
     "SceneDVCLiveVisBackend": DVCLiveVisBackend,
     "SceneAimVisBackend": AimVisBackend,
     "SceneClearMLVisBackend": ClearMLVisBackend,
+    "SceneNeptuneVisBackend": NeptuneVisBackend,
 }
 
 

@@ -1,0 +1,109 @@
+"""``NeptuneVisBackend``: a Neptune run (``neptune.init_run``), offline unless a project is given.
+
+MMEngine's constructor arguments and records: each scalar is a float series
+``run[name]`` appended at ``step``; the config is the file field ``run['config']`` (its
+Python text); with neither ``project`` nor ``api_token`` in ``init_kwargs`` the run is
+offline (``mode='offline'``: Neptune records it under ``.neptune/offline/`` of the working
+folder, its own rule, for ``neptune sync`` later). As in MMEngine, ``save_dir`` is not
+used. Differences from MMEngine's backend, all deliberate:
+
+- **Images** go to one file series per name, ``run['images/{name}']`` (folders from
+  ``/`` in ``name``, by the rule of ``scenevis/backends/_paths.py``), as PNGs from our
+  encoder (pixel-exact). MMEngine appends every image to the one series ``images``;
+  Neptune keeps only strictly increasing steps in a series, so all but one of the
+  images logged at one step would be dropped when the run is synced.
+- Scalars that are not one number are skipped with a ``UserWarning``; ``'step'`` in
+  ``scalar_dict`` is a ``ValueError``; images are checked and normalized by ``as_image``.
+- ``init_kwargs`` is copied, never modified; MMEngine goes offline only when it is
+  ``None``, this backend whenever it names neither a project nor a token (what
+  MMEngine's documentation says).
+"""
+from __future__ import annotations
+
+from typing import Any, List, Optional, Tuple, Union
+
+import numpy as np
+
+from scenevis._png import encode_png
+from scenevis.backends._config import config_text
+from scenevis.backends._paths import safe_parts
+from scenevis.backends._tracker import (TrackerBackend, check_optional, import_sdk, scalar_items, warn_at_exit)
+from scenevis.registry import VISBACKENDS
+
+__all__ = ["NeptuneVisBackend"]
+
+_NAME = "NeptuneVisBackend"
+
+
+@VISBACKENDS.register_module()
+class NeptuneVisBackend(TrackerBackend):
+    """Log scalars, images and the config to a Neptune run.
+
+    Args:
+        save_dir: not used (MMEngine's interface); may be ``None``.
+        init_kwargs: keyword arguments of ``neptune.init_run`` (copied); ``mode`` defaults
+            to ``'offline'`` when neither ``project`` nor ``api_token`` is given.
+    """
+
+    def __init__(self, save_dir: Optional[str] = None, init_kwargs: Optional[dict] = None):
+        check_optional(init_kwargs, dict, "init_kwargs", "a dict")
+        super().__init__(save_dir)
+        self._init_kwargs = dict(init_kwargs) if init_kwargs is not None else {}
+        self._run: Any = None
+        self._file: Any = None  # neptune.types.File
+
+    def _start(self) -> None:
+        neptune = import_sdk("neptune", _NAME, "neptune")
+        from neptune.types import File
+
+        kwargs = dict(self._init_kwargs)
+        if "project" not in kwargs and "api_token" not in kwargs:
+            kwargs.setdefault("mode", "offline")
+        run = neptune.init_run(**kwargs)
+        self._run, self._file = run, File
+        self._close_at_exit(warn_at_exit, _NAME, "stopping the run", run.stop)
+
+    def _finish(self) -> None:
+        self._run.stop()
+
+    @property
+    def experiment(self) -> Any:
+        """The ``neptune.Run``."""
+        with self._lock:
+            self._ensure_env()
+            return self._run
+
+    def add_config(self, config: Any, **kwargs: Any) -> None:
+        """Upload the config's Python text as the file field ``config``."""
+        text = config_text(config)
+        with self._lock:
+            self._ensure_env()
+            self._run["config"].upload(self._file.from_content(text))
+
+    def add_image(self, name: str, image: np.ndarray, step: int = 0, **kwargs: Any) -> None:
+        """Append ``image`` (PNG) to the series ``images/{name}`` at ``step``."""
+        self._check_name(name)
+        step = self._check_step(step)
+        rgb = self._check_image(image)
+        field = "/".join(["images"] + (safe_parts(name) or ["_"]))
+        data = encode_png(rgb)
+        with self._lock:
+            self._ensure_env()
+            self._run[field].append(self._file.from_content(data, extension="png"), name=name, step=step)
+
+    def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
+        """Append one value to the series ``name`` at ``step``."""
+        self._check_name(name)
+        step = self._check_step(step)
+        self._append(scalar_items({name: value}, _NAME), step)
+
+    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
+        """Append each number of ``scalar_dict`` to its series at ``step``; ``file_path`` is ignored."""
+        step = self._check_step(step)
+        self._append(scalar_items(scalar_dict, _NAME), step)
+
+    def _append(self, items: List[Tuple[str, float]], step: int) -> None:
+        with self._lock:
+            self._ensure_env()
+            for name, value in items:
+                self._run[name].append(value, step=step)
