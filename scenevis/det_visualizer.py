@@ -5,7 +5,10 @@ Layer 7. A :class:`~scenevis.Visualizer` that draws a whole data sample with
 on one image), labels that never collide, stable class colors. It follows the contract
 of MMDetection's ``DetLocalVisualizer.add_datasample``: the drawn picture becomes the
 visualizer's current image; ``show`` displays it; ``out_file`` writes it to a file
-(and then nothing goes to the backends); otherwise it is recorded with ``add_image``.
+(and then nothing goes to the backends); otherwise it is recorded with ``add_image``,
+together with the sample's annotations as plain values (``annotations=``, see
+``scenevis/backends/_annotations.py``) for trackers that show them interactively: W&B
+gets the image with box and mask overlays beside the picture, MLflow a JSON artifact.
 Registered in ``VISUALIZERS`` as ``'DetVisualizer'`` and ``'DetLocalVisualizer'``, so
 MMDetection configs build it unchanged.
 """
@@ -16,7 +19,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+from scenevis import _facade_args as args
 from scenevis.annotate.datasample import LAYOUTS, datasample
+from scenevis.annotate.records import sample_annotations
 from scenevis.errors import VisualizerValueError, facade_errors
 from scenevis.registry import VISUALIZERS
 from scenevis.scene import Scene
@@ -75,7 +80,9 @@ class DetVisualizer(Visualizer):
         (window, notebook, or a temporary PNG when headless) for ``wait_time`` seconds.
         With ``out_file`` it is written there (PNG, JPEG, SVG or PDF by the extension; RGB
         as drawn, missing folders created) and not sent to the backends; otherwise it is
-        recorded with ``add_image(name, picture, step)``.
+        recorded with ``add_image(name, picture, step, annotations=...)``: the picture, and
+        the drawn sides' boxes, labels, scores, masks and semantic maps over ``image`` for
+        backends that keep them (W&B overlays, MLflow JSON; the others ignore them).
         """
         if not isinstance(name, str):
             raise TypeError(f"name: expected a str, got {type(name).__name__}")
@@ -87,8 +94,14 @@ class DetVisualizer(Visualizer):
             self.show(drawn, win_name=name, wait_time=wait_time)
         if out_file is not None:
             write_picture(out_file, scene, drawn)
-        else:
+            return
+        # Read by the same rules as the drawing, which has already refused anything malformed.
+        annotations = sample_annotations(image, data_sample, dataset_meta=self.dataset_meta, draw_gt=draw_gt,
+                                         draw_pred=draw_pred, pred_score_thr=pred_score_thr)
+        if annotations is None:
             self.add_image(name, drawn, step)
+        else:
+            self._fan_out("add_image", name, drawn, args.check_step(step), annotations=annotations)
 
 
 def write_picture(path: Any, scene: Scene, drawn: np.ndarray) -> str:

@@ -59,6 +59,7 @@ SAME_LAYER = {
     ("scenevis.visualizer", "scenevis._facade_args"),
     ("scenevis.visualizer", "scenevis._show"),
     ("scenevis.det_visualizer", "scenevis.visualizer"),
+    ("scenevis.det_visualizer", "scenevis._facade_args"),
     ("scenevis.integrations", "scenevis.visualizer"),
     ("scenevis.integrations", "scenevis.integrations"),
 }

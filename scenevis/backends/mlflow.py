@@ -23,8 +23,8 @@ MMEngine's constructor arguments; the run is started on first use and ended by
   than MLflow's limit are cut by MLflow (with its warning). ``config.py`` is stored as an
   artifact as in MMEngine. At ``close()`` the files of the config's ``work_dir`` ending in
   ``artifact_suffix`` are uploaded (MMEngine's behaviour), except this backend's own store.
-- **Annotations**: ``add_image(..., annotations=dict)`` also stores the dict as
-  ``{name}_{step}.json`` beside the image (what ``DetVisualizer.add_datasample`` sends).
+- **Annotations**: ``add_image(..., annotations=...)`` (what ``DetVisualizer.add_datasample``
+  sends) also stores them as the JSON document ``{name}_{step}.json`` beside the image.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from scenevis._png import encode_png
+from scenevis.backends._annotations import annotations_json, check_annotations
 from scenevis.backends._config import config_text
 from scenevis.backends._paths import safe_parts
 from scenevis.backends._tracker import (TrackerBackend, check_optional, check_suffixes, flatten, import_sdk,
@@ -188,18 +189,20 @@ class MLflowVisBackend(TrackerBackend):
     def add_image(self, name: str, image: np.ndarray, step: int = 0, annotations: Optional[dict] = None,
                   **kwargs: Any) -> None:
         """Store ``image`` (uint8 RGB, gray or RGBA) as the artifact ``{name}_{step}.png``;
-        ``annotations`` (a JSON-like dict), when given, as ``{name}_{step}.json`` beside it."""
+        ``annotations`` (see ``scenevis/backends/_annotations.py``), when given, as the JSON
+        document ``{name}_{step}.json`` beside it (boxes, labels, class names, scores, masks
+        as COCO run-length encodings)."""
         self._check_name(name)
         step = self._check_step(step)
         rgb = self._check_image(image)
-        check_optional(annotations, dict, "annotations", "a dict")
+        document = None if annotations is None else json_bytes(annotations_json(check_annotations(annotations)))
         data = encode_png(rgb)
         folders, stem = _artifact_path(name, step)
         with self._lock:
             self._ensure_env()
             self._log_bytes(data, folders, stem + ".png")
-            if annotations is not None:
-                self._log_bytes(json_bytes(annotations), folders, stem + ".json")
+            if document is not None:
+                self._log_bytes(document, folders, stem + ".json")
 
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Log one metric value at ``step``; a value that is not one number is skipped with a warning."""

@@ -39,6 +39,7 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from scenevis._png import encode_png
+from scenevis.backends._annotations import check_annotations, wandb_overlays
 from scenevis.backends._config import config_dict
 from scenevis.backends._values import plain_value
 from scenevis.backends.base import BaseVisBackend
@@ -55,6 +56,14 @@ def _import_wandb() -> Any:
     except ImportError as err:
         raise ImportError(f"{_INSTALL} ({err})") from err
     return wandb
+
+
+def _png_file(folder: str, filename: str, image: np.ndarray) -> str:
+    """``image`` encoded by :mod:`scenevis._png` into a new file ``folder/filename``."""
+    path = os.path.join(folder, filename)
+    with open(path, "xb") as handle:  # mode 0o666 less the umask, as Pillow's files
+        handle.write(encode_png(image))
+    return path
 
 
 def _finish_quietly(run: Any) -> None:
@@ -154,23 +163,43 @@ class WandbVisBackend(BaseVisBackend):
             self._ensure_env()
             self._run.watch(model, **self._watch_kwargs)
 
-    def add_image(self, name: str, image: np.ndarray, step: int = 0, **kwargs: Any) -> None:
-        """Log ``image`` (uint8 RGB, gray or RGBA; see ``as_image``) at ``step``."""
+    def add_image(self, name: str, image: np.ndarray, step: int = 0, annotations: Optional[dict] = None,
+                  **kwargs: Any) -> None:
+        """Log ``image`` (uint8 RGB, gray or RGBA; see ``as_image``) at ``step``.
+
+        With ``annotations`` (see ``scenevis/backends/_annotations.py``; what
+        ``DetVisualizer.add_datasample`` sends) the same history row also holds
+        ``{name}_interactive``: the sample's own image with its boxes and masks as W&B
+        overlays (groups ``ground_truth`` and ``predictions``) that the image panel can
+        toggle by class and filter by score.
+        """
         self._check_name(name)
         step = self._check_step(step)
         rgb = self._check_image(image)
+        overlay = None
+        if annotations is not None:
+            checked = check_annotations(annotations)
+            overlay = (checked["image"], *wandb_overlays(checked))
         with self._lock:
             self._ensure_env()
             if self._links_media:
-                self._run.log({name: self._wandb.Image(rgb)}, step=step, commit=self._commit)
+                row = {name: self._wandb.Image(rgb)}
+                if overlay is not None:
+                    row[f"{name}_interactive"] = self._overlay_image(overlay[0], overlay)
+                self._run.log(row, step=step, commit=self._commit)
                 return
-            data = encode_png(rgb)
             with tempfile.TemporaryDirectory(prefix="scenevis-wandb-") as folder:
-                path = os.path.join(folder, "image.png")
-                with open(path, "xb") as handle:  # mode 0o666 less the umask, as Pillow's files
-                    handle.write(data)
-                # wandb.Image reads the file (Pillow, sha256); log() copies it into the run.
-                self._run.log({name: self._wandb.Image(path)}, step=step, commit=self._commit)
+                # wandb.Image reads each file (Pillow, sha256); log() copies it into the run.
+                row = {name: self._wandb.Image(_png_file(folder, "image.png", rgb))}
+                if overlay is not None:
+                    row[f"{name}_interactive"] = self._overlay_image(_png_file(folder, "sample.png", overlay[0]),
+                                                                     overlay)
+                self._run.log(row, step=step, commit=self._commit)
+
+    def _overlay_image(self, source: Any, overlay: tuple) -> Any:
+        """A ``wandb.Image`` of ``source`` (an array or a PNG path) with the overlays."""
+        _, boxes, masks = overlay
+        return self._wandb.Image(source, boxes=boxes or None, masks=masks or None)
 
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Log one value at ``step``."""
