@@ -44,6 +44,14 @@ def png(path):
         return np.asarray(image)
 
 
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """One SQLite tracking store for the module (creating its tables takes seconds)."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow-store')}/tracking.db"
+    MlflowClient(uri).search_experiments()
+    return uri
+
+
 @pytest.fixture
 def offline(tmp_path, monkeypatch):
     for var, sub in [("WANDB_CONFIG_DIR", "cfg"), ("WANDB_CACHE_DIR", "cache"), ("WANDB_DATA_DIR", "data")]:
@@ -81,10 +89,11 @@ def expected_layer(masks, labels, sem=None):
 
 
 @pytest.mark.parametrize("make", [dict_sample, element_sample])
-def test_wandb_and_mlflow_get_the_overlays_beside_the_picture(offline, make):
+def test_wandb_and_mlflow_get_the_overlays_beside_the_picture(offline, store, make):
+    mlflow = dict(type="MLflowVisBackend", tracking_uri=store, exp_name=f"overlays_{make.__name__}",
+                  artifact_location=str(offline / "mlruns"))
     vis = DetVisualizer(name=f"overlays_{make.__name__}", save_dir=str(offline), strict=True,
-                        vis_backends=[dict(type="WandbVisBackend"), dict(type="MLflowVisBackend"),
-                                      dict(type="LocalVisBackend")])
+                        vis_backends=[dict(type="WandbVisBackend"), mlflow, dict(type="LocalVisBackend")])
     vis.dataset_meta = {"classes": CLASSES}
     image = backdrop(240, 160, 6)
     vis.add_datasample("val/0001.jpg", image, make(), step=4)
@@ -131,7 +140,7 @@ def test_wandb_and_mlflow_get_the_overlays_beside_the_picture(offline, make):
     assert json.dumps(config).count('"person"') >= 2  # the mask layers' class labels are in the run
 
     # -- MLflow: the picture and the annotations as a JSON artifact beside it.
-    client = MlflowClient(f"sqlite:///{offline}/vis_data/mlflow.db")
+    client = MlflowClient(store)
     assert sorted(a.path for a in client.list_artifacts(run_id, "val")) == ["val/0001.jpg_4.json",
                                                                            "val/0001.jpg_4.png"]
     download = offline / "download"
