@@ -7,9 +7,10 @@
   ``close()`` every ``add_*`` call and ``experiment`` access raises ``RuntimeError``,
   because a finished run takes no more data and silently starting a second one would split
   the record (the rule of ``WandbVisBackend``).
-- :func:`scalar_items`: the input rule for scalars shared with ``TensorboardVisBackend``:
-  keys are strings, ``'step'`` is not a key (pass ``step=``), a value that is not one number
-  is skipped with a ``UserWarning``.
+- :func:`scalar_items`: the input rule for scalars, ``TensorboardVisBackend``'s: keys are
+  strings, ``'step'`` is not a key (pass ``step=``), a value that is not one number is
+  skipped with a ``UserWarning``. :class:`TrackerBackend` implements ``add_scalar`` and
+  ``add_scalars`` with it; each tracker only says how it stores the numbers.
 - :func:`staged_file`: bytes an SDK wants as a file (it copies the file into its run) are
   written to a private folder made inside ``save_dir``, never to the system temp folder,
   and removed when the SDK is done with them.
@@ -184,8 +185,8 @@ class TrackerBackend(BaseVisBackend):
     """A backend over one run of an experiment tracker (see the module docstring).
 
     Subclasses implement :meth:`_start` (import the SDK, start the run, register its
-    finishing with :meth:`_close_at_exit`) and :meth:`_finish`, and call
-    :meth:`_ensure_env` under ``self._lock`` in every ``add_*`` method.
+    finishing with :meth:`_close_at_exit`), :meth:`_finish` and :meth:`_log_scalars`, and
+    call :meth:`_ensure_env` under ``self._lock`` in their other ``add_*`` methods.
     """
 
     def __init__(self, save_dir: Optional[str]):
@@ -199,6 +200,28 @@ class TrackerBackend(BaseVisBackend):
     @abc.abstractmethod
     def _finish(self) -> None:
         """Finish the run (upload what MMEngine uploads at the end, then end it)."""
+
+    @abc.abstractmethod
+    def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
+        """Record ``(name, value)`` pairs at ``step`` (called under the lock, run started)."""
+
+    def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
+        """Record one number at ``step``; anything else is skipped with a ``UserWarning``."""
+        self._check_name(name)
+        step = self._check_step(step)
+        self._record(scalar_items({name: value}, type(self).__name__), step)
+
+    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
+        """Record the numbers of ``scalar_dict`` at ``step`` (see :func:`scalar_items`);
+        ``file_path`` is ignored, as in MMEngine's trackers."""
+        step = self._check_step(step)
+        self._record(scalar_items(scalar_dict, type(self).__name__), step)
+
+    def _record(self, items: List[Tuple[str, float]], step: int) -> None:
+        with self._lock:
+            self._ensure_env()
+            if items:
+                self._log_scalars(items, step)
 
     def _init_env(self) -> None:
         if self._finished:
@@ -227,5 +250,5 @@ def warn_at_exit(backend: str, action: str, func: Any, *args: Any) -> None:
 
 
 def json_bytes(value: Any) -> bytes:
-    """``value`` as indented UTF-8 JSON (for annotation and config artifacts)."""
+    """``value`` as indented UTF-8 JSON (the annotation artifacts)."""
     return json.dumps(value, indent=1, ensure_ascii=False).encode("utf-8")

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from scenevis.backends._tracker import (TrackerBackend, check_optional, import_sdk, plain_config, scalar_items,
+from scenevis.backends._tracker import (TrackerBackend, check_optional, import_sdk, plain_config,
                                         warn_at_exit)
 from scenevis.registry import VISBACKENDS
 
@@ -100,19 +100,7 @@ class AimVisBackend(TrackerBackend):
             self._ensure_env()
             self._run.track(self._aim.Image(rgb), name=name, step=step)
 
-    def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
-        """Track one value under ``name`` at ``step``."""
-        self._check_name(name)
-        step = self._check_step(step)
-        self._track(scalar_items({name: value}, _NAME), step)
-
-    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
-        """Track each number of ``scalar_dict`` at ``step``; ``file_path`` is ignored."""
-        step = self._check_step(step)
-        self._track(scalar_items(scalar_dict, _NAME), step)
-
-    def _track(self, items: List[Tuple[str, float]], step: int) -> None:
-        with self._lock:
-            self._ensure_env()
-            for name, value in items:
-                self._run.track(value, name=name, step=step)
+    def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
+        """``run.track(value, name=name, step=step)`` per number."""
+        for name, value in items:
+            self._run.track(value, name=name, step=step)

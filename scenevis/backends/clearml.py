@@ -24,7 +24,7 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from scenevis.backends._tracker import (TrackerBackend, check_optional, check_suffixes, import_sdk, plain_config,
-                                        run_files, scalar_items, warn_at_exit)
+                                        run_files, warn_at_exit)
 from scenevis.registry import VISBACKENDS
 
 __all__ = ["ClearMLVisBackend"]
@@ -101,19 +101,7 @@ class ClearMLVisBackend(TrackerBackend):
             self._ensure_env()
             self._logger.report_image(title=name, series=name, iteration=step, image=rgb)
 
-    def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
-        """Report one value with title and series ``name`` at iteration ``step``."""
-        self._check_name(name)
-        step = self._check_step(step)
-        self._report(scalar_items({name: value}, _NAME), step)
-
-    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
-        """Report each number of ``scalar_dict`` at ``step``; ``file_path`` is ignored."""
-        step = self._check_step(step)
-        self._report(scalar_items(scalar_dict, _NAME), step)
-
-    def _report(self, items: List[Tuple[str, float]], step: int) -> None:
-        with self._lock:
-            self._ensure_env()
-            for name, value in items:
-                self._logger.report_scalar(title=name, series=name, value=value, iteration=step)
+    def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
+        """``report_scalar`` with title and series the name, iteration ``step``, per number."""
+        for name, value in items:
+            self._logger.report_scalar(title=name, series=name, value=value, iteration=step)

@@ -33,7 +33,7 @@ import numpy as np
 
 from scenevis.backends._paths import safe_parts
 from scenevis.backends._tracker import (TrackerBackend, check_optional, check_suffixes, import_sdk, plain_config,
-                                        run_files, scalar_items, warn_at_exit)
+                                        run_files, warn_at_exit)
 from scenevis.registry import VISBACKENDS
 
 __all__ = ["DVCLiveVisBackend"]
@@ -122,20 +122,8 @@ class DVCLiveVisBackend(TrackerBackend):
             self._ensure_env()
             self._live.log_image(path, rgb)
 
-    def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
-        """Append one value at ``step`` to ``plots/metrics/{name}.tsv``."""
-        self._check_name(name)
-        step = self._check_step(step)
-        self._log_metrics(scalar_items({name: value}, _NAME), step)
-
-    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
-        """Append each number of ``scalar_dict`` at ``step``; ``file_path`` is ignored."""
-        step = self._check_step(step)
-        self._log_metrics(scalar_items(scalar_dict, _NAME), step)
-
-    def _log_metrics(self, items: List[Tuple[str, float]], step: int) -> None:
-        with self._lock:
-            self._ensure_env()
-            self._live.step = step
-            for name, value in items:
-                self._live.log_metric("/".join(safe_parts(name, arg="scalar name")) or "_", value)
+    def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
+        """``Live.step = step``, then one ``plots/metrics/{name}.tsv`` row per number."""
+        self._live.step = step
+        for name, value in items:
+            self._live.log_metric("/".join(safe_parts(name, arg="scalar name")) or "_", value)

@@ -39,7 +39,7 @@ from scenevis.backends._annotations import annotations_json, check_annotations
 from scenevis.backends._config import config_text
 from scenevis.backends._paths import safe_parts
 from scenevis.backends._tracker import (TrackerBackend, check_optional, check_suffixes, flatten, import_sdk,
-                                        json_bytes, plain_config, run_files, scalar_items, staged_file,
+                                        json_bytes, plain_config, run_files, staged_file,
                                         warn_at_exit)
 from scenevis.registry import VISBACKENDS
 
@@ -204,26 +204,13 @@ class MLflowVisBackend(TrackerBackend):
             if document is not None:
                 self._log_bytes(document, folders, stem + ".json")
 
-    def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
-        """Log one metric value at ``step``; a value that is not one number is skipped with a warning."""
-        self._check_name(name)
-        step = self._check_step(step)
-        self._log_metrics(scalar_items({name: value}, _NAME), step)
-
-    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
-        """Log the numbers of ``scalar_dict`` at ``step`` in one batch; ``file_path`` is ignored."""
-        step = self._check_step(step)
-        self._log_metrics(scalar_items(scalar_dict, _NAME), step)
-
     # -- helpers ---------------------------------------------------------------------------
-    def _log_metrics(self, items: List[Tuple[str, float]], step: int) -> None:
-        with self._lock:
-            self._ensure_env()
-            if items:
-                from mlflow.entities import Metric
+    def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
+        """One ``log_batch`` of metrics at ``step``."""
+        from mlflow.entities import Metric
 
-                stamp = int(time.time() * 1000)
-                self._client.log_batch(self._run_id, metrics=[Metric(k, v, stamp, step) for k, v in items])
+        stamp = int(time.time() * 1000)
+        self._client.log_batch(self._run_id, metrics=[Metric(k, v, stamp, step) for k, v in items])
 
     def _log_params(self, params: Dict[str, Any]) -> None:
         from mlflow.entities import Param

@@ -20,14 +20,14 @@ used. Differences from MMEngine's backend, all deliberate:
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
 from scenevis._png import encode_png
 from scenevis.backends._config import config_text
 from scenevis.backends._paths import safe_parts
-from scenevis.backends._tracker import (TrackerBackend, check_optional, import_sdk, scalar_items, warn_at_exit)
+from scenevis.backends._tracker import (TrackerBackend, check_optional, import_sdk, warn_at_exit)
 from scenevis.registry import VISBACKENDS
 
 __all__ = ["NeptuneVisBackend"]
@@ -91,19 +91,7 @@ class NeptuneVisBackend(TrackerBackend):
             self._ensure_env()
             self._run[field].append(self._file.from_content(data, extension="png"), name=name, step=step)
 
-    def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
-        """Append one value to the series ``name`` at ``step``."""
-        self._check_name(name)
-        step = self._check_step(step)
-        self._append(scalar_items({name: value}, _NAME), step)
-
-    def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
-        """Append each number of ``scalar_dict`` to its series at ``step``; ``file_path`` is ignored."""
-        step = self._check_step(step)
-        self._append(scalar_items(scalar_dict, _NAME), step)
-
-    def _append(self, items: List[Tuple[str, float]], step: int) -> None:
-        with self._lock:
-            self._ensure_env()
-            for name, value in items:
-                self._run[name].append(value, step=step)
+    def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
+        """``run[name].append(value, step=step)`` per number."""
+        for name, value in items:
+            self._run[name].append(value, step=step)
