@@ -1,5 +1,6 @@
 """MLflowVisBackend: real MLflow runs in SQLite stores, read back with ``MlflowClient``."""
 import os
+import sqlite3
 import sys
 import warnings
 
@@ -99,7 +100,9 @@ def test_default_store_lives_in_save_dir(tmp_path, monkeypatch):
     run_id = backend.run_id
     backend.close()
     assert os.listdir(work) == []
-    assert sorted(os.listdir(save_dir)) == ["mlflow.db", "mlruns"]
+    assert sorted(p for p in os.listdir(save_dir) if not p.startswith("mlflow.db-")) == ["mlflow.db", "mlruns"]
+    with sqlite3.connect(save_dir / "mlflow.db") as connection:  # a local filesystem: write-ahead log
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     client = MlflowClient(f"sqlite:///{save_dir}/mlflow.db")
     run = client.get_run(run_id)
     assert client.get_experiment(run.info.experiment_id).name == "Default"  # MMEngine's experiment name
@@ -111,6 +114,21 @@ def test_default_store_lives_in_save_dir(tmp_path, monkeypatch):
     again.add_scalar("loss", 0.25, step=3)
     assert client.get_run(again.run_id).info.experiment_id == run.info.experiment_id
     again.close()
+
+
+def test_write_ahead_log_only_on_local_filesystems(tmp_path, monkeypatch):
+    """No network filesystem can be mounted here, so its detection is replaced by one that
+    answers 'nfs4': the database then keeps SQLite's default rollback journal."""
+    import scenevis.backends.mlflow as module
+
+    assert module.filesystem_type(str(tmp_path)) in module.LOCAL_FILESYSTEMS
+    assert module.filesystem_type("/proc/self") == "proc"
+    monkeypatch.setattr(module, "filesystem_type", lambda path: "nfs4")
+    backend = MLflowVisBackend(str(tmp_path / "vis"))
+    backend.add_scalar("loss", 0.5)
+    backend.close()
+    with sqlite3.connect(tmp_path / "vis" / "mlflow.db") as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 def test_names_stay_inside_the_run(store, tmp_path):
