@@ -10,7 +10,8 @@ with the machine, the versions and the command. Workloads (issue 8):
 - Memory: peak RSS of W1 above the baseline, in a fresh process.
 
 Options: ``--only W1,W3`` (workloads to run), ``--runs N`` (rounds, at least 7 unless
-``--quick``), ``--quick`` (3 rounds, smaller W5/W6: a smoke test), ``--no-write``.
+``--quick``), ``--quick`` (3 rounds, smaller W5/W6: a smoke test), ``--no-write``,
+``--backends mlflow`` (W5's backend kinds).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import subprocess
 import sys
 import time
 from functools import partial
-from typing import NamedTuple, Optional
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
@@ -337,9 +338,14 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--runs", type=int, default=7, help="timed rounds per case (default 7)")
     parser.add_argument("--quick", action="store_true", help="3 rounds and smaller W5/W6: a smoke test")
     parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
+    parser.add_argument("--backends", default=",".join(W5_KINDS),
+                        help=f"comma-separated W5 backend kinds (default {','.join(W5_KINDS)})")
     args = parser.parse_args(argv)
     runs = 3 if args.quick else max(args.runs, 7)
-    extra = _extra_workloads(args.quick)
+    kinds = [k.strip() for k in args.backends.split(",") if k.strip()]
+    if not kinds or set(kinds) - set(W5_KINDS):
+        parser.error(f"--backends: expected some of {list(W5_KINDS)}, got {args.backends!r}")
+    extra = _extra_workloads(args.quick, kinds)
     chosen = [w.strip() for w in args.only.split(",") if w.strip()] or list(WORKLOADS) + list(extra) + ["Memory"]
     start = time.perf_counter()
     rows: list[Row] = []
@@ -364,13 +370,16 @@ def main(argv: Optional[list] = None) -> int:
     return 0
 
 
-def _extra_workloads(quick: bool) -> dict:
-    return {"W5": lambda runs: run_w5(runs, quick), "W6": lambda runs: run_w6(runs, quick)}
+def _extra_workloads(quick: bool, kinds: Sequence[str] = ()) -> dict:
+    return {"W5": lambda runs: run_w5(runs, quick, kinds or W5_KINDS), "W6": lambda runs: run_w6(runs, quick)}
 
 
 def _scaled(results: list[Result], factor: float) -> list[Result]:
     return [Result(r.case, [t * factor for t in r.times], r.error) for r in results]
 
+
+#: W5's backend kinds (``--backends`` picks some).
+W5_KINDS = ("local", "tensorboard", "wandb", "mlflow")
 
 #: W5 targets, keyed by (kind, what, peer): (text, test on peer / scenevis).
 W5_TARGETS = {
@@ -388,7 +397,7 @@ W5_TARGETS = {
 W5_SCALAR_CALLS = {"mlflow": 200}
 
 
-def run_w5(runs: int, quick: bool) -> list[Row]:
+def run_w5(runs: int, quick: bool, kinds: Sequence[str] = W5_KINDS) -> list[Row]:
     """10,000 ``add_scalars`` of 5 values and 100 ``add_image`` of a 720p image per
     backend. Each round logs a slice (1,000 scalar steps, 200 for MLflow, and 10 images)
     and ends with the backend's flush; medians are scaled to the full counts. TensorBoard,
@@ -402,7 +411,7 @@ def run_w5(runs: int, quick: bool) -> list[Row]:
     image = workloads.photo()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as root:
-        for kind in ("local", "tensorboard", "wandb", "mlflow"):
+        for kind in kinds:
             try:
                 loggers = peers.make_loggers(kind, root)
             except Exception as err:
