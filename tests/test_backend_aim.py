@@ -6,11 +6,9 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("aim")
-
-from scenevis._arrays import as_image  # noqa: E402
-from scenevis.backends.aim import AimVisBackend, experiment_name  # noqa: E402
-from scenevis.registry import VISBACKENDS  # noqa: E402
+from scenevis._arrays import as_image
+from scenevis.backends.aim import AimVisBackend, experiment_name
+from scenevis.registry import VISBACKENDS
 
 # No system-metrics thread, no stdout capture: the test process stays as it was.
 QUIET = dict(system_tracking_interval=None, capture_terminal_logs=False, log_system_params=False)

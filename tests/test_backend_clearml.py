@@ -6,21 +6,16 @@ session file in ``~/.clearml``) are set for the whole module, before clearml is 
 imported. The configuration turns off the reporting subprocess
 (``report_use_subprocess``), which otherwise makes every ``close()`` wait several seconds.
 """
-import importlib.util
 import json
 import os
 import sys
 
+import cv2
 import numpy as np
 import pytest
 
-if importlib.util.find_spec("clearml") is None:  # not imported here: the environment must be set first
-    pytest.skip("clearml is not installed", allow_module_level=True)
-
-cv2 = pytest.importorskip("cv2")
-
-from scenevis.backends.clearml import ClearMLVisBackend  # noqa: E402
-from scenevis.registry import VISBACKENDS  # noqa: E402
+from scenevis.backends.clearml import ClearMLVisBackend
+from scenevis.registry import VISBACKENDS
 
 # Task.init's hooks into frameworks, argparse, stdout and the machine: off, so the test
 # process stays as it was; repository detection off (it scans the working folder).

@@ -8,14 +8,12 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("dvclive")
+import yaml  # DVCLive depends on it
+from PIL import Image
 
-import yaml  # noqa: E402  (DVCLive depends on it)
-from PIL import Image  # noqa: E402
-
-from scenevis._arrays import as_image  # noqa: E402
-from scenevis.backends.dvclive import DVCLiveVisBackend  # noqa: E402
-from scenevis.registry import VISBACKENDS  # noqa: E402
+from scenevis._arrays import as_image
+from scenevis.backends.dvclive import DVCLiveVisBackend
+from scenevis.registry import VISBACKENDS
 
 
 @pytest.fixture

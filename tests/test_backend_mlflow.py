@@ -4,19 +4,16 @@ import sqlite3
 import sys
 import warnings
 
+import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip("mlflow")
+from mlflow.tracking import MlflowClient
 
-from mlflow.tracking import MlflowClient  # noqa: E402
-
-from scenevis._arrays import as_image  # noqa: E402
-from scenevis.backends.mlflow import MLflowVisBackend  # noqa: E402
-from scenevis.registry import VISBACKENDS  # noqa: E402
-from scenevis.visualizer import Visualizer  # noqa: E402
-
-cv2 = pytest.importorskip("cv2")
+from scenevis._arrays import as_image
+from scenevis.backends.mlflow import MLflowVisBackend
+from scenevis.registry import VISBACKENDS
+from scenevis.visualizer import Visualizer
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,11 @@ import sys
 import numpy as np
 import pytest
 
-pytest.importorskip("neptune")
+from PIL import Image
 
-from PIL import Image  # noqa: E402
-
-from scenevis._arrays import as_image  # noqa: E402
-from scenevis.backends.neptune import NeptuneVisBackend  # noqa: E402
-from scenevis.registry import VISBACKENDS  # noqa: E402
+from scenevis._arrays import as_image
+from scenevis.backends.neptune import NeptuneVisBackend
+from scenevis.registry import VISBACKENDS
 
 # No background threads for hardware metrics or captured streams, no source upload.
 QUIET = dict(capture_hardware_metrics=False, capture_stdout=False, capture_stderr=False, capture_traceback=False,

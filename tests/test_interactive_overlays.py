@@ -11,15 +11,12 @@ import time
 import numpy as np
 import pytest
 
-pytest.importorskip("wandb")
-pytest.importorskip("mlflow")
+from mlflow.tracking import MlflowClient
+from PIL import Image
 
-from mlflow.tracking import MlflowClient  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from scenevis.annotate.records import sample_annotations  # noqa: E402
-from scenevis.backends._annotations import annotations_json, check_annotations, rle, wandb_overlays  # noqa: E402
-from scenevis.det_visualizer import DetVisualizer  # noqa: E402
+from scenevis.annotate.records import sample_annotations
+from scenevis.backends._annotations import annotations_json, check_annotations, rle, wandb_overlays
+from scenevis.det_visualizer import DetVisualizer
 
 sys.path.insert(0, os.path.dirname(__file__))
 import wandb_reader  # noqa: E402
