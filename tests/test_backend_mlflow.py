@@ -208,7 +208,7 @@ def test_closed_backend_refuses_more_data(store, tmp_path):
     with pytest.raises(RuntimeError, match="closed"):
         backend.add_scalar("a", 2.0, step=1)
     with pytest.raises(RuntimeError, match="closed"):
-        backend.experiment
+        _ = backend.experiment
 
 
 def test_constructor_checks():

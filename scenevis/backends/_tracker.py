@@ -246,7 +246,7 @@ def warn_at_exit(backend: str, action: str, func: Any, *args: Any) -> None:
     try:
         func(*args)
     except Exception as err:
-        warnings.warn(f"{backend}: {action} failed: {err!r}", RuntimeWarning)
+        warnings.warn(f"{backend}: {action} failed: {err!r}", RuntimeWarning, stacklevel=2)
 
 
 def json_bytes(value: Any) -> bytes:
