@@ -317,8 +317,9 @@ def machine() -> str:
                                 cwd=HERE, check=False).stdout.strip()
     except OSError:
         commit = "?"
-    versions = ", ".join(f"{m} {_version(m)}" for m in ("numpy", "supervision", "mmengine", "cv2", "torch",
-                                                            "matplotlib", "tensorboard", "wandb", "mlflow", "torchvision"))
+    modules = ("numpy", "supervision", "mmengine", "cv2", "torch", "matplotlib", "tensorboard", "wandb", "mlflow",
+               "torchvision")
+    versions = ", ".join(f"{m} {_version(m)}" for m in modules)
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     return "\n".join([
         f"- Machine: {platform.platform()}, {cpu}, {os.cpu_count()} logical CPUs; "

@@ -77,7 +77,7 @@ class DVCLiveVisBackend(TrackerBackend):
         if not self._has_repo and kwargs.get("cache_images", True):
             if "cache_images" in kwargs:
                 warnings.warn(f"{_NAME}: cache_images=True needs a DVC or Git repository around the working "
-                              f"folder {os.getcwd()!r}; images are written but not cached", UserWarning, stacklevel=4)
+                              f"folder {os.getcwd()!r}; images are written but not cached", UserWarning, stacklevel=5)
             kwargs["cache_images"] = False
         kwargs.setdefault("cache_images", True)
         live = dvclive.Live(**kwargs)
@@ -87,12 +87,12 @@ class DVCLiveVisBackend(TrackerBackend):
     def _finish(self) -> None:
         try:
             if self._has_repo:
-                for path, _ in self._own_files():
+                for path, _ in self._files_to_track():
                     self._live.log_artifact(path)
         finally:
             self._live.end()
 
-    def _own_files(self) -> List[Tuple[str, str]]:
+    def _files_to_track(self) -> List[Tuple[str, str]]:
         """The ``save_dir`` files ending in ``artifact_suffix``, except DVCLive's own outputs."""
         live = self._live
         own = [live.plots_dir, live.metrics_file, live.params_file, live.dvc_file, live.artifacts_dir]
