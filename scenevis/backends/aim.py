@@ -57,7 +57,7 @@ class AimVisBackend(TrackerBackend):
         check_optional(init_kwargs, dict, "init_kwargs", "a dict")
         super().__init__(save_dir)
         self._init_kwargs = dict(init_kwargs) if init_kwargs is not None else {}
-        self._run: Any = None
+        self._aim_run: Any = None
         self._aim: Any = None
 
     def _start(self) -> None:
@@ -71,25 +71,25 @@ class AimVisBackend(TrackerBackend):
             os.makedirs(save_dir, exist_ok=True)
             kwargs["repo"] = save_dir
         run = aim.Run(**kwargs)
-        self._aim, self._run = aim, run
+        self._aim, self._aim_run = aim, run
         self._close_at_exit(warn_at_exit, _NAME, "closing the run", run.close)
 
     def _finish(self) -> None:
-        self._run.close()
+        self._aim_run.close()
 
     @property
     def experiment(self) -> Any:
         """The ``aim.Run``."""
         with self._lock:
             self._ensure_env()
-            return self._run
+            return self._aim_run
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
         """Record the config as the run's ``hparams``."""
         hparams = plain_config(config)
         with self._lock:
             self._ensure_env()
-            self._run["hparams"] = hparams
+            self._aim_run["hparams"] = hparams
 
     def add_image(self, name: str, image: np.ndarray, step: int = 0, **kwargs: Any) -> None:
         """Track ``image`` (an ``aim.Image``, PNG) under ``name`` at ``step``."""
@@ -98,9 +98,9 @@ class AimVisBackend(TrackerBackend):
         rgb = self._check_image(image)
         with self._lock:
             self._ensure_env()
-            self._run.track(self._aim.Image(rgb), name=name, step=step)
+            self._aim_run.track(self._aim.Image(rgb), name=name, step=step)
 
     def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
         """``run.track(value, name=name, step=step)`` per number."""
         for name, value in items:
-            self._run.track(value, name=name, step=step)
+            self._aim_run.track(value, name=name, step=step)

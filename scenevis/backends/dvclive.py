@@ -60,7 +60,7 @@ class DVCLiveVisBackend(TrackerBackend):
         super().__init__(save_dir)
         self._artifact_suffix = suffixes
         self._init_kwargs = dict(init_kwargs) if init_kwargs is not None else {}
-        self._live: Any = None
+        self._dvclive: Any = None
         self._has_repo = False
 
     def _start(self) -> None:
@@ -81,20 +81,20 @@ class DVCLiveVisBackend(TrackerBackend):
             kwargs["cache_images"] = False
         kwargs.setdefault("cache_images", True)
         live = dvclive.Live(**kwargs)
-        self._live = live
+        self._dvclive = live
         self._close_at_exit(warn_at_exit, _NAME, "ending the DVCLive run", live.end)
 
     def _finish(self) -> None:
         try:
             if self._has_repo:
                 for path, _ in self._files_to_track():
-                    self._live.log_artifact(path)
+                    self._dvclive.log_artifact(path)
         finally:
-            self._live.end()
+            self._dvclive.end()
 
     def _files_to_track(self) -> List[Tuple[str, str]]:
         """The ``save_dir`` files ending in ``artifact_suffix``, except DVCLive's own outputs."""
-        live = self._live
+        live = self._dvclive
         own = [live.plots_dir, live.metrics_file, live.params_file, live.dvc_file, live.artifacts_dir]
         return run_files(self._save_dir, self._artifact_suffix, recursive=True, exclude=own)  # type: ignore[arg-type]
 
@@ -103,14 +103,14 @@ class DVCLiveVisBackend(TrackerBackend):
         """The ``dvclive.Live`` logger."""
         with self._lock:
             self._ensure_env()
-            return self._live
+            return self._dvclive
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
         """Log the config as DVCLive params (``params.yaml``)."""
         params = plain_config(config)
         with self._lock:
             self._ensure_env()
-            self._live.log_params(params)
+            self._dvclive.log_params(params)
 
     def add_image(self, name: str, image: np.ndarray, step: int = 0, **kwargs: Any) -> None:
         """Write ``image`` to ``plots/images/{name}/{step}.png``."""
@@ -120,10 +120,10 @@ class DVCLiveVisBackend(TrackerBackend):
         path = "/".join((safe_parts(name) or ["_"]) + [f"{step}.png"])
         with self._lock:
             self._ensure_env()
-            self._live.log_image(path, rgb)
+            self._dvclive.log_image(path, rgb)
 
     def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
         """``Live.step = step``, then one ``plots/metrics/{name}.tsv`` row per number."""
-        self._live.step = step
+        self._dvclive.step = step
         for name, value in items:
-            self._live.log_metric("/".join(safe_parts(name, arg="scalar name")) or "_", value)
+            self._dvclive.log_metric("/".join(safe_parts(name, arg="scalar name")) or "_", value)

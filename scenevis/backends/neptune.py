@@ -49,7 +49,7 @@ class NeptuneVisBackend(TrackerBackend):
         check_optional(init_kwargs, dict, "init_kwargs", "a dict")
         super().__init__(save_dir)
         self._init_kwargs = dict(init_kwargs) if init_kwargs is not None else {}
-        self._run: Any = None
+        self._neptune: Any = None
         self._file: Any = None  # neptune.types.File
 
     def _start(self) -> None:
@@ -60,25 +60,25 @@ class NeptuneVisBackend(TrackerBackend):
         if "project" not in kwargs and "api_token" not in kwargs:
             kwargs.setdefault("mode", "offline")
         run = neptune.init_run(**kwargs)
-        self._run, self._file = run, File
+        self._neptune, self._file = run, File
         self._close_at_exit(warn_at_exit, _NAME, "stopping the run", run.stop)
 
     def _finish(self) -> None:
-        self._run.stop()
+        self._neptune.stop()
 
     @property
     def experiment(self) -> Any:
         """The ``neptune.Run``."""
         with self._lock:
             self._ensure_env()
-            return self._run
+            return self._neptune
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
         """Upload the config's Python text as the file field ``config``."""
         text = config_text(config)
         with self._lock:
             self._ensure_env()
-            self._run["config"].upload(self._file.from_content(text))
+            self._neptune["config"].upload(self._file.from_content(text))
 
     def add_image(self, name: str, image: np.ndarray, step: int = 0, **kwargs: Any) -> None:
         """Append ``image`` (PNG) to the series ``images/{name}`` at ``step``."""
@@ -89,9 +89,9 @@ class NeptuneVisBackend(TrackerBackend):
         data = encode_png(rgb)
         with self._lock:
             self._ensure_env()
-            self._run[field].append(self._file.from_content(data, extension="png"), name=name, step=step)
+            self._neptune[field].append(self._file.from_content(data, extension="png"), name=name, step=step)
 
     def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
         """``run[name].append(value, step=step)`` per number."""
         for name, value in items:
-            self._run[name].append(value, step=step)
+            self._neptune[name].append(value, step=step)
