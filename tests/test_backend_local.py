@@ -348,11 +348,11 @@ def test_unused_backend_is_collected(tmp_path):
     backend = LocalVisBackend(str(tmp_path))
     backend.add_scalars({"a": 1})
     ref = weakref.ref(backend)
-    files = backend._files
+    before = len(os.listdir("/proc/self/fd"))
     del backend
     gc.collect()
     assert ref() is None  # the exit hook does not keep it alive
-    assert files._files == {}  # and collecting it closed the file
+    assert len(os.listdir("/proc/self/fd")) == before - 2  # collecting it closed save_dir and the file
     assert os.path.getsize(tmp_path / "scalars.json") > 0
 
 

@@ -8,7 +8,9 @@ visualizer keep working and ours can be driven by MMEngine code.
 Life cycle, common to all built-in backends:
 
 - Construction stores arguments only; ``save_dir`` may be ``None`` (MMEngine's visualizer
-  builds a backend first and then skips it when it has no folder).
+  builds a backend first and then skips it when it has no folder). A relative ``save_dir``
+  is made absolute here, once: an ``os.chdir`` later in the run cannot split the run
+  across two folders.
 - The environment (folders, files, SDK, run) is set up on first use: the first ``add_*``
   call or ``experiment`` access runs ``_init_env`` once, under the backend's lock.
 - Every public method holds the backend's lock (one ``threading.RLock`` per backend), so
@@ -49,7 +51,7 @@ class BaseVisBackend(abc.ABC):
     """
 
     def __init__(self, save_dir: Optional[str]):
-        self._save_dir = save_dir
+        self._save_dir = None if save_dir is None else self._absolute(save_dir)
         self._env_initialized = False
         self._lock = threading.RLock()
         self._finalizer: Optional[weakref.finalize] = None
@@ -86,16 +88,22 @@ class BaseVisBackend(abc.ABC):
             self._finalizer.detach()
             self._finalizer = None
 
+    @staticmethod
+    def _absolute(save_dir: Any) -> str:
+        """``save_dir`` as an absolute path, resolved now: a later ``os.chdir`` cannot move it."""
+        try:
+            path = os.fspath(save_dir)
+        except TypeError:
+            raise TypeError(f"save_dir: expected a str or path, got {type(save_dir).__name__}") from None
+        if isinstance(path, bytes):
+            path = os.fsdecode(path)
+        if not path:
+            raise ValueError("save_dir: expected a folder, got ''")
+        return os.path.abspath(path)
+
     def _require_save_dir(self) -> str:
         if self._save_dir is None:
             raise ValueError(f"save_dir: {type(self).__name__} needs a folder to write to, got None")
-        if not isinstance(self._save_dir, str):
-            try:
-                self._save_dir = os.fspath(self._save_dir)
-            except TypeError:
-                raise TypeError(
-                    f"save_dir: expected a str or path, got {type(self._save_dir).__name__}"
-                ) from None
         return self._save_dir
 
     @staticmethod
