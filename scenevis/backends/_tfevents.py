@@ -25,6 +25,7 @@ by the ``*_summary`` functions with TensorBoard's own protobuf classes.
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -36,6 +37,8 @@ from typing import Any, Callable, Iterable, List, Optional, Tuple
 from tensorboard.compat.proto import event_pb2, summary_pb2
 from tensorboard.plugins.text import metadata as text_metadata
 
+from scenevis.backends._paths import SaveDir, write_all
+
 __all__ = [
     "EventWriter", "masked_crc32c", "CRC32C_IMPLEMENTATION",
     "scalars_summary", "image_summary", "text_summary",
@@ -45,7 +48,6 @@ _LENGTH = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
 _MASK_DELTA = 0xA282EAD8
 _FILE_VERSION = "brain.Event:2"
-_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_BINARY", 0)
 
 
 def _crc32c_function() -> Tuple[Callable[[bytes], int], str]:
@@ -101,22 +103,16 @@ def text_summary(tag: str, text: str) -> Any:
     return summary_pb2.Summary(value=[value])
 
 
-def _create(logdir: str) -> Tuple[int, str]:
-    """Create a new event file in ``logdir`` (never an existing one): ``(fd, path)``."""
+def _create(folder: SaveDir) -> Tuple[int, str]:
+    """Create a new event file in ``folder`` (never an existing one): ``(fd, path)``."""
     stem = f"events.out.tfevents.{int(time.time()):010d}.{socket.gethostname()}.{os.getpid()}"
     for n in itertools.count():
-        path = os.path.join(logdir, f"{stem}.{n}")
+        name = f"{stem}.{n}"
         try:
-            return os.open(path, _OPEN_FLAGS, 0o666), path
-        except FileExistsError:
+            return folder.create([name]), os.path.join(folder.path, name)
+        except FileExistsError:  # a file, or anything else, already has the name
             pass
     raise AssertionError("itertools.count() ended")  # pragma: no cover
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
 
 
 class EventWriter:
@@ -127,8 +123,15 @@ class EventWriter:
     process drops the parent's pending events (the parent writes them) and opens its own
     file on its first add.
 
+    Files are created through :class:`scenevis.backends._paths.SaveDir` (``O_EXCL``, no
+    symlink followed). A write that fails (a full disk) raises ``OSError`` after cutting the
+    file back to its last whole record, so TensorBoard keeps reading every later event; if
+    even that fails, the next event starts a new file. A new file whose first record cannot
+    be written is removed.
+
     Args:
-        logdir: the folder (created when the first file is opened).
+        logdir: the folder (created when the first file is opened; a relative path is
+            resolved now).
         flush_secs: pending events are written at the first add this many seconds after
             the last write.
         max_pending: write when this many events are pending (1 writes every event
@@ -150,13 +153,15 @@ class EventWriter:
             raise ValueError(f"max_pending: expected an int >= 1, got {max_pending!r}")
         if not flush_secs >= 0:
             raise ValueError(f"flush_secs: expected a number >= 0, got {flush_secs!r}")
-        self._logdir = logdir
+        self._logdir = os.path.abspath(logdir)
+        self._folder: Optional[SaveDir] = None
         self._flush_secs = float(flush_secs)
         self._max_pending = max_pending
         self._max_pending_bytes = max_pending_bytes
         self._lock = threading.RLock() if lock is None else lock
         self._fd: Optional[int] = None
         self._path: Optional[str] = None
+        self._size = 0  # bytes of whole records in the open file
         self._pid = 0
         self._pending: List[bytes] = []
         self._pending_events = 0
@@ -172,12 +177,21 @@ class EventWriter:
         with self._lock:
             self._check_pid()
             if self._fd is None:
-                os.makedirs(self._logdir, exist_ok=True)
-                self._fd, self._path = _create(self._logdir)
+                if self._folder is None:
+                    self._folder = SaveDir(self._logdir)
+                self._fd, self._path = _create(self._folder)
+                self._size = 0
                 self._pid = os.getpid()
                 self._last_write = time.monotonic()
                 self._append(event_pb2.Event(wall_time=time.time(), file_version=_FILE_VERSION))
-                self._write_pending()
+                try:
+                    self._write_pending()
+                except OSError:
+                    name = os.path.basename(self._path)
+                    self._close_file()
+                    with contextlib.suppress(OSError):
+                        self._folder.remove([name])
+                    raise
             return self._path
 
     def add_event(self, event: Any) -> None:
@@ -208,20 +222,35 @@ class EventWriter:
         """Flush and close the file; idempotent. The next add opens a new file."""
         with self._lock:
             self._check_pid()
-            if self._fd is None:
-                return
             try:
-                self._write_pending()
+                if self._fd is not None:
+                    try:
+                        self._write_pending()
+                    finally:
+                        self._close_file()
             finally:
-                os.close(self._fd)
-                self._fd = self._path = None
+                if self._folder is not None:
+                    self._folder.close()
+                    self._folder = None
+
+    def _close_file(self) -> None:
+        fd, self._fd, self._path = self._fd, None, None
+        os.close(fd)
 
     def _write_pending(self) -> None:
         if self._pending:  # taken off first: after a failed write nothing is written twice
             data = b"".join(self._pending)
             self._pending.clear()
             self._pending_events = self._pending_bytes = 0
-            _write_all(self._fd, data)
+            try:
+                write_all(self._fd, data)
+            except OSError:
+                try:
+                    os.ftruncate(self._fd, self._size)
+                except OSError:  # the file ends in a torn record: go on in a new one
+                    self._close_file()
+                raise
+            self._size += len(data)
         self._last_write = time.monotonic()
 
     def _append(self, event: Any) -> None:
