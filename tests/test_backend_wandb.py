@@ -82,7 +82,7 @@ def test_offline_run_records_steps_image_and_config(offline):
 
     records = records_of(offline)
     rows = wandb_reader.history(records)
-    assert [row["_step"] for row in rows] == [3, 10, 20, 22, 25]
+    assert [row["step"] for row in rows] == [3, 10, 20, 22, 25]
     assert [row["loss"] for row in rows[:3]] == [1 / 3, 0.1, 0.05]
     assert all(row["acc"] == 0.5 for row in rows[:3])
     assert rows[3]["lr"] == 0.125
@@ -108,7 +108,7 @@ def temp_dir(tmp_path, monkeypatch):
 def media_row(save_dir, key, step):
     """The history row of ``step`` and the PNG file its ``key`` entry names, decoded."""
     records = records_of(save_dir)
-    (row,) = [row for row in wandb_reader.history(records) if row["_step"] == step]
+    (row,) = [row for row in wandb_reader.history(records) if row["step"] == step]
     stored = os.path.join(run_folder(save_dir), "files", row[f"{key}/path"])
     with Image.open(stored) as png:
         assert png.format == "PNG" and png.mode == "RGB"
@@ -128,7 +128,8 @@ def test_720p_image_reads_back_pixel_exact_with_its_history_row(offline, temp_di
         backend.add_image("overlay", images[1], step=5)
     finally:
         os.umask(old_umask)
-    assert os.listdir(temp_dir) == []  # the temporary PNGs are gone once add_image returns
+    assert os.listdir(temp_dir) == []  # nothing in the system temp folder
+    assert not [p for p in os.listdir(offline) if p.startswith(".scenevis-wandb-")]  # and the PNGs are gone
     backend.close()
     for step, image in zip((4, 5), images):
         row, stored, pixels = media_row(offline, "overlay", step)
@@ -153,6 +154,7 @@ def test_temporary_png_removed_when_logging_fails(offline, temp_dir):
     with pytest.raises(Exception, match="finished"):
         backend.add_image("x", np.zeros((6, 7, 3), np.uint8), step=2)
     assert os.listdir(temp_dir) == []
+    assert not [p for p in os.listdir(offline) if p.startswith(".scenevis-wandb-")]
 
 
 def test_media_symlink_runs_get_a_file_that_outlives_add_image(offline, temp_dir):
@@ -180,7 +182,7 @@ def test_init_kwargs_offline_mode_and_define_metric(offline, monkeypatch):
     records = records_of(offline)
     metrics = [r.metric for r in records if r.WhichOneof("record_type") == "metric"]
     assert any(m.name == "acc" and m.summary.max for m in metrics)
-    assert [row["_step"] for row in wandb_reader.history(records)] == [1, 2]
+    assert [row["step"] for row in wandb_reader.history(records)] == [1, 2]
 
 
 def test_reader_rejects_corruption(offline, tmp_path):

@@ -20,8 +20,12 @@ HEADER = 7
 FULL, FIRST, MIDDLE, LAST = 1, 2, 3, 4
 
 
-def read_payloads(path):
-    """Yield the payload bytes of every record, checking header, CRCs and chunk order."""
+def read_payloads(path, torn_tail=False):
+    """Yield the payload bytes of every record, checking header, CRCs and chunk order.
+
+    ``torn_tail=True`` stops quietly where the file ends inside a record (a run whose
+    writer was killed between flushes) instead of raising.
+    """
     with open(path, "rb") as handle:
         data = handle.read()
     ident, magic, version = struct.unpack("<4sHB", data[:HEADER])
@@ -38,12 +42,16 @@ def read_payloads(path):
             pos += left_in_block
             continue
         if pos + HEADER > len(data):
+            if torn_tail:
+                return
             raise ValueError(f"truncated chunk header at {pos}")
         crc, length, kind = struct.unpack("<IHB", data[pos : pos + HEADER])
         if crc == 0 and length == 0 and kind == 0:  # zero-filled rest of a block
             pos += left_in_block
             continue
         payload = data[pos + HEADER : pos + HEADER + length]
+        if torn_tail and len(payload) != length:
+            return
         if len(payload) != length or HEADER + length > left_in_block:
             raise ValueError(f"chunk at {pos} overruns its block or the file")
         if zlib.crc32(bytes([kind]) + payload) != crc:
@@ -64,16 +72,16 @@ def read_payloads(path):
                 pending = None
         else:
             raise ValueError(f"unknown chunk type {kind} at {pos}")
-    if pending is not None:
+    if pending is not None and not torn_tail:
         raise ValueError("file ends inside a multi-chunk record")
 
 
-def read_records(path):
-    """Every ``Record`` message in the file, in order."""
+def read_records(path, torn_tail=False):
+    """Every ``Record`` message in the file, in order (see :func:`read_payloads`)."""
     from wandb.proto import wandb_internal_pb2
 
     records = []
-    for payload in read_payloads(path):
+    for payload in read_payloads(path, torn_tail):
         record = wandb_internal_pb2.Record()
         record.ParseFromString(payload)
         records.append(record)
