@@ -29,7 +29,7 @@ from scenevis.style import DASHES
 
 __all__ = [
     "GENERIC_FAMILIES", "geometry", "count_list", "colors_for", "numbers_for", "strings_for",
-    "line_styles", "text_bboxes", "font_family_of", "outside", "check_step",
+    "line_styles", "text_bboxes", "font_family_of", "outside",
 ]
 
 #: matplotlib's generic family names and the fonts matplotlib resolves them to here.
@@ -341,17 +341,3 @@ def outside(points: np.ndarray, width: int, height: int) -> bool:
         return False
     xs, ys = points[..., 0], points[..., 1]
     return bool((xs < 0).any() or (xs > width).any() or (ys < 0).any() or (ys > height).any())
-
-
-def check_step(step: Any) -> int:
-    """``step`` as an int: Python/numpy integers and 0-d integer tensors or arrays."""
-    if isinstance(step, (bool, np.bool_)):
-        raise TypeError(f"step: expected an integer, got {type(step).__name__}")
-    if isinstance(step, (numbers.Integral, np.integer)):
-        return int(step)
-    item = getattr(step, "item", None)
-    if callable(item) and getattr(step, "ndim", None) == 0:
-        value = item()
-        if isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, bool):
-            return int(value)
-    raise TypeError(f"step: expected an integer, got {type(step).__name__} {step!r}")

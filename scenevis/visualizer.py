@@ -32,6 +32,7 @@ import contextlib
 import inspect
 import math
 import os
+import threading
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -42,6 +43,9 @@ import scenevis.backends  # noqa: F401  (registers the built-in backends in VISB
 from scenevis import _facade_args as args
 from scenevis import distributed
 from scenevis._arrays import as_image, as_numpy, check_shape
+from scenevis.backends._config import check_config
+from scenevis.backends._paths import check_file_name
+from scenevis.backends._values import check_name, check_step, scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
 from scenevis.errors import VisualizerValueError, facade_errors
 from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts, as_strings
@@ -125,6 +129,7 @@ class Visualizer(ManagedInstances):
         self._vis_backends: Dict[str, Any] = self._build_backends(vis_backends, save_dir)
         self._failed_backends: Dict[str, int] = {}
         self._image: Optional[np.ndarray] = None
+        self._lock = threading.RLock()  # guards the failure counts
         self._layers: Tuple[Scene, ...] = (Empty(),) * 4
         self._scene: Optional[Scene] = Empty()
         self._rendered: Optional[Tuple[Scene, np.ndarray]] = None
@@ -508,22 +513,30 @@ class Visualizer(ManagedInstances):
             except Exception as err:
                 if self._strict:
                     raise
-                count = self._failed_backends.get(key, 0)
-                self._failed_backends[key] = count + 1
-                if count == 0:
-                    warnings.warn(
-                        f"vis backend {key!r} ({type(backend).__name__}) failed in {method}: "
-                        f"{type(err).__name__}: {err}. The other backends go on; this backend keeps "
-                        "receiving calls and its further failures are counted in backend_failures, not "
-                        "reported (pass strict=True to raise instead).", RuntimeWarning, stacklevel=3)
+                self._report_failure(key, backend, method, err, stacklevel=5)  # the caller of add_*
+
+    def _report_failure(self, key: str, backend: Any, method: str, err: Exception, stacklevel: int) -> None:
+        """Count a backend's failure; warn (``RuntimeWarning``) the first time only."""
+        with self._lock:
+            count = self._failed_backends.get(key, 0)
+            self._failed_backends[key] = count + 1
+        if count == 0:
+            warnings.warn(
+                f"vis backend {key!r} ({type(backend).__name__}) failed in {method}: "
+                f"{type(err).__name__}: {err}. The other backends go on; this backend keeps "
+                "receiving calls and its further failures are counted in backend_failures, not "
+                "reported (pass strict=True to raise instead).", RuntimeWarning, stacklevel=stacklevel)
 
     @property
     def backend_failures(self) -> Dict[str, int]:
         """How many calls failed per backend name (backends that never failed are absent)."""
         return dict(self._failed_backends)
 
+    @facade_errors
     def add_config(self, config: Any, **kwargs: Any) -> None:
-        """Record the run's config (a dict, an mmengine ``Config`` or a file path) in every backend."""
+        """Record the run's config (a dict, an mmengine ``Config`` or a file path) in every
+        backend; checked first by :func:`scenevis.backends._config.check_config`."""
+        check_config(config)
         self._fan_out("add_config", config, **kwargs)
 
     def add_graph(self, model: Any, data_batch: Sequence[dict], **kwargs: Any) -> None:
@@ -538,9 +551,8 @@ class Visualizer(ManagedInstances):
         current scene, or ``image`` when given, is sent to rank 0, rendered there and
         recorded as ``f'{name}_rank{r}'`` for every rank ``r``.
         """
-        if not isinstance(name, str):
-            raise TypeError(f"name: expected a str, got {type(name).__name__}")
-        step = args.check_step(step)
+        check_name(name)
+        step = check_step(step)
         if gather:
             return self._add_gathered(name, image, step)
         if image is None:
@@ -561,18 +573,22 @@ class Visualizer(ManagedInstances):
                 continue
             self._fan_out("add_image", f"{name}_rank{rank}", render(received), step)
 
+    @facade_errors
     def add_scalar(self, name: str, value: Any, step: int = 0, **kwargs: Any) -> None:
-        """Record one scalar under ``name`` at ``step`` in every backend."""
-        if not isinstance(name, str):
-            raise TypeError(f"name: expected a str, got {type(name).__name__}")
-        self._fan_out("add_scalar", name, value, args.check_step(step), **kwargs)
+        """Record one scalar (one real number) under ``name`` at ``step`` in every backend."""
+        value = scalar_value(value)
+        self._fan_out("add_scalar", check_name(name), value, check_step(step), **kwargs)
 
+    @facade_errors
     def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
         """Record several scalars at ``step`` in every backend (``file_path``: an extra
-        JSON Lines file for the local backend, as in MMEngine)."""
-        if not isinstance(scalar_dict, dict):
-            raise TypeError(f"scalar_dict: expected a dict, got {type(scalar_dict).__name__}")
-        self._fan_out("add_scalars", scalar_dict, args.check_step(step), file_path, **kwargs)
+        JSON Lines file for the local backend, as in MMEngine). Every backend gets the
+        values as Python numbers, checked by :func:`scenevis.backends._values.scalar_values`."""
+        values = scalar_values(scalar_dict)
+        step = check_step(step)
+        if file_path is not None:
+            check_file_name(file_path, ".json", "file_path")
+        self._fan_out("add_scalars", values, step, file_path, **kwargs)
 
     def close(self) -> None:
         """Close every backend (each flushes what it holds). Idempotent; a backend whose
@@ -583,10 +599,7 @@ class Visualizer(ManagedInstances):
             except Exception as err:
                 if self._strict:
                     raise
-                if self._failed_backends.get(key, 0) == 0:
-                    warnings.warn(f"vis backend {key!r} ({type(backend).__name__}) failed in close: "
-                                  f"{type(err).__name__}: {err}", RuntimeWarning, stacklevel=2)
-                self._failed_backends[key] = self._failed_backends.get(key, 0) + 1
+                self._report_failure(key, backend, "close", err, stacklevel=3)
         self._closed = True
 
     def _repr_png_(self) -> bytes:

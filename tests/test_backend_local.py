@@ -161,10 +161,9 @@ def test_scalars_byte_identical_to_mmengine(tmp_path):
     ours, theirs = LocalVisBackend(str(tmp_path / "ours")), MMLocal(str(tmp_path / "theirs"))
     calls = [
         dict(scalar_dict={"map": 0.7, "acc": 0.9}, step=0),
-        dict(scalar_dict={"lr": np.float32(0.1), "it": np.int64(3), "v": np.array([1.5, 2])}, step=5),
-        dict(scalar_dict={"z": np.array(2.5), "nan": float("nan"), "txt": "é", "b": True}, step=6),
-        dict(scalar_dict={"step": 9, "x": 1}, step=3),
-        dict(scalar_dict={"loss": [1, 2, 3], "nested": {"a": None}}, step=7),
+        dict(scalar_dict={"lr": np.float32(0.1), "it": np.int64(3)}, step=5),
+        dict(scalar_dict={"z": np.array(2.5), "nan": float("nan"), "inf": float("-inf"), "b": True}, step=6),
+        dict(scalar_dict={"big": 2**62, "neg": -7}, step=3),
     ]
     for call in calls:
         ours.add_scalars(**call, file_path="20240101.json")
@@ -181,15 +180,32 @@ def test_scalars_byte_identical_to_mmengine(tmp_path):
     assert len(lines) == len(calls) + 6
 
 
+@pytest.mark.parametrize("scalar_dict, error, match", [
+    ({"loss": [1, 2, 3]}, TypeError, r"scalar_dict\['loss'\]"),
+    ({"nested": {"a": None}}, TypeError, r"scalar_dict\['nested'\]"),
+    ({"txt": "é"}, TypeError, r"scalar_dict\['txt'\]"),
+    ({"step": 9, "x": 1}, ValueError, "'step'"),
+])
+def test_what_mmengine_writes_and_other_backends_cannot_store_is_refused(tmp_path, scalar_dict, error, match):
+    """MMEngine's local backend writes lists, dicts, strings and a 'step' key as JSON, which
+    TensorBoard and W&B cannot store as scalars; every backend here refuses them alike."""
+    backend = LocalVisBackend(str(tmp_path))
+    with pytest.raises(error, match=match):
+        backend.add_scalars(scalar_dict, step=1)
+    assert not (tmp_path / "scalars.json").exists()
+
+
 def test_scalar_tensors_and_arrays(tmp_path):
     import torch
 
     backend = LocalVisBackend(str(tmp_path))
-    backend.add_scalars({"t": torch.tensor(1.5), "v": torch.tensor([1, 2]), "bf": torch.tensor(0.5, dtype=torch.bfloat16)})
+    backend.add_scalars({"t": torch.tensor(1.5), "v": torch.tensor([2]), "bf": torch.tensor(0.5, dtype=torch.bfloat16)})
     backend.add_scalar("one", torch.tensor([4.0]), step=1)
+    with pytest.raises(TypeError, match=r"scalar_dict\['v'\]: expected one real number"):
+        backend.add_scalars({"v": torch.tensor([1, 2])})
     backend.close()
     lines = (tmp_path / "scalars.json").read_text().splitlines()
-    assert lines == ['{"t": 1.5, "v": [1, 2], "bf": 0.5, "step": 0}', '{"one": 4.0, "step": 1}']
+    assert lines == ['{"t": 1.5, "v": 2, "bf": 0.5, "step": 0}', '{"one": 4.0, "step": 1}']
 
 
 def test_unserializable_scalar_raises_and_writes_nothing(tmp_path):
@@ -318,7 +334,7 @@ def test_config_file_is_copied(tmp_path):
     backend = LocalVisBackend(str(tmp_path / "run"), config_save_file="cfg.py")
     backend.add_config(str(source))
     assert (tmp_path / "run" / "cfg.py").read_bytes() == source.read_bytes()
-    with pytest.raises(FileNotFoundError, match="missing"):
+    with pytest.raises(ValueError, match="missing"):
         backend.add_config(str(tmp_path / "nope.py"))
 
 
@@ -345,14 +361,24 @@ def test_unused_backend_is_collected(tmp_path):
     import gc
     import weakref
 
+    def open_under(folder):
+        found = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{fd}").startswith(str(folder)):
+                    found.append(fd)
+            except OSError:
+                pass
+        return found
+
     backend = LocalVisBackend(str(tmp_path))
     backend.add_scalars({"a": 1})
     ref = weakref.ref(backend)
-    before = len(os.listdir("/proc/self/fd"))
+    assert len(open_under(tmp_path)) == 2  # save_dir and scalars.json
     del backend
     gc.collect()
     assert ref() is None  # the exit hook does not keep it alive
-    assert len(os.listdir("/proc/self/fd")) == before - 2  # collecting it closed save_dir and the file
+    assert open_under(tmp_path) == []  # and collecting it closed both
     assert os.path.getsize(tmp_path / "scalars.json") > 0
 
 

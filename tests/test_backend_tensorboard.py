@@ -256,15 +256,16 @@ def test_without_google_crc32c_tensorboards_crc_is_used(tmp_path):
     assert [(e.step, e.value) for e in load(tmp_path).Scalars("x")] == [(2, 1.5)]
 
 
-def test_non_numeric_scalars_warn_and_are_skipped(tmp_path):
+def test_non_numeric_scalars_raise_and_write_nothing(tmp_path):
+    """The rule every backend shares (scenevis.backends._values): not one number is a TypeError."""
     backend = TensorboardVisBackend(str(tmp_path))
-    with pytest.warns(UserWarning, match="'name'") as caught:
-        backend.add_scalars({"name": "resnet", "ok": 1.0}, step=1)
-    assert caught[0].filename == __file__  # points at the caller
-    with pytest.warns(UserWarning, match="'vec'"):
+    backend.add_scalars({"ok": 1.0}, step=1)
+    with pytest.raises(TypeError, match=r"scalar_dict\['name'\]"):
+        backend.add_scalars({"name": "resnet", "ok": 2.0}, step=2)
+    with pytest.raises(TypeError, match="value"):
         backend.add_scalar("vec", np.array([1.0, 2.0]))
-    with pytest.warns(UserWarning, match="'only'"):
-        backend.add_scalars({"only": None}, step=2)  # nothing left: no event
+    with pytest.raises(TypeError, match=r"scalar_dict\['only'\]"):
+        backend.add_scalars({"only": None}, step=2)
     with pytest.raises(ValueError, match="step"):
         backend.add_scalars({"step": 3, "x": 1.0})
     with pytest.raises(TypeError, match="scalar_dict"):

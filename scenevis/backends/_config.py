@@ -6,18 +6,88 @@ A config is one of
 - an object with ``pretty_text`` and ``to_dict()`` (mmengine's ``Config``; duck-typed,
   mmengine is never imported),
 - a path (``str`` or ``os.PathLike``) to an existing config file (``.py`` or ``.json``).
+
+:func:`check_config` is the one rule, applied by the visualizer before any backend sees
+a config and by each backend's own conversion: a dict's top-level keys must be Python
+identifiers (the local backend writes one assignment per key), and its values, at any
+depth, ``None``, ``bool``, ``int``, finite ``float``, ``str``, and lists, tuples and
+dicts with ``str`` keys of those: what both a Python literal and JSON (W&B) hold. A
+path must name an existing ``.py`` or ``.json`` file (a ``.json`` file holding one
+object). An mmengine ``Config`` is taken as MMEngine takes it (its ``pretty_text`` and
+``to_dict()``).
 """
 from __future__ import annotations
 
 import json
 import keyword
+import math
 import os
 import runpy
 import types
 from collections.abc import Mapping
 from typing import Any, Dict
 
-__all__ = ["config_text", "config_bytes", "config_dict"]
+__all__ = ["check_config", "config_text", "config_bytes", "config_dict"]
+
+
+_MAX_DEPTH = 100
+
+
+def _check_value(value: Any, where: str, depth: int) -> None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{where}: expected a finite number (written as Python and JSON), got {value!r}")
+        return
+    if depth >= _MAX_DEPTH:
+        raise ValueError(f"{where}: expected values nested at most {_MAX_DEPTH} deep")
+    if isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _check_value(item, f"{where}[{i}]", depth + 1)
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TypeError(f"{where}: expected str keys, got {type(key).__name__} {key!r}")
+            _check_value(item, f"{where}[{key!r}]", depth + 1)
+        return
+    raise TypeError(f"{where}: expected None, a bool, int, float, str, or a list, tuple or dict of them, "
+                    f"got {type(value).__name__}")
+
+
+def check_config(config: Any) -> None:
+    """Raise ``TypeError``/``ValueError`` (naming the key) unless every backend can record
+    ``config`` the same way (see the module docstring)."""
+    if isinstance(getattr(config, "pretty_text", None), str) and callable(getattr(config, "to_dict", None)):
+        return
+    if _is_path(config):
+        path = os.fspath(config)
+        if not os.path.isfile(path):
+            raise ValueError(f"config: expected a dict, an mmengine Config or an existing config file, "
+                             f"got missing path {path!r}")
+        if not path.endswith((".py", ".json")):
+            raise ValueError(f"config: expected a .py or .json config file, got {path!r}")
+        if path.endswith(".json"):
+            _json_config(path)
+        return
+    if not (isinstance(config, Mapping) or callable(getattr(config, "to_dict", None))):
+        raise TypeError(f"config: expected a dict, an mmengine Config or a config file path, got {type(config).__name__}")
+    for key, value in _mapping_to_dict(config).items():
+        if not _is_name(key):
+            raise ValueError(f"config: top-level keys must be Python identifiers to be written as Python, got {key!r}")
+        _check_value(value, f"config[{key!r}]", 1)
+
+
+def _json_config(path: str) -> Dict[str, Any]:
+    with open(path, "r", encoding="utf-8") as handle:
+        try:
+            loaded = json.load(handle)
+        except ValueError as err:
+            raise ValueError(f"config: expected a JSON object in {path!r}, got invalid JSON ({err})") from None
+    if not isinstance(loaded, dict):
+        raise ValueError(f"config: expected a JSON object in {path!r}, got {type(loaded).__name__}")
+    return loaded
 
 
 def _is_path(config: Any) -> bool:
@@ -25,10 +95,7 @@ def _is_path(config: Any) -> bool:
 
 
 def _read_path(config: Any) -> bytes:
-    path = os.fspath(config)
-    if not os.path.isfile(path):
-        raise FileNotFoundError(f"config: expected a dict, an mmengine Config or a config file, got missing path {path!r}")
-    with open(path, "rb") as handle:
+    with open(os.fspath(config), "rb") as handle:
         return handle.read()
 
 
@@ -61,32 +128,26 @@ def _format(value: Any, indent: int, column: int, width: int = 88) -> str:
 
 
 def python_text(config: Mapping) -> str:
-    """``config`` as Python assignments, one per top-level key (keys must be identifiers)."""
-    lines = []
-    for key, value in _mapping_to_dict(config).items():
-        if not _is_name(key):
-            raise ValueError(f"config: top-level keys must be Python identifiers to be written as Python, got {key!r}")
-        lines.append(f"{key} = {_format(value, 0, len(key) + 3)}")
+    """``config`` (checked by :func:`check_config`) as Python assignments, one per top-level key."""
+    lines = [f"{key} = {_format(value, 0, len(key) + 3)}" for key, value in _mapping_to_dict(config).items()]
     return "\n".join(lines) + "\n"
 
 
 def config_text(config: Any) -> str:
     """The config as readable Python text (a file's own text for a path)."""
+    check_config(config)
     pretty = getattr(config, "pretty_text", None)
     if isinstance(pretty, str):
         return pretty
     if _is_path(config):
         return _read_path(config).decode("utf-8", "replace")
-    if isinstance(config, Mapping) or callable(getattr(config, "to_dict", None)):
-        return python_text(config)
-    raise TypeError(f"config: expected a dict, an mmengine Config or a config file path, got {type(config).__name__}")
+    return python_text(config)
 
 
 def config_bytes(config: Any) -> bytes:
     """What ``config.py`` should contain: a config file's bytes unchanged, else :func:`config_text`."""
-    if _is_path(config):
-        return _read_path(config)
-    return config_text(config).encode("utf-8")
+    check_config(config)
+    return _read_path(config) if _is_path(config) else config_text(config).encode("utf-8")
 
 
 def config_dict(config: Any) -> Dict[str, Any]:
@@ -96,24 +157,15 @@ def config_dict(config: Any) -> Dict[str, Any]:
     inheritance is not resolved: pass an ``mmengine.Config`` for that); a ``.json`` file is
     parsed.
     """
-    if _is_path(config):
-        path = os.fspath(config)
-        _read_path(path)  # clear error when missing
-        if path.endswith(".json"):
-            with open(path, "r", encoding="utf-8") as handle:
-                loaded = json.load(handle)
-            if not isinstance(loaded, dict):
-                raise ValueError(f"config: expected a JSON object in {path!r}, got {type(loaded).__name__}")
-            return loaded
-        if path.endswith(".py"):
-            namespace = runpy.run_path(path)
-            return {
-                key: value
-                for key, value in namespace.items()
-                if not key.startswith("_")
-                and not isinstance(value, (types.ModuleType, types.FunctionType, type))
-            }
-        raise ValueError(f"config: expected a .py or .json config file, got {path!r}")
-    if isinstance(config, Mapping) or callable(getattr(config, "to_dict", None)):
+    check_config(config)
+    if not _is_path(config):
         return _mapping_to_dict(config)
-    raise TypeError(f"config: expected a dict, an mmengine Config or a config file path, got {type(config).__name__}")
+    path = os.fspath(config)
+    if path.endswith(".json"):
+        return _json_config(path)
+    namespace = runpy.run_path(path)
+    return {
+        key: value
+        for key, value in namespace.items()
+        if not key.startswith("_") and not isinstance(value, (types.ModuleType, types.FunctionType, type))
+    }

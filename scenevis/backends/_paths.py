@@ -59,7 +59,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
-__all__ = ["name_parts", "SaveDir", "write_all", "MAX_COMPONENT_BYTES"]
+__all__ = ["name_parts", "check_file_name", "SaveDir", "write_all", "MAX_COMPONENT_BYTES"]
 
 MAX_COMPONENT_BYTES = 255
 _NONCHARACTERS = "".join(
@@ -121,6 +121,17 @@ def name_parts(name: Union[str, os.PathLike], suffix: str = "", arg: str = "name
         else:
             parts.append(_fit(text, _escape(text, final=not end), end))
     return parts
+
+
+def check_file_name(value: Union[str, os.PathLike], suffix: str, arg: str) -> str:
+    """``value`` as a ``str`` when it is a file name ending in ``suffix`` (``TypeError`` /
+    ``ValueError`` naming ``arg`` otherwise)."""
+    if not isinstance(value, (str, os.PathLike)):
+        raise TypeError(f"{arg}: expected a str, got {type(value).__name__}")
+    value = os.fspath(value)
+    if not isinstance(value, str) or not value.endswith(suffix):
+        raise ValueError(f"{arg}: expected a file name ending in {suffix!r}, got {value!r}")
+    return value
 
 
 def _refuse_symlink(err: OSError, folder: int, root: str, parts: Parts) -> OSError:

@@ -1,61 +1,115 @@
-"""Scalar values as backends store them: JSON Lines text and plain floats.
+"""What every backend accepts as a name, a step and a scalar, checked one way for all.
 
-The JSON encoding writes exactly what MMEngine's local backend writes (``json.dumps`` with
-its default separators; numpy scalars become Python numbers, numpy arrays lists, sets and
-ranges lists), and additionally accepts tensors by duck typing.
+The visualizer checks a whole ``add_*`` call with these functions before any backend sees
+it, and each backend checks its own calls with the same functions, so a value that one
+backend stores is stored by every backend, and a value one refuses is refused by all
+before anything is written:
+
+- **Names** (scalar names, ``scalar_dict`` keys, image names): a non-empty ``str`` that
+  is valid Unicode text (no lone surrogates: protobuf and W&B cannot encode them), not
+  ``'step'`` (the step has its own argument, and W&B's step metric is called so) and not
+  starting with ``'_'`` (W&B keeps ``_step``, ``_runtime``, ... for itself and silently
+  drops or overwrites such keys).
+- **Steps**: an integer (Python, numpy, or a 0-d integer array or tensor) in
+  ``[-2**63, 2**63)``, the range TensorBoard's ``int64`` step can hold.
+- **Scalars**: one real number: a Python or numpy ``bool``, integer (in the ``int64``
+  range) or float (NaN and infinities included), or an array or tensor holding exactly
+  one such element. Returned as a Python ``bool``, ``int`` or ``float``. Anything else
+  (strings, lists, several elements, complex numbers, ``None``) is a ``TypeError`` naming
+  the value.
+
+Scalars are written as JSON lines exactly as MMEngine's local backend writes them
+(``json.dumps`` with its default separators, NaN as ``NaN``).
 """
 from __future__ import annotations
 
 import json
 import numbers
-from typing import Any, Optional
+import operator
+from typing import Any, Dict, Union
 
 import numpy as np
 
 from scenevis._arrays import as_numpy
 
-__all__ = ["json_line", "as_real", "plain_value"]
+__all__ = ["check_name", "check_step", "scalar_value", "scalar_values", "json_line", "RESERVED_NAME"]
+
+RESERVED_NAME = "step"
+_INT64 = (-(2**63), 2**63)
 
 
 def _is_tensor(value: Any) -> bool:
     return all(hasattr(value, attr) for attr in ("detach", "cpu", "numpy"))
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, (set, range)):
-        return list(value)
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if _is_tensor(value):
-        return as_numpy(value, "value").tolist()
-    raise TypeError(f"scalar values: {type(value).__name__} cannot be written as JSON")
+def check_name(name: Any, arg: str = "name") -> str:
+    """``name`` if it is a name every backend stores as given (see the module docstring)."""
+    if not isinstance(name, str):
+        raise TypeError(f"{arg}: expected a str, got {type(name).__name__}")
+    if not name:
+        raise ValueError(f"{arg}: expected a non-empty name, got ''")
+    if name == RESERVED_NAME:
+        raise ValueError(f"{arg}: expected a name other than 'step' (give the step as step=), got 'step'")
+    if name.startswith("_"):
+        raise ValueError(f"{arg}: expected a name not starting with '_' (W&B keeps those for itself), got {name!r}")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{arg}: expected text without lone surrogates, got {name!r}") from None
+    return name
+
+
+def check_step(step: Any) -> int:
+    """``step`` as an ``int`` in ``[-2**63, 2**63)``; integers of any kind (Python, numpy,
+    0-d integer arrays or tensors) are accepted."""
+    if isinstance(step, (bool, np.bool_)):
+        raise TypeError(f"step: expected an integer, got {type(step).__name__}")
+    value = step
+    item = getattr(step, "item", None)
+    if not isinstance(step, (numbers.Integral, np.integer)) and callable(item) and getattr(step, "ndim", None) == 0:
+        value = item()
+    if isinstance(value, bool):
+        raise TypeError(f"step: expected an integer, got {type(step).__name__}")
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise TypeError(f"step: expected an integer, got {type(step).__name__} {step!r}") from None
+    if not _INT64[0] <= value < _INT64[1]:
+        raise ValueError(f"step: expected an integer in [-2**63, 2**63), got {value}")
+    return value
+
+
+def scalar_value(value: Any, arg: str = "value") -> Union[bool, int, float]:
+    """``value`` as a Python ``bool``, ``int`` or ``float`` when it is one real number."""
+    if isinstance(value, np.ndarray) or _is_tensor(value):
+        array = as_numpy(value, arg)
+        if array.size != 1 or array.dtype.kind not in "biuf":
+            raise TypeError(f"{arg}: expected one real number, got an array of shape {tuple(array.shape)} "
+                            f"and dtype {array.dtype}")
+        value = array.reshape(()).item()
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (numbers.Integral, np.integer)):
+        number = int(value)
+        if not _INT64[0] <= number < _INT64[1]:
+            raise ValueError(f"{arg}: expected an integer in [-2**63, 2**63) (a float for larger numbers), got {number}")
+        return number
+    if isinstance(value, (numbers.Real, np.floating)):
+        return float(value)
+    raise TypeError(f"{arg}: expected one real number (int, float, bool or a one-element array or tensor), "
+                    f"got {type(value).__name__}")
+
+
+def scalar_values(scalar_dict: Any, arg: str = "scalar_dict") -> Dict[str, Union[bool, int, float]]:
+    """``scalar_dict`` with every key checked by :func:`check_name` and every value by
+    :func:`scalar_value`; a new dict, in the same order."""
+    if not isinstance(scalar_dict, dict):
+        raise TypeError(f"{arg}: expected a dict, got {type(scalar_dict).__name__}")
+    if RESERVED_NAME in scalar_dict:
+        raise ValueError(f"{arg}: expected no 'step' key (give the step as step=), got one")
+    return {check_name(key, f"{arg} keys"): scalar_value(value, f"{arg}[{key!r}]") for key, value in scalar_dict.items()}
 
 
 def json_line(record: dict) -> bytes:
-    """``record`` as one UTF-8 JSON line ending in ``\\n`` (MMEngine's bytes)."""
-    return (json.dumps(record, default=_default) + "\n").encode("utf-8")
-
-
-def as_real(value: Any) -> Optional[float]:
-    """``value`` as a float when it is one number, else ``None``.
-
-    One number: a Python or numpy real (bools count as 0/1), or an array or tensor holding
-    exactly one element.
-    """
-    if isinstance(value, (numbers.Real, np.number, np.bool_)):
-        return float(value)
-    if isinstance(value, np.ndarray) or _is_tensor(value):
-        array = as_numpy(value, "value")
-        if array.size == 1 and array.dtype.kind in "biuf":
-            return float(array.reshape(()))
-    return None
-
-
-def plain_value(value: Any) -> Any:
-    """A tensor as a Python number (one element) or nested list; other values unchanged."""
-    if _is_tensor(value):
-        array = as_numpy(value, "value")
-        return array.reshape(()).item() if array.size == 1 else array.tolist()
-    return value
+    """``record`` (plain Python values) as one UTF-8 JSON line ending in ``\\n`` (MMEngine's bytes)."""
+    return (json.dumps(record) + "\n").encode("utf-8")

@@ -25,7 +25,6 @@ Life cycle, common to all built-in backends:
 from __future__ import annotations
 
 import abc
-import operator
 import os
 import threading
 import weakref
@@ -34,6 +33,7 @@ from typing import Any, Callable, Optional, Sequence, Union
 import numpy as np
 
 from scenevis._arrays import as_image
+from scenevis.backends._values import check_name, check_step
 
 __all__ = ["BaseVisBackend"]
 
@@ -108,22 +108,13 @@ class BaseVisBackend(abc.ABC):
 
     @staticmethod
     def _check_name(name: Any, arg: str = "name") -> str:
-        if not isinstance(name, str):
-            raise TypeError(f"{arg}: expected a str, got {type(name).__name__}")
-        return name
+        """``name`` by the rule of :func:`scenevis.backends._values.check_name`."""
+        return check_name(name, arg)
 
     @staticmethod
     def _check_step(step: Any) -> int:
-        """``step`` as an int; integers of any kind (Python, numpy, 0-d tensors) are accepted."""
-        if isinstance(step, (bool, np.bool_)):
-            raise TypeError(f"step: expected an integer, got {type(step).__name__}")
-        item = getattr(step, "item", None)
-        if not isinstance(step, (int, np.integer)) and callable(item) and getattr(step, "ndim", 1) == 0:
-            step = item()
-        try:
-            return operator.index(step)
-        except TypeError:
-            raise TypeError(f"step: expected an integer, got {type(step).__name__} {step!r}") from None
+        """``step`` by the rule of :func:`scenevis.backends._values.check_step`."""
+        return check_step(step)
 
     @staticmethod
     def _check_image(image: Any) -> np.ndarray:

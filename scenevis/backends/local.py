@@ -33,22 +33,12 @@ import numpy as np
 
 from scenevis._png import encode_png
 from scenevis.backends._config import config_bytes
-from scenevis.backends._paths import SaveDir, name_parts
-from scenevis.backends._values import json_line, plain_value
+from scenevis.backends._paths import SaveDir, check_file_name, name_parts
+from scenevis.backends._values import json_line, scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
 from scenevis.registry import VISBACKENDS
 
 __all__ = ["LocalVisBackend"]
-
-
-def _file_parts(value: Any, suffix: str, arg: str) -> List[str]:
-    """The components of a file name argument that must end in ``suffix``."""
-    if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"{arg}: expected a str, got {type(value).__name__}")
-    value = os.fspath(value)
-    if not value.endswith(suffix):
-        raise ValueError(f"{arg}: expected a file name ending in {suffix!r}, got {value!r}")
-    return name_parts(value, arg=arg)
 
 
 def _folder_parts(value: Any, arg: str) -> List[str]:
@@ -81,8 +71,8 @@ class LocalVisBackend(BaseVisBackend):
         scalar_save_file: str = "scalars.json",
     ):
         self._img_parts = _folder_parts(img_save_dir, "img_save_dir")
-        self._config_parts = _file_parts(config_save_file, ".py", "config_save_file")
-        self._scalar_parts = _file_parts(scalar_save_file, ".json", "scalar_save_file")
+        self._config_parts = name_parts(check_file_name(config_save_file, ".py", "config_save_file"))
+        self._scalar_parts = name_parts(check_file_name(scalar_save_file, ".json", "scalar_save_file"))
         super().__init__(save_dir)
         self._root: Optional[SaveDir] = None
 
@@ -120,9 +110,7 @@ class LocalVisBackend(BaseVisBackend):
 
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Append ``{name: value, "step": step}`` to the scalars file."""
-        self._check_name(name)
-        value = plain_value(value)
-        line = json_line({name: value, "step": step})
+        line = json_line({self._check_name(name): scalar_value(value), "step": self._check_step(step)})
         with self._lock:
             self._ensure_env()
             self._root.append(line, self._scalar_parts)
@@ -130,19 +118,17 @@ class LocalVisBackend(BaseVisBackend):
     def add_scalars(
         self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any
     ) -> None:
-        """Append ``scalar_dict`` plus ``"step"`` (unless present) as one line.
+        """Append ``scalar_dict`` plus ``"step"`` as one line.
 
         ``file_path`` (a ``.json`` name inside ``save_dir``, not the scalars file itself)
         receives the same line first; both files get it, or neither.
         """
-        if not isinstance(scalar_dict, dict):
-            raise TypeError(f"scalar_dict: expected a dict, got {type(scalar_dict).__name__}")
-        record = dict(scalar_dict)
-        record.setdefault("step", step)
+        record = scalar_values(scalar_dict)
+        record["step"] = self._check_step(step)
         line = json_line(record)
         targets = [self._scalar_parts]
         if file_path is not None:
-            extra = _file_parts(file_path, ".json", "file_path")
+            extra = name_parts(check_file_name(file_path, ".json", "file_path"), arg="file_path")
             if extra == self._scalar_parts:
                 raise ValueError(
                     f"file_path: expected a file other than the scalars file, got {file_path!r}")

@@ -11,8 +11,8 @@ scalars, images and the config, only ``tensorboard`` (its protobuf classes).
 - Images are PNG image summaries encoded by :mod:`scenevis._png` (the event layout of
   ``SummaryWriter.add_image(..., dataformats='HWC')``, without its Pillow round trip), so
   they read back pixel-exact.
-- Scalars that are not one number are skipped with a ``UserWarning``; ``'step'`` inside
-  ``scalar_dict`` is a ``ValueError`` (give it as ``step=``).
+- Names, steps and scalars follow :mod:`scenevis.backends._values`, the rule every backend
+  shares: a value that is not one real number is a ``TypeError`` and nothing is written.
 - The config is stored as text under the tag ``config`` (``config/text_summary``, as
   ``SummaryWriter.add_text`` stores it).
 - :attr:`~TensorboardVisBackend.experiment` is a real
@@ -28,14 +28,13 @@ from __future__ import annotations
 
 import functools
 import time
-import warnings
-from typing import Any, Iterable, List, Optional, Tuple, Union
+from typing import Any, List, Optional, Tuple, Union
 
 import numpy as np
 
 from scenevis._png import encode_png
 from scenevis.backends._config import config_text
-from scenevis.backends._values import as_real
+from scenevis.backends._values import scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
 from scenevis.registry import VISBACKENDS
 
@@ -183,23 +182,16 @@ class TensorboardVisBackend(BaseVisBackend):
             self._events.add_summary(summary, step)
 
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
-        """Store one number; anything else is skipped with a ``UserWarning``."""
-        self._check_name(name)
-        step = self._check_step(step)
-        self._write_scalars(_numbers([(name, value)]), step)
+        """Store one number (as TensorBoard's float32 ``simple_value``)."""
+        numbers = [(self._check_name(name), float(scalar_value(value)))]
+        self._write_scalars(numbers, self._check_step(step))
 
     def add_scalars(
         self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any
     ) -> None:
         """Store the numbers of ``scalar_dict`` in one event; ``file_path`` is ignored."""
-        if not isinstance(scalar_dict, dict):
-            raise TypeError(f"scalar_dict: expected a dict, got {type(scalar_dict).__name__}")
-        if "step" in scalar_dict:
-            raise ValueError("scalar_dict: expected no 'step' key (pass step= instead), got one")
-        for key in scalar_dict:
-            self._check_name(key, "scalar_dict keys")
-        step = self._check_step(step)
-        self._write_scalars(_numbers(scalar_dict.items()), step)
+        numbers = [(key, float(value)) for key, value in scalar_values(scalar_dict).items()]
+        self._write_scalars(numbers, self._check_step(step))
 
     def _write_scalars(self, numbers: List[Tuple[str, float]], step: int) -> None:
         with self._lock:
@@ -213,18 +205,3 @@ class TensorboardVisBackend(BaseVisBackend):
             if self._events is not None:
                 _close(self._events, self._writer)
 
-
-def _numbers(items: Iterable[Tuple[str, Any]]) -> List[Tuple[str, float]]:
-    """The items that are one number, as floats; the others are skipped with a warning."""
-    numbers = []
-    for name, value in items:
-        real = as_real(value)
-        if real is None:
-            warnings.warn(
-                f"TensorboardVisBackend: scalar {name!r} skipped: expected one number, got {type(value).__name__}",
-                UserWarning,
-                stacklevel=3,
-            )
-        else:
-            numbers.append((name, real))
-    return numbers

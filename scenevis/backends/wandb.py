@@ -65,7 +65,7 @@ import numpy as np
 from scenevis._png import encode_png
 from scenevis.backends._annotations import check_annotations, wandb_overlays
 from scenevis.backends._config import config_dict
-from scenevis.backends._values import plain_value
+from scenevis.backends._values import scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
 from scenevis.registry import VISBACKENDS
 
@@ -322,20 +322,18 @@ class WandbVisBackend(BaseVisBackend):
 
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Log one value at ``step``."""
-        self._check_name(name)
+        values = {self._check_name(name): scalar_value(value)}
         step = self._check_step(step)
         with self._lock:
             self._ensure_env()
-            self._log({name: plain_value(value)}, step)
+            self._log(values, step)
 
     def add_scalars(
         self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any
     ) -> None:
         """Log every item of ``scalar_dict`` at ``step``; ``file_path`` is ignored."""
-        if not isinstance(scalar_dict, dict):
-            raise TypeError(f"scalar_dict: expected a dict, got {type(scalar_dict).__name__}")
+        values = scalar_values(scalar_dict)
         step = self._check_step(step)
-        values = {key: plain_value(value) for key, value in scalar_dict.items()}
         with self._lock:
             self._ensure_env()
             self._log(values, step)

@@ -39,7 +39,7 @@ def test_sigkill_right_after_add_scalars_keeps_every_line(tmp_path):
         from scenevis.backends import LocalVisBackend
         backend = LocalVisBackend(sys.argv[1])
         for i in range(2000):
-            backend.add_scalars({"loss": i * 0.5, "text": "x" * (i % 700)}, step=i, file_path="extra.json")
+            backend.add_scalars({"loss": i * 0.5, **{f"p{j}": j for j in range(i % 70)}}, step=i, file_path="extra.json")
         os.kill(os.getpid(), signal.SIGKILL)
         """,
         tmp_path,
@@ -49,7 +49,7 @@ def test_sigkill_right_after_add_scalars_keeps_every_line(tmp_path):
     for name in ("scalars.json", "extra.json"):
         rows = read_lines(tmp_path / name)
         assert [row["step"] for row in rows] == list(range(2000))
-        assert rows[-1] == {"loss": 999.5, "text": "x" * (1999 % 700), "step": 1999}
+        assert rows[-1] == {"loss": 999.5, **{f"p{j}": j for j in range(1999 % 70)}, "step": 1999}
 
 
 def test_sigkill_at_a_random_moment_leaves_complete_lines(tmp_path):
@@ -60,7 +60,7 @@ def test_sigkill_at_a_random_moment_leaves_complete_lines(tmp_path):
         backend = LocalVisBackend(sys.argv[1])
         i = 0
         while True:
-            backend.add_scalars({"value": i, "pad": "y" * 3000}, step=i)
+            backend.add_scalars({"value": i, **{f"p{j}": 0.5 for j in range(300)}}, step=i)  # ~3 KB lines
             if i % 50 == 0:
                 sys.stdout.write(f"{i}\\n")
                 sys.stdout.flush()

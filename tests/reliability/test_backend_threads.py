@@ -37,8 +37,17 @@ def check_lines(path, expected_keys):
     rows = [json.loads(line) for line in data.splitlines()]
     assert sorted((row["thread"], row["i"]) for row in rows) == sorted(expected_keys)
     for row in rows:
-        assert row["pad"] == str(row["thread"]) * (row["i"] % 5000)
+        assert padding_of(row) == padding(row["thread"], row["i"])
     return rows
+
+
+def padding(t, i):
+    """Numbers that make the line of call ``i`` up to ~5 KB: larger than a pipe buffer chunk."""
+    return {f"p{j}": t for j in range(i % 500)}
+
+
+def padding_of(row):
+    return {k: v for k, v in row.items() if k.startswith("p") and k[1:].isdigit()}
 
 
 def test_threads_sharing_one_backend(tmp_path):
@@ -47,8 +56,7 @@ def test_threads_sharing_one_backend(tmp_path):
 
     def work(t):
         for i in range(CALLS):
-            pad = str(t) * (i % 5000)  # lines up to ~5 KB: larger than a pipe buffer chunk
-            backend.add_scalars({"thread": t, "i": i, "pad": pad}, step=i, file_path="extra.json")
+            backend.add_scalars({"thread": t, "i": i, **padding(t, i)}, step=i, file_path="extra.json")
             if i % 100 == 0:
                 backend.add_image(f"t{t}", images[t], step=i)
 
@@ -71,7 +79,7 @@ def test_two_backends_on_one_folder_append_whole_lines(tmp_path):
     def work(t):
         backend = backends[t % 2]
         for i in range(CALLS):
-            backend.add_scalars({"thread": t, "i": i, "pad": str(t) * (i % 5000)}, step=i)
+            backend.add_scalars({"thread": t, "i": i, **padding(t, i)}, step=i)
 
     hammer(work, *range(4))
     for backend in backends:
@@ -89,7 +97,7 @@ def test_close_racing_with_writers_loses_nothing(tmp_path):
 
     def writer(t):
         for i in range(CALLS):
-            backend.add_scalars({"thread": t, "i": i, "pad": ""}, step=i)
+            backend.add_scalars({"thread": t, "i": i}, step=i)
 
     def work(role):
         if role == "close":

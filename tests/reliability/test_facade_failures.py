@@ -72,7 +72,7 @@ def test_scalars_from_several_threads_never_interleave(tmp_path):
 
     def work(worker):
         for i in range(200):
-            vis.add_scalars({"worker": worker, "i": i, "pad": "x" * 50}, step=i)
+            vis.add_scalars({"worker": worker, "i": i, **{f"p{j}": 0.5 for j in range(10)}}, step=i)
 
     threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
     for t in threads:

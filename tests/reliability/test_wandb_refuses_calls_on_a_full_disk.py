@@ -26,7 +26,7 @@ def log_wandb(backend, steps, acknowledged):
     failures = 0
     for step in steps:
         try:
-            backend.add_scalars({"value": float(step), "pad": "x" * 200}, step=step)
+            backend.add_scalars({"value": float(step), **{f"p{j}": 0.5 for j in range(20)}}, step=step)
             acknowledged.append(step)
         except OSError as err:
             assert err.errno in (errno.EFBIG, errno.ENOSPC), err
