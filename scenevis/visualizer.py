@@ -129,7 +129,9 @@ class Visualizer(ManagedInstances):
         self._vis_backends: Dict[str, Any] = self._build_backends(vis_backends, save_dir)
         self._failed_backends: Dict[str, int] = {}
         self._image: Optional[np.ndarray] = None
-        self._lock = threading.RLock()  # guards the failure counts
+        # Guards the mutable state: a draw reads the scene, adds a node and stores it as one
+        # step (draws from several threads are all kept); failure counts likewise.
+        self._lock = threading.RLock()
         self._layers: Tuple[Scene, ...] = (Empty(),) * 4
         self._scene: Optional[Scene] = Empty()
         self._rendered: Optional[Tuple[Scene, np.ndarray]] = None
@@ -195,10 +197,11 @@ class Visualizer(ManagedInstances):
         if image is None:
             raise VisualizerValueError("image: expected an (H, W, 3) RGB image, got None")
         layer = Image(as_image(image, "image"))
-        self._image = layer.pixels
-        self.height, self.width = self._image.shape[:2]
-        self._default_font_size = max(np.sqrt(self.height * self.width) // 90, 10)
-        self._set_layers((layer, Empty(), Empty(), Empty()))
+        with self._lock:
+            self._image = layer.pixels
+            self.height, self.width = self._image.shape[:2]
+            self._default_font_size = max(np.sqrt(self.height * self.width) // 90, 10)
+            self._set_layers((layer, Empty(), Empty(), Empty()))
 
     def _adopt_scene(self, scene: Scene) -> None:
         """For subclasses: make a finished ``scene`` the current drawing, as ``set_image``
@@ -206,27 +209,32 @@ class Visualizer(ManagedInstances):
         render), sizes follow the picture, and later ``draw_*`` calls draw over it."""
         from scenevis.renderer import render
         drawn = render(scene)
-        self.set_image(drawn)
-        self._set_layers((scene,) + tuple(self._layers[1:]))
-        self._rendered = (self.scene, drawn)
+        with self._lock:
+            self.set_image(drawn)
+            self._set_layers((scene,) + tuple(self._layers[1:]))
+            self._rendered = (self.scene, drawn)
 
     def _set_layers(self, layers: Tuple[Scene, ...]) -> None:
-        self._layers = layers
-        self._scene = None
+        """Replace the layers; callers that read them first hold ``_lock`` throughout."""
+        with self._lock:
+            self._layers = layers
+            self._scene = None
 
     def _append(self, layer: int, *nodes: Scene) -> "Visualizer":
-        layers = list(self._layers)
-        layers[layer] = Group.of(layers[layer], *nodes)
-        self._set_layers(tuple(layers))
+        with self._lock:
+            layers = list(self._layers)
+            layers[layer] = Group.of(layers[layer], *nodes)
+            self._set_layers(tuple(layers))
         return self
 
     @property
     def scene(self) -> Scene:
         """The current drawing as an immutable scene value (image, masks, shapes, lines,
         texts); save it as SVG/PDF with ``scenevis.save(vis.scene, 'x.svg')``."""
-        if self._scene is None:
-            self._scene = Group.of(*self._layers)
-        return self._scene
+        with self._lock:
+            if self._scene is None:
+                self._scene = Group.of(*self._layers)
+            return self._scene
 
     @facade_errors
     def get_image(self) -> np.ndarray:
@@ -237,8 +245,9 @@ class Visualizer(ManagedInstances):
         over the picture that method already rendered."""
         if self._image is None:
             raise VisualizerValueError("image: no image to draw on; call set_image(image) first")
-        scene = self.scene
-        rendered, self._rendered = self._rendered, None
+        with self._lock:
+            scene = self.scene
+            rendered, self._rendered = self._rendered, None
         if rendered is not None and rendered[0] is scene:
             return rendered[1]
         from scenevis.renderer import render
@@ -452,7 +461,8 @@ class Visualizer(ManagedInstances):
         node = attrs.evolve(node, style=Style(color=args.colors_for(colors, n, "colors"), alpha=alpha))
         # MMEngine blends masks into a snapshot of everything drawn so far and then draws
         # the vector layers again on top; the scene says the same with shared nodes.
-        self._set_layers((Group.of(*self._layers, node), *self._layers[1:]))
+        with self._lock:
+            self._set_layers((Group.of(*self._layers, node), *self._layers[1:]))
         return self
 
     @staticmethod
