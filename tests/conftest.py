@@ -18,6 +18,20 @@ def chromium():
         yield browser
 
 
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    """An isolated offline W&B environment (its config, cache and data folders under
+    ``tmp_path``, the working folder holding a ``train.py`` for ``run.log_code()``);
+    returns the folder for the run."""
+    for var, sub in [("WANDB_CONFIG_DIR", "cfg"), ("WANDB_CACHE_DIR", "cache"), ("WANDB_DATA_DIR", "data")]:
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.chdir(tmp_path)  # run.log_code() collects *.py under the working folder
+    (tmp_path / "train.py").write_text("print('training')\n")
+    return tmp_path / "run"
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield

@@ -19,18 +19,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import wandb_reader  # noqa: E402
 
 
-@pytest.fixture
-def offline(tmp_path, monkeypatch):
-    """An isolated offline W&B environment; returns the folder for the run."""
-    for var, sub in [("WANDB_CONFIG_DIR", "cfg"), ("WANDB_CACHE_DIR", "cache"), ("WANDB_DATA_DIR", "data")]:
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.chdir(tmp_path)  # run.log_code() collects *.py under the working folder
-    (tmp_path / "train.py").write_text("print('training')\n")
-    return tmp_path / "run"
-
-
 def run_folder(save_dir):
     (folder,) = glob.glob(str(save_dir / "wandb" / "offline-run-*"))
     return folder

@@ -4,7 +4,10 @@
 test at the count stated in ``docs/reliability.md``; without it they run at the smaller
 count given next to it, so ``make test`` stays quick.
 """
+import functools
 import os
+import subprocess
+import tempfile
 
 import pytest
 
@@ -23,3 +26,34 @@ def pytest_configure(config):
 @pytest.fixture
 def counts():
     return count
+
+
+@functools.lru_cache(maxsize=None)
+def tmpfs_mountable() -> bool:
+    """Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN), tried once."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return False
+    with tempfile.TemporaryDirectory() as folder:
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", folder], capture_output=True).returncode:
+            return False
+        subprocess.run(["umount", folder], check=True)
+    return True
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "small_tmpfs" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.skipif(not tmpfs_mountable(),
+                                               reason="mounting a tmpfs needs root with CAP_SYS_ADMIN"))
+
+
+@pytest.fixture
+def small_tmpfs(tmp_path):
+    """A 512 KiB tmpfs mounted for this test (a real full disk: ENOSPC)."""
+    mount = tmp_path / "tmpfs"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], check=True, capture_output=True)
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)

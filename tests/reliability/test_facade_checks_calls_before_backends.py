@@ -7,7 +7,6 @@ way. Real Local, TensorBoard and offline W&B backends side by side.
 """
 import json
 import os
-import sys
 import uuid
 import warnings
 
@@ -17,8 +16,6 @@ import pytest
 from scenevis.backends import LocalVisBackend, TensorboardVisBackend
 from scenevis.visualizer import Visualizer
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
-from test_backend_wandb import offline  # noqa: E402,F401  (a fixture)
 
 pytest.importorskip("tensorboard")
 pytest.importorskip("wandb")

@@ -11,7 +11,6 @@ import errno
 import json
 import os
 import resource
-import subprocess
 import uuid
 
 import numpy as np
@@ -28,26 +27,6 @@ def file_size_limit(nbytes):
         yield
     finally:
         resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
-
-
-def _can_mount():
-    return hasattr(os, "geteuid") and os.geteuid() == 0 and os.path.exists("/proc/filesystems")
-
-
-@pytest.fixture
-def small_tmpfs(tmp_path):
-    """A 512 KiB tmpfs mounted for this test, and a function that fills or frees it."""
-    if not _can_mount():
-        pytest.skip("mounting a tmpfs needs root")
-    mount = tmp_path / "tmpfs"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
-    try:
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=True)
 
 
 def fill(folder, leave=0):

@@ -22,7 +22,7 @@ from scenevis.backends.wandb import WandbVisBackend  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import wandb_reader  # noqa: E402
-from test_backend_wandb import offline, wandb_file  # noqa: E402,F401  (the offline fixture)
+from test_backend_wandb import wandb_file  # noqa: E402
 from test_mmengine_runner import TASK as RUNNER_TASK  # noqa: E402  (TinyNet, RandomPairs)
 
 

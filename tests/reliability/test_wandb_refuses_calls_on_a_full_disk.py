@@ -15,11 +15,11 @@ import pytest
 pytest.importorskip("wandb")
 
 from scenevis.backends import WandbVisBackend  # noqa: E402
-from test_full_disk_keeps_files_readable import file_size_limit, fill, small_tmpfs  # noqa: E402,F401  (a fixture)
+from test_full_disk_keeps_files_readable import file_size_limit, fill  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
 import wandb_reader  # noqa: E402
-from test_backend_wandb import offline, wandb_file  # noqa: E402,F401  (a fixture)
+from test_backend_wandb import wandb_file  # noqa: E402
 
 
 def log_wandb(backend, steps, acknowledged):
