@@ -213,3 +213,18 @@ def test_missing_sdk_gives_install_command(tmp_path, monkeypatch):
     backend = WandbVisBackend(str(tmp_path))
     with pytest.raises(ImportError, match=r'pip install "scenevis\[wandb\]"'):
         backend.add_scalars({"a": 1.0})
+
+
+def test_flush_interval_is_set_unless_the_caller_sets_it(offline):
+    """wandb-core writes the run file every x_transaction_log_flush_interval seconds; the
+    backend asks for FLUSH_INTERVAL unless init_kwargs' settings name their own."""
+    import wandb
+
+    from scenevis.backends.wandb import FLUSH_INTERVAL
+
+    cases = [({"silent": True}, FLUSH_INTERVAL), (wandb.Settings(silent=True), FLUSH_INTERVAL),
+             (wandb.Settings(x_transaction_log_flush_interval=4.0), 4.0)]
+    for i, (settings, expected) in enumerate(cases):
+        backend = WandbVisBackend(str(offline / str(i)), init_kwargs={"settings": settings})
+        assert backend.run.settings.x_transaction_log_flush_interval == expected
+        backend.close()
