@@ -531,11 +531,11 @@ class Visualizer(ManagedInstances):
             count = self._failed_backends.get(key, 0)
             self._failed_backends[key] = count + 1
         if count == 0:
-            warnings.warn(
-                f"vis backend {key!r} ({type(backend).__name__}) failed in {method}: "
-                f"{type(err).__name__}: {err}. The other backends go on; this backend keeps "
-                "receiving calls and its further failures are counted in backend_failures, not "
-                "reported (pass strict=True to raise instead).", RuntimeWarning, stacklevel=stacklevel)
+            after = "" if method == "close" else (
+                " The other backends go on; this backend keeps receiving calls and its further failures are "
+                "counted in backend_failures, not reported (pass strict=True to raise instead).")
+            warnings.warn(f"vis backend {key!r} ({type(backend).__name__}) failed in {method}: "
+                          f"{type(err).__name__}: {err}.{after}", RuntimeWarning, stacklevel=stacklevel)
 
     @property
     def backend_failures(self) -> Dict[str, int]:
