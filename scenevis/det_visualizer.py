@@ -19,7 +19,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from scenevis import _facade_args as args
+from scenevis.backends._values import check_step
 from scenevis.annotate.datasample import LAYOUTS, datasample
 from scenevis.annotate.records import sample_annotations
 from scenevis.errors import VisualizerValueError, facade_errors
@@ -101,7 +101,7 @@ class DetVisualizer(Visualizer):
         if annotations is None:
             self.add_image(name, drawn, step)
         else:
-            self._fan_out("add_image", name, drawn, args.check_step(step), annotations=annotations)
+            self._fan_out("add_image", name, drawn, check_step(step), annotations=annotations)
 
 
 def write_picture(path: Any, scene: Scene, drawn: np.ndarray) -> str:

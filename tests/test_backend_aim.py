@@ -113,8 +113,9 @@ def test_input_rules_and_close(workdir):
     with pytest.raises(TypeError, match="name"):
         backend.add_scalar(None, 1.0)
     assert not (workdir / "vis").exists()  # no run started by a refused call
-    with pytest.warns(UserWarning, match="'note' skipped"):
+    with pytest.raises(TypeError, match="'note'"):  # the whole call is refused: the shared rule
         backend.add_scalars({"loss": 0.5, "note": "text"}, step=2)
+    backend.add_scalars({"loss": 0.5}, step=2)
     run_hash = backend.experiment.hash
     backend.close()
     backend.close()

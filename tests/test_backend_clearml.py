@@ -95,8 +95,9 @@ def test_input_rules_and_close(tmp_path):
     with pytest.raises(ValueError, match="image"):
         backend.add_image("x", np.zeros((2, 2, 7), np.uint8))
     assert backend._task is None  # no task started by a refused call
-    with pytest.warns(UserWarning, match="'note' skipped"):
+    with pytest.raises(TypeError, match="'note'"):  # the whole call is refused: the shared rule
         backend.add_scalars({"loss": 0.5, "note": "text"}, step=2)
+    backend.add_scalars({"loss": 0.5}, step=2)
     folder = backend.task.get_offline_mode_folder()
     backend.close()
     backend.close()

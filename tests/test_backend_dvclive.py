@@ -53,7 +53,7 @@ def test_metrics_images_and_params_read_back(workdir):
     backend.add_image("val/sample", image, step=5)
     backend.add_image("val/sample", image[::-1], step=9)
     backend.add_image("rgba", rgba, step=0)
-    backend.add_config(dict(model=dict(type="Net", depth=18), lr=0.01, scales=(1, 2), mean=np.array([0.5, 0.25])))
+    backend.add_config(dict(model=dict(type="Net", depth=18), lr=0.01, scales=(1, 2), mean=[0.5, 0.25]))
     import dvclive
 
     assert isinstance(backend.experiment, dvclive.Live)
@@ -84,8 +84,8 @@ def test_names_stay_under_plots(workdir):
     backend.add_scalar("../../escape", 1.0, step=1)
     backend.add_image("../../escape", np.zeros((3, 3, 3), np.uint8), step=1)
     backend.close()
-    assert (save_dir / "plots/metrics/__/__/escape.tsv").is_file()
-    assert (save_dir / "plots/images/__/__/escape/1.png").is_file()
+    assert (save_dir / "plots/metrics/%2E%2E/%2E%2E/escape.tsv").is_file()
+    assert (save_dir / "plots/images/%2E%2E/%2E%2E/escape/1.png").is_file()
     assert os.listdir(workdir) == ["vis"]
 
 
@@ -128,8 +128,9 @@ def test_input_rules_and_close(workdir):
     with pytest.raises(TypeError, match="step"):
         backend.add_image("x", np.zeros((2, 2, 3), np.uint8), step="1")
     assert not (workdir / "vis").exists()
-    with pytest.warns(UserWarning, match="'note' skipped"):
+    with pytest.raises(TypeError, match="'note'"):  # the whole call is refused: the shared rule
         backend.add_scalars({"loss": 0.5, "note": "text"}, step=2)
+    backend.add_scalars({"loss": 0.5}, step=2)
     backend.close()
     backend.close()
     assert init_kwargs == dict(report=None)

@@ -107,8 +107,9 @@ def test_input_rules_and_close(workdir):
     with pytest.raises(ValueError, match="image"):
         backend.add_image("x", np.zeros((2, 2, 7), np.uint8))
     assert not (workdir / ".neptune").exists()  # no run started by a refused call
-    with pytest.warns(UserWarning, match="'note' skipped"):
+    with pytest.raises(TypeError, match="'note'"):  # the whole call is refused: the shared rule
         backend.add_scalars({"loss": 0.5, "note": "text"}, step=2)
+    backend.add_scalars({"loss": 0.5}, step=2)
     backend.close()
     backend.close()
     assert init_kwargs == QUIET  # mode='offline' was added to a copy

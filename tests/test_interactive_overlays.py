@@ -103,7 +103,7 @@ def test_wandb_and_mlflow_get_the_overlays_beside_the_picture(offline, store, ma
     # -- W&B: the flat picture and, in the same row, the sample's image with its overlays.
     files, records = wandb_records(offline)
     (row,) = wandb_reader.history(records)
-    assert row["_step"] == 4
+    assert row["step"] == 4  # the caller's step, as WandbVisBackend records it
     assert np.array_equal(png(os.path.join(files, row["val/0001.jpg/path"])), picture)
     key = "val/0001.jpg_interactive"
     assert row[f"{key}/_type"] == "image-file"

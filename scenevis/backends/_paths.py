@@ -45,7 +45,7 @@ to its folder's descriptor. There is no check-then-use window: a symlink anywher
   followed); on any error the temporary file is removed.
 - :meth:`SaveDir.create` creates a new file exclusively, opens it for appending and
   returns its descriptor (``FileExistsError`` when the name exists, symlink or not);
-  :meth:`SaveDir.remove` deletes one.
+  :meth:`SaveDir.remove` deletes one, :meth:`SaveDir.remove_folder` an empty folder.
 """
 from __future__ import annotations
 
@@ -295,6 +295,11 @@ class SaveDir:
         """Delete the file ``parts`` (a symlink there is removed, not followed)."""
         with self._lock, self.folder(parts[:-1]) as folder:
             os.unlink(parts[-1], dir_fd=folder)
+
+    def remove_folder(self, parts: Parts) -> None:
+        """Delete the empty folder ``parts`` (a symlink there is refused, not followed)."""
+        with self._lock, self.folder(parts[:-1]) as folder:
+            os.rmdir(parts[-1], dir_fd=folder)
 
     def close(self) -> None:
         """Close every descriptor; idempotent."""

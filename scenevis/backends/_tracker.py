@@ -7,13 +7,14 @@
   ``close()`` every ``add_*`` call and ``experiment`` access raises ``RuntimeError``,
   because a finished run takes no more data and silently starting a second one would split
   the record (the rule of ``WandbVisBackend``).
-- :func:`scalar_items`: the input rule for scalars, ``TensorboardVisBackend``'s: keys are
-  strings, ``'step'`` is not a key (pass ``step=``), a value that is not one number is
-  skipped with a ``UserWarning``. :class:`TrackerBackend` implements ``add_scalar`` and
-  ``add_scalars`` with it; each tracker only says how it stores the numbers.
+- :func:`scalar_items`: the input rule for scalars every backend shares
+  (:func:`scenevis.backends._values.scalar_values`: names every backend stores as given,
+  no ``'step'`` key, each value one real number). :class:`TrackerBackend` implements
+  ``add_scalar`` and ``add_scalars`` with it; each tracker only says how it stores them.
 - :func:`staged_file`: bytes an SDK wants as a file (it copies the file into its run) are
-  written to a private folder made inside ``save_dir``, never to the system temp folder,
-  and removed when the SDK is done with them.
+  written to a private folder made inside ``save_dir`` through
+  :class:`~scenevis.backends._paths.SaveDir` (never the system temp folder, never through
+  a symlink), and removed when the SDK is done with them.
 - :func:`plain_config`, :func:`flatten`, :func:`run_files`: the config as plain values,
   flattened keys for trackers that store flat parameters, and the work-dir files MMEngine
   uploads as artifacts when a run ends.
@@ -25,19 +26,17 @@ import contextlib
 import importlib
 import json
 import os
-import shutil
-import tempfile
 import warnings
 from collections.abc import Mapping
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from scenevis._arrays import as_numpy
 from scenevis.backends._config import config_dict
-from scenevis.backends._paths import check_inside
-from scenevis.backends._values import as_real, plain_value
+from scenevis.backends._paths import SaveDir
+from scenevis.backends._values import scalar_values
 from scenevis.backends.base import BaseVisBackend
-from scenevis.errors import VisualizerValueError
 
 __all__ = ["import_sdk", "TrackerBackend", "scalar_items", "staged_file", "plain_config", "flatten",
            "run_files", "check_suffixes", "check_optional", "warn_at_exit", "json_bytes"]
@@ -66,28 +65,10 @@ def check_suffixes(value: Any, arg: str = "artifact_suffix") -> Tuple[str, ...]:
     return tuple(suffixes)
 
 
-def scalar_items(scalar_dict: Any, backend: str) -> List[Tuple[str, float]]:
-    """The items of ``scalar_dict`` that are one number, as ``(name, float)`` pairs.
-
-    ``TypeError`` for a non-dict or a non-str key; ``ValueError`` (also an
-    ``AssertionError``, as MMEngine asserts this) for a ``'step'`` key. Values that are not
-    one number are skipped with a ``UserWarning`` naming them.
-    """
-    if not isinstance(scalar_dict, dict):
-        raise TypeError(f"scalar_dict: expected a dict, got {type(scalar_dict).__name__}")
-    if "step" in scalar_dict:
-        raise VisualizerValueError("scalar_dict: expected no 'step' key (pass step= instead), got one")
-    items = []
-    for name, value in scalar_dict.items():
-        if not isinstance(name, str):
-            raise TypeError(f"scalar_dict keys: expected a str, got {type(name).__name__}")
-        real = as_real(value)
-        if real is None:
-            warnings.warn(f"{backend}: scalar {name!r} skipped: expected one number, got {type(value).__name__}",
-                          UserWarning, stacklevel=3)
-        else:
-            items.append((name, real))
-    return items
+def scalar_items(scalar_dict: Any) -> List[Tuple[str, Union[bool, int, float]]]:
+    """The items of ``scalar_dict`` as ``(name, number)`` pairs, checked by the rule every
+    backend shares (:func:`scenevis.backends._values.scalar_values`)."""
+    return list(scalar_values(scalar_dict).items())
 
 
 @contextlib.contextmanager
@@ -95,19 +76,21 @@ def staged_file(root: str, filename: str, data: bytes) -> Iterator[str]:
     """Yield the path of a new file holding ``data``, in a private folder inside ``root``.
 
     ``filename`` is one path component (already made safe by the caller). The folder
-    (``root/.scenevis-stage-*``, mode 0o700) and the file are removed on exit, whatever
-    happens, so an SDK that copies the file into its run leaves nothing behind.
+    (``root/.scenevis-stage-*``) and the file are made through :class:`SaveDir`, and
+    removed on exit whatever happens, so an SDK that copies the file into its run leaves
+    nothing behind.
     """
-    os.makedirs(root, exist_ok=True)
-    folder = tempfile.mkdtemp(prefix=".scenevis-stage-", dir=root)
+    folder = f".scenevis-stage-{os.getpid()}-{os.urandom(6).hex()}"
+    save_dir = SaveDir(root)
     try:
-        path = os.path.join(folder, filename)
-        check_inside(root, path)
-        with open(path, "xb") as handle:
-            handle.write(data)
-        yield path
+        save_dir.replace([folder, filename], data)
+        try:
+            yield os.path.join(save_dir.path, folder, filename)
+        finally:
+            save_dir.remove([folder, filename])
+            save_dir.remove_folder([folder])
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        save_dir.close()
 
 
 def _plain(value: Any) -> Any:
@@ -122,9 +105,8 @@ def _plain(value: Any) -> Any:
         return value.item()
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
-    converted = plain_value(value)  # tensors
-    if converted is not value:
-        return converted
+    if all(hasattr(value, attr) for attr in ("detach", "cpu", "numpy")):  # tensors
+        return as_numpy(value, "config").tolist()
     return repr(value) if isinstance(value, type) else str(value)
 
 
@@ -206,16 +188,15 @@ class TrackerBackend(BaseVisBackend):
         """Record ``(name, value)`` pairs at ``step`` (called under the lock, run started)."""
 
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
-        """Record one number at ``step``; anything else is skipped with a ``UserWarning``."""
-        self._check_name(name)
+        """Record one number at ``step`` (see :func:`scalar_items`)."""
         step = self._check_step(step)
-        self._record(scalar_items({name: value}, type(self).__name__), step)
+        self._record(scalar_items({self._check_name(name): value}), step)
 
     def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
         """Record the numbers of ``scalar_dict`` at ``step`` (see :func:`scalar_items`);
         ``file_path`` is ignored, as in MMEngine's trackers."""
         step = self._check_step(step)
-        self._record(scalar_items(scalar_dict, type(self).__name__), step)
+        self._record(scalar_items(scalar_dict), step)
 
     def _record(self, items: List[Tuple[str, float]], step: int) -> None:
         with self._lock:

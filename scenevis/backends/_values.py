@@ -31,6 +31,7 @@ from typing import Any, Dict, Union
 import numpy as np
 
 from scenevis._arrays import as_numpy
+from scenevis.errors import VisualizerValueError
 
 __all__ = ["check_name", "check_step", "scalar_value", "scalar_values", "json_line", "RESERVED_NAME"]
 
@@ -106,7 +107,8 @@ def scalar_values(scalar_dict: Any, arg: str = "scalar_dict") -> Dict[str, Union
     if not isinstance(scalar_dict, dict):
         raise TypeError(f"{arg}: expected a dict, got {type(scalar_dict).__name__}")
     if RESERVED_NAME in scalar_dict:
-        raise ValueError(f"{arg}: expected no 'step' key (give the step as step=), got one")
+        # also an AssertionError: MMEngine asserts this, and code written for it catches that
+        raise VisualizerValueError(f"{arg}: expected no 'step' key (give the step as step=), got one")
     return {check_name(key, f"{arg} keys"): scalar_value(value, f"{arg}[{key!r}]") for key, value in scalar_dict.items()}
 
 

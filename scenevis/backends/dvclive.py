@@ -31,7 +31,7 @@ from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from scenevis.backends._paths import safe_parts
+from scenevis.backends._paths import name_parts
 from scenevis.backends._tracker import (TrackerBackend, check_optional, check_suffixes, import_sdk, plain_config,
                                         run_files, warn_at_exit)
 from scenevis.registry import VISBACKENDS
@@ -117,7 +117,7 @@ class DVCLiveVisBackend(TrackerBackend):
         self._check_name(name)
         step = self._check_step(step)
         rgb = self._check_image(image)
-        path = "/".join((safe_parts(name) or ["_"]) + [f"{step}.png"])
+        path = "/".join(name_parts(name) + [f"{step}.png"])
         with self._lock:
             self._ensure_env()
             self._dvclive.log_image(path, rgb)
@@ -126,4 +126,4 @@ class DVCLiveVisBackend(TrackerBackend):
         """``Live.step = step``, then one ``plots/metrics/{name}.tsv`` row per number."""
         self._dvclive.step = step
         for name, value in items:
-            self._dvclive.log_metric("/".join(safe_parts(name, arg="scalar name")) or "_", value)
+            self._dvclive.log_metric("/".join(name_parts(name, arg="scalar name")), value)

@@ -37,7 +37,7 @@ import numpy as np
 from scenevis._png import encode_png
 from scenevis.backends._annotations import annotations_json, check_annotations
 from scenevis.backends._config import config_text
-from scenevis.backends._paths import safe_parts
+from scenevis.backends._paths import name_parts
 from scenevis.backends._tracker import (TrackerBackend, check_optional, check_suffixes, flatten, import_sdk,
                                         json_bytes, plain_config, run_files, staged_file,
                                         warn_at_exit)
@@ -238,7 +238,7 @@ class MLflowVisBackend(TrackerBackend):
 
 def _artifact_path(name: str, step: int) -> Tuple[List[str], str]:
     """The artifact folders and file stem of image ``name`` at ``step``: ``{name}_{step}``."""
-    parts = safe_parts(name, f"_{step}.png")
+    parts = name_parts(name, f"_{step}.png")
     return parts[:-1], parts[-1][: -len(".png")]
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from scenevis._png import encode_png
 from scenevis.backends._config import config_text
-from scenevis.backends._paths import safe_parts
+from scenevis.backends._paths import name_parts
 from scenevis.backends._tracker import (TrackerBackend, check_optional, import_sdk, warn_at_exit)
 from scenevis.registry import VISBACKENDS
 
@@ -85,7 +85,7 @@ class NeptuneVisBackend(TrackerBackend):
         self._check_name(name)
         step = self._check_step(step)
         rgb = self._check_image(image)
-        field = "/".join(["images"] + (safe_parts(name) or ["_"]))
+        field = "/".join(["images"] + name_parts(name))
         data = encode_png(rgb)
         with self._lock:
             self._ensure_env()
