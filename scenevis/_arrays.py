@@ -6,11 +6,17 @@ Tensors are accepted by duck typing (``.detach().cpu().numpy()``), so torch is n
 imported. Arrays stored in scene values are read-only, C-contiguous and of a fixed dtype;
 converting an array that already is one returns it without copying, which makes every
 converter idempotent.
+
+Each kind of value has one check, here: :func:`number` and :func:`numbers` (real, finite,
+within a range), :func:`coords` (coordinate arrays of a given shape), :func:`levels` (the
+one rule for 0-1 and 0-255 channels, shared by images and colors) and :func:`as_image`.
 """
 from __future__ import annotations
 
 import functools
-import numbers
+import math
+from numbers import Number, Real
+import warnings
 from typing import Any, Callable, Optional, Sequence
 
 import attrs
@@ -18,12 +24,18 @@ import numpy as np
 
 __all__ = [
     "COORD_LIMIT",
+    "MAX_IMAGE_SIDE",
     "array_field",
-    "finite_number",
+    "number",
+    "number_field",
+    "coordinate",
+    "numbers",
+    "coords",
     "as_numpy",
     "frozen",
     "check_shape",
     "check_finite",
+    "levels",
     "as_image",
     "shape_text",
     "reduce_through_init",
@@ -35,42 +47,140 @@ __all__ = [
 #: shapes far beyond that, so anything larger is rejected when a node is built.
 COORD_LIMIT = 4_000_000.0
 
+#: Largest side, in pixels, of an image scenevis makes (Cairo's image surfaces stop there).
+MAX_IMAGE_SIDE = 1 << 15
+
 #: An attrs field holding a numpy array: compared with ``np.array_equal``, left out of the hash.
 array_field = functools.partial(attrs.field, eq=attrs.cmp_using(eq=np.array_equal), hash=False)
 
 
-def finite_number(name: str) -> Callable[[Any], float]:
-    """A converter to a finite float within +-``COORD_LIMIT``; errors name ``name``."""
-    def convert(value: Any) -> float:
-        if isinstance(value, (bool, str)) or not np.isscalar(value) and not hasattr(value, "item"):
-            raise TypeError(f"{name}: expected a number, got {value!r}")
-        number = float(value)
-        if not np.isfinite(number):
-            raise ValueError(f"{name}: expected a finite number, got {number}")
-        if abs(number) > COORD_LIMIT:
-            raise ValueError(f"{name}: expected a value within +-{COORD_LIMIT:,.0f}, got {number:g}")
-        return number
-    return convert
+def _range_text(low: float, high: float) -> str:
+    if low == -math.inf:
+        return f"<= {high:g}"
+    if high == math.inf:
+        return f">= {low:g}"
+    return f"in [{low:g}, {high:g}]"
+
+
+def number(value: Any, name: str, low: float = -math.inf, high: float = math.inf) -> float:
+    """``value`` as a finite float in ``[low, high]``; the one check of a single number.
+
+    Python and numpy reals and 0-d arrays or tensors are numbers; bools, strings, complex
+    numbers and other objects are a ``TypeError``, NaN, infinity and values out of range a
+    ``ValueError``, each naming ``name``.
+    """
+    if not isinstance(value, float) and type(value) is not int:  # numpy's float64 is a float
+        if getattr(value, "ndim", None) == 0 and hasattr(value, "item"):
+            value = value.item()
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, Real):
+            raise TypeError(f"{name}: expected a real number, got {type(value).__name__} {value!r}")
+    x = float(value)
+    if not low <= x <= high:
+        if not math.isfinite(x):
+            raise ValueError(f"{name}: expected a finite number, got {x}")
+        if -low == high:
+            raise ValueError(f"{name}: expected a value within +-{high:,.0f}, got {x:g}")
+        raise ValueError(f"{name}: expected a value {_range_text(low, high)}, got {x:g}")
+    if not math.isfinite(x):
+        raise ValueError(f"{name}: expected a finite number, got {x}")
+    return x
+
+
+def number_field(name: str, low: float = -math.inf, high: float = math.inf) -> Callable[[Any], float]:
+    """:func:`number` as a one-argument converter for an attrs field named ``name``."""
+    return functools.partial(number, name=name, low=low, high=high)
+
+
+def coordinate(name: str) -> Callable[[Any], float]:
+    """A converter to one finite coordinate within +-``COORD_LIMIT`` pixels."""
+    return number_field(name, -COORD_LIMIT, COORD_LIMIT)
+
+
+def _real(array: np.ndarray, name: str) -> np.ndarray:
+    """``array`` unless its dtype is not bool, integer or real float (``TypeError``):
+    strings, objects and complex numbers are never read as numbers."""
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected real numbers, got dtype {array.dtype}")
+    return array
+
+
+def numbers(value: Any, name: str, low: float = -math.inf, high: float = math.inf) -> np.ndarray:
+    """A read-only 1-D float64 array of finite numbers in ``[low, high]`` from a number, a
+    sequence, an array or a tensor; the one check of a list of numbers."""
+    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
+        raise TypeError(f"{name}: expected a number or a sequence of numbers, got {value!r}")
+    array = _real(as_numpy(value, name), name).reshape(-1)
+    array = frozen(array, np.float64)
+    if array.size:
+        lowest, highest = array.min(), array.max()
+        if not low <= lowest <= highest <= high:
+            check_finite(array, name)
+            raise ValueError(f"{name}: expected values {_range_text(low, high)}, "
+                             f"got range [{lowest:g}, {highest:g}]")
+        if not math.isfinite(lowest) or not math.isfinite(highest):
+            check_finite(array, name)
+    return array
+
+
+def coords(value: Any, name: str, *shapes: Sequence[Optional[int]], columns: Optional[int] = None) -> np.ndarray:
+    """A read-only, finite float64 coordinate array of one of ``shapes`` (within
+    +-``COORD_LIMIT``); with ``columns``, a single item of shape ``(columns,)`` becomes
+    ``(1, columns)``. The one coordinate converter."""
+    if isinstance(value, (Number, np.generic)) and () not in shapes:
+        raise TypeError(f"{name}: expected an array, a tensor or a sequence, got {type(value).__name__} {value!r}")
+    array = _real(as_numpy(value, name), name)
+    check_shape(array, name, *shapes)
+    if columns is not None and array.ndim == 1:
+        array = array.reshape(1, columns)
+    array = frozen(array, np.float64)
+    if array.size:
+        extreme = max(-array.min(), array.max())
+        if not extreme <= COORD_LIMIT:
+            check_finite(array, name)
+            raise ValueError(f"{name}: expected values within +-{COORD_LIMIT:,.0f} px, got {extreme:g}")
+    return array
 
 
 def _is_tensor(value: Any) -> bool:
     return all(hasattr(value, attr) for attr in ("detach", "cpu", "numpy"))
 
 
+def _tensor_to_numpy(value: Any, name: str) -> np.ndarray:
+    """A tensor's values as a numpy array. Dense tensors on any device with data become
+    numpy; numpy's missing dtypes (bfloat16, float8) become float32 and quantized tensors
+    their dequantized floats. Sparse tensors are a ``TypeError`` and tensors on the
+    ``meta`` device (no data) a ``ValueError``, both raised before anything is copied."""
+    layout = str(getattr(value, "layout", "torch.strided"))
+    if layout != "torch.strided":
+        raise TypeError(f"{name}: expected a dense tensor, got a {layout.removeprefix('torch.')} one; "
+                        "call .to_dense() first")
+    if getattr(value, "is_meta", False):
+        raise ValueError(f"{name}: expected a tensor holding values, got one on the 'meta' device (no data); "
+                         "compute it on a real device first")
+    tensor = value.detach()
+    if getattr(tensor, "is_quantized", False):
+        tensor = tensor.dequantize()
+    tensor = tensor.cpu()
+    dtype = str(getattr(tensor, "dtype", ""))
+    if dtype == "torch.bfloat16" or dtype.startswith("torch.float8"):
+        tensor = tensor.float()  # numpy has neither
+    try:
+        return tensor.numpy()
+    except (TypeError, RuntimeError) as err:
+        raise TypeError(f"{name}: expected a tensor of real numbers numpy can hold, got dtype {dtype} ({err})") from None
+
+
 def as_numpy(value: Any, name: str) -> np.ndarray:
     """Return ``value`` as a numpy array without copying when it already is one.
 
     Accepts numpy arrays, torch tensors (any device, with grad, any float type including
-    bfloat16), numbers, and (nested) lists and tuples of numbers. Strings, dicts, None and
-    other objects raise ``TypeError`` naming ``name``.
+    bfloat16 and float8, quantized), numbers, and (nested) lists and tuples of numbers.
+    Strings, dicts, None and other objects raise ``TypeError`` naming ``name``.
     """
     if isinstance(value, np.ndarray):
         return value
     if _is_tensor(value):
-        tensor = value.detach().cpu()
-        if str(getattr(tensor, "dtype", "")) == "torch.bfloat16":
-            tensor = tensor.float()  # numpy has no bfloat16
-        return tensor.numpy()
+        return _tensor_to_numpy(value, name)
     if isinstance(value, (list, tuple)):
         try:
             array = np.asarray(value)
@@ -79,7 +189,7 @@ def as_numpy(value: Any, name: str) -> np.ndarray:
         if array.dtype.kind not in "biuf":
             raise TypeError(f"{name}: expected numbers, got a sequence of {array.dtype}")
         return array
-    if isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, (str, bytes)):
+    if isinstance(value, (Number, np.generic)) and not isinstance(value, (str, bytes)):
         return np.asarray(value)
     raise TypeError(
         f"{name}: expected a numpy array, a torch tensor or a sequence of numbers, "
@@ -129,42 +239,76 @@ def check_finite(array: np.ndarray, name: str) -> None:
         raise ValueError(f"{name}: expected finite numbers, got {bad}")
 
 
+#: Floats this far outside [0, 1] (as interpolation overshoots) are still read as 0-1 values.
+_OVERSHOOT = 0.5
+
+
+def levels(array: np.ndarray, name: str) -> np.ndarray:
+    """``array`` as uint8 0-255 levels: the one rule for the channels of images and colors.
+
+    - bool: False and True are 0 and 255.
+    - Integers are 0-255 levels; values outside [0, 255] are a ``ValueError``.
+    - Floats are 0-1 values (times 255, rounded) when all of them lie in [0, 1], and 0-255
+      values (rounded) when some lie above 1 and all in [0, 255]. Floats that overshoot
+      [0, 1] by less than 0.5 (interpolation rings a little past the ends, e.g. a maximum
+      of 1.02) are 0-1 values clipped to [0, 1], with a ``UserWarning`` saying so.
+      NaN, infinity and anything else are a ``ValueError``.
+
+    Strings, objects and complex numbers are a ``TypeError``.
+    """
+    kind = _real(array, name).dtype.kind
+    if kind == "b":
+        return array.astype(np.uint8) * np.uint8(255)
+    if array.size == 0:
+        return array.astype(np.uint8)
+    low, high = array.min(), array.max()
+    if kind in "iu":
+        if array.dtype != np.uint8 and (low < 0 or high > 255):
+            raise ValueError(f"{name}: expected integer levels in [0, 255], got range [{low}, {high}]")
+        return array.astype(np.uint8, copy=False)
+    low, high = float(low), float(high)
+    if not (math.isfinite(low) and math.isfinite(high)):
+        check_finite(array, name)
+    if 0.0 <= low and high <= 1.0:
+        return np.rint(array * 255.0).astype(np.uint8)
+    if -_OVERSHOOT < low and high < 1.0 + _OVERSHOOT:
+        warnings.warn(f"{name}: float values in [{low:g}, {high:g}] were read as 0-1 values and clipped to "
+                      "[0, 1]; clip them yourself (np.clip(x, 0, 1)) to silence this, or pass 0-255 values",
+                      UserWarning, stacklevel=3)
+        return np.rint(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
+    if 0.0 <= low and high <= 255.0:
+        return np.rint(array).astype(np.uint8)
+    raise ValueError(f"{name}: expected float values in [0, 1] or [0, 255], got range [{low:g}, {high:g}]")
+
+
 def as_image(value: Any, name: str = "image") -> np.ndarray:
     """Return an (H, W, 3) uint8 RGB image; the documented input rule for every public image.
 
     - uint8 (H, W, 3) is used as it is (not copied here).
     - (H, W) and (H, W, 1) gray is repeated to three channels.
     - (H, W, 4) RGBA is composited over black: ``rgb * alpha / 255``.
-    - bool images map False/True to 0/255.
-    - Float images whose values all lie in [0, 1] are scaled by 255; float images with values
-      in [0, 255] are rounded; anything else (negative, above 255, NaN) is a ``ValueError``.
-    - Integer images must hold values in [0, 255].
-    - Zero-area images are a ``ValueError``.
+    - Values follow :func:`levels`: bool is 0/255, integers are 0-255, floats are 0-1 when
+      they all lie in [0, 1] (a little overshoot is clipped, with a warning) and 0-255 up
+      to 255; anything else (negative, above 255, NaN) is a ``ValueError``.
+    - Zero-area images are a ``ValueError``; a channels-first (C, H, W) array is a
+      ``ValueError`` that says how to reorder it.
     """
     array = as_numpy(value, name)
     if array.ndim == 3 and array.shape[2] == 1:
         array = array[:, :, 0]
-    check_shape(array, name, (None, None), (None, None, 3), (None, None, 4))
+    if array.ndim not in (2, 3) or array.ndim == 3 and array.shape[2] not in (3, 4):
+        hint = ""
+        if array.ndim == 3 and array.shape[0] in (1, 3, 4):
+            hint = (", which looks channels-first (C, H, W); put the channels last: "
+                    "tensor.permute(1, 2, 0) or array.transpose(1, 2, 0)")
+        raise ValueError(f"{name}: expected shape (H, W), (H, W, 1), (H, W, 3) or (H, W, 4), "
+                         f"got {tuple(array.shape)}{hint}")
     if array.shape[0] == 0 or array.shape[1] == 0:
         raise ValueError(f"{name}: expected an image with positive height and width, got shape {array.shape}")
-    kind = array.dtype.kind
-    if kind == "b":
-        array = array.astype(np.uint8) * np.uint8(255)
-    elif kind == "f":
-        check_finite(array, name)
-        low, high = float(array.min()), float(array.max())
-        if low < 0 or high > 255:
-            raise ValueError(f"{name}: expected float values in [0, 1] or [0, 255], got range [{low:g}, {high:g}]")
-        scale = 255.0 if high <= 1.0 else 1.0
-        array = np.rint(array * scale).astype(np.uint8)
-    elif kind in "iu":
-        if array.dtype != np.uint8:
-            low, high = int(array.min()), int(array.max())
-            if low < 0 or high > 255:
-                raise ValueError(f"{name}: expected integer values in [0, 255], got range [{low}, {high}]")
-            array = array.astype(np.uint8)
-    else:
-        raise TypeError(f"{name}: expected a numeric image, got dtype {array.dtype}")
+    if array.dtype != np.uint8:
+        if array.dtype.kind not in "biuf":
+            raise TypeError(f"{name}: expected a numeric image, got dtype {array.dtype}")
+        array = levels(array, name)
     if array.ndim == 2:
         array = np.repeat(array[:, :, None], 3, axis=2)
     elif array.shape[2] == 4:

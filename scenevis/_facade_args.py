@@ -1,9 +1,10 @@
-"""Argument normalization for the ``Visualizer.draw_*`` methods.
+"""Argument mapping for the ``Visualizer.draw_*`` methods.
 
-Layer 7, beside the facade it serves: turns MMEngine-style arguments (single values or
-per-item lists, sizes in matplotlib points, matplotlib color names, numpy arrays, tensors
-and plain lists) into what the scene nodes take (per-item arrays, sizes in pixels, RGBA
-colors).
+Layer 7, beside the facade it serves: maps MMEngine-style arguments (single values or
+per-item lists, sizes in matplotlib points, matplotlib bbox dicts and font properties)
+onto what the scene nodes take (per-item arrays, sizes in pixels, RGBA colors). It checks
+nothing the nodes check: numbers, coordinates and colors go through the one check of
+each in :mod:`scenevis._arrays` and :mod:`scenevis.colors`.
 
 Rules shared by every method:
 
@@ -16,20 +17,19 @@ Rules shared by every method:
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Mapping
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional
 
 import numpy as np
 
-from scenevis._arrays import as_numpy, check_finite, check_shape
-from scenevis.colors import color_array
+from scenevis._arrays import number, numbers
+from scenevis.colors import color_array, is_one_color
 from scenevis.style import DASHES
 
 __all__ = [
-    "GENERIC_FAMILIES", "geometry", "count_list", "colors_for", "numbers_for", "strings_for",
-    "line_styles", "text_bboxes", "font_family_of", "outside",
+    "GENERIC_FAMILIES", "count_list", "per_item_numbers", "per_item_colors", "strings_for",
+    "line_styles", "alignments", "text_bboxes", "font_family_of", "outside",
 ]
 
 #: matplotlib's generic family names and the fonts matplotlib resolves them to here.
@@ -42,19 +42,6 @@ _VALIGN = {"top": "top", "center": "center", "center_baseline": "center", "botto
 _HALIGN = ("left", "center", "right")
 
 
-def geometry(value: Any, name: str, *shapes: Sequence[Optional[int]]) -> np.ndarray:
-    """A float64 coordinate array of one of ``shapes`` (finite), from an array, tensor or list."""
-    if isinstance(value, (numbers.Number, np.generic)):
-        raise TypeError(f"{name}: expected an array, a tensor or a list, got {type(value).__name__} {value!r}")
-    array = as_numpy(value, name)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected numbers, got dtype {array.dtype}")
-    check_shape(array, name, *shapes)
-    array = array.astype(np.float64, copy=False)
-    check_finite(array, name)
-    return array
-
-
 def count_list(value: list, n: int, name: str) -> list:
     """``value`` cut to ``n`` items; a list of 1 or at least ``n`` items is accepted."""
     if len(value) == 1 or len(value) == n:
@@ -64,44 +51,21 @@ def count_list(value: list, n: int, name: str) -> list:
     raise ValueError(f"{name}: expected one value or {n} values (one per item), got {len(value)}")
 
 
-def colors_for(value: Any, n: int, name: str) -> np.ndarray:
-    """(1 or n, 4) uint8 RGBA colors from one color or one color per item.
-
-    Lists of 0-255 tuples are converted as one array; lists of names parse each distinct
-    name once (a detector's per-box colors repeat a few class colors)."""
-    if isinstance(value, list) and not _looks_single(value):
-        value = count_list(value, n, name) if value else value
-        if len(value) > 1 and not isinstance(value[0], str):
-            try:  # 0-255 (r, g, b) sequences, converted as one array
-                array = np.asarray(value)
-            except ValueError:  # ragged: item by item below
-                array = None
-            if array is not None and array.ndim == 2 and array.shape[1] == 3 and array.dtype.kind in "iuf":
-                return color_array(array, n, name)
-        if len(value) > 1 and all(isinstance(v, str) for v in value):
-            table = {text: color_array(text, 1, f"{name}[{value.index(text)}]")[0] for text in set(value)}
-            return np.stack([table[text] for text in value])
-    elif isinstance(value, np.ndarray) and value.ndim == 2 and len(value) > n:
-        value = value[:n]
-    return color_array(value, n, name)
-
-
-def _looks_single(value: list) -> bool:
-    return len(value) in (3, 4) and all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-
-
-def numbers_for(value: Any, n: int, name: str) -> np.ndarray:
-    """A float64 array of 1 or ``n`` finite numbers from a number, list, array or tensor."""
-    if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
-        raise TypeError(f"{name}: expected a number or a list of numbers, got {value!r}")
-    array = as_numpy(value, name)
-    if array.dtype.kind not in "iuf":
-        raise TypeError(f"{name}: expected numbers, got dtype {array.dtype}")
-    array = array.astype(np.float64, copy=False).reshape(-1)
-    check_finite(array, name)
+def per_item_numbers(value: Any, n: int, name: str, low: float = -math.inf, high: float = math.inf) -> np.ndarray:
+    """1 or ``n`` numbers (MMEngine cuts a longer list to ``n``), checked by
+    :func:`scenevis._arrays.numbers`; a count other than 1 or ``n`` is left to the node."""
+    array = numbers(value, name, low, high)
     if array.size == 0:
         raise ValueError(f"{name}: expected one value or {n} values, got none")
-    return np.asarray(count_list(list(array), n, name), dtype=np.float64)
+    return array[:n] if len(array) > max(n, 1) else array
+
+
+def per_item_colors(value: Any, n: int, name: str) -> np.ndarray:
+    """1 or ``n`` RGBA colors by :func:`scenevis.colors.color_array` (MMEngine cuts a
+    longer list of colors to ``n``)."""
+    if isinstance(value, (list, tuple, np.ndarray)) and len(value) > max(n, 1) and not is_one_color(value):
+        value = value[:n]
+    return color_array(value, n, name)
 
 
 def strings_for(value: Any, n: int, name: str) -> List[str]:
@@ -162,7 +126,9 @@ def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
     """Per-item (background RGBA, edge RGBA, pad px) arrays from MMEngine's ``bboxes`` dicts.
 
     matplotlib's semantics: ``facecolor`` defaults to matplotlib's patch color 'C0'
-    (#1f77b4) and ``edgecolor`` to black (``color`` sets both); ``alpha`` multiplies
+    (#1f77b4) and ``edgecolor`` to black (``color`` sets both); numeric colors follow the
+    one channel rule of :mod:`scenevis.colors` (matplotlib's 0-1 floats read as they do
+    there, 0-255 integers as everywhere else in scenevis); ``alpha`` multiplies
     both; ``pad`` is in points (default 4), and matplotlib rounds ``pad / font size`` to
     two decimals before scaling it back by the font size (with a ``boxstyle`` the pad is
     a fraction of the font size, default 0.3). Items whose entry is ``None`` get no box.
@@ -241,72 +207,27 @@ def _one_bbox(item: Mapping, size_pt: float, px_per_pt: float, i: int):
     if boxstyle is not None and not (isinstance(boxstyle, str) and boxstyle.split(",")[0].strip() == "square"):
         ignored.add(f"boxstyle={boxstyle!r}")
     alpha = item.get("alpha")
-    alpha = 1.0 if alpha is None else _unit(alpha, f"bboxes[{i}]['alpha']")
+    alpha = 1.0 if alpha is None else number(alpha, f"bboxes[{i}]['alpha']", 0.0, 1.0)
     base = item.get("color")
     fill = item.get("facecolor", item.get("fc", base if base is not None else "#1f77b4"))
     stroke = item.get("edgecolor", item.get("ec", base if base is not None else "black"))
     if item.get("fill", True) is False:
         fill = "none"
-    face = mpl_color(fill, f"bboxes[{i}]['facecolor']").copy()
-    edge = mpl_color(stroke, f"bboxes[{i}]['edgecolor']").copy()
+    face = color_array(fill, 1, f"bboxes[{i}]['facecolor']")[0].copy()
+    edge = color_array(stroke, 1, f"bboxes[{i}]['edgecolor']")[0].copy()
     face[3] = round(face[3] * alpha)
     edge[3] = round(edge[3] * alpha)
     face.flags.writeable = edge.flags.writeable = False  # shared through the cache
     return face, edge, _pad_px(item.get("pad"), size_pt, boxstyle, px_per_pt, i), frozenset(ignored)
 
 
-def mpl_color(value: Any, name: str) -> np.ndarray:
-    """One RGBA uint8 color from a matplotlib color: a name or hex string, or a tuple of 3
-    or 4 floats in [0, 1] (the bbox dicts go to matplotlib unchanged in MMEngine, so
-    their numeric colors are matplotlib's 0-1 floats, not MMEngine's 0-255 tuples)."""
-    if isinstance(value, (tuple, list, np.ndarray)) and not isinstance(value, str):
-        array = np.asarray(value)
-        if array.ndim != 1 or len(array) not in (3, 4) or array.dtype.kind not in "iuf":
-            raise ValueError(f"{name}: expected a color name or 3 or 4 floats in [0, 1], got {value!r}")
-        array = array.astype(np.float64)
-        if not np.isfinite(array).all() or array.min() < 0 or array.max() > 1:
-            raise ValueError(f"{name}: expected matplotlib RGB(A) floats in [0, 1], got {value!r}")
-        rgba = np.ones(4)
-        rgba[:len(array)] = array
-        return np.rint(rgba * 255).astype(np.uint8)
-    return color_array(value, 1, name)[0]
-
-
 def _pad_px(pad: Any, size_pt: float, boxstyle: Any, px_per_pt: float, i: int) -> float:
     if boxstyle is not None:  # with a boxstyle, matplotlib's pad is a fraction of the font size
-        fraction = 0.3 if pad is None else _non_negative(pad, f"bboxes[{i}]['pad']")
+        fraction = 0.3 if pad is None else number(pad, f"bboxes[{i}]['pad']", 0.0)
     else:
-        points = 4.0 if pad is None else _non_negative(pad, f"bboxes[{i}]['pad']")
+        points = 4.0 if pad is None else number(pad, f"bboxes[{i}]['pad']", 0.0)
         fraction = round(points / size_pt, 2) if size_pt > 0 else 0.0
     return fraction * size_pt * px_per_pt
-
-
-def _number(value: Any, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.number)):
-        raise TypeError(f"{name}: expected a number, got {value!r}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{name}: expected a finite number, got {number}")
-    return number
-
-
-def _unit(value: Any, name: str) -> float:
-    number = _number(value, name)
-    if not 0.0 <= number <= 1.0:
-        raise ValueError(f"{name}: expected a value in [0, 1], got {number:g}")
-    return number
-
-
-def _non_negative(value: Any, name: str) -> float:
-    number = _number(value, name)
-    if number < 0:
-        raise ValueError(f"{name}: expected a value >= 0, got {number:g}")
-    return number
-
-
-def unit_interval(value: Any, name: str) -> float:
-    """A number in [0, 1] (``TypeError`` for non-numbers, ``ValueError`` out of range)."""
-    return _unit(value, name)
 
 
 def font_family_of(family: Any, prop: Any, i: int) -> str:

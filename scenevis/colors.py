@@ -2,21 +2,30 @@
 
 Layer 1. Public inputs accept a name (CSS4 names and matplotlib's one-letter colors, so
 ``'g'`` is (0, 128, 0) as in MMEngine), ``'none'``, hex (``'#f00'``, ``'#ff0000'``,
-``'#ff000080'``), 0-255 RGB or RGBA tuples, and ``Color`` values. Per-item colors are a
+``'#ff000080'``), RGB or RGBA tuples, and ``Color`` values. Per-item colors are a
 sequence of those or an (N, 3)/(N, 4) array.
+
+Numeric channels follow one rule everywhere (images too, :func:`scenevis._arrays.levels`):
+integers are 0-255; floats are 0-1 when all of the value's channels lie in [0, 1]
+(``(1.0, 0, 0)`` is red, ``(0.5, 0.5, 0.5)`` mid gray) and 0-255 otherwise
+(``(255.0, 0, 0)`` is red). One color value (a tuple, an array or a list of colors) is read
+on one scale. An integer color whose channels are all 0 or 1, such as ``(1, 0, 0)``, is
+almost black on the 0-255 scale and warns.
 """
 from __future__ import annotations
 
 import colorsys
 import numbers
-from typing import Any
+import warnings
+from typing import Any, Optional
 
 import attrs
 import numpy as np
 
-from scenevis._arrays import as_numpy, check_shape, frozen
+from scenevis._arrays import as_numpy, check_shape, frozen, levels
 
-__all__ = ["Color", "Palette", "color_array", "parse_color", "DEFAULT_PALETTE", "COLORBLIND_PALETTE"]
+__all__ = ["Color", "Palette", "color_array", "parse_color", "is_one_color", "class_id_array",
+           "DEFAULT_PALETTE", "COLORBLIND_PALETTE"]
 
 # CSS Color Module Level 4 named colors.
 _CSS4 = """
@@ -125,63 +134,123 @@ class Color:
         return attrs.evolve(self, a=round(float(alpha) * 255))
 
 
-def _is_single(value: Any) -> bool:
+def _is_channel(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+
+
+def is_one_color(value: Any) -> bool:
+    """Whether ``value`` spells one color rather than a sequence of colors: a string, a
+    :class:`Color`, a tuple or list of numbers (of any length; a length other than 3 or 4
+    is an error when it is read) or a 1-D array or tensor."""
     if isinstance(value, (str, Color)):
         return True
-    if isinstance(value, (tuple, list)) and len(value) in (3, 4):
-        return all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value)
-    return False
+    if isinstance(value, (tuple, list)):
+        return len(value) > 0 and all(_is_channel(v) for v in value)
+    if isinstance(value, np.ndarray):
+        return value.ndim == 1 and value.dtype.kind in "biuf"
+    return hasattr(value, "detach") and getattr(value, "ndim", None) == 1
+
+
+def _rgba(array: np.ndarray, name: str) -> np.ndarray:
+    """(K, 3) or (K, 4) numeric channels as (K, 4) uint8 RGBA, by the one channel rule."""
+    check_shape(array, name, (None, 3), (None, 4))
+    array = levels(array, name)
+    if array.shape[1] == 3:
+        array = np.concatenate([array, np.full((len(array), 1), 255, np.uint8)], axis=1)
+    return array
+
+
+def _one(value: Any, name: str) -> np.ndarray:
+    """One color as a (1, 4) uint8 RGBA array."""
+    if isinstance(value, Color):
+        return np.array([value.rgba], np.uint8)
+    if isinstance(value, str):
+        try:
+            color = Color.from_hex(value) if value.startswith("#") else Color.from_name(value)
+        except ValueError as err:
+            raise ValueError(f"{name}: {str(err).removeprefix('color: ')}") from None
+        return np.array([color.rgba], np.uint8)
+    array = as_numpy(value, name)
+    if array.ndim != 1 or len(array) not in (3, 4):
+        raise ValueError(f"{name}: expected a color name, hex string or RGB(A) tuple of 3 or 4 channels, "
+                         f"got {len(array)} number{'s' if len(array) != 1 else ''} {tuple(array.tolist())}")
+    if array.dtype.kind in "iu" and array.max() == 1:
+        warnings.warn(f"{name}: {tuple(array.tolist())} is read as 0-255 levels (almost black); write "
+                      f"{tuple(int(v) * 255 for v in array[:3].tolist())} for 0-255, or floats such as "
+                      f"{tuple(float(v) for v in array[:3].tolist())} for 0-1", UserWarning, stacklevel=4)
+    return _rgba(array[None], name)
 
 
 def parse_color(value: Any, name: str = "color") -> Color:
     """One color from any accepted spelling; errors name ``name``."""
     if isinstance(value, Color):
         return value
-    try:
-        if isinstance(value, str):
-            return Color.from_hex(value) if value.startswith("#") else Color.from_name(value)
-        if _is_single(value):
-            if any(not 0 <= v <= 255 for v in value):
-                raise ValueError(f"expected 0-255 channels, got {tuple(value)}")
-            return Color(*(round(v) for v in value))
-    except ValueError as err:
-        message = str(err).removeprefix("color: ")
-        raise ValueError(f"{name}: {message}") from None
-    raise TypeError(f"{name}: expected a color name, hex string, or 0-255 RGB(A) tuple, got {value!r}")
+    if not is_one_color(value):
+        raise TypeError(f"{name}: expected a color name, hex string, or RGB(A) tuple, got {value!r}")
+    return Color(*_one(value, name)[0].tolist())
 
 
-def color_array(value: Any, n: int, name: str = "color") -> np.ndarray:
-    """Per-item colors as a read-only (K, 4) uint8 RGBA array, K being 1 or ``n``.
+def color_array(value: Any, n: Optional[int] = None, name: str = "color") -> np.ndarray:
+    """Colors as a read-only (K, 4) uint8 RGBA array; the one "one color or many" rule.
 
-    ``value`` is one color (broadcast to all items), a sequence of ``n`` colors, or an
-    (n, 3)/(n, 4) array of 0-255 channels.
+    ``value`` is one color (see :func:`is_one_color`; K = 1), a sequence of colors, or a
+    (K, 3)/(K, 4) array or tensor of channels. With ``n``, K must be 1 (used for every
+    item) or ``n`` (one per item). Channels follow the rule in this module's docstring.
     """
-    if _is_single(value):
-        return frozen(np.array([parse_color(value, name).rgba], dtype=np.uint8), np.uint8)
     if isinstance(value, np.ndarray) and value.dtype == np.uint8 and value.ndim == 2 and value.shape[1] == 4:
-        if len(value) not in (1, n):  # RGBA bytes, as this function returns them: nothing to convert
-            raise ValueError(f"{name}: expected 1 or {n} colors, got {len(value)}")
-        return frozen(value, np.uint8)
-    if isinstance(value, np.ndarray) or hasattr(value, "detach"):
-        array = as_numpy(value, name)
-        check_shape(array, name, (None, 3), (None, 4))
-        if len(array) not in (1, n):
-            raise ValueError(f"{name}: expected 1 or {n} colors, got {len(array)}")
-        if array.size and (array.min() < 0 or array.max() > 255):
-            raise ValueError(f"{name}: expected 0-255 channels, got range [{array.min()}, {array.max()}]")
-        if array.shape[1] == 3:
-            array = np.concatenate([array, np.full((len(array), 1), 255)], axis=1)
-        return frozen(np.rint(array), np.uint8)
-    if isinstance(value, (list, tuple)):
-        if len(value) not in (1, n):
-            raise ValueError(f"{name}: expected one color or {n} colors, got {len(value)}")
-        rgba = [parse_color(item, f"{name}[{i}]").rgba for i, item in enumerate(value)]
-        return frozen(np.array(rgba, dtype=np.uint8).reshape(-1, 4), np.uint8)
-    raise TypeError(f"{name}: expected a color or a sequence of colors, got {type(value).__name__}")
+        array = value  # RGBA bytes, as this function returns them: nothing to convert
+    elif is_one_color(value):
+        array = _one(value, name)
+    elif isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "USO":
+        return color_array(value.tolist(), n, name)  # an array of color names
+    elif isinstance(value, np.ndarray) or hasattr(value, "detach"):
+        array = _rgba(as_numpy(value, name), name)
+    elif isinstance(value, (list, tuple)):
+        array = _sequence(value, name)
+    else:
+        raise TypeError(f"{name}: expected a color or a sequence of colors, got {type(value).__name__}")
+    if n is not None and len(array) not in (1, n):
+        wanted = "one color" if n == 1 else f"one color or {n} colors (one per item)"
+        raise ValueError(f"{name}: expected {wanted}, got {len(array)}")
+    return frozen(array, np.uint8)
+
+
+def _sequence(items: Any, name: str) -> np.ndarray:
+    """(K, 4) RGBA of a list of colors: names parse once per distinct name (a detector's
+    per-box colors repeat a few class colors); numeric tuples convert as one array."""
+    if not items:
+        return np.zeros((0, 4), np.uint8)
+    if all(isinstance(item, str) for item in items):
+        first: dict = {}
+        for i, text in enumerate(items):
+            first.setdefault(text, i)
+        table = {text: _one(text, f"{name}[{i}]")[0] for text, i in first.items()}
+        return np.stack([table[text] for text in items])
+    if all(isinstance(item, (tuple, list)) and is_one_color(item) for item in items):
+        try:
+            array = np.asarray(items)
+        except ValueError:  # rows of 3 and 4 channels: item by item below
+            array = None
+        if array is not None and array.ndim == 2:
+            return _rgba(array, name)
+    return np.concatenate([color_array(item, 1, f"{name}[{i}]") for i, item in enumerate(items)])
+
+
+def class_id_array(value: Any, name: str = "class_ids") -> np.ndarray:
+    """A 1-D int64 array of class ids; fractional, NaN or infinite ids are a ``ValueError``."""
+    array = as_numpy(value, name).reshape(-1)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected integer class ids, got dtype {array.dtype}")
+    if array.dtype.kind == "f":
+        whole = np.isfinite(array) & (array == np.round(array))
+        if not whole.all():
+            bad = int(np.flatnonzero(~whole)[0])
+            raise ValueError(f"{name}: expected integer class ids, got {array[bad].item()!r} at index {bad}")
+    return array.astype(np.int64, copy=False)
 
 
 def _rgb_table(value: Any) -> np.ndarray:
-    rgba = color_array(list(value), len(value), "palette") if len(value) else np.zeros((0, 4), np.uint8)
+    rgba = color_array(value if isinstance(value, np.ndarray) else list(value), None, "palette")
     if len(rgba) == 0:
         raise ValueError("palette: expected at least one color, got none")
     return frozen(rgba[:, :3], np.uint8)
@@ -211,7 +280,7 @@ class Palette:
 
     def take(self, class_ids: Any) -> np.ndarray:
         """(N, 4) uint8 RGBA colors for an array of integer class ids."""
-        ids = np.asarray(as_numpy(class_ids, "class_ids"), dtype=np.int64).reshape(-1)
+        ids = class_id_array(class_ids)
         rgb = self.colors[ids % len(self.colors)]
         return np.concatenate([rgb, np.full((len(ids), 1), 255, np.uint8)], axis=1)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from typing import Any, Optional, Sequence
 
+from scenevis._arrays import COORD_LIMIT, number
 from scenevis.geometry import BBox
 from scenevis.nodes import texts
 from scenevis.scene import Background, Empty, Group, Scene, above, beside
@@ -26,10 +27,8 @@ def _scenes(scenes: Any, name: str = "scenes") -> list:
     return items
 
 
-def _gap(gap: Any) -> float:
-    if isinstance(gap, bool) or not isinstance(gap, (int, float)) or not math.isfinite(gap) or gap < 0:
-        raise ValueError(f"gap: expected a finite number >= 0, got {gap!r}")
-    return float(gap)
+def _gap(gap: Any, name: str = "gap") -> float:
+    return number(gap, name, 0.0, COORD_LIMIT)
 
 
 def hstack(scenes: Sequence[Scene], gap: float = 0.0) -> Scene:
@@ -55,7 +54,7 @@ def pad(scene: Scene, margin: float, color: Any = "white") -> Scene:
     box = scene.extent
     if box.is_empty:
         return scene
-    return Background(box.expanded(_gap(margin)), color) + scene
+    return Background(box.expanded(_gap(margin, "margin")), color) + scene
 
 
 def titled(scene: Scene, title: str, font_size: float = 14.0, color: Any = "black",

@@ -10,18 +10,15 @@ import math
 import attrs
 import numpy as np
 
-from scenevis._arrays import COORD_LIMIT
+from scenevis._arrays import COORD_LIMIT, number, number_field
 
 __all__ = ["Affine", "BBox", "COORD_LIMIT"]
 
 
-
-def _finite(instance, attribute, value):
-    if not math.isfinite(value):
-        raise ValueError(f"{attribute.name}: expected a finite number, got {value!r}")
-
-
-_number = attrs.field(converter=float, validator=_finite)
+def _number(name: str, default: "float | None" = None):
+    if default is None:
+        return attrs.field(converter=number_field(name))
+    return attrs.field(default=default, converter=number_field(name))
 
 
 @attrs.frozen
@@ -31,20 +28,21 @@ class Affine:
     Law: ``(s @ t).apply(p) == s.apply(t.apply(p))``; ``Affine()`` is the identity of ``@``.
     """
 
-    a: float = attrs.field(default=1.0, converter=float, validator=_finite)
-    b: float = attrs.field(default=0.0, converter=float, validator=_finite)
-    c: float = attrs.field(default=0.0, converter=float, validator=_finite)
-    d: float = attrs.field(default=0.0, converter=float, validator=_finite)
-    e: float = attrs.field(default=1.0, converter=float, validator=_finite)
-    f: float = attrs.field(default=0.0, converter=float, validator=_finite)
+    a: float = _number("a", 1.0)
+    b: float = _number("b", 0.0)
+    c: float = _number("c", 0.0)
+    d: float = _number("d", 0.0)
+    e: float = _number("e", 1.0)
+    f: float = _number("f", 0.0)
 
     @classmethod
     def translation(cls, dx: float, dy: float) -> "Affine":
-        return _affine(1.0, 0.0, float(dx), 0.0, 1.0, float(dy))
+        return _affine(1.0, 0.0, number(dx, "dx"), 0.0, 1.0, number(dy, "dy"))
 
     @classmethod
     def scaling(cls, sx: float, sy: float | None = None) -> "Affine":
-        return cls(a=sx, e=sx if sy is None else sy)
+        sx = number(sx, "sx")
+        return _affine(sx, 0.0, 0.0, 0.0, number(sy, "sy") if sy is not None else sx, 0.0)
 
     @property
     def is_identity(self) -> bool:
@@ -117,10 +115,10 @@ class BBox:
     Law: ``a | BBox.empty() == a`` and ``|`` is associative and commutative.
     """
 
-    x0: float = _number
-    y0: float = _number
-    x1: float = _number
-    y1: float = _number
+    x0: float = _number("x0")
+    y0: float = _number("y0")
+    x1: float = _number("x1")
+    y1: float = _number("y1")
 
     @classmethod
     def empty(cls) -> "BBox":

@@ -26,8 +26,8 @@ from typing import Any, Iterable, Optional
 import attrs
 import numpy as np
 
-from scenevis._arrays import (COORD_LIMIT, array_field, as_image, as_numpy, check_finite, check_shape,
-                              finite_number, frozen, reduce_through_init)
+from scenevis._arrays import (array_field, as_image, as_numpy, check_finite, check_shape, coordinate, coords,
+                              frozen, number_field, reduce_through_init)
 from scenevis import colormaps
 from scenevis.colors import color_array
 from scenevis.geometry import Affine, BBox
@@ -261,8 +261,8 @@ class Image(Scene):
     """An RGB raster whose pixel (i, j) covers the unit square at ``(x + j, y + i)``."""
 
     pixels: np.ndarray = array_field(converter=_pixels)
-    x: float = attrs.field(default=0.0, converter=finite_number("x"))
-    y: float = attrs.field(default=0.0, converter=finite_number("y"))
+    x: float = attrs.field(default=0.0, converter=coordinate("x"))
+    y: float = attrs.field(default=0.0, converter=coordinate("y"))
 
     @property
     def bounds(self) -> BBox:
@@ -277,14 +277,9 @@ class Image(Scene):
 def _extent(value: Any) -> BBox:
     if isinstance(value, BBox):
         return value
-    array = as_numpy(value, "extent").astype(np.float64)
-    check_shape(array, "extent", (4,))
-    check_finite(array, "extent")
-    if np.abs(array).max() > COORD_LIMIT:
-        raise ValueError(f"extent: expected values within +-{COORD_LIMIT:,.0f} px, got {np.abs(array).max():g}")
-    x0, y0, x1, y1 = array.tolist()
+    x0, y0, x1, y1 = coords(value, "extent", (4,)).tolist()
     if x1 <= x0 or y1 <= y0:
-        raise ValueError(f"extent: expected (x0, y0, x1, y1) with x0 < x1 and y0 < y1, got {tuple(array.tolist())}")
+        raise ValueError(f"extent: expected (x0, y0, x1, y1) with x0 < x1 and y0 < y1, got {(x0, y0, x1, y1)}")
     return BBox(x0, y0, x1, y1)
 
 
@@ -301,13 +296,8 @@ def _heat_values(value: Any) -> np.ndarray:
 
 
 def _optional_float(name: str):
-    convert = finite_number(name)
+    convert = number_field(name)
     return lambda value: None if value is None else convert(value)
-
-
-def _unit_interval(instance, attribute, value):
-    if not 0.0 <= value <= 1.0:
-        raise ValueError(f"{attribute.name}: expected a value in [0, 1], got {value}")
 
 
 def _known_cmap(instance, attribute, value):
@@ -343,7 +333,7 @@ class Heatmap(_Sheet):
     values: np.ndarray = array_field(converter=_heat_values)
     extent: BBox = attrs.field(converter=_extent)
     cmap: str = attrs.field(default="jet", validator=_known_cmap)
-    alpha: float = attrs.field(default=0.5, converter=finite_number("alpha"), validator=_unit_interval)
+    alpha: float = attrs.field(default=0.5, converter=number_field("alpha", 0.0, 1.0))
     vmin: Optional[float] = attrs.field(default=None, converter=_optional_float("vmin"))
     vmax: Optional[float] = attrs.field(default=None, converter=_optional_float("vmax"))
     smooth: bool = attrs.field(default=True, converter=bool)

@@ -9,13 +9,14 @@ child sets and takes the rest from the parent.
 """
 from __future__ import annotations
 
+import functools
 import operator
 from typing import Any, Optional
 
 import attrs
 import numpy as np
 
-from scenevis._arrays import as_numpy, check_finite, frozen, reduce_through_init
+from scenevis._arrays import numbers, reduce_through_init
 from scenevis.colors import color_array
 
 __all__ = ["Style", "DEFAULT_STYLE", "DASHES", "HALIGNS", "VALIGNS"]
@@ -39,20 +40,12 @@ def _optional(converter):
     return convert
 
 
-def _colors(value: Any) -> np.ndarray:
-    return color_array(value, len(value) if isinstance(value, (list, np.ndarray)) else 1)
+def _colors(name: str):
+    return functools.partial(color_array, n=None, name=name)
 
 
-def _numbers(name: str, low: float, high: float = float("inf")):
-    def convert(value: Any) -> np.ndarray:
-        if isinstance(value, bool) or isinstance(value, str):
-            raise TypeError(f"{name}: expected a number or a sequence of numbers, got {value!r}")
-        array = as_numpy(value, name).astype(np.float64, copy=False).reshape(-1)
-        check_finite(array, name)
-        if array.size and (array.min() < low or array.max() > high):
-            raise ValueError(f"{name}: expected values in [{low:g}, {high:g}], got range [{array.min():g}, {array.max():g}]")
-        return frozen(array, np.float64)
-    return convert
+def _numbers(name: str, low: float, high: float):
+    return functools.partial(numbers, name=name, low=low, high=high)
 
 
 def _choices(name: str, allowed):
@@ -79,8 +72,8 @@ def _array_field(converter):
 class Style:
     """Stroke, fill and text settings; ``None`` means inherit."""
 
-    color: Optional[np.ndarray] = _array_field(_colors)
-    fill: Optional[np.ndarray] = _array_field(_colors)
+    color: Optional[np.ndarray] = _array_field(_colors("color"))
+    fill: Optional[np.ndarray] = _array_field(_colors("fill"))
     alpha: Optional[np.ndarray] = _array_field(_numbers("alpha", 0.0, 1.0))
     width: Optional[np.ndarray] = _array_field(_numbers("width", 0.0, 100_000.0))
     dash: Optional[tuple] = attrs.field(default=None, converter=_optional(_choices("dash", DASHES)))
@@ -119,7 +112,7 @@ class Style:
         """Raise ``ValueError`` unless every per-item field holds 1 or ``n`` values."""
         for field, length in self.per_item_lengths().items():
             if length not in (1, n):
-                raise ValueError(f"{owner}: {field} expected 1 or {n} values (one per item), got {length}")
+                raise ValueError(f"{field}: expected 1 or {n} values (one per item of {owner}), got {length}")
 
 
 _NAMES = tuple(f.name for f in attrs.fields(Style))

@@ -36,13 +36,12 @@ import threading
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
-import attrs
 import numpy as np
 
 import scenevis.backends  # noqa: F401  (registers the built-in backends in VISBACKENDS)
 from scenevis import _facade_args as args
 from scenevis import distributed
-from scenevis._arrays import as_image, as_numpy, check_shape
+from scenevis._arrays import as_image, coords, number
 from scenevis.backends._config import check_config
 from scenevis.backends._paths import check_file_name
 from scenevis.backends._values import check_name, check_step, scalar_value, scalar_values
@@ -268,7 +267,7 @@ class Visualizer(ManagedInstances):
                           "what is outside is clipped", UserWarning, stacklevel=4)
 
     def _clamped_widths(self, line_widths: Any, n: int) -> np.ndarray:
-        widths = args.numbers_for(line_widths, n, "line_widths")
+        widths = args.per_item_numbers(line_widths, n, "line_widths")
         return np.clip(widths, 1.0, max(self._default_font_size / 4, 1.0)) * self._px
 
     def _stroke_style(self, n: int, edge_colors: Any, line_styles: Any, widths: np.ndarray,
@@ -277,9 +276,9 @@ class Visualizer(ManagedInstances):
         if not visible.all():
             widths = widths * visible
         return Style(
-            color=args.colors_for(edge_colors, n, "edge_colors"),
-            fill=None if face_colors is None else args.colors_for(face_colors, n, "face_colors"),
-            alpha=None if alpha is None else args.unit_interval(alpha, "alpha"),
+            color=args.per_item_colors(edge_colors, n, "edge_colors"),
+            fill=None if face_colors is None else args.per_item_colors(face_colors, n, "face_colors"),
+            alpha=None if alpha is None else number(alpha, "alpha", 0.0, 1.0),
             width=widths, dash=dashes[:1] if len(set(dashes)) == 1 else dashes,
         )
 
@@ -291,22 +290,20 @@ class Visualizer(ManagedInstances):
         points² (default 36), ``marker`` ``None``, ``'o'`` or ``'.'`` (others are drawn as
         dots with a warning)."""
         self._require_image()
-        xy = args.geometry(positions, "positions", (None, 2), (2,)).reshape(-1, 2)
-        n = len(xy)
         if marker not in (None, "o", "."):
             if not isinstance(marker, str):
                 raise TypeError(f"marker: expected None or a str, got {type(marker).__name__}")
             warnings.warn(f"marker: {marker!r} is drawn as a dot ('o')", UserWarning, stacklevel=3)
-        areas = np.array([36.0]) if sizes is None else args.numbers_for(sizes, n, "sizes")
-        if areas.min() < 0:
-            raise ValueError(f"sizes: expected marker areas >= 0, got {areas.min():g}")
-        # The marker's diameter is sqrt(area) points ('.' is half that); matplotlib
-        # strokes scatter markers with a 1.5 pt edge of the face color on top.
-        diameter = np.sqrt(areas) * (0.5 if marker == "." else 1.0)
-        radius = (diameter / 2 + np.where(areas > 0, 0.75, 0.0)) * self._px
         with _named_as(points="positions", radius="sizes"):
-            node = Points(xy, radius, Style(color=args.colors_for(colors, n, "colors")))
-        self._warn_outside(xy, "positions")
+            node = Points(positions)
+            n = node.count
+            areas = np.array([36.0]) if sizes is None else args.per_item_numbers(sizes, n, "sizes", 0.0)
+            # The marker's diameter is sqrt(area) points ('.' is half that); matplotlib
+            # strokes scatter markers with a 1.5 pt edge of the face color on top.
+            diameter = np.sqrt(areas) * (0.5 if marker == "." else 1.0)
+            radius = (diameter / 2 + np.where(areas > 0, 0.75, 0.0)) * self._px
+            node = node.replace(radius=radius, style=Style(color=args.per_item_colors(colors, n, "colors")))
+        self._warn_outside(node.xy, "positions")
         return self._append(_PATCHES, node)
 
     @facade_errors
@@ -320,14 +317,12 @@ class Visualizer(ManagedInstances):
         self._require_image()
         texts = as_strings(texts)
         n = len(texts)
-        xy = args.geometry(positions, "positions", (None, 2), (2,)).reshape(-1, 2)
+        xy = coords(positions, "positions", (None, 2), (2,), columns=2)
         if len(xy) != n:
-            raise ValueError(f"positions: expected shape ({n}, 2) (one per text), got {len(xy)} positions")
-        sizes_pt = args.numbers_for(self._default_font_size if font_sizes is None else font_sizes, n, "font_sizes")
-        if sizes_pt.size and (sizes_pt.min() < 0 or sizes_pt.max() * self._px > 4096):
-            raise ValueError(f"font_sizes: expected values in [0, {4096 / self._px:g}] points, "
-                             f"got range [{sizes_pt.min():g}, {sizes_pt.max():g}]")
-        colors = args.colors_for(colors, n, "colors")
+            raise ValueError(f"positions: expected shape ({n}, 2) (one per string), got {len(xy)} positions")
+        sizes_pt = args.per_item_numbers(self._default_font_size if font_sizes is None else font_sizes, n,
+                                         "font_sizes", 0.0, 4096 / self._px)
+        colors = args.per_item_colors(colors, n, "colors")
         valign = args.alignments(vertical_alignments, n, "vertical_alignments", vertical=True)
         halign = args.alignments(horizontal_alignments, n, "horizontal_alignments", vertical=False)
         families = args.strings_for(font_families, n, "font_families")
@@ -373,18 +368,16 @@ class Visualizer(ManagedInstances):
                    line_widths: Any = 2) -> "Visualizer":
         """Segments from (N, 2) ``x_datas`` (x1, x2) and ``y_datas`` (y1, y2); widths in points."""
         self._require_image()
-        xs = args.geometry(x_datas, "x_datas", (None, 2), (2,))
-        ys = args.geometry(y_datas, "y_datas", (None, 2), (2,))
+        xs = coords(x_datas, "x_datas", (None, 2), (2,), columns=2)
+        ys = coords(y_datas, "y_datas", (None, 2), (2,), columns=2)
         if xs.shape != ys.shape:
             raise ValueError(f"y_datas: expected the shape of x_datas {xs.shape}, got {ys.shape}")
-        segments = np.stack([xs.reshape(-1, 2), ys.reshape(-1, 2)], axis=-1)
+        segments = np.stack([xs, ys], axis=-1)
         n = len(segments)
-        widths = args.numbers_for(line_widths, n, "line_widths")
-        if widths.min() < 0:
-            raise ValueError(f"line_widths: expected values >= 0, got {widths.min():g}")
+        widths = args.per_item_numbers(line_widths, n, "line_widths", 0.0)
         style = self._stroke_style(n, colors, line_styles, widths * self._px, None, None)
-        with _named_as(lines="x_datas/y_datas", points="x_datas/y_datas"):
-            node = Lines.from_paths(segments, style)
+        with _named_as(width="line_widths", color="colors"):
+            node = Lines(segments.reshape(-1, 2), np.arange(0, 2 * n + 1, 2), style)
         self._warn_outside(segments, "lines")
         return self._append(_LINES, node)
 
@@ -393,17 +386,13 @@ class Visualizer(ManagedInstances):
                      line_widths: Any = 2, face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
         """Circles at (N, 2) ``center`` with (N,) ``radius`` in pixels."""
         self._require_image()
-        xy = args.geometry(center, "center", (None, 2), (2,)).reshape(-1, 2)
-        radii = args.geometry(radius, "radius", (None,), ()).reshape(-1)
-        n = len(xy)
-        if len(radii) not in (1, n):
-            raise ValueError(f"radius: expected {n} radii (one per center), got {len(radii)}")
-        if radii.size and radii.min() < 0:
-            raise ValueError(f"radius: expected values >= 0, got {radii.min():g}")
-        style = self._stroke_style(n, edge_colors, line_styles, self._clamped_widths(line_widths, n), face_colors, alpha)
-        with _named_as(centers="center", radii="radius"):
-            node = Circles(xy, radii, style)
-        r = np.broadcast_to(radii, (n,))[:, None] if n else np.zeros((0, 1))
+        with _named_as(centers="center", radii="radius", width="line_widths"):
+            node = Circles(center, radius)
+            n = node.count
+            node = node.replace(style=self._stroke_style(n, edge_colors, line_styles,
+                                                         self._clamped_widths(line_widths, n), face_colors, alpha))
+        xy = node.centers
+        r = np.broadcast_to(node.radii, (n,))[:, None] if n else np.zeros((0, 1))
         self._warn_outside(np.concatenate([xy - r, xy + r]), "circles")
         return self._append(_PATCHES, node)
 
@@ -412,18 +401,14 @@ class Visualizer(ManagedInstances):
                     face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
         """Boxes from (N, 4) or (4,) ``x1, y1, x2, y2`` with ``x1 <= x2`` and ``y1 <= y2``."""
         self._require_image()
-        xyxy = args.geometry(bboxes, "bboxes", (None, 4), (4,)).reshape(-1, 4)
-        bad = np.flatnonzero((xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1]))
-        if len(bad):
-            raise ValueError(f"bboxes: expected x1 <= x2 and y1 <= y2, got {xyxy[bad[0]].tolist()} at index {bad[0]}")
-        n = len(xyxy)
-        # Whole-pixel widths: matplotlib's Agg snaps axis-aligned edges to pixel centres, so
-        # MMEngine's 2.78 px edge shows as a crisp 3 px one; Boxes snaps odd integer widths alike.
-        widths = np.maximum(np.rint(self._clamped_widths(line_widths, n)), 1.0)
-        style = self._stroke_style(n, edge_colors, line_styles, widths, face_colors, alpha)
-        with _named_as(boxes="bboxes"):
-            node = Boxes(xyxy, style)
-        self._warn_outside(xyxy.reshape(-1, 2), "bboxes")
+        with _named_as(boxes="bboxes", width="line_widths"):
+            node = Boxes(bboxes)
+            n = node.count
+            # Whole-pixel widths: matplotlib's Agg snaps axis-aligned edges to pixel centres, so
+            # MMEngine's 2.78 px edge shows as a crisp 3 px one; Boxes snaps odd integer widths alike.
+            widths = np.maximum(np.rint(self._clamped_widths(line_widths, n)), 1.0)
+            node = node.replace(style=self._stroke_style(n, edge_colors, line_styles, widths, face_colors, alpha))
+        self._warn_outside(node.xyxy.reshape(-1, 2), "bboxes")
         return self._append(_PATCHES, node)
 
     @facade_errors
@@ -431,14 +416,11 @@ class Visualizer(ManagedInstances):
                       face_colors: Any = "none", alpha: Union[float, int] = 0.8) -> "Visualizer":
         """Polygons: one (M, 2) array, an (N, M, 2) array, or a list of (M_i, 2) arrays."""
         self._require_image()
-        if isinstance(polygons, (list, tuple)) and not _is_point_list(polygons):
-            rings = [args.geometry(p, f"polygons[{i}]", (None, 2)) for i, p in enumerate(polygons)]
-        else:
-            array = args.geometry(polygons, "polygons", (None, 2), (None, None, 2))
-            rings = [array] if array.ndim == 2 else list(array)
-        n = len(rings)
-        style = self._stroke_style(n, edge_colors, line_styles, self._clamped_widths(line_widths, n), face_colors, alpha)
-        node = Polygons.from_rings(rings, style)
+        with _named_as(width="line_widths"):
+            node = Polygons.from_rings(_rings(polygons))
+            n = node.count
+            node = node.replace(style=self._stroke_style(n, edge_colors, line_styles,
+                                                         self._clamped_widths(line_widths, n), face_colors, alpha))
         self._warn_outside(node.points, "polygons")
         return self._append(_PATCHES, node)
 
@@ -447,18 +429,14 @@ class Visualizer(ManagedInstances):
         """Blend (N, H, W) or (H, W) masks (bool or 0/1) of the image's size into the image
         layer: ``(1 - alpha) * pixel + alpha * color`` on each mask's pixels, in order."""
         self._require_image()
-        array = as_numpy(binary_masks, "binary_masks")
-        check_shape(array, "binary_masks", (None, None, None), (None, None))
-        if array.shape[-2:] != (self.height, self.width):
-            raise ValueError(f"binary_masks: expected masks of the image's size ({self.height}, {self.width}), "
-                             f"got {array.shape[-2:]}")
-        with _named_as(masks="binary_masks"):
-            node = Masks(array)
-        n = node.count
-        alpha = args.numbers_for(alphas, n, "alphas")
-        if alpha.min() < 0 or alpha.max() > 1:
-            raise ValueError(f"alphas: expected values in [0, 1], got range [{alpha.min():g}, {alpha.max():g}]")
-        node = attrs.evolve(node, style=Style(color=args.colors_for(colors, n, "colors"), alpha=alpha))
+        with _named_as(masks="binary_masks", alpha="alphas", color="colors"):
+            node = Masks(binary_masks)
+            if node.masks.size != (self.height, self.width):
+                raise ValueError(f"binary_masks: expected masks of the image's size ({self.height}, {self.width}), "
+                                 f"got {node.masks.size}")
+            n = node.count
+            node = node.replace(style=Style(color=args.per_item_colors(colors, n, "colors"),
+                                            alpha=args.per_item_numbers(alphas, n, "alphas", 0.0, 1.0)))
         # MMEngine blends masks into a snapshot of everything drawn so far and then draws
         # the vector layers again on top; the scene says the same with shared nodes.
         with self._lock:
@@ -620,6 +598,20 @@ class Visualizer(ManagedInstances):
     def __repr__(self) -> str:
         size = f"{self.width}x{self.height}" if self._image is not None else "no image"
         return f"{type(self).__name__}(name={self.instance_name!r}, {size}, backends={list(self._vis_backends)})"
+
+
+def _rings(polygons: Any) -> list:
+    """MMEngine's polygon forms (one (M, 2) polygon, an (N, M, 2) array or a list of (M_i, 2)
+    polygons) as the list of rings ``Polygons.from_rings`` takes, without converting them."""
+    if isinstance(polygons, (list, tuple)):
+        return [polygons] if _is_point_list(polygons) else list(polygons)
+    ndim = getattr(polygons, "ndim", None)
+    if ndim is None:
+        raise TypeError(f"polygons: expected an array, a tensor or a list of (M, 2) polygons, "
+                        f"got {type(polygons).__name__}")
+    if ndim not in (2, 3):
+        raise ValueError(f"polygons: expected shape (M, 2) or (N, M, 2), got {tuple(polygons.shape)}")
+    return [polygons] if ndim == 2 else list(polygons)
 
 
 def _is_point_list(value: Sequence) -> bool:

@@ -218,7 +218,7 @@ def test_overlay_checks_sizes_and_alpha_and_leaves_inputs_alone():
                                   cv2.addWeighted(np.repeat(image[..., :1], 3, 2), 0.75, heat, 0.25, 0))
     with pytest.raises(ValueError, match=r"heat: expected the image's shape \(8, 8, 3\), got \(4, 4, 3\)"):
         featmap.overlay(image, heat[:4, :4])
-    with pytest.raises(ValueError, match="alpha: expected a number in"):
+    with pytest.raises(ValueError, match="alpha: expected a value in"):
         featmap.overlay(image, heat, 1.5)
 
 
@@ -332,8 +332,8 @@ def test_draw_featmap_warns_when_the_image_size_differs():
      r"featmap: expected 1 or 3 channels .* got 6; set channel_reduction to 'squeeze_mean' or 'select_max', or topk > 0"),
     ({"channel_reduction": None, "arrangement": (2,)}, ValueError, r"arrangement: expected \(height, width\)"),
     ({"resize_shape": (10, -1)}, ValueError, r"resize_shape: expected \(height, width\)"),
-    ({"alpha": 2}, ValueError, r"alpha: expected a number in \[0, 1\], got 2"),
-    ({"alpha": "0.5"}, TypeError, "alpha: expected a number"),
+    ({"alpha": 2}, ValueError, r"alpha: expected a value in \[0, 1\], got 2"),
+    ({"alpha": "0.5"}, TypeError, "alpha: expected a real number"),
     ({"topk": 2.5, "channel_reduction": None}, TypeError, "topk: expected an integer, got float"),
 ])
 def test_draw_featmap_errors(kwargs, error, message):

@@ -253,8 +253,12 @@ def test_bbox_dict_colors_are_matplotlib_colors():
     img = vis.get_image()
     assert color_at(img, 9, 12) == (255, 128, 0)  # 0-1 floats, as matplotlib reads them
     assert color_at(img, 69, 12) == (0, 0, 128)  # alpha halves the face color over black
-    with pytest.raises(AssertionError, match=r"bboxes\[0\]\['facecolor'\]: expected matplotlib RGB\(A\) floats"):
-        vis.draw_texts("x", np.array([1, 1]), bboxes=dict(facecolor=(255, 0, 0)))
+    # 0-255 integers, as everywhere else in scenevis (matplotlib would refuse them)
+    vis.set_image(np.zeros((40, 120, 3), np.uint8))
+    vis.draw_texts("ab", np.array([10, 10]), colors="w", bboxes=dict(facecolor=(255, 0, 0), pad=2))
+    assert color_at(vis.get_image(), 9, 12) == (255, 0, 0)
+    with pytest.raises(AssertionError, match=r"bboxes\[0\]\['facecolor'\]: expected float values in \[0, 1\] or"):
+        vis.draw_texts("x", np.array([1, 1]), bboxes=dict(facecolor=(2.0, -1.0, 0.0)))
 
 
 def test_line_style_none_hides_the_edge_for_one_or_some_items():
@@ -335,7 +339,7 @@ def test_texts_are_drawn_over_boxes_drawn_later(vis):
     (lambda v: v.draw_bboxes(np.array([1, 2, 3])), r"bboxes: expected shape \(N, 4\)"),
     (lambda v: v.draw_texts(["a", "b"], np.array([[1, 2]])), "positions: expected shape"),
     (lambda v: v.draw_lines(np.array([1, 2]), np.array([[1, 2], [3, 4]])), "y_datas"),
-    (lambda v: v.draw_circles(np.array([[1, 2], [3, 4]]), np.array([1, 2, 3])), "radius: expected 2"),
+    (lambda v: v.draw_circles(np.array([[1, 2], [3, 4]]), np.array([1, 2, 3])), r"radius: expected 1 or 2 values"),
     (lambda v: v.draw_circles(np.array([1, 2]), np.array([-1])), "radius: expected values >= 0"),
     (lambda v: v.draw_points(np.array([[1, 2]]), colors="nocolor"), "colors"),
     (lambda v: v.draw_bboxes(np.array([[1, 2, 3, 4]] * 3), edge_colors=["r", "g"]), "edge_colors"),

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from .. import colormaps
-from .._arrays import as_image, as_numpy, check_finite
+from .._arrays import as_image, as_numpy, check_finite, number
 from ..resampling import Axis, as_size, axis, resize
 from . import _math as hm
 
@@ -74,14 +74,6 @@ def _as_map(value: Any, name: str = "map") -> np.ndarray:
     array = _float32(array, name)
     check_finite(array, name)
     return array
-
-
-def _alpha(value: Any) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"alpha: expected a number in [0, 1], got {type(value).__name__}")
-    if not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"alpha: expected a number in [0, 1], got {value!r}")
-    return float(value)
 
 
 def _mode(value: Any, allow_none: bool = True) -> Optional[str]:
@@ -170,7 +162,7 @@ def overlay(image: Any, heat: Any, alpha: float = 0.5) -> np.ndarray:
     Both follow the image rule of ``_arrays.as_image`` (gray, RGB, RGBA, float in [0, 1])
     and must have the same height and width. The inputs are not modified.
     """
-    a = _alpha(alpha)
+    a = number(alpha, "alpha", 0.0, 1.0)
     base, top = as_image(image, "image"), as_image(heat, "heat")
     if base.shape != top.shape:
         raise ValueError(f"heat: expected the image's shape {base.shape}, got {top.shape}")
@@ -255,7 +247,7 @@ def featmap_picture(featmap: Any, overlaid_image: Any = None, channel_reduction:
     if grid is not None and grid[0] * grid[1] < topk:
         raise ValueError(f"arrangement: expected rows * cols >= topk = {topk} cells, got {grid[0]} * {grid[1]} "
                          f"= {grid[0] * grid[1]}; set arrangement to fit topk")
-    a = _alpha(alpha)
+    a = number(alpha, "alpha", 0.0, 1.0)
     channels, height, width = fm.shape
     if channel_reduction is None and topk <= 0 and channels not in (1, 3):
         raise ValueError(f"featmap: expected 1 or 3 channels to show as an image (channel_reduction=None, "
@@ -269,7 +261,7 @@ def featmap_picture(featmap: Any, overlaid_image: Any = None, channel_reduction:
                       UserWarning, stacklevel=3)
     if size is None:
         size = (height, width) if image is None else image.shape[:2]
-    elif image is not None and image.shape[:2] != size:
+    if image is not None and image.shape[:2] != size:
         image = resize(image, size)
     rows, cols = axis(height, size[0]), axis(width, size[1])
     if channel_reduction is not None:

@@ -5,33 +5,17 @@ Layer 2. A shape node holds N items as arrays; per-item styles are arrays of len
 from __future__ import annotations
 
 import functools
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import attrs
 import numpy as np
 
-from scenevis._arrays import COORD_LIMIT, as_numpy, check_finite, check_shape, frozen
+from scenevis._arrays import coords, frozen
 from scenevis.colors import DEFAULT_PALETTE
 from scenevis.scene import Scene
 from scenevis.style import Style
 
-__all__ = ["Shape", "coords", "radii", "offsets", "style_field", "class_style"]
-
-
-def coords(value: Any, name: str, *shapes: Sequence[Optional[int]], columns: Optional[int] = None) -> np.ndarray:
-    """A read-only, finite float64 coordinate array of one of ``shapes``; with ``columns``,
-    a single item of shape ``(columns,)`` becomes ``(1, columns)``."""
-    array = as_numpy(value, name)
-    if array.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected numbers, got dtype {array.dtype}")
-    check_shape(array, name, *shapes)
-    check_finite(array, name)
-    if columns is not None and array.ndim == 1:
-        array = array.reshape(1, columns)
-    array = frozen(array, np.float64)
-    if array.size and np.abs(array).max() > COORD_LIMIT:
-        raise ValueError(f"{name}: expected values within +-{COORD_LIMIT:,.0f} px, got {np.abs(array).max():g}")
-    return array
+__all__ = ["Shape", "radii", "offsets", "style_field", "class_style"]
 
 
 def offsets(value: Any) -> np.ndarray:
@@ -60,7 +44,30 @@ class Shape(Scene):
         for name in self.PER_ITEM:
             value = getattr(self, name)
             if value is not None and len(value) not in (1, n):
-                raise ValueError(f"{owner}: {name} expected 1 or {n} values, got {len(value)}")
+                raise ValueError(f"{name}: expected 1 or {n} values (one per item of {owner}), got {len(value)}")
+
+    def replace(self, **changes: Any) -> "Shape":
+        """This node with ``changes`` to some fields.
+
+        Unlike ``attrs.evolve``, only the changed fields are converted and checked (then
+        the per-item counts); the others were checked when this node was made. The
+        module functions and the facade use it to attach what depends on the item count."""
+        kind = type(self)
+        out = object.__new__(kind)
+        for field in attrs.fields(kind):
+            if field.name in changes:
+                value = changes.pop(field.name)
+                if field.converter is not None:
+                    value = field.converter(value)
+                if field.validator is not None:
+                    field.validator(out, field, value)
+            else:
+                value = getattr(self, field.name)
+            object.__setattr__(out, field.name, value)
+        if changes:
+            raise TypeError(f"{kind.__name__}.replace: unknown fields {sorted(changes)}")
+        out.__attrs_post_init__()
+        return out
 
 
 def radii(name: str):
@@ -74,9 +81,10 @@ def radii(name: str):
 
 
 def class_style(n: int, class_ids: Any, color: Any, **settings: Any) -> Style:
+    """The style of the module functions' keyword settings; ``class_ids`` (integers, one
+    per item) pick colors from the default palette when ``color`` is not given."""
     if class_ids is not None and color is None:
-        ids = as_numpy(class_ids, "class_ids").reshape(-1)
-        if len(ids) != n:
-            raise ValueError(f"class_ids: expected {n} ids (one per item), got {len(ids)}")
-        color = DEFAULT_PALETTE.take(ids)
+        color = DEFAULT_PALETTE.take(class_ids)
+        if len(color) != n:
+            raise ValueError(f"class_ids: expected {n} ids (one per item), got {len(color)}")
     return Style(color=color, **{k: v for k, v in settings.items() if v is not None})

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from scenevis._arrays import array_field, as_numpy, check_finite, check_shape, finite_number, frozen, reduce_through_init
+from scenevis._arrays import array_field, as_numpy, check_finite, check_shape, coordinate, frozen, reduce_through_init
 from scenevis.geometry import BBox
 from scenevis.nodes.base import Shape, class_style, style_field
 from scenevis.style import Style
@@ -94,18 +94,34 @@ def _masks(value: Any) -> MaskStack:
     if isinstance(value, MaskStack):
         return value
     array = as_numpy(value, "masks")
+    if array.ndim in (3, 4) and array.shape[-1] == 1:
+        array = array[..., 0]  # a trailing channel axis: (H, W, 1) is one mask, as it is one gray image
     check_shape(array, "masks", (None, None, None), (None, None))
     if array.shape[-1] == 0 or array.shape[-2] == 0:
         raise ValueError(f"masks: expected masks with positive height and width, got shape {tuple(array.shape)}")
-    if array.dtype.kind == "f":
-        check_finite(array, "masks")
     if array.dtype != np.bool_:
         if array.dtype.kind not in "biuf":
             raise TypeError(f"masks: expected bool or 0/1 numbers, got dtype {array.dtype}")
-        if array.size and not np.isin(array, (0, 1)).all():
-            raise ValueError("masks: expected bool or 0/1 values, got other values")
+        if array.dtype.kind == "f":
+            check_finite(array, "masks")
+        binary = np.isin(array, (0, 1))
+        if not binary.all():
+            raise ValueError(_not_binary(array, binary))
         array = array != 0
     return MaskStack.from_dense(array.reshape((-1,) + array.shape[-2:]))
+
+
+def _not_binary(array: np.ndarray, binary: np.ndarray) -> str:
+    """The error for masks holding values other than 0 and 1: what was found, and the fix."""
+    low, high = array.min(), array.max()
+    found = ", ".join(f"{v:g}" for v in np.unique(array[~binary][:100_000])[:4].tolist())
+    if 0 <= low and high <= 1:
+        fix = "for probabilities pass masks > 0.5"
+    elif 0 <= low and high <= 255:
+        fix = "for 0/255 masks pass masks > 127"
+    else:
+        fix = "pass a bool array, e.g. masks > threshold"
+    return f"masks: expected bool or 0/1 values, got values in [{low:g}, {high:g}] such as {found}; {fix}"
 
 
 @attrs.frozen
@@ -120,8 +136,8 @@ class Masks(Shape):
     DEFAULTS = Style(alpha=0.5)
 
     masks: MaskStack = attrs.field(converter=_masks)
-    x: float = attrs.field(default=0.0, converter=finite_number("x"))
-    y: float = attrs.field(default=0.0, converter=finite_number("y"))
+    x: float = attrs.field(default=0.0, converter=coordinate("x"))
+    y: float = attrs.field(default=0.0, converter=coordinate("y"))
     style: Style = style_field()
 
     @property
@@ -137,5 +153,5 @@ class Masks(Shape):
 def masks(masks: Any, *, color: Any = None, alpha: Any = None, x: float = 0.0, y: float = 0.0,
           class_ids: Any = None) -> Masks:
     """Binary masks, (N, H, W) or (H, W), bool or 0/1 numbers; blended at ``alpha`` (0.5)."""
-    array = _masks(masks)
-    return Masks(array, x, y, class_style(len(array), class_ids, color, alpha=alpha))
+    node = Masks(masks, x, y)
+    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha))

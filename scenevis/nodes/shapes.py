@@ -10,9 +10,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from scenevis._arrays import array_field, as_numpy, frozen
+from scenevis._arrays import array_field, as_numpy, coords, frozen
 from scenevis.geometry import BBox
-from scenevis.nodes.base import Shape, class_style, coords, offsets, radii, style_field
+from scenevis.nodes.base import Shape, class_style, offsets, radii, style_field
 from scenevis.style import Style
 
 __all__ = ["Boxes", "Points", "Circles", "Lines", "Polygons", "boxes", "points", "circles", "lines", "polygons"]
@@ -23,7 +23,7 @@ def _boxes(value: Any) -> np.ndarray:
     bad = np.flatnonzero((array[:, 2] < array[:, 0]) | (array[:, 3] < array[:, 1]))
     if len(bad):
         raise ValueError(f"boxes: expected x1 <= x2 and y1 <= y2 (xyxy), got {array[bad[0]].tolist()} at index {bad[0]}")
-    return frozen(array, np.float64)
+    return array
 
 
 @attrs.frozen
@@ -35,7 +35,11 @@ class Boxes(Shape):
 
     @classmethod
     def from_xywh(cls, xywh: Any, style: Style = Style()) -> "Boxes":
+        """From (N, 4) ``x, y, width, height`` (top-left corner and size)."""
         array = coords(xywh, "xywh", (None, 4), (4,), columns=4)
+        bad = np.flatnonzero((array[:, 2:] < 0).any(axis=1))
+        if len(bad):
+            raise ValueError(f"xywh: expected width and height >= 0, got {array[bad[0]].tolist()} at index {bad[0]}")
         return cls(np.concatenate([array[:, :2], array[:, :2] + array[:, 2:]], axis=1), style)
 
     @property
@@ -167,30 +171,30 @@ class Polygons(Shape):
 def boxes(xyxy: Any, *, color: Any = None, fill: Any = None, alpha: Any = None, width: Any = None,
           dash: Any = None, class_ids: Any = None) -> Boxes:
     """Rectangles from an (N, 4) xyxy array; ``class_ids`` colors them by the default palette."""
-    array = _boxes(xyxy)
-    return Boxes(array, class_style(len(array), class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
+    node = Boxes(xyxy)
+    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
 
 
 def points(xy: Any, *, radius: Any = 3.0, color: Any = None, alpha: Any = None, class_ids: Any = None) -> Points:
-    array = coords(xy, "points", (None, 2), (2,), columns=2)
-    return Points(array, radius, class_style(len(array), class_ids, color, alpha=alpha))
+    node = Points(xy, radius)
+    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha))
 
 
 def lines(paths: Any, *, color: Any = None, alpha: Any = None, width: Any = None, dash: Any = None,
           class_ids: Any = None) -> Lines:
     """Polylines from an (N, 2, 2) array of segments, an (N, M, 2) array or a list of (M_i, 2)."""
     node = Lines.from_paths(paths)
-    return attrs.evolve(node, style=class_style(node.count, class_ids, color, alpha=alpha, width=width, dash=dash))
+    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha, width=width, dash=dash))
 
 
 def circles(centers: Any, radii: Any, *, color: Any = None, fill: Any = None, alpha: Any = None,
             width: Any = None, dash: Any = None, class_ids: Any = None) -> Circles:
-    array = coords(centers, "centers", (None, 2), (2,), columns=2)
-    return Circles(array, radii, class_style(len(array), class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
+    node = Circles(centers, radii)
+    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
 
 
 def polygons(rings: Any, *, color: Any = None, fill: Any = None, alpha: Any = None, width: Any = None,
              dash: Any = None, class_ids: Any = None) -> Polygons:
     """Polygons from a list of (M, 2) rings, or of lists ``[outline, hole, ...]``."""
     node = Polygons.from_rings(rings)
-    return attrs.evolve(node, style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
+    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))

@@ -9,10 +9,10 @@ from typing import Any, Optional
 import attrs
 import numpy as np
 
-from scenevis._arrays import array_field
+from scenevis._arrays import array_field, coords, number
 from scenevis.colors import color_array
 from scenevis.geometry import BBox
-from scenevis.nodes.base import Shape, coords, radii, style_field
+from scenevis.nodes.base import Shape, radii, style_field
 from scenevis.style import Style
 
 __all__ = ["Texts", "texts", "as_strings"]
@@ -42,8 +42,10 @@ def as_strings(value: Any) -> tuple:
     return tuple(items)
 
 
-def _optional_colors(value: Any) -> Optional[np.ndarray]:
-    return None if value is None else color_array(value, len(value) if isinstance(value, (list, np.ndarray)) else 1, "background")
+def _optional_colors(name: str):
+    def convert(value: Any) -> Optional[np.ndarray]:
+        return None if value is None else color_array(value, None, name)
+    return convert
 
 
 @attrs.frozen
@@ -60,13 +62,14 @@ class Texts(Shape):
     strings: tuple = attrs.field(converter=as_strings)
     xy: np.ndarray = array_field(converter=lambda v: coords(v, "positions", (None, 2), (2,), columns=2))
     style: Style = style_field()
-    background: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors)
-    background_edge: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors)
+    background: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors("background"))
+    background_edge: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors("background_edge"))
     pad: np.ndarray = array_field(default=2.0, converter=radii("pad"))
 
     def __attrs_post_init__(self) -> None:
         if len(self.strings) != len(self.xy):
-            raise ValueError(f"texts: expected one position per string, got {len(self.strings)} strings and {len(self.xy)} positions")
+            raise ValueError(f"positions: expected shape ({len(self.strings)}, 2) (one per string), "
+                             f"got {len(self.xy)} positions")
         super().__attrs_post_init__()
 
     @property
@@ -91,11 +94,11 @@ def texts(strings: Any, positions: Any, *, color: Any = None, alpha: Any = None,
           pad: Any = 2.0) -> Texts:
     """Strings at (N, 2) anchor positions (``halign``/``valign`` say which point of the text
     sits on the anchor), optionally on a ``background`` box ``pad`` pixels around the ink."""
-    items = as_strings(strings)
     if background is not None:
-        background = color_array(background, len(items), "background").copy()
-        if not 0.0 <= background_alpha <= 1.0:
-            raise ValueError(f"background_alpha: expected a value in [0, 1], got {background_alpha}")
-        background[:, 3] = np.rint(background[:, 3] * background_alpha).astype(np.uint8)
+        background = color_array(background, None, "background")
+        opacity = number(background_alpha, "background_alpha", 0.0, 1.0)
+        if opacity != 1.0:
+            background = background.copy()
+            background[:, 3] = np.rint(background[:, 3] * opacity).astype(np.uint8)
     style = Style(color=color, alpha=alpha, font_size=font_size, font_family=font_family, halign=halign, valign=valign)
-    return Texts(items, positions, style, background, background_edge, pad)
+    return Texts(strings, positions, style, background, background_edge, pad)

@@ -1,0 +1,78 @@
+"""Hostile values (issue: reliability §3): tensors numpy cannot hold and values that used
+to give silently wrong pictures. Each gives a named ``TypeError``/``ValueError`` before anything is
+allocated or changed, or the right picture."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import scenevis as sv
+from scenevis.style import Style
+from scenevis.visualizer import Visualizer
+
+BOX = [[1.0, 2.0, 5.0, 6.0]]
+
+
+def _sparse_csr():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: "sparse CSR support is in beta"
+        return torch.tensor(BOX).to_sparse_csr()
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: torch.zeros(1, 4, device="meta"), ValueError,
+     "boxes: expected a tensor holding values, got one on the 'meta' device"),
+    (lambda: torch.tensor(BOX).to_sparse(), TypeError, r"boxes: expected a dense tensor, got a sparse_coo one; "
+                                                       r"call .to_dense\(\) first"),
+    (_sparse_csr, TypeError, "boxes: expected a dense tensor, got a sparse_csr one"),
+    (lambda: torch.zeros(1, 4, dtype=torch.complex64), TypeError, "boxes: expected real numbers, got dtype complex64"),
+])
+def test_tensors_numpy_cannot_hold_raise_named_errors(make, error, message):
+    with pytest.raises(error, match=message):
+        sv.boxes(make())
+
+
+def test_quantized_and_float8_tensors_are_read_as_their_values():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: quantized tensors are deprecated
+        quantized = torch.quantize_per_tensor(torch.tensor(BOX), 0.5, 0, torch.quint8)
+    assert sv.boxes(quantized).xyxy.tolist() == BOX
+    assert sv.boxes(torch.tensor(BOX).to(torch.float8_e4m3fn)).xyxy.tolist() == BOX
+    assert sv.masks(torch.ones(3, 3).to(torch.float8_e5m2)).count == 1
+
+
+def test_a_meta_tensor_changes_nothing_in_a_visualizer():
+    vis = Visualizer(name="meta_tensor", image=np.zeros((20, 20, 3), np.uint8))
+    before = vis.scene
+    with pytest.raises(ValueError, match="bboxes: expected a tensor holding values"):
+        vis.draw_bboxes(torch.zeros(2, 4, device="meta"))
+    with pytest.raises(ValueError, match="featmap: expected a tensor holding values"):
+        vis.draw_featmap(torch.zeros(3, 4, 4, device="meta"))
+    assert vis.scene is before
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: sv.boxes(BOX, color=np.array([[np.nan, 0, 0]])), ValueError, "color: expected finite numbers, got NaN"),
+    (lambda: sv.boxes(BOX, color=np.array([[np.inf, 0, 0]])), ValueError, "color: expected finite numbers"),
+    (lambda: sv.masks(np.ones((1, 4, 4), bool), color=np.array([[1.0, np.nan, 0.0]])), ValueError,
+     "color: expected finite numbers, got NaN"),
+    (lambda: sv.boxes(BOX, class_ids=[2.9]), ValueError, "class_ids: expected integer class ids, got 2.9 at index 0"),
+    (lambda: sv.boxes(BOX, class_ids=np.array([np.nan])), ValueError, "class_ids: expected integer class ids, got nan"),
+    (lambda: Style(width=2 + 5j), TypeError, "width: expected real numbers, got dtype complex128"),
+    (lambda: Style(alpha=np.array([0.5 + 0j])), TypeError, "alpha: expected real numbers, got dtype complex128"),
+    (lambda: Style(width=np.array(["2", "3"], dtype=object)), TypeError, "width: expected real numbers, got dtype object"),
+    (lambda: sv.boxes(np.array([["1", "2", "3", "4"]], dtype=object)), TypeError,
+     "boxes: expected real numbers, got dtype object"),
+    (lambda: sv.boxes(BOX, color=np.array([["255", "0", "0"]], dtype=object)), TypeError,
+     "color: expected real numbers, got dtype object"),
+    (lambda: sv.boxes(BOX).translate("3", 0), TypeError, "dx: expected a real number, got str '3'"),
+    (lambda: sv.Affine(a=1 + 1j), TypeError, "a: expected a real number, got complex"),
+])
+def test_values_that_drew_silently_wrong_are_named_errors(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_integral_float_class_ids_still_pick_their_colors():
+    assert sv.boxes(BOX * 2, class_ids=np.array([3.0, 4.0])) == sv.boxes(BOX * 2, class_ids=[3, 4])
