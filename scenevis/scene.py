@@ -216,6 +216,15 @@ class Group(Scene):
             return flat[0]
         return cls(children=flat)
 
+    def transformed(self, affine: Affine) -> "Scene":
+        """This group with ``affine`` folded into its own transform, so a chain of
+        transforms stays one group deep (its clip and style are in the children's
+        coordinates, which the fold leaves alone)."""
+        if affine.is_identity:
+            return self
+        group = Group(children=self.children, transform=affine @ self.transform, style=self.style, clip=self.clip)
+        return Group.of(*group.children) if group.is_plain else group
+
     @property
     def is_plain(self) -> bool:
         """True when the group only orders its children (no transform, style or clip)."""

@@ -1,6 +1,8 @@
-"""Hostile values (issue: reliability §3): tensors numpy cannot hold and values that used
-to give silently wrong pictures. Each gives a named ``TypeError``/``ValueError`` before anything is
+"""Hostile values (issue: reliability §3): tensors numpy cannot hold, deep transform chains
+and values that used to give silently
+wrong pictures. Each gives a named ``TypeError``/``ValueError`` before anything is
 allocated or changed, or the right picture."""
+import pickle
 import warnings
 
 import numpy as np
@@ -50,6 +52,32 @@ def test_a_meta_tensor_changes_nothing_in_a_visualizer():
     with pytest.raises(ValueError, match="featmap: expected a tensor holding values"):
         vis.draw_featmap(torch.zeros(3, 4, 4, device="meta"))
     assert vis.scene is before
+
+
+def _deep(depth: int) -> sv.Scene:
+    scene = sv.boxes(BOX, color="red") + sv.texts("a", [0, 0])
+    for _ in range(depth):
+        scene = scene.translate(1, 0)
+    return scene
+
+
+def test_3000_nested_translations_compose_without_recursion():
+    a, b = _deep(3000), _deep(3000)
+    assert a == b and hash(a.transform) == hash(b.transform)
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert (a.bounds.x0, a.transform.c) == (3000.0, 3000.0)
+    image = a.render()
+    red = np.argwhere((image[..., 0] > 200) & (image[..., 1] < 60))
+    assert red[:, 1].min() >= 3000 and red[:, 1].max() <= 3006
+    assert not isinstance(a.children[0], sv.Group)  # one group deep, whatever the chain
+
+
+def test_nested_translations_equal_one_translation():
+    base = sv.boxes(BOX, color="red").styled(width=3)
+    chained = base.translate(2, 1).scale(2).translate(-1, 5)
+    assert sv.render(chained, size=(30, 30)).tolist() == sv.render(
+        sv.Group(children=(base,), transform=sv.Affine.translation(-1, 5) @ sv.Affine.scaling(2)
+                 @ sv.Affine.translation(2, 1)), size=(30, 30)).tolist()
 
 
 @pytest.mark.parametrize("call, error, message", [
