@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, Optional, Sequence, Tuple
 import numpy as np
 
 from .. import colormaps
-from .._arrays import as_image, as_numpy, check_finite, number
+from .._arrays import MAX_IMAGE_SIDE, as_image, as_numpy, check_finite, number
 from ..resampling import Axis, as_size, axis, resize
 from . import _math as hm
 
@@ -254,6 +254,8 @@ def featmap_picture(featmap: Any, overlaid_image: Any = None, channel_reduction:
                          f"topk={topk}), got {channels}; set channel_reduction to 'squeeze_mean' or "
                          f"'select_max', or topk > 0")
     size = None if resize_shape is None else as_size(resize_shape, "resize_shape")
+    if size is not None and max(size) > MAX_IMAGE_SIDE:
+        raise ValueError(f"resize_shape: expected at most {MAX_IMAGE_SIDE} pixels per side, got {tuple(size)}")
     image = None if overlaid_image is None else as_image(overlaid_image, "overlaid_image")
     if image is not None and image.shape[:2] != (height, width):
         warnings.warn(f"draw_featmap: overlaid_image is {image.shape[0]}x{image.shape[1]} pixels but the feature "
@@ -261,6 +263,10 @@ def featmap_picture(featmap: Any, overlaid_image: Any = None, channel_reduction:
                       UserWarning, stacklevel=3)
     if size is None:
         size = (height, width) if image is None else image.shape[:2]
+    if grid is not None and max(size[0] * grid[0], size[1] * grid[1]) > MAX_IMAGE_SIDE:
+        raise ValueError(f"arrangement: a {grid} grid of {size[1]}x{size[0]}-pixel cells is "
+                         f"{size[1] * grid[1]}x{size[0] * grid[0]} pixels; expected at most {MAX_IMAGE_SIDE} per "
+                         "side (fewer rows or columns, or a smaller resize_shape)")
     if image is not None and image.shape[:2] != size:
         image = resize(image, size)
     rows, cols = axis(height, size[0]), axis(width, size[1])

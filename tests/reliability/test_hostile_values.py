@@ -1,8 +1,9 @@
-"""Hostile values (issue: reliability §3): tensors numpy cannot hold, deep transform chains
-and values that used to give silently
-wrong pictures. Each gives a named ``TypeError``/``ValueError`` before anything is
-allocated or changed, or the right picture."""
+"""Hostile values (issue: reliability §3): tensors numpy cannot hold, deep transform
+chains, feature-map sizes that would allocate gigabytes, and values that used to give
+silently wrong pictures. Each gives a named ``TypeError``/``ValueError`` before anything
+is allocated or changed, or the right picture."""
 import pickle
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 import torch
 
 import scenevis as sv
+from scenevis.featmap_views import draw_featmap
 from scenevis.style import Style
 from scenevis.visualizer import Visualizer
 
@@ -78,6 +80,25 @@ def test_nested_translations_equal_one_translation():
     assert sv.render(chained, size=(30, 30)).tolist() == sv.render(
         sv.Group(children=(base,), transform=sv.Affine.translation(-1, 5) @ sv.Affine.scaling(2)
                  @ sv.Affine.translation(2, 1)), size=(30, 30)).tolist()
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(resize_shape=(60000, 60000)), r"resize_shape: expected at most 32768 pixels per side, got \(60000, 60000\)"),
+    (dict(channel_reduction=None, topk=4, arrangement=(20000, 20000)),
+     r"arrangement: a \(20000, 20000\) grid of 8x8-pixel cells is 160000x160000 pixels; expected at most 32768"),
+    (dict(channel_reduction=None, topk=4, arrangement=(2, 2), resize_shape=(20000, 20000)),
+     r"arrangement: a \(2, 2\) grid of 20000x20000-pixel cells is 40000x40000 pixels"),
+])
+def test_featmap_sizes_beyond_the_image_limit_are_refused_before_allocating(kwargs, message):
+    featmap = np.random.default_rng(0).random((4, 8, 8), np.float32)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=message):
+            draw_featmap(featmap, **kwargs)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2**20
 
 
 @pytest.mark.parametrize("call, error, message", [
