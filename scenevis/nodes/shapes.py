@@ -15,7 +15,12 @@ from scenevis.geometry import BBox
 from scenevis.nodes.base import Shape, class_style, offsets, radii, style_field
 from scenevis.style import Style
 
-__all__ = ["Boxes", "Points", "Circles", "Lines", "Polygons", "boxes", "points", "circles", "lines", "polygons"]
+__all__ = ["Boxes", "Points", "Circles", "Lines", "Polygons", "boxes", "points", "circles", "lines", "polygons",
+           "MAX_POLYGON_POINTS"]
+
+#: Most points one polygon (outline and holes) may have: the renderer draws one of this size
+#: that crosses itself everywhere in about a second.
+MAX_POLYGON_POINTS = 500_000
 
 
 def _boxes(value: Any) -> np.ndarray:
@@ -158,6 +163,14 @@ class Polygons(Shape):
             counts.append(len(group))
         points, ring_offsets = _flatten_paths(rings, "polygons", 3)
         return cls(points, ring_offsets, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), style)
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        sizes = self.rings[self.polys[1:]] - self.rings[self.polys[:-1]]
+        if len(sizes) and sizes.max() > MAX_POLYGON_POINTS:
+            i = int(sizes.argmax())
+            raise ValueError(f"polygons[{i}]: expected at most {MAX_POLYGON_POINTS:,} points per polygon, got "
+                             f"{int(sizes[i]):,}; simplify it (e.g. keep every k-th point) or split it")
 
     @property
     def count(self) -> int:

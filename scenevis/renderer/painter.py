@@ -17,7 +17,7 @@ from scenevis import colormaps
 from scenevis.resampling import resize
 from scenevis.geometry import Affine
 from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
-from scenevis.renderer import pixels
+from scenevis.renderer import coverage, pixels
 from scenevis.renderer.flatten import DrawOp
 from scenevis.renderer.text import Fonts
 from scenevis.scene import Background, Heatmap, Image
@@ -388,11 +388,41 @@ class Painter:
             ctx.new_path()
 
     def _polygons(self, node: Polygons, device: Affine, style) -> None:
+        """Even-odd filled, then stroked. On image surfaces, a polygon that would keep
+        Cairo's tessellator busy (many vertices, or edges crossing each other everywhere)
+        is drawn from its scanline coverage instead (:mod:`scenevis.renderer.coverage`:
+        bounded time, solid strokes with square joins)."""
         ctx = self.ctx
         ctx.set_fill_rule(cairo.FILL_RULE_EVEN_ODD)
         for i in range(node.count):
-            for r in range(node.polys[i], node.polys[i + 1]):
-                self._path(node.points[node.rings[r]:node.rings[r + 1]], close=True)
+            rings = [node.points[node.rings[r]:node.rings[r + 1]] for r in range(node.polys[i], node.polys[i + 1])]
+            if self.buffer is not None:
+                placed = [device.apply(ring) for ring in rings]
+                if coverage.needs_scanlines(placed, self.buffer.shape[0]):
+                    size = self.buffer.shape[:2]
+                    alpha = float(_pick(style.alpha, i))
+                    width = float(_pick(style.width, i)) * math.sqrt(abs(device.a * device.e - device.b * device.d))
+                    for kind in ("fill", "stroke"):
+                        if kind == "fill" and self._source(_pick(style.fill, i), alpha):
+                            cover = coverage.fill(placed, size)
+                        elif kind == "stroke" and width > 0 and self._source(_pick(style.color, i), alpha):
+                            cover = coverage.stroke(placed, width, size)
+                        else:
+                            continue
+                        if cover is not None:
+                            h, w = cover.alpha.shape
+                            stride = cairo.ImageSurface.format_stride_for_width(cairo.FORMAT_A8, w)
+                            data = np.zeros((h, stride), np.uint8)
+                            data[:, :w] = cover.alpha
+                            mask = cairo.ImageSurface.create_for_data(memoryview(data).cast("B"), cairo.FORMAT_A8,
+                                                                      w, h, stride)
+                            ctx.save()
+                            ctx.identity_matrix()
+                            ctx.mask_surface(mask, cover.x, cover.y)
+                            ctx.restore()
+                    continue
+            for ring in rings:
+                self._path(ring, close=True)
             self._fill_then_stroke(style, i)
 
     def _texts(self, node: Texts, device: Affine, style) -> None:
