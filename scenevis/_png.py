@@ -1,6 +1,12 @@
-"""PNG encoding with the standard library's zlib and numpy, and atomic file writes.
+"""PNG encoding with the standard library's zlib and numpy, atomic file writes, and the
+one rule for picture files.
 
-Layer 0: numpy and the standard library only.
+Layer 0: numpy and the standard library only (Pillow, imported when a JPEG is written).
+
+Picture files, whoever writes them (``scenevis.save``, ``save_all``,
+``DetVisualizer.add_datasample(out_file=...)``): the extension picks the type among
+:data:`PICTURE_TYPES` (JPEG needs Pillow), missing folders are created, and the file is
+written whole under a temporary name and renamed into place.
 
 Speed: rows use PNG's *Sub* filter (each byte minus the byte one pixel to its left, one
 vectorized numpy subtraction) and deflate runs with zlib's run-length strategy
@@ -25,7 +31,11 @@ import numpy as np
 
 from scenevis._arrays import as_numpy
 
-__all__ = ["encode_png", "write_png", "atomic_write", "single_threaded"]
+__all__ = ["encode_png", "write_png", "atomic_write", "single_threaded", "PICTURE_TYPES", "picture_type",
+           "picture_path", "write_raster"]
+
+#: The picture files scenevis writes, by extension.
+PICTURE_TYPES = (".png", ".jpg", ".jpeg", ".svg", ".pdf")
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPES = {1: 0, 2: 4, 3: 2, 4: 6}  # channels -> PNG colour type (gray, gray+alpha, RGB, RGBA)
@@ -129,7 +139,10 @@ def atomic_write(path: Union[str, os.PathLike], data: bytes, fsync: bool = False
     path = os.fspath(path)
     directory = os.path.dirname(path)
     temp = os.path.join(directory, f".scenevis-{os.getpid()}-{os.urandom(6).hex()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    except OSError as err:  # name the file asked for, not the temporary one
+        raise type(err)(err.errno, f"{err.strerror}: cannot write {path!r}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -148,3 +161,41 @@ def atomic_write(path: Union[str, os.PathLike], data: bytes, fsync: bool = False
 def write_png(path: Union[str, os.PathLike], image: Any, fsync: bool = False) -> None:
     """Encode ``image`` (see :func:`encode_png`) and write it atomically to ``path``."""
     atomic_write(path, encode_png(image), fsync=fsync)
+
+
+def picture_type(path: Any, name: str = "path") -> str:
+    """The lower-case extension of ``path``, one of :data:`PICTURE_TYPES`, else a
+    ``ValueError`` naming ``name``."""
+    ext = os.path.splitext(os.fspath(path))[1].lower()
+    if ext not in PICTURE_TYPES:
+        raise ValueError(f"{name}: expected a .png, .jpg, .jpeg, .svg or .pdf file name, got {os.fspath(path)!r}")
+    return ext
+
+
+def picture_path(path: Any, name: str = "path") -> tuple:
+    """``(path, extension)`` of a picture file to write (see :func:`picture_type`), its
+    missing folders created; a folder that cannot be made is an ``OSError`` naming it."""
+    path = os.fspath(path)
+    ext = picture_type(path, name)
+    folder = os.path.dirname(path)
+    if folder:
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as err:
+            raise type(err)(err.errno, f"{name}: cannot make the folder {folder!r} for {path!r}: {err.strerror}") from None
+    return path, ext
+
+
+def write_raster(path: str, image: Any) -> None:
+    """Write an RGB(A) uint8 ``image`` to a .png or .jpg/.jpeg ``path`` (see :func:`picture_path`)."""
+    if os.path.splitext(path)[1].lower() == ".png":
+        return write_png(path, image)
+    try:
+        from PIL import Image as PILImage
+    except ImportError:
+        raise ValueError(f"path: writing {path!r} as JPEG needs Pillow (pip install pillow); or write a .png") from None
+    import io
+
+    buffer = io.BytesIO()
+    PILImage.fromarray(as_numpy(image, "image")[..., :3], "RGB").save(buffer, format="JPEG", quality=95)
+    atomic_write(path, buffer.getvalue())

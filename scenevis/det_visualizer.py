@@ -14,7 +14,6 @@ MMDetection configs build it unchanged.
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Optional
 
 import numpy as np
@@ -78,11 +77,12 @@ class DetVisualizer(Visualizer):
         ``pred_panoptic_seg`` (torch tensors or numpy arrays inside). Predictions scoring
         at most ``pred_score_thr`` are left out. With ``show`` the picture is displayed
         (window, notebook, or a temporary PNG when headless) for ``wait_time`` seconds.
-        With ``out_file`` it is written there (PNG, JPEG, SVG or PDF by the extension; RGB
-        as drawn, missing folders created) and not sent to the backends; otherwise it is
-        recorded with ``add_image(name, picture, step, annotations=...)``: the picture, and
-        the drawn sides' boxes, labels, scores, masks and semantic maps over ``image`` for
-        backends that keep them (W&B overlays, MLflow JSON; the others ignore them).
+        With ``out_file`` it is written there by the rule of ``scenevis.save`` (PNG, JPEG,
+        SVG or PDF by the extension; RGB as drawn, missing folders created) and not sent to
+        the backends; otherwise it is recorded with ``add_image(name, picture, step,
+        annotations=...)``: the picture, and the drawn sides' boxes, labels, scores, masks
+        and semantic maps over ``image`` for backends that keep them (W&B overlays, MLflow
+        JSON; the others ignore them).
         """
         if not isinstance(name, str):
             raise TypeError(f"name: expected a str, got {type(name).__name__}")
@@ -105,26 +105,13 @@ class DetVisualizer(Visualizer):
 
 
 def write_picture(path: Any, scene: Scene, drawn: np.ndarray) -> str:
-    """Write the picture to ``path``: PNG (our encoder), SVG or PDF (the vector scene), or
-    JPEG (through Pillow, when installed). Missing folders are created."""
-    from scenevis._png import write_png
+    """Write the picture to ``path`` by the rule of ``scenevis.save`` (PNG, JPEG, SVG or PDF
+    by the extension, missing folders created): rasters from ``drawn``, vectors from ``scene``."""
+    from scenevis._png import picture_path, write_raster
     from scenevis.renderer import save
 
-    path = os.fspath(path)
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    ext = os.path.splitext(path)[1].lower()
-    if ext == ".png":
-        write_png(path, drawn)
-    elif ext in (".svg", ".pdf"):
-        save(scene, path)
-    elif ext in (".jpg", ".jpeg"):
-        try:
-            from PIL import Image as PILImage
-        except ImportError:
-            raise VisualizerValueError(f"out_file: writing {ext} needs Pillow; install it or use .png") from None
-        PILImage.fromarray(drawn, "RGB").save(path, quality=95)
-    else:
-        raise VisualizerValueError(f"out_file: expected a .png, .jpg, .svg or .pdf file name, got {path!r}")
+    path, ext = facade_errors(picture_path)(path, "out_file")
+    if ext in (".svg", ".pdf"):
+        return save(scene, path)
+    write_raster(path, drawn)
     return path

@@ -48,7 +48,12 @@ class Scene:
     def __add__(self, other: Any) -> "Scene":
         if not isinstance(other, Scene):
             return NotImplemented
+        other._placed_over(self)
         return Group.of(self, other)
+
+    def _placed_over(self, below: "Scene") -> None:
+        """Called by ``below + self``: a node type may warn here when its placement over
+        ``below`` looks like a mistake (it never refuses: both are valid scenes)."""
 
     def __or__(self, other: Any) -> "Scene":
         if not isinstance(other, Scene):

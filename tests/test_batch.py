@@ -63,6 +63,6 @@ def test_bad_arguments_name_themselves(tmp_path):
         save_all([items[0], "x"], [tmp_path / "a.png", tmp_path / "b.png"])
     with pytest.raises(TypeError, match="scenes: expected a sequence"):
         save_all(items[0], [tmp_path / "a.png"])
-    with pytest.raises(ValueError, match=r"paths\[1\]: expected a .png, .svg or .pdf"):
-        save_all(items, [tmp_path / "a.png", tmp_path / "b.jpg"])
+    with pytest.raises(ValueError, match=r"paths\[1\]: expected a .png, .jpg, .jpeg, .svg or .pdf"):
+        save_all(items, [tmp_path / "a.png", tmp_path / "b.bmp"])
     assert not list(tmp_path.iterdir())

@@ -83,7 +83,7 @@ HOMES = {
     "dask": ("scenevis.batch.cluster",),
     "distributed": ("scenevis.batch.cluster",),
     "tqdm": ("scenevis.batch.progress",),
-    "PIL": ("scenevis.datasets.images", "scenevis.det_visualizer"),
+    "PIL": ("scenevis.datasets.images", "scenevis._png"),  # _png: JPEG files, imported when one is written
     "yaml": ("scenevis.datasets.yolo",),
     "mlflow": ("scenevis.backends.mlflow",),
     "clearml": ("scenevis.backends.clearml",),

@@ -103,7 +103,7 @@ def test_svg_and_pdf_outputs(tmp_path):
         assert (tmp_path / name).stat().st_size > 100 and path.endswith(name)
     assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
     assert (read_png(tmp_path / "a.png") == sv.render(scene)).all()
-    with pytest.raises(ValueError, match="path: expected a .png, .svg or .pdf"):
+    with pytest.raises(ValueError, match="path: expected a .png, .jpg, .jpeg, .svg or .pdf"):
         sv.save(scene, tmp_path / "a.gif")
 
 

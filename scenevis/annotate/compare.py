@@ -23,7 +23,8 @@ from scenevis.annotate.access import read_instances, read_meta
 from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes, class_names, label_texts
 from scenevis.annotate.legend import legend_beside
 from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for
-from scenevis.colors import parse_color
+from scenevis._arrays import as_numpy, check_shape, coords, number, numbers
+from scenevis.colors import class_id_array, parse_color
 from scenevis.nodes import Boxes
 from scenevis.scene import Group, Scene
 from scenevis.style import Style
@@ -61,15 +62,22 @@ def box_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def match(gt_boxes: Any, gt_labels: Any, pred_boxes: Any, pred_labels: Any, pred_scores: Any = None,
           iou: float = 0.5) -> Match:
-    """Greedy matching of predictions to ground truth by descending score, per class."""
-    if not 0.0 < float(iou) <= 1.0:
-        raise ValueError(f"iou: expected a threshold in (0, 1], got {iou!r}")
-    gt_boxes = np.asarray(gt_boxes, np.float64).reshape(-1, 4)
-    pred_boxes = np.asarray(pred_boxes, np.float64).reshape(-1, 4)
-    gt_labels = np.asarray(gt_labels, np.int64).reshape(-1)
-    pred_labels = np.asarray(pred_labels, np.int64).reshape(-1)
+    """Greedy matching of predictions to ground truth by descending score, per class.
+
+    Boxes are (N, 4) xyxy, labels and scores one per box; other counts are a ``ValueError``."""
+    iou = number(iou, "iou", 0.0, 1.0)
+    if iou == 0.0:
+        raise ValueError("iou: expected a threshold in (0, 1], got 0")
+    gt_boxes = coords(gt_boxes, "gt_boxes", (None, 4), (4,), columns=4)
+    pred_boxes = coords(pred_boxes, "pred_boxes", (None, 4), (4,), columns=4)
     p, g = len(pred_boxes), len(gt_boxes)
-    scores = np.zeros(p) if pred_scores is None else np.asarray(pred_scores, np.float64).reshape(-1)
+    gt_labels = _per_box(class_id_array(gt_labels, "gt_labels"), g, "gt_labels", "labels", "ground-truth box")
+    pred_labels = _per_box(class_id_array(pred_labels, "pred_labels"), p, "pred_labels", "labels", "prediction")
+    scores = np.zeros(p)
+    if pred_scores is not None:
+        scores = as_numpy(pred_scores, "pred_scores")
+        check_shape(scores, "pred_scores", (None,))
+        scores = _per_box(numbers(scores, "pred_scores"), p, "pred_scores", "scores", "prediction")
     overlap = box_iou(pred_boxes, gt_boxes)
     same = pred_labels[:, None] == gt_labels[None, :]
     taken = np.zeros(g, bool)
@@ -83,6 +91,12 @@ def match(gt_boxes: Any, gt_labels: Any, pred_boxes: Any, pred_labels: Any, pred
     best_gt = overlap.argmax(axis=1) if g else np.full(p, -1, np.int64)
     best_iou = overlap.max(axis=1) if g else np.zeros(p)
     return Match(gt_index >= 0, gt_index, ~taken, best_iou, np.where(best_iou > 0, best_gt, -1))
+
+
+def _per_box(values: np.ndarray, n: int, name: str, what: str, item: str) -> np.ndarray:
+    if len(values) != n:
+        raise ValueError(f"{name}: expected {n} {what} (one per {item}), got {len(values)}")
+    return values
 
 
 def _why(m: Match, i: int, pred_labels: np.ndarray, gt_labels: np.ndarray, classes, iou: float) -> str:

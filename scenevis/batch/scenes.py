@@ -1,7 +1,7 @@
 """Render scenes already in memory to files, on several processes, with a progress bar.
 
-``save_all(scenes, paths, workers=2)`` writes ``scenes[i]`` to ``paths[i]`` (PNG, SVG or
-PDF by extension, as :func:`scenevis.save`). For a dataset, where holding every scene
+``save_all(scenes, paths, workers=2)`` writes ``scenes[i]`` to ``paths[i]`` (PNG, JPEG, SVG
+or PDF by extension, as :func:`scenevis.save`). For a dataset, where holding every scene
 (and its image) at once does not scale, send records instead:
 :func:`scenevis.batch.render_records`.
 
@@ -18,7 +18,7 @@ import os
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any, Optional, Sequence
 
-from scenevis._png import single_threaded
+from scenevis._png import picture_type, single_threaded
 from scenevis.batch.progress import progress_bar
 from scenevis.scene import Scene
 
@@ -72,8 +72,7 @@ def _check(scenes: Any, paths: Any, workers: Any) -> tuple[list, list, int]:
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers: expected an integer >= 1, got {workers!r}")
     for i, path in enumerate(paths):
-        if os.path.splitext(path)[1].lower() not in (".png", ".svg", ".pdf"):
-            raise ValueError(f"paths[{i}]: expected a .png, .svg or .pdf file name, got {path!r}")
+        picture_type(path, f"paths[{i}]")
     return scenes, paths, workers
 
 

@@ -56,7 +56,8 @@ def as_featmap(featmap: Any, name: str = "featmap") -> np.ndarray:
 
     Tensors are detached and moved to the CPU; float16, bfloat16, float64, integer and bool
     maps become float32. A map that is not 3-D, or has an empty axis, is a ``ValueError``
-    that states the shape it got.
+    that states the shape it got. A map that looks channels-last (H, W, C) gives a
+    ``UserWarning`` naming the axis that looks like the channels.
     """
     array = as_numpy(featmap, name)
     if array.ndim != 3:
@@ -64,7 +65,20 @@ def as_featmap(featmap: Any, name: str = "featmap") -> np.ndarray:
                          f"dimension{'' if array.ndim == 1 else 's'} (shape {tuple(array.shape)})")
     if 0 in array.shape:
         raise ValueError(f"{name}: expected non-empty (C, H, W) axes, got shape {tuple(array.shape)}")
+    if _looks_channels_last(array.shape):
+        warnings.warn(f"{name}: shape {tuple(array.shape)} looks channels-last (H, W, C): axis 2 "
+                      f"({array.shape[2]}) looks like the channels, but (C, H, W) is expected; put the channels "
+                      "first with tensor.permute(2, 0, 1) or array.transpose(2, 0, 1)", UserWarning, stacklevel=3)
     return _float32(array, name)
+
+
+def _looks_channels_last(shape: Tuple[int, int, int]) -> bool:
+    """True when a 3-D shape reads more naturally as (H, W, C) than (C, H, W): a square
+    (H, W) in front of a different last axis, a gray or color image's 1 or 3 channels at
+    the end, or a last axis four times longer than both others."""
+    first, second, last = shape
+    return (first == second != last or last in (1, 3) and min(first, second) > 4
+            or last >= 4 * max(first, second))
 
 
 def _as_map(value: Any, name: str = "map") -> np.ndarray:

@@ -4,6 +4,7 @@ Layer 2.
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import attrs
@@ -12,6 +13,7 @@ import numpy as np
 from scenevis._arrays import array_field, as_numpy, check_finite, check_shape, coordinate, frozen, reduce_through_init
 from scenevis.geometry import BBox
 from scenevis.nodes.base import Shape, class_style, style_field
+from scenevis.scene import Scene
 from scenevis.style import Style
 
 __all__ = ["MaskStack", "Masks", "masks"]
@@ -148,6 +150,19 @@ class Masks(Shape):
     def bounds(self) -> BBox:
         h, w = self.masks.size
         return BBox(self.x, self.y, self.x + w, self.y + h)
+
+    def _placed_over(self, below: Scene) -> None:
+        """``picture + masks`` with masks of another size than the picture, at its corner,
+        is almost always a mask made for another image: warn (the facade refuses it)."""
+        sheet = below.sheet
+        if sheet.is_empty or (self.x, self.y) != (sheet.x0, sheet.y0):
+            return
+        h, w = self.masks.size
+        height, width = round(sheet.height), round(sheet.width)
+        if (h, w) != (height, width):
+            warnings.warn(f"masks: {h}x{w} (H x W) masks over a {height}x{width} picture are painted from its "
+                          f"top-left corner; resize them to {height}x{width} or place them with "
+                          "masks(..., x=, y=)", UserWarning, stacklevel=3)
 
 
 def masks(masks: Any, *, color: Any = None, alpha: Any = None, x: float = 0.0, y: float = 0.0,

@@ -16,7 +16,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from scenevis._png import atomic_write, encode_png, write_png
+from scenevis._png import atomic_write, encode_png, picture_path, write_raster
 from scenevis.colors import parse_color
 from scenevis.geometry import Affine
 from scenevis.renderer import pixels
@@ -188,18 +188,16 @@ def to_png(scene: Scene, **options: Any) -> bytes:
 
 
 def save(scene: Scene, path: Any, **options: Any) -> str:
-    """Write ``scene`` to ``path`` as PNG, SVG or PDF, chosen by the extension.
+    """Write ``scene`` to ``path`` as PNG, JPEG (with Pillow), SVG or PDF, chosen by the
+    extension; missing folders are created (the rule of :func:`scenevis._png.picture_path`).
 
     Files are written whole to a temporary name and renamed, so a crash never leaves a
     truncated file under ``path``. Returns the path written.
     """
-    path = os.fspath(path)
-    ext = os.path.splitext(path)[1].lower()
-    if ext == ".png":
-        write_png(path, render(_check_scene(scene), **options))
-        return path
+    path, ext = picture_path(path)
     if ext not in (".svg", ".pdf"):
-        raise ValueError(f"path: expected a .png, .svg or .pdf file name, got {path!r}")
+        write_raster(path, render(_check_scene(scene), **options))
+        return path
     data = to_svg(scene, **options).encode("utf-8") if ext == ".svg" else to_pdf(scene, **options)
     atomic_write(path, data)
     return path
