@@ -135,6 +135,9 @@ class Color:
 
 
 def _is_channel(value: Any) -> bool:
+    kind = type(value)
+    if kind is int or kind is float:  # the common case, without the slower ABC check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
@@ -226,12 +229,12 @@ def _sequence(items: Any, name: str) -> np.ndarray:
             first.setdefault(text, i)
         table = {text: _one(text, f"{name}[{i}]")[0] for text, i in first.items()}
         return np.stack([table[text] for text in items])
-    if all(isinstance(item, (tuple, list)) and is_one_color(item) for item in items):
-        try:
+    if isinstance(items[0], (tuple, list)):
+        try:  # numeric tuples of one length: one array
             array = np.asarray(items)
         except ValueError:  # rows of 3 and 4 channels: item by item below
             array = None
-        if array is not None and array.ndim == 2:
+        if array is not None and array.ndim == 2 and array.dtype.kind in "iuf":
             return _rgba(array, name)
     return np.concatenate([color_array(item, 1, f"{name}[{i}]") for i, item in enumerate(items)])
 

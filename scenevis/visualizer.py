@@ -41,13 +41,13 @@ import numpy as np
 import scenevis.backends  # noqa: F401  (registers the built-in backends in VISBACKENDS)
 from scenevis import _facade_args as args
 from scenevis import distributed
-from scenevis._arrays import as_image, coords, number
+from scenevis._arrays import as_image, coords
 from scenevis.backends._config import check_config
 from scenevis.backends._paths import check_file_name
 from scenevis.backends._values import check_name, check_step, scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
 from scenevis.errors import VisualizerValueError, facade_errors
-from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts, as_strings
+from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances
 from scenevis.scene import Empty, Group, Image, Scene
 from scenevis.style import Style
@@ -278,7 +278,7 @@ class Visualizer(ManagedInstances):
         return Style(
             color=args.per_item_colors(edge_colors, n, "edge_colors"),
             fill=None if face_colors is None else args.per_item_colors(face_colors, n, "face_colors"),
-            alpha=None if alpha is None else number(alpha, "alpha", 0.0, 1.0),
+            alpha=alpha,
             width=widths, dash=dashes[:1] if len(set(dashes)) == 1 else dashes,
         )
 
@@ -315,11 +315,8 @@ class Visualizer(ManagedInstances):
         ``max(sqrt(H * W) // 90, 10)``); ``bboxes`` are matplotlib bbox dicts
         (``facecolor``, ``edgecolor``, ``alpha``, ``pad`` in points)."""
         self._require_image()
-        texts = as_strings(texts)
-        n = len(texts)
-        xy = coords(positions, "positions", (None, 2), (2,), columns=2)
-        if len(xy) != n:
-            raise ValueError(f"positions: expected shape ({n}, 2) (one per string), got {len(xy)} positions")
+        node = Texts(texts, positions)  # the strings and positions, checked once
+        n, xy = node.count, node.xy
         sizes_pt = args.per_item_numbers(self._default_font_size if font_sizes is None else font_sizes, n,
                                          "font_sizes", 0.0, 4096 / self._px)
         colors = args.per_item_colors(colors, n, "colors")
@@ -359,8 +356,9 @@ class Visualizer(ManagedInstances):
             face = edge = pad = None
             if boxes is not None:
                 face, edge, pad = (part[idx] for part in boxes)
-            nodes.append(Texts(tuple(texts[i] for i in chosen), xy[idx], style, face, edge,
-                               2.0 if pad is None else pad))
+            strings = node.strings if len(used) == 1 else tuple(node.strings[i] for i in chosen)
+            nodes.append(node.replace(strings=strings, xy=xy[idx], style=style, background=face,
+                                      background_edge=edge, pad=2.0 if pad is None else pad))
         return self._append(_TEXTS, *nodes)
 
     @facade_errors

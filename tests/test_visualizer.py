@@ -343,7 +343,7 @@ def test_texts_are_drawn_over_boxes_drawn_later(vis):
     (lambda v: v.draw_circles(np.array([1, 2]), np.array([-1])), "radius: expected values >= 0"),
     (lambda v: v.draw_points(np.array([[1, 2]]), colors="nocolor"), "colors"),
     (lambda v: v.draw_bboxes(np.array([[1, 2, 3, 4]] * 3), edge_colors=["r", "g"]), "edge_colors"),
-    (lambda v: v.draw_bboxes(np.array([1, 2, 3, 4]), alpha=2), r"alpha: expected a value in \[0, 1\]"),
+    (lambda v: v.draw_bboxes(np.array([1, 2, 3, 4]), alpha=2), r"alpha: expected values in \[0, 1\], got range \[2, 2\]"),
     (lambda v: v.draw_bboxes(np.array([1, 2, 3, 4]), line_styles="~"), "line_styles"),
     (lambda v: v.draw_texts("a", np.array([1, 2]), vertical_alignments="middle"), "vertical_alignments"),
     (lambda v: v.draw_texts("a", np.array([1, 2]), font_sizes=-3), "font_sizes"),

@@ -11,6 +11,7 @@ import math
 from typing import Any, Optional, Sequence
 
 
+from scenevis._arrays import number
 from scenevis.colors import color_array
 from scenevis.compose import hstack, vstack
 from scenevis.geometry import BBox
@@ -49,8 +50,9 @@ def legend(entries: Sequence, *, title: Optional[str] = None, font_size: float =
     items = _entries(entries)
     if not items:
         return Empty()
-    if not (isinstance(font_size, (int, float)) and math.isfinite(font_size) and font_size > 0):
-        raise ValueError(f"font_size: expected a number > 0, got {font_size!r}")
+    font_size = number(font_size, "font_size", 0.0, 4096.0)
+    if font_size == 0:
+        raise ValueError("font_size: expected a value > 0, got 0")
     names = [name for name, _, _ in items]
     sizes = text_size(names, font_size, font_family)
     row = math.ceil(max(sizes[:, 1].max(), font_size) + font_size * 0.45)

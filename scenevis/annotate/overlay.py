@@ -13,7 +13,7 @@ from typing import Any, Optional, Sequence
 import attrs
 import numpy as np
 
-from scenevis._arrays import as_image
+from scenevis._arrays import as_image, coords
 from scenevis.annotate.labels import LabelSet, draw_labels
 from scenevis.annotate.regions import mask_boxes, outline
 from scenevis.nodes import Masks
@@ -60,11 +60,8 @@ def canvas_of(image: Any = None, canvas: Any = None, *, masks: Optional[np.ndarr
         pixels = image.pixels if isinstance(image, Image) else as_image(image, "image")
         return pixels, (pixels.shape[1], pixels.shape[0])
     if canvas is not None:
-        try:
-            width, height = (float(v) for v in canvas)
-        except (TypeError, ValueError):
-            raise TypeError(f"canvas: expected (width, height), got {canvas!r}") from None
-        if not (width > 0 and height > 0 and math.isfinite(width) and math.isfinite(height)):
+        width, height = coords(canvas, "canvas", (2,)).tolist()
+        if not (width > 0 and height > 0):
             raise ValueError(f"canvas: expected a positive (width, height), got {canvas!r}")
         return None, (width, height)
     if masks is not None and masks.ndim >= 2:

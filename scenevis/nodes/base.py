@@ -57,10 +57,11 @@ class Shape(Scene):
         for field in attrs.fields(kind):
             if field.name in changes:
                 value = changes.pop(field.name)
-                if field.converter is not None:
-                    value = field.converter(value)
-                if field.validator is not None:
-                    field.validator(out, field, value)
+                if value is not getattr(self, field.name):  # the node's own value was checked already
+                    if field.converter is not None:
+                        value = field.converter(value)
+                    if field.validator is not None:
+                        field.validator(out, field, value)
             else:
                 value = getattr(self, field.name)
             object.__setattr__(out, field.name, value)
