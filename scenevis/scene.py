@@ -124,7 +124,7 @@ class Scene:
         return to_svg(self, **options)
 
     def save(self, path: Any, **options: Any) -> Any:
-        """Write PNG, SVG or PDF, chosen by ``path``'s extension."""
+        """Write PNG, JPEG, SVG or PDF, chosen by ``path``'s extension (missing folders are created)."""
         from scenevis.renderer import save
         return save(self, path, **options)
 

@@ -102,3 +102,19 @@ def test_scanline_path_is_taken_only_for_polygons_cairo_cannot_handle_quickly():
     assert coverage.needs_scanlines(tangle, 500)
     t = np.linspace(0, 2 * np.pi, 60_000, endpoint=False)
     assert coverage.needs_scanlines([np.stack([250 + 200 * np.cos(t), 250 + 200 * np.sin(t)], 1)], 500)
+
+
+def test_scanline_polygons_follow_transforms_and_clips_like_cairo():
+    def circle(n):
+        t = np.linspace(0, 2 * np.pi, n, endpoint=False)
+        return np.stack([50 + 30 * np.cos(t), 40 + 30 * np.sin(t)], 1)
+
+    def picture(n):
+        shape = sv.background((0, 0, 100, 80)) + sv.polygons([circle(n)], fill="orange", color="black", width=2)
+        return sv.render(shape.clipped((0, 0, 60, 80)).scale(2).translate(3, 1), size=(150, 160))
+
+    assert not coverage.needs_scanlines([circle(2000)], 200)
+    cairo, ours = picture(2000), picture(60_000)  # the same circle, through Cairo and the scanlines
+    diff = np.abs(cairo.astype(int) - ours.astype(int))
+    assert diff.mean() < 0.5 and diff.max() < 48  # measured: 0.17 and 27
+    assert (ours[:, 120:] == 255).all() and (ours[40:120, 110:120] != 255).any()  # cut at the clip (x = 60 * 2)
