@@ -10,7 +10,8 @@ over ``image`` when one is given:
 - :func:`keypoints`: skeletons with per-point visibility;
 - :func:`compare`: true positives, false positives and missed objects, with a legend;
 - :func:`datasample`: a whole data sample, ground truth beside prediction;
-- :func:`legend` and :func:`with_legend`: swatch-and-name legends beside a picture.
+- :func:`legend` and :func:`with_legend`: swatch-and-name legends beside a picture;
+- :func:`tracks` and :class:`Trails`: tracked objects in stable per-id colors, with fading trails.
 
 Labels from every source in one picture go through one placement pass: they stay
 inside the image and never overlap; a label moved away from its object gets a leader
@@ -25,9 +26,10 @@ from scenevis.annotate.legend import legend, with_legend
 from scenevis.annotate.palettes import contrast_ratio, instance_shades, resolve_palette, text_colors
 from scenevis.annotate.placement import Placement, place_labels
 from scenevis.annotate.segmentation import panoptic, semantic
+from scenevis.annotate.tracks import Trails, track_colors, tracks
 
 __all__ = [
     "COCO_SKELETON", "LabelSet", "Match", "Placement", "compare", "contrast_ratio", "datasample", "draw_labels",
     "instance_shades", "instances", "keypoints", "legend", "match", "panoptic", "place_labels", "resolve_palette",
-    "semantic", "text_colors", "with_legend",
+    "semantic", "text_colors", "Trails", "track_colors", "tracks", "with_legend",
 ]
