@@ -5,10 +5,10 @@ Draw calls return immutable scene values; ``a + b`` puts ``b`` over ``a``, ``a |
 an (H, W, 3) uint8 RGB array, ``to_svg`` into SVG, ``save`` into PNG/SVG/PDF.
 
 Importing scenevis loads numpy and attrs only: Cairo is loaded on the first render, and
-torch, TensorBoard and wandb only by the parts that use them.
+torch, TensorBoard, wandb and PyAV only by the parts that use them.
 """
 # Everything below is light: Cairo is imported by the painter on the first render.
-from scenevis import annotate, batch, datasets, featmap, samples
+from scenevis import annotate, batch, datasets, featmap, samples, video
 from scenevis.backends import BaseVisBackend, LocalVisBackend, TensorboardVisBackend, WandbVisBackend
 from scenevis.batch import save_all
 from scenevis.colors import COLORBLIND_PALETTE, DEFAULT_PALETTE, Color, Palette
@@ -23,13 +23,15 @@ from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances, Regist
 from scenevis.renderer import render, save, to_pdf, to_png, to_svg
 from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene, background, heatmap, image
 from scenevis.style import Style
+from scenevis.track_visualizer import TrackVisualizer
 from scenevis.visualizer import Visualizer
 
 __version__ = "0.1.0"
 
 
 __all__ = [
-    "save_all", "batch", "datasets", "DetVisualizer", "Visualizer", "VisualizerValueError", "annotate", "featmap", "draw_featmap", "featmap_layer", "samples",
+    "save_all", "batch", "datasets", "DetVisualizer", "TrackVisualizer", "Visualizer", "VisualizerValueError", "annotate",
+    "featmap", "draw_featmap", "featmap_layer", "samples", "video",
     "BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend",
     "ManagedInstances", "Registry", "VISBACKENDS", "VISUALIZERS",
     "Affine", "BBox", "Background", "Boxes", "Circles", "Color", "COLORBLIND_PALETTE", "DEFAULT_PALETTE", "Empty",

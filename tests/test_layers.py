@@ -26,11 +26,11 @@ LAYERS = {
     # L4: the renderer
     "scenevis.renderer": 4,
     # L5: what builds scenes and needs text metrics from the renderer
-    "scenevis.annotate": 5, "scenevis.featmap_views": 5, "scenevis.datasets": 5,
+    "scenevis.annotate": 5, "scenevis.featmap_views": 5, "scenevis.datasets": 5, "scenevis.video": 5,
     # L6: registries, storage backends, batch rendering
     "scenevis.registry": 6, "scenevis.backends": 6, "scenevis.batch": 6, "scenevis.distributed": 6,
     # L7: the MMEngine-compatible facade and its integrations
-    "scenevis.visualizer": 7, "scenevis.det_visualizer": 7, "scenevis._facade_args": 7, "scenevis._show": 7,
+    "scenevis.visualizer": 7, "scenevis.det_visualizer": 7, "scenevis.track_visualizer": 7, "scenevis._facade_args": 7, "scenevis._show": 7,
     "scenevis.integrations": 7,
     # L8: the package's __init__ re-exports everything
     "scenevis": 8,
@@ -60,6 +60,8 @@ SAME_LAYER = {
     ("scenevis.visualizer", "scenevis._show"),
     ("scenevis.det_visualizer", "scenevis.visualizer"),
     ("scenevis.det_visualizer", "scenevis._facade_args"),
+    ("scenevis.track_visualizer", "scenevis.visualizer"),
+    ("scenevis.track_visualizer", "scenevis.det_visualizer"),   # out_file pictures
     ("scenevis.integrations", "scenevis.visualizer"),
     ("scenevis.integrations", "scenevis.integrations"),
 }
@@ -91,6 +93,7 @@ HOMES = {
     "dvclive": ("scenevis.backends.dvclive",),
     "dvc": ("scenevis.backends.dvclive",),
     "aim": ("scenevis.backends.aim",),
+    "av": ("scenevis.video",),
 }
 
 
@@ -240,7 +243,7 @@ def test_heavy_libraries_stay_in_their_modules(path):
 def test_import_scenevis_is_light():
     code = ("import sys, scenevis; heavy = [m for m in ('cairo', 'torch', 'wandb', 'tensorboard', 'tensorboardX', "
             "'mmengine', 'cv2', 'matplotlib', 'PIL', 'tqdm', 'dask', 'distributed', 'yaml', 'mlflow', 'clearml', "
-            "'neptune', 'dvclive', 'aim') if m in sys.modules]; print(heavy)")
+            "'neptune', 'dvclive', 'aim', 'av') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]", f"import scenevis pulled in {out}"
 
