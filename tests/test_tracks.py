@@ -115,7 +115,7 @@ def test_trail_lines_fade_with_age_and_break_at_gaps():
     node = nodes_of(trails.lines(), Lines)[0]
     alpha = node.style.alpha
     starts = node.points[node.offsets[:-1]]
-    assert alpha.max() == 1.0 and alpha.min() == pytest.approx(1 / 8)
+    assert alpha.max() == 1.0 and alpha.min() == pytest.approx(1 / 4)
     assert alpha[np.argmax(starts[:, 0])] == 1.0  # the newest piece is opaque
     assert np.all(np.diff(alpha[np.argsort(starts[:, 0])]) >= 0)  # older pieces are fainter
     # no piece spans the missing frame

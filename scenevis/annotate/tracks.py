@@ -33,7 +33,7 @@ __all__ = ["Trails", "tracks", "track_colors", "track_labels", "ANCHORS"]
 
 #: Where on its box a track's trail point sits.
 ANCHORS = ("center", "bottom_center")
-_FADE_STEPS = 8  # opacity levels a trail fades through, oldest to newest
+_FADE_STEPS = 4  # opacity levels a trail fades through, oldest to newest
 
 
 def track_colors(track_ids: Any, palette: Any = None) -> np.ndarray:
