@@ -7,6 +7,7 @@ with the machine, the versions and the command. Workloads (issue 8):
 - W1 detection overlay, W2 the same with N boxes, W3 K masks (``benchmarks.peers``).
 - W4 feature maps (``benchmarks/bench_featmap.py`` when present).
 - W5 logging backends, W6 batch rendering to PNG with 1 and 2 processes.
+- W7 a 1080p tracking video, decode -> annotate -> encode (``benchmarks/bench_video.py``).
 - Memory: peak RSS of W1 above the baseline, in a fresh process.
 
 Options: ``--only W1,W3`` (workloads to run), ``--runs N`` (rounds, at least 7 unless
@@ -335,7 +336,7 @@ WORKLOADS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4}
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W6, Memory)")
+    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W7, Memory)")
     parser.add_argument("--runs", type=int, default=7, help="timed rounds per case (default 7)")
     parser.add_argument("--quick", action="store_true", help="3 rounds and smaller W5/W6: a smoke test")
     parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
@@ -372,7 +373,8 @@ def main(argv: Optional[list] = None) -> int:
 
 
 def _extra_workloads(quick: bool, kinds: Sequence[str] = ()) -> dict:
-    return {"W5": lambda runs: run_w5(runs, quick, kinds or W5_KINDS), "W6": lambda runs: run_w6(runs, quick)}
+    return {"W5": lambda runs: run_w5(runs, quick, kinds or W5_KINDS), "W6": lambda runs: run_w6(runs, quick),
+            "W7": lambda runs: run_w7(runs, quick)}
 
 
 def _scaled(results: list[Result], factor: float) -> list[Result]:
@@ -515,6 +517,58 @@ def run_w6(runs: int, quick: bool) -> list[Row]:
     return rows
 
 
+def run_w7(runs: int, quick: bool) -> list[Row]:
+    """``benchmarks/bench_video.py``: a 1080p tracking clip decoded, annotated and encoded,
+    in frames per second; then each peer's output quality and file size; then memory over
+    a long clip (3,000 frames; 300 with ``--quick``)."""
+    import tempfile
+
+    module = _optional_module("benchmarks.bench_video")
+    if module is None:
+        return [Row("W7", "", "scenevis", None, "not run: benchmarks/bench_video.py is missing", None)]
+    frames = 60 if quick else module.FRAMES
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as root:
+        try:
+            cases = module.cases(root, frames)
+        except Exception as err:
+            return [Row("W7", "", "(set-up)", None, error_text(err), None)]
+        for row in _rows(run_interleaved(cases, runs=runs, progress=_progress("W7"))):
+            shown = f"{frames / row.median:.1f} fps ({_fmt_time(row.median)})" if row.median else None
+            met = None
+            target = ""
+            if row.peer == "supervision (VideoSink, mp4v)":
+                target, met = "≥ 1.5 (scenevis fps / supervision's)", row.ratio is not None and row.ratio >= 1.5
+            rows.append(row._replace(shown=shown, target=target, met=met))
+        quality = {}
+        src = os.path.join(root, "input.mp4")
+        for peer in ("scenevis", "supervision (VideoSink, mp4v)"):
+            try:
+                quality[peer] = module.output_quality(module.PEERS[peer], src, os.path.join(root, "quality.mp4"))
+            except Exception as err:
+                rows.append(Row("W7", "output quality", peer, None, error_text(err), None))
+        if len(quality) == 2:
+            (ours, our_size), (theirs, their_size) = quality["scenevis"], quality["supervision (VideoSink, mp4v)"]
+            rows.append(Row("W7", "output PSNR vs its own uncompressed frames", "scenevis", None, None, None,
+                            f"≥ supervision's {theirs:.2f} dB", ours >= theirs, shown=f"{ours:.2f} dB"))
+            rows.append(Row("W7", "output file size", "scenevis", None, None, None,
+                            f"≤ supervision's {their_size / 2**20:.2f} MiB", our_size <= their_size,
+                            shown=f"{our_size / 2**20:.2f} MiB"))
+        long = 300 if quick else 3000
+        try:
+            profile = module.memory_profile(root, long)
+            rss = {frame: value for frame, value in profile}
+            first = rss.get(300, profile[0][1])
+            peak = max(value for _, value in profile)
+            growth = peak - first
+            rows.append(Row("W7", f"memory over {long} frames", "scenevis", None, None, None,
+                            "flat: peak ≤ RSS at frame 300 + 32 MiB", growth <= 32 * 2**20,
+                            shown=f"RSS {first / 2**20:.0f} MiB at frame 300, peak {peak / 2**20:.0f} MiB"))
+        except Exception as err:
+            rows.append(Row("W7", f"memory over {long} frames", "scenevis", None, error_text(err), None))
+    return rows
+
+
 def _results_md(text: str, command: str, elapsed: float, runs: int) -> str:
     return f"""# Benchmark results
 
@@ -552,6 +606,12 @@ is faster (for W6 it is the speed-up of 2 workers over 1).
   `log_image(image, name)` needs the extension).
 - **W6** `scenevis.batch.save_all` of W1-like scenes (one shared image-and-masks layer,
   each scene its own boxes and labels) to PNG; "cores busy" is CPU time over wall time.
+- **W7** `benchmarks/bench_video.py`: a 1920x1080 H.264 clip of 300 frames, 30 tracked
+  objects each with a box, a `#id person 0.87` label and a 30-frame trail, decoded,
+  annotated and encoded (scenevis to H.264; supervision's `VideoSink` to MPEG-4 Part 2,
+  as OpenCV's wheel cannot encode H.264 here). "Peer / scenevis" is scenevis's frames
+  per second over the peer's. PSNR compares each peer's file with its own frames before
+  encoding (every 10th); memory samples the RSS of a fresh process every 100 frames.
 - **Memory** a fresh process loads everything, renders a tiny picture, resets its peak
   RSS, loads W1's inputs and draws W1 three times; the growth includes the inputs.
 
