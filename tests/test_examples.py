@@ -19,7 +19,7 @@ def test_example_runs(script, tmp_path):
     done = subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], capture_output=True, text=True,
                           timeout=300, env={**os.environ, "WANDB_MODE": "offline", "MPLBACKEND": "Agg"})
     assert done.returncode == 0, done.stderr[-3000:]
-    written = [Path(line) for line in done.stdout.split() if line.endswith((".png", ".svg", ".pdf"))]
+    written = [Path(line) for line in done.stdout.split() if line.endswith((".png", ".svg", ".pdf", ".mp4", ".gif"))]
     assert written, f"{script.name} printed no output paths"
     for path in written:
         assert path.exists() and path.stat().st_size > 0, path
