@@ -198,6 +198,22 @@ def featmap_alone(channels=12, **kwargs):
     return featmap_views.draw_featmap(smooth_map(12, (32, 32), seed=16)[:channels], resize_shape=(64, 64), **kwargs)
 
 
+def tracks_scene():
+    """Two tracks after 12 frames: trails from the boxes' bottom centres (track 11 missed
+    frame 5: a gap), a mask and keypoints on the photo."""
+    width, height = 320, 200
+    trails = annotate.Trails(length=12, anchor="bottom_center")
+    for t in range(12):
+        boxes = np.array([[20 + 8 * t, 40 + 2 * t, 70 + 8 * t, 110 + 2 * t], [250 - 6 * t, 30, 300 - 6 * t, 90]], float)
+        ids = np.array([4, 11]) if t != 5 else np.array([4])
+        trails = trails.update(ids, boxes[: len(ids)])
+    masks = np.zeros((2, height, width), bool)
+    masks[0, 70:120, 120:160] = True
+    keypoints = np.array([[[130, 60], [150, 60], [140, 75]], [[200, 50], [220, 55], [210, 70]]], float)
+    return annotate.tracks(samples.photo(width, height), boxes, [4, 11], labels=["person", "car"],
+                           scores=[0.9, 0.75], trails=trails, masks=masks, keypoints=keypoints)
+
+
 # ------------------------------------------------------------------------------ by name
 
 SCENES = {
@@ -213,6 +229,7 @@ SCENES = {
     "annotate_datasample": datasample_scene,
     "facade_mmengine_style": lambda: mmengine_style_visualizer()[0].scene,
     "featmap_layer": featmap_layer_scene,
+    "tracks_frame": tracks_scene,
 }
 
 PICTURES = {

@@ -7,18 +7,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-structures = pytest.importorskip("mmengine.structures")
+import torch
+from mmengine.structures import BaseDataElement, InstanceData
 
-import scenevis as sv  # noqa: E402
-from scenevis import VISUALIZERS, TrackVisualizer  # noqa: E402
-from scenevis.annotate import track_colors  # noqa: E402
-from scenevis.errors import VisualizerValueError  # noqa: E402
-from scenevis.nodes import Texts  # noqa: E402
+import scenevis as sv
+from scenevis import VISUALIZERS, TrackVisualizer
+from scenevis.annotate import track_colors
+from scenevis.errors import VisualizerValueError
+from scenevis.nodes import Texts
 
-from golden_compare import read_png  # noqa: E402
+from golden_compare import read_png
 
-InstanceData, BaseDataElement = structures.InstanceData, structures.BaseDataElement
 W, H = 320, 200
 CLASSES = ("pedestrian", "car")
 

@@ -10,6 +10,7 @@ from scenevis.annotate import Trails, track_colors
 from scenevis.nodes import Boxes, Lines, Texts
 
 from golden_compare import assert_golden
+from golden_scenes import picture
 
 W, H = 320, 200
 GROUND = (40, 40, 40)
@@ -68,17 +69,7 @@ def test_label_boxes_are_in_the_track_color():
 
 
 def test_golden_tracks_frame_with_trails_masks_and_keypoints():
-    trails = Trails(length=12, anchor="bottom_center")
-    for t in range(12):
-        boxes = np.array([[20 + 8 * t, 40 + 2 * t, 70 + 8 * t, 110 + 2 * t], [250 - 6 * t, 30, 300 - 6 * t, 90]], float)
-        ids = np.array([4, 11]) if t != 5 else np.array([4])  # track 11 missed frame 5
-        trails = trails.update(ids, boxes[: len(ids)])
-    masks = np.zeros((2, H, W), bool)
-    masks[0, 70:120, 120:160] = True
-    keypoints = np.array([[[130, 60], [150, 60], [140, 75]], [[200, 50], [220, 55], [210, 70]]], float)
-    scene = annotate.tracks(sv.samples.photo(W, H), boxes, [4, 11], labels=["person", "car"], scores=[0.9, 0.75],
-                            trails=trails, masks=masks, keypoints=keypoints)
-    assert_golden("tracks_frame", sv.render(scene))
+    assert_golden("tracks_frame", picture("tracks_frame"))
 
 
 def test_trails_update_is_a_new_value():

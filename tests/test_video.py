@@ -22,8 +22,6 @@ import scenevis as sv
 from scenevis import video
 from scenevis.video import VideoError
 
-pytest.importorskip("av")
-
 W, H = 160, 120
 
 

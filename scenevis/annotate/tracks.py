@@ -24,7 +24,6 @@ from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes
 from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for, mask_layers
 from scenevis.annotate.palettes import resolve_palette
 from scenevis.annotate.regions import mask_boxes
-from scenevis.colors import Palette
 from scenevis.nodes import Boxes, Lines
 from scenevis.scene import Empty, Group, Scene
 from scenevis.style import Style
