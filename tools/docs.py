@@ -112,17 +112,31 @@ def read_png(path: Path) -> np.ndarray:
     return np.frombuffer(surface.get_data(), np.uint8).reshape(h, stride // 4, 4)[:, :w, [2, 1, 0]].copy()
 
 
+def read_frames(path: Path) -> list:
+    """The RGB frames of a picture: a PNG's one, or every frame of a GIF (decoded by
+    scenevis.video, FFmpeg's GIF decoder)."""
+    if path.suffix.lower() == ".gif":
+        from scenevis import video
+
+        return list(video.read(path))
+    return [read_png(path)]
+
+
 def compare(drawn: Path, kept: Path) -> Optional[str]:
-    """None when ``drawn`` matches ``kept`` (same size; at most MAX_FRACTION of the pixels
-    differ by more than TOLERANCE), else what differs."""
+    """None when ``drawn`` matches ``kept`` (same size and frame count; in every frame at
+    most MAX_FRACTION of the pixels differ by more than TOLERANCE), else what differs."""
     if not kept.exists():
         return f"{kept.relative_to(ROOT)} is missing: run `make docs`"
-    a, b = read_png(drawn), read_png(kept)
-    if a.shape != b.shape:
-        return f"{kept.relative_to(ROOT)}: drawn {a.shape[1]}x{a.shape[0]}, kept {b.shape[1]}x{b.shape[0]}"
-    far = (np.abs(a.astype(np.int16) - b).max(axis=2) > TOLERANCE).mean()
-    if far > MAX_FRACTION:
-        return f"{kept.relative_to(ROOT)}: {far:.2%} of the pixels differ from what the code draws: run `make docs`"
+    ours, theirs = read_frames(drawn), read_frames(kept)
+    if len(ours) != len(theirs):
+        return f"{kept.relative_to(ROOT)}: drawn {len(ours)} frames, kept {len(theirs)}: run `make docs`"
+    for a, b in zip(ours, theirs):
+        if a.shape != b.shape:
+            return f"{kept.relative_to(ROOT)}: drawn {a.shape[1]}x{a.shape[0]}, kept {b.shape[1]}x{b.shape[0]}"
+        far = (np.abs(a.astype(np.int16) - b).max(axis=2) > TOLERANCE).mean()
+        if far > MAX_FRACTION:
+            return (f"{kept.relative_to(ROOT)}: {far:.2%} of the pixels differ from what the code draws: "
+                    "run `make docs`")
     return None
 
 
