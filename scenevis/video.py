@@ -21,20 +21,25 @@ still finishes the file: what was written plays.
 """
 from __future__ import annotations
 
+import base64
 import contextlib
+import html
 import math
+import mimetypes
 import os
 import queue
+import tempfile
 import threading
 from fractions import Fraction
 from typing import Any, Iterable, Iterator, NamedTuple, Optional
 
+import attrs
 import numpy as np
 
 from scenevis._arrays import as_image
 from scenevis.scene import Scene
 
-__all__ = ["read", "write", "VideoReader", "VideoWriter", "VideoError", "FORMATS"]
+__all__ = ["read", "write", "encode", "VideoReader", "VideoWriter", "EncodedVideo", "VideoError", "FORMATS"]
 
 
 class VideoError(ValueError):
@@ -67,6 +72,7 @@ _CODEC_OPTIONS = {
     "gif": {},
 }
 _QUEUE = 6  # frames in flight between the caller and a background thread
+_INLINE_BYTES = 64 << 20  # a notebook shows files up to this size inline
 
 
 def _av():
@@ -178,6 +184,21 @@ class VideoReader:
     def __repr__(self) -> str:
         return (f"VideoReader({self.path!r}, {self.width}x{self.height}, {self.fps:g} fps, "
                 f"{self.frame_count} frames)")
+
+    def _repr_html_(self) -> str:
+        """The file inline in a notebook: an HTML5 ``<video>`` (a GIF as ``<img>``), its
+        bytes embedded, up to 64 MiB."""
+        size = os.path.getsize(self.path)
+        name = html.escape(os.path.basename(self.path))
+        if size > _INLINE_BYTES:
+            return f"<p>{name}: {size / 2**20:.0f} MiB, too large to show inline</p>"
+        kind = mimetypes.guess_type(self.path)[0] or "video/mp4"
+        with open(self.path, "rb") as handle:
+            data = base64.b64encode(handle.read()).decode("ascii")
+        if kind == "image/gif":
+            return f'<img src="data:image/gif;base64,{data}" width="{self.width}" height="{self.height}" alt="{name}">'
+        return (f'<video controls loop playsinline width="{self.width}" height="{self.height}" title="{name}">'
+                f'<source src="data:{kind};base64,{data}" type="{kind}"></video>')
 
     def __iter__(self) -> Iterator[np.ndarray]:
         frames: queue.Queue = queue.Queue(maxsize=_QUEUE)
@@ -474,3 +495,40 @@ def write(path: Any, frames: Iterable[Any], *, fps: Any = 30, quality: Any = Non
     if out.frame_count == 0:
         raise ValueError(f"frames: expected at least one frame, got none; {out.path!r} was not written")
     return out.path
+
+
+@attrs.frozen
+class EncodedVideo:
+    """A finished MP4 file and what a storage backend needs to know about it.
+
+    Storage backends get this from ``Visualizer.add_video``, never frames to draw: they
+    copy :attr:`path`, or ask for :meth:`gif_bytes` where their tool shows moving pictures
+    as GIF images (TensorBoard)."""
+
+    path: str
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+
+    def gif_bytes(self) -> bytes:
+        """The video as an animated GIF (one palette, see :class:`VideoWriter`)."""
+        with tempfile.TemporaryDirectory(prefix="scenevis-gif-") as folder:
+            path = write(os.path.join(folder, "video.gif"), read(self.path), fps=self.fps)
+            with open(path, "rb") as handle:
+                return handle.read()
+
+
+def encode(frames: Any, folder: Any, *, fps: Any = None) -> EncodedVideo:
+    """``frames`` as an MP4 file in ``folder``: anything :func:`write` takes, at ``fps``
+    (default 4 frames per second, as torch's ``add_video``), or the path of a video file
+    (at its own rate unless ``fps`` is given). An ``.mp4`` file at its own rate is used
+    where it is, not copied."""
+    if isinstance(frames, (str, os.PathLike)):
+        source = read(frames)
+        if fps is None and source.path.lower().endswith(".mp4"):
+            return EncodedVideo(source.path, source.fps, source.width, source.height, source.frame_count)
+        frames, fps = source, source.fps if fps is None else fps
+    path = write(os.path.join(os.fspath(folder), "video.mp4"), frames, fps=4 if fps is None else fps)
+    done = read(path)
+    return EncodedVideo(done.path, done.fps, done.width, done.height, done.frame_count)

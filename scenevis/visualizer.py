@@ -32,6 +32,7 @@ import contextlib
 import inspect
 import math
 import os
+import tempfile
 import threading
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
@@ -488,12 +489,15 @@ class Visualizer(ManagedInstances):
         """The backend named ``name`` (its ``name=`` or class name), or ``None``."""
         return self._vis_backends.get(name)
 
-    def _fan_out(self, method: str, *call_args: Any, **call_kwargs: Any) -> None:
+    def _fan_out(self, method: str, *call_args: Any, optional: bool = False, **call_kwargs: Any) -> None:
         """Call ``method`` on every backend in order; only rank 0 writes. A failing backend
-        is reported once (and counted in :attr:`backend_failures`); the others still run."""
+        is reported once (and counted in :attr:`backend_failures`); the others still run.
+        With ``optional``, backends without the method (MMEngine's own) are skipped."""
         if not distributed.is_main_process():
             return
         for key, backend in list(self._vis_backends.items()):
+            if optional and not callable(getattr(backend, method, None)):
+                continue
             try:
                 getattr(backend, method)(*call_args, **call_kwargs)
             except Exception as err:
@@ -558,6 +562,27 @@ class Visualizer(ManagedInstances):
                               UserWarning, stacklevel=3)
                 continue
             self._fan_out("add_image", f"{name}_rank{rank}", render(received), step)
+
+    @facade_errors
+    def add_video(self, name: str, frames: Any, step: int = 0, fps: Optional[float] = None) -> None:
+        """Record a video under ``name`` at ``step`` in every backend that stores videos.
+
+        ``frames`` is a (T, H, W, 3) array, a sequence or generator of images or scenes, or
+        the path of a video file. It is encoded once, to an H.264 MP4 at ``fps`` (default:
+        a file's own rate, else 4 frames per second as torch's ``add_video``), in a
+        temporary folder, and every backend gets the finished file: the local backend
+        copies it to ``vis_video/{name}_{step}.mp4``, TensorBoard stores it as an animated
+        GIF image summary, W&B logs a ``wandb.Video``. Bad frames raise before any backend
+        is called. Only rank 0 records.
+        """
+        name, step = check_name(name), check_step(step)
+        if not distributed.is_main_process():
+            return
+        from scenevis import video
+
+        with tempfile.TemporaryDirectory(prefix="scenevis-video-") as folder:
+            clip = video.encode(frames, folder, fps=fps)
+            self._fan_out("add_video", name, clip, step, optional=True)
 
     @facade_errors
     def add_scalar(self, name: str, value: Any, step: int = 0, **kwargs: Any) -> None:

@@ -40,7 +40,7 @@ to its folder's descriptor. There is no check-then-use window: a symlink anywher
   ``OSError`` propagates. At most ``max_open`` append descriptors stay open (least
   recently used closed first; reopening appends, never truncates). A file found not to end
   in ``\\n`` when opened (a crash, a rollback that failed) gets one before the next record.
-- :meth:`SaveDir.replace` writes a whole file atomically: a new temporary file in the
+- :meth:`SaveDir.replace` writes a whole file (bytes, or a file streamed in blocks) atomically: a new temporary file in the
   target folder, then a rename over the final name (a symlink there is replaced, never
   followed); on any error the temporary file is removed.
 - :meth:`SaveDir.create` creates a new file exclusively, opens it for appending and
@@ -57,7 +57,7 @@ import re
 import stat
 import threading
 from contextlib import contextmanager
-from typing import Iterator, List, Optional, Sequence, Tuple, Union
+from typing import BinaryIO, Iterator, List, Optional, Sequence, Tuple, Union
 
 __all__ = ["name_parts", "check_file_name", "SaveDir", "write_all", "MAX_COMPONENT_BYTES"]
 
@@ -266,14 +266,19 @@ class SaveDir:
                         self._forget(key)
                 raise
 
-    def replace(self, parts: Parts, data: bytes) -> None:
-        """Write ``data`` to the file ``parts`` atomically (temporary file, then rename)."""
+    def replace(self, parts: Parts, data: Union[bytes, BinaryIO]) -> None:
+        """Write ``data`` (bytes, or a binary file read to its end in blocks) to the file
+        ``parts`` atomically (temporary file, then rename)."""
         with self._lock, self.folder(parts[:-1]) as folder:
             temp = f".scenevis-{os.getpid()}-{os.urandom(6).hex()}.tmp"
             fd = os.open(temp, _CREATE_FLAGS, 0o666, dir_fd=folder)
             try:
                 try:
-                    write_all(fd, data)
+                    if isinstance(data, (bytes, bytearray, memoryview)):
+                        write_all(fd, data)
+                    else:
+                        for block in iter(lambda: data.read(1 << 20), b""):
+                            write_all(fd, block)
                 finally:
                     os.close(fd)
                 os.replace(temp, parts[-1], src_dir_fd=folder, dst_dir_fd=folder)

@@ -133,6 +133,10 @@ class BaseVisBackend(abc.ABC):
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Record one scalar under ``name`` at ``step``."""
 
+    def add_video(self, name: str, video: Any, step: int = 0, **kwargs: Any) -> None:
+        """Record a finished video (a :class:`scenevis.video.EncodedVideo`: an MP4 file,
+        its rate, size and frame count) under ``name`` at ``step``."""
+
     def add_scalars(self, scalar_dict: dict, step: int = 0, file_path: Optional[str] = None, **kwargs: Any) -> None:
         """Record several scalars at ``step``; ``file_path`` names an extra file, if supported."""
 

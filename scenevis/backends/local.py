@@ -5,6 +5,7 @@ On-disk layout (MMEngine's):
 - ``save_dir/vis_image/{name}_{step}.png`` for each image (``/`` in ``name`` makes
   sub-folders; other characters a file name cannot hold are escaped as ``%XX``, see
   :mod:`scenevis.backends._paths` for the full name rule);
+- ``save_dir/vis_video/{name}_{step}.mp4`` for each video (``add_video``, beyond MMEngine);
 - ``save_dir/scalars.json``: JSON Lines, one object per ``add_scalar``/``add_scalars``
   call with ``"step"`` last, byte-for-byte what MMEngine writes;
 - ``save_dir/config.py``: the config as readable Python (a config file is copied).
@@ -19,7 +20,7 @@ Guarantees:
   write its whole line (a full disk) raises ``OSError`` and leaves the scalars file and
   its ``file_path`` file as they were before the call.
 - At most 8 scalar files stay open at once, however many ``file_path`` names are used.
-- Images and the config are written to a temporary name in the target folder and renamed,
+- Images, videos and the config are written to a temporary name in the target folder and renamed,
   so a crash never leaves a truncated file under the final name.
 - ``close()`` closes the open files and may be called any number of times; an ``add_*``
   call after ``close()`` reopens the files in append mode and goes on.
@@ -107,6 +108,15 @@ class LocalVisBackend(BaseVisBackend):
         with self._lock:
             self._ensure_env()
             self._root.replace(parts, data)
+
+    def add_video(self, name: str, video: Any, step: int = 0, **kwargs: Any) -> None:
+        """Copy the finished MP4 ``video.path`` to ``vis_video/{name}_{step}.mp4`` (atomically)."""
+        self._check_name(name)
+        step = self._check_step(step)
+        with self._lock:
+            self._ensure_env()
+            with open(video.path, "rb") as source:
+                self._root.replace(["vis_video"] + name_parts(name, f"_{step}.mp4"), source)
 
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Append ``{name: value, "step": step}`` to the scalars file."""

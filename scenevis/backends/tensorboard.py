@@ -181,6 +181,19 @@ class TensorboardVisBackend(BaseVisBackend):
             self._ensure_env()
             self._events.add_summary(summary, step)
 
+    def add_video(self, name: str, video: Any, step: int = 0, **kwargs: Any) -> None:
+        """Store ``video`` (an :class:`~scenevis.video.EncodedVideo`) as an animated GIF in
+        an image summary, which TensorBoard's image dashboard plays (as torch's
+        ``SummaryWriter.add_video`` stores it)."""
+        self._check_name(name)
+        step = self._check_step(step)
+        self._ensure_env()
+        gif = video.gif_bytes()  # outside the lock
+        summary = self._tf.image_summary(name, gif, video.height, video.width, 3)
+        with self._lock:
+            self._ensure_env()
+            self._events.add_summary(summary, step)
+
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Store one number (as TensorBoard's float32 ``simple_value``)."""
         numbers = [(self._check_name(name), float(scalar_value(value)))]

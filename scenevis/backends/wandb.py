@@ -320,6 +320,18 @@ class WandbVisBackend(BaseVisBackend):
         _, boxes, masks = overlay
         return self._wandb.Image(source, boxes=boxes or None, masks=masks or None)
 
+    def add_video(self, name: str, video: Any, step: int = 0, **kwargs: Any) -> None:
+        """Log ``video`` (an :class:`~scenevis.video.EncodedVideo`) as a ``wandb.Video`` at
+        ``step``; ``log`` copies the MP4 into the run's ``files/media/videos``."""
+        self._check_name(name)
+        step = self._check_step(step)
+        with self._lock:
+            self._ensure_env()
+            if self._links_media:
+                raise RuntimeError("add_video: this run links media files (allow_media_symlink=True) to the "
+                                   "temporary video, which is deleted after logging; start the run without it")
+            self._run.log({name: self._wandb.Video(video.path, format="mp4")}, step=step, commit=self._commit)
+
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Log one value at ``step``."""
         values = {self._check_name(name): scalar_value(value)}
