@@ -115,6 +115,7 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
     import av
 
     from scenevis import annotate, render, video
+    from scenevis.video._common import CODEC_OPTIONS
 
     fmt = video.FORMATS[".mp4"]
     trails = annotate.Trails(length=TRAIL)
@@ -125,7 +126,7 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
         out.width, out.height, out.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         tags = out.codec_context
         tags.colorspace = tags.color_range = tags.color_primaries = tags.color_trc = 1  # BT.709, limited range
-        out.options = {**video._CODEC_OPTIONS[fmt.codec], "crf": str(video.quality_setting(fmt, None))}
+        out.options = {**CODEC_OPTIONS[fmt.codec], "crf": str(video.quality_setting(fmt, None))}
         for i, decoded in enumerate(source.decode(stream_in)):
             frame = decoded.to_ndarray(format="rgb24")
             t = tracks_at(i)

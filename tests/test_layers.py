@@ -54,6 +54,7 @@ SAME_LAYER = {
     ("scenevis.datasets", "scenevis.datasets"),
     ("scenevis.datasets", "scenevis.annotate"),     # records are drawn by the annotate layer
     ("scenevis.batch", "scenevis.batch"),
+    ("scenevis.video", "scenevis.video"),
     ("scenevis.backends", "scenevis.backends"),
     ("scenevis.backends", "scenevis.registry"),     # backends register themselves
     ("scenevis.visualizer", "scenevis._facade_args"),
@@ -93,7 +94,7 @@ HOMES = {
     "dvclive": ("scenevis.backends.dvclive",),
     "dvc": ("scenevis.backends.dvclive",),
     "aim": ("scenevis.backends.aim",),
-    "av": ("scenevis.video",),
+    "av": ("scenevis.video._common",),
 }
 
 

@@ -21,6 +21,7 @@ import pytest
 import scenevis as sv
 from scenevis import video
 from scenevis.video import VideoError
+from scenevis.video._common import QUEUE
 
 W, H = 160, 120
 
@@ -108,7 +109,7 @@ def test_writer_streams_in_constant_memory(tmp_path):
         seen.append(weakref.ref(frame))
         most[0] = max(most[0], sum(r() is not None for r in seen))
     assert len(seen) == 200
-    assert most[0] <= video._QUEUE + 2
+    assert most[0] <= QUEUE + 2
 
 
 def test_reading_decodes_ahead_on_its_own_thread_and_stops_when_the_loop_does(tmp_path):
