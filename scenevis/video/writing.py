@@ -94,11 +94,11 @@ class VideoWriter:
         if self.format.even_size and (width % 2 or height % 2):
             array = np.pad(array, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
         # The frame is copied into FFmpeg's buffer here, so the caller may reuse its array.
-        packet = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")
-        packet.pts = self.frame_count
+        copied = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")
+        copied.pts = self.frame_count
         while True:
             try:
-                self._queue.put(packet, timeout=0.05)
+                self._queue.put(copied, timeout=0.05)
                 break
             except queue.Full:
                 self._raise_pending()
