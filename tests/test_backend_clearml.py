@@ -116,3 +116,23 @@ def test_constructor_checks_and_missing_sdk(monkeypatch):
     monkeypatch.setitem(sys.modules, "clearml", None)
     with pytest.raises(ImportError, match=r'pip install "scenevis\[clearml\]"'):
         ClearMLVisBackend().add_scalar("a", 1.0)
+
+
+def test_add_video_is_a_media_debug_sample(tmp_path):
+    from scenevis import video
+    from scenevis.visualizer import Visualizer
+
+    frames = np.zeros((6, 32, 48, 3), np.uint8)
+    for t in range(6):
+        frames[t, 8:24, 4 + 6 * t:16 + 6 * t] = 255
+    vis = Visualizer(name="clearml_video", vis_backends=[dict(type="ClearMLVisBackend", init_kwargs=dict(
+        QUIET, project_name="scenevis", task_name="video"))], save_dir=str(tmp_path))
+    vis.add_video("rollout", frames, step=4, fps=5)
+    backend = vis.get_backend("ClearMLVisBackend")
+    folder = backend.task.get_offline_mode_folder()
+    vis.close()
+    (shown,) = [e for e in events(folder) if e["type"] == "training_debug_image"]
+    assert (shown["metric"], shown["variant"], shown["iter"]) == ("rollout", "rollout", 4)
+    assert shown["url"].endswith(".mp4")
+    back = list(video.read(shown["url"]))
+    assert len(back) == 6 and np.abs(back[3].astype(int) - frames[3]).mean() < 4

@@ -247,3 +247,22 @@ def test_a_failing_store_does_not_stop_the_other_backends(tmp_path):
     lines = (tmp_path / "vis_data" / "scalars.json").read_text().splitlines()
     assert lines == ['{"loss": 0.5, "step": 1}', '{"loss": 0.25, "step": 2}']
     visualizer.close()
+
+
+def test_add_video_stores_the_mp4_as_an_artifact(store, tmp_path):
+    from scenevis import video
+
+    frames = np.zeros((6, 32, 48, 3), np.uint8)
+    for t in range(6):
+        frames[t, 8:24, 4 + 6 * t:16 + 6 * t] = 255
+    vis = Visualizer(name="mlflow_video", vis_backends=[dict(type="MLflowVisBackend", tracking_uri=store,
+                                                             artifact_location=str(tmp_path / "artifacts"))],
+                     save_dir=str(tmp_path / "vis"))
+    vis.add_video("val/rollout", frames, step=3, fps=5)
+    run_id = vis.get_backend("MLflowVisBackend").run_id
+    vis.close()
+    client = MlflowClient(store)
+    assert sorted(artifacts(client, run_id)) == ["val/rollout_3.mp4"]
+    local = client.download_artifacts(run_id, "val/rollout_3.mp4", str(tmp_path / "download"))
+    back = list(video.read(local))
+    assert len(back) == 6 and np.abs(back[3].astype(int) - frames[3]).mean() < 4

@@ -135,3 +135,21 @@ def test_constructor_checks_and_missing_sdk(monkeypatch):
     monkeypatch.setitem(sys.modules, "neptune", None)
     with pytest.raises(ImportError, match=r'pip install "scenevis\[neptune\]"'):
         NeptuneVisBackend().add_scalar("a", 1.0)
+
+
+def test_add_video_uploads_an_mp4_file_per_step(workdir):
+    from scenevis import video
+    from scenevis.visualizer import Visualizer
+
+    frames = np.zeros((6, 32, 48, 3), np.uint8)
+    for t in range(6):
+        frames[t, 8:24, 4 + 6 * t:16 + 6 * t] = 255
+    vis = Visualizer(name="neptune_video", vis_backends=[dict(type="NeptuneVisBackend", init_kwargs=QUIET)],
+                     save_dir=str(workdir))
+    vis.add_video("val/rollout", frames, step=3, fps=5)
+    vis.close()
+    folder, ops = operations(workdir)
+    (upload,) = [op for op in ops if op["type"] == "UploadFile" and op["path"] == ["videos", "val", "rollout_3"]]
+    assert upload["ext"] == "mp4"
+    back = list(video.read(os.path.join(folder, "upload_path", upload["tmp_file_name"])))
+    assert len(back) == 6 and np.abs(back[3].astype(int) - frames[3]).mean() < 4

@@ -18,6 +18,7 @@ default, ``sdk.metrics.images.format``). Differences from MMEngine's backend:
 """
 from __future__ import annotations
 
+import io
 import os
 from typing import Any, List, Optional, Sequence, Tuple, Union
 
@@ -100,6 +101,18 @@ class ClearMLVisBackend(TrackerBackend):
         with self._lock:
             self._ensure_env()
             self._logger.report_image(title=name, series=name, iteration=step, image=rgb)
+
+    def add_video(self, name: str, video: Any, step: int = 0, **kwargs: Any) -> None:
+        """Report ``video`` (a :class:`scenevis.video.EncodedVideo`) as a debug sample
+        (``report_media``, which ClearML's web UI plays) with title and series ``name`` at
+        iteration ``step``."""
+        self._check_name(name)
+        step = self._check_step(step)
+        with open(video.path, "rb") as handle:  # ClearML uploads later, after the file is gone: hand it the bytes
+            data = io.BytesIO(handle.read())
+        with self._lock:
+            self._ensure_env()
+            self._logger.report_media(title=name, series=name, iteration=step, stream=data, file_extension=".mp4")
 
     def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
         """``report_scalar`` with title and series the name, iteration ``step``, per number."""

@@ -208,6 +208,18 @@ class MLflowVisBackend(TrackerBackend):
             if document is not None:
                 self._log_bytes(document, folders, stem + ".json")
 
+    def add_video(self, name: str, video: Any, step: int = 0, **kwargs: Any) -> None:
+        """Store ``video`` (a :class:`scenevis.video.EncodedVideo`) as the artifact
+        ``{name}_{step}.mp4``, which MLflow's artifact viewer plays."""
+        self._check_name(name)
+        step = self._check_step(step)
+        folders, stem = _artifact_path(name, step)
+        with open(video.path, "rb") as handle:
+            data = handle.read()
+        with self._lock:
+            self._ensure_env()
+            self._log_bytes(data, folders, stem + ".mp4")
+
     # -- helpers ---------------------------------------------------------------------------
     def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
         """One ``log_batch`` of metrics at ``step``."""

@@ -91,6 +91,19 @@ class NeptuneVisBackend(TrackerBackend):
             self._ensure_env()
             self._neptune[field].append(self._file.from_content(data, extension="png"), name=name, step=step)
 
+    def add_video(self, name: str, video: Any, step: int = 0, **kwargs: Any) -> None:
+        """Upload ``video`` (a :class:`scenevis.video.EncodedVideo`) to the file field
+        ``videos/{name}_{step}``, which Neptune's web app plays (a file series holds images
+        only, so each step is a field of its own)."""
+        self._check_name(name)
+        step = self._check_step(step)
+        field = "/".join(["videos"] + safe_parts(name, f"_{step}"))
+        with open(video.path, "rb") as handle:
+            data = handle.read()
+        with self._lock:
+            self._ensure_env()
+            self._neptune[field].upload(self._file.from_content(data, extension="mp4"))
+
     def _log_scalars(self, items: List[Tuple[str, float]], step: int) -> None:
         """``run[name].append(value, step=step)`` per number."""
         for name, value in items:
