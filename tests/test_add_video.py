@@ -95,7 +95,7 @@ def test_wandb_logs_a_video_at_its_step(offline):
     (log,) = glob.glob(os.path.join(run, "run-*.wandb"))
     rows = [row for row in wandb_reader.history(records_with_exit(log)) if "rollout/_type" in row]
     (row,) = rows
-    assert row["_step"] == 2 and row["rollout/_type"] == "video-file"
+    assert row["step"] == 2 and row["rollout/_type"] == "video-file"  # the caller's step, as WandbVisBackend records it
     assert row["rollout/path"].startswith("media/videos/rollout_") and row["rollout/path"].endswith(".mp4")
     stored = video.read(os.path.join(run, "files", row["rollout/path"]))
     assert (stored.frame_count, stored.size) == (T, (W, H))

@@ -97,7 +97,7 @@ class NeptuneVisBackend(TrackerBackend):
         only, so each step is a field of its own)."""
         self._check_name(name)
         step = self._check_step(step)
-        field = "/".join(["videos"] + safe_parts(name, f"_{step}"))
+        field = "/".join(["videos"] + name_parts(name, f"_{step}"))
         with open(video.path, "rb") as handle:
             data = handle.read()
         with self._lock:

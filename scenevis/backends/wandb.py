@@ -330,7 +330,7 @@ class WandbVisBackend(BaseVisBackend):
             if self._links_media:
                 raise RuntimeError("add_video: this run links media files (allow_media_symlink=True) to the "
                                    "temporary video, which is deleted after logging; start the run without it")
-            self._run.log({name: self._wandb.Video(video.path, format="mp4")}, step=step, commit=self._commit)
+            self._log({name: self._wandb.Video(video.path, format="mp4")}, step)
 
     def add_scalar(self, name: str, value: Union[int, float, Any], step: int = 0, **kwargs: Any) -> None:
         """Log one value at ``step``."""
