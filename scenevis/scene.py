@@ -7,7 +7,7 @@ Laws (checked by hypothesis tests in ``tests/test_algebra.py``):
 - ``Empty()`` is the identity of ``+``: ``a + Empty() == Empty() + a == a``.
 - ``+`` is associative, and ``a + b`` draws ``b`` over ``a`` (painter's order). Chains
   flatten: ``Group + Group`` becomes one group, so 10,000 ``+`` make no deep tree.
-- ``bounds(a + b) == bounds(a) | bounds(b)``.
+- ``bounds(a + b) == bounds(a) | bounds(b)``, and no pixel of ink lies outside ``bounds``.
 - ``a | b`` puts ``b`` to the right of ``a`` (tops aligned), ``a / b`` puts ``b`` below
   ``a`` (left edges aligned), by their extents; both are associative for scenes that
   each have a sheet (an image, heatmap or background).
@@ -91,8 +91,15 @@ class Scene:
     # -- geometry ------------------------------------------------------------------------
     @property
     def bounds(self) -> BBox:
-        """The box covering everything this scene draws, in its own coordinates."""
-        raise NotImplementedError
+        """The box holding every pixel of ink this scene draws, in its own coordinates.
+
+        Measured, not guessed: strokes, miters, text in the fonts it is drawn with,
+        alignment, padding and background boxes, under the styles of the scene's own
+        groups. How a node inks is the renderer's knowledge, so this is the scene's
+        second hand-off to it (:func:`scenevis.renderer.ink.bounds`), beside the output
+        methods; nodes hold no renderer code.
+        """
+        return _measured(self)
 
     @property
     def sheet(self) -> BBox:
@@ -177,6 +184,13 @@ def summary(scene: Scene) -> str:
     return f"{type(scene).__name__} ({size}): " + (", ".join(parts) if parts else "draws nothing")
 
 
+def _measured(scene: Scene) -> BBox:
+    from scenevis.renderer.context import current
+    from scenevis.renderer.ink import bounds
+
+    return bounds(scene, current())
+
+
 @attrs.frozen
 class Empty(Scene):
     """Draws nothing; the identity of ``+``."""
@@ -237,10 +251,8 @@ class Group(Scene):
 
     @functools.cached_property
     def bounds(self) -> BBox:
-        box = BBox.empty()
-        for child in self.children:
-            box = box | child.bounds
-        return (box & self.clip if self.clip is not None else box).transformed(self.transform)
+        """The children's bounds united, cut to ``clip``, seen through ``transform``."""
+        return _measured(self)
 
     @functools.cached_property
     def sheet(self) -> BBox:
@@ -279,13 +291,9 @@ class Image(Scene):
     y: float = attrs.field(default=0.0, converter=coordinate("y"))
 
     @property
-    def bounds(self) -> BBox:
+    def sheet(self) -> BBox:
         h, w = self.pixels.shape[:2]
         return BBox(self.x, self.y, self.x + w, self.y + h)
-
-    @property
-    def sheet(self) -> BBox:
-        return self.bounds
 
 
 def _extent(value: Any) -> BBox:
@@ -325,10 +333,6 @@ class _Sheet(Scene):
     """A node covering its ``extent``, which also defines the canvas."""
 
     __slots__ = ()
-
-    @property
-    def bounds(self) -> BBox:
-        return self.extent
 
     @property
     def sheet(self) -> BBox:

@@ -204,9 +204,9 @@ def test_half_blend_on_words_equals_addweighted_for_every_pixel_and_heat_pair():
 @pytest.mark.parametrize("shape", [(1, 1), (3, 5), (7, 11), (64, 64)])
 def test_rgb_from_words_packs_channels_in_order(shape):
     rgb = np.random.default_rng(9).integers(0, 256, shape + (3,)).astype(np.uint8)
-    shifts = _math._SHIFTS
+    from scenevis.pixels import WORD_SHIFTS as shifts, rgb_from_words
     words = sum(rgb[..., c].astype(np.uint32) << shifts[c] for c in range(3)).astype(np.uint32)
-    np.testing.assert_array_equal(_math.rgb_from_words(words), rgb)
+    np.testing.assert_array_equal(rgb_from_words(words), rgb)
 
 
 def test_overlay_checks_sizes_and_alpha_and_leaves_inputs_alone():

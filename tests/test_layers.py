@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "scenevis"
 LAYERS = {
     # L0: the array boundary, geometry, resampling, PNG files, sample data, error types
     "scenevis._arrays": 0, "scenevis.geometry": 0, "scenevis.resampling": 0, "scenevis._png": 0,
-    "scenevis.samples": 0, "scenevis.errors": 0,
+    "scenevis.samples": 0, "scenevis.errors": 0, "scenevis.pixels": 0,
     # L1: colors, colormaps, styles
     "scenevis.colors": 1, "scenevis.colormaps": 1, "scenevis.style": 1,
     # L2: the scene algebra and its leaf nodes
@@ -68,8 +68,9 @@ SAME_LAYER = {
 }
 
 # The one hand-off upward: a scene's output methods (render, save, to_svg, _repr_png_)
-# call the renderer, imported inside those methods. It is left out of the cycle check,
-# since the renderer necessarily imports the node types it draws.
+# and its measured bounds (Scene.bounds, from the renderer's ink module) call the
+# renderer, imported inside those functions. It is left out of the cycle check, since the
+# renderer necessarily imports the node types it draws.
 UPWARD = {("scenevis.scene", "scenevis.renderer")}
 
 # Backends sit above the renderer but see only finished numpy images and plain values.
@@ -78,7 +79,8 @@ FORBIDDEN = {("scenevis.backends", "scenevis.renderer"), ("scenevis.backends", "
 
 # Third-party libraries that only their own modules may import.
 HOMES = {
-    "cairo": ("scenevis.renderer.painter",),
+    "cairo": ("scenevis.renderer.painter", "scenevis.renderer.shapes", "scenevis.renderer.rasters",
+              "scenevis.renderer.fonts"),
     "wandb": ("scenevis.backends.wandb",),
     "tensorboard": ("scenevis.backends.tensorboard", "scenevis.backends._tfevents"),
     "tensorboardX": ("scenevis.backends.tensorboard",),

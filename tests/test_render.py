@@ -8,7 +8,7 @@ import pytest
 import scenevis as sv
 from golden_compare import assert_golden, read_png
 from golden_scenes import heatmap_text_scene, overlay_scene, shapes_scene
-from scenevis.renderer import pixels
+from scenevis import pixels
 
 
 def test_golden_overlay():
@@ -35,7 +35,7 @@ def test_pixel_conversions_round_trip():
     rng = np.random.default_rng(0)
     rgb = rng.integers(0, 256, (5, 7, 3), dtype=np.uint8)
     buf = np.zeros((5, 7, 4), np.uint8)
-    pixels.rgb_into_surface(buf, rgb)
+    pixels.paste_rgb(buf, rgb)
     assert (pixels.surface_to_rgb(buf) == rgb).all()
     b, g, r, a = pixels.BGRA
     assert (buf[..., r] == rgb[..., 0]).all() and (buf[..., b] == rgb[..., 2]).all() and (buf[..., a] == 255).all()
@@ -52,7 +52,8 @@ def test_render_is_deterministic_and_leaves_inputs_alone():
 def test_canvas_is_the_image_extent():
     scene = sv.image(np.zeros((20, 30, 3), np.uint8)) + sv.boxes([[-50, -50, 500, 500]])
     assert sv.render(scene).shape == (20, 30, 3)
-    assert sv.render(sv.boxes([[0, 0, 40, 10]])).shape == (10, 40, 3)
+    assert sv.render(sv.boxes([[0, 0, 40, 10]], width=0, fill="red")).shape == (10, 40, 3)
+    assert sv.render(sv.boxes([[0, 0, 40, 10]], width=2)).shape == (12, 42, 3)  # the stroke is not cut
     assert sv.render(scene, size=(8, 6)).shape == (6, 8, 3)
 
 

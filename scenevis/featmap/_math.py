@@ -1,6 +1,7 @@
 """The numeric engine behind :mod:`scenevis.featmap`: resampling, stretching, coloring.
 
-Part of ``featmap`` (layer 3), importing only numpy and ``colormaps``. Everything here
+Part of ``featmap`` (layer 3), importing only numpy, ``colormaps`` and the packed RGB words of
+``pixels``. Everything here
 works on validated float32 (k, H, W) stacks of maps and (H, W, 3) uint8 RGB images;
 argument checking lives in ``featmap``. The arithmetic reproduces, value for value, what
 MMEngine's ``draw_featmap`` gets from torch and OpenCV:
@@ -16,18 +17,17 @@ in cache and a 3000x4000 output needs the output plus a few MiB.
 """
 from __future__ import annotations
 
-import sys
 from typing import Callable, Iterator, Optional, Tuple
 
 import numpy as np
 
 from .. import colormaps
+from ..pixels import WORD_SHIFTS, rgb_from_words, rgb_words
 from ..resampling import Axis, axis, resample_cols, resample_rows
 
 BLOCK_PIXELS = 1 << 16  # output values made at a time (temporaries stay in cache)
 TABLE_PIXELS = 1 << 18  # from this many output pixels on, blending goes through tables
 EPS = float(np.finfo(np.float64).eps)  # OpenCV's threshold for a constant map
-_SHIFTS = (0, 8, 16) if sys.byteorder == "little" else (24, 16, 8)  # R, G, B: first bytes of a word
 
 
 # ----------------------------------------------------------------- choosing channels
@@ -104,29 +104,6 @@ def blend_table(alpha: float) -> np.ndarray:
     return mixed.astype(np.uint8)
 
 
-def rgb_from_words(words: np.ndarray) -> np.ndarray:
-    """A new (..., 3) uint8 RGB array from uint32 words holding R, G, B in their first three
-    bytes in memory (``_SHIFTS``).
-
-    Each word is stored 3 bytes after the previous one, in increasing address order, so its
-    fourth byte is overwritten by the next word's first: one sequential pass instead of
-    three strided per-channel copies. The buffer has one spare byte for the last word.
-    """
-    count = words.size
-    buffer = np.empty(3 * count + 1, np.uint8)
-    np.ndarray((count,), np.uint32, buffer, strides=(3,))[...] = words.reshape(count)
-    return buffer[:3 * count].reshape(words.shape + (3,))
-
-
-def packed_words(rgb: np.ndarray) -> np.ndarray:
-    """uint32 words holding the R, G, B of ``(..., 3)`` 0-255 values in their first three
-    bytes in memory (``_SHIFTS``), as :func:`rgb_from_words` reads them."""
-    words = rgb[..., 0].astype(np.uint32) << _SHIFTS[0]
-    words |= rgb[..., 1].astype(np.uint32) << _SHIFTS[1]
-    words |= rgb[..., 2].astype(np.uint32) << _SHIFTS[2]
-    return words
-
-
 def colorer(cmap: str, image: Optional[np.ndarray], alpha: float, pixels: int) -> Callable:
     """A function ``(indices (k, b, W) uint8, start, stop) -> (k, b, W, 3)`` uint8 RGB.
 
@@ -139,7 +116,7 @@ def colorer(cmap: str, image: Optional[np.ndarray], alpha: float, pixels: int) -
     """
     table = colormaps.lut(cmap).astype(np.uint32)
     if image is None:
-        words = packed_words(table)
+        words = rgb_words(table)
         return lambda index, start, stop: rgb_from_words(np.take(words, index))
 
     if alpha == 0.5:  # the default: whole words at a time, no per-pixel lookups
@@ -162,7 +139,7 @@ def colorer(cmap: str, image: Optional[np.ndarray], alpha: float, pixels: int) -
         return computed
 
     blend = blend_table(alpha).astype(np.uint32)
-    tables = [np.take(blend, table[:, c], axis=1).reshape(-1) << _SHIFTS[c] for c in range(3)]
+    tables = [np.take(blend, table[:, c], axis=1).reshape(-1) << WORD_SHIFTS[c] for c in range(3)]
 
     def table_rows(start: int, stop: int) -> list:
         return [image[start:stop, :, c].astype(np.uint16) << 8 for c in range(3)]
@@ -189,13 +166,13 @@ def _halves_colorer(table: np.ndarray, image: np.ndarray) -> Callable:
     odd; no byte carries into the next (a floor of 255 has an even sum). Equal to the
     table path for all 65,536 (pixel, heat) pairs (``tests/test_featmap.py``).
     """
-    heat = packed_words(table)
+    heat = rgb_words(table)
     # packed once for images of moderate size (a top-k grid reuses it for every cell),
     # per band for huge ones
-    whole = packed_words(image) if image.shape[0] * image.shape[1] <= 16 * BLOCK_PIXELS else None
+    whole = rgb_words(image) if image.shape[0] * image.shape[1] <= 16 * BLOCK_PIXELS else None
 
     def halves(index: np.ndarray, start: int, stop: int) -> np.ndarray:
-        p = whole[start:stop] if whole is not None else packed_words(image[start:stop])
+        p = whole[start:stop] if whole is not None else rgb_words(image[start:stop])
         h = np.take(heat, index)
         odd = np.bitwise_xor(h, p)  # bit 0 of each byte: the sum is odd
         out = np.bitwise_and(h, p)

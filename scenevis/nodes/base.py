@@ -26,7 +26,7 @@ style_field = functools.partial(attrs.field, factory=Style, validator=attrs.vali
 
 
 class Shape(Scene):
-    """A node of N styled items; subclasses define ``count`` and ``bounds``."""
+    """A node of N styled items; subclasses define ``count``."""
 
     __slots__ = ()
     #: Settings this node type uses when neither it nor an enclosing group sets them.

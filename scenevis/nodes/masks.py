@@ -11,7 +11,6 @@ import attrs
 import numpy as np
 
 from scenevis._arrays import array_field, as_numpy, check_finite, check_shape, coordinate, frozen, reduce_through_init
-from scenevis.geometry import BBox
 from scenevis.nodes.base import Shape, class_style, style_field
 from scenevis.scene import Scene
 from scenevis.style import Style
@@ -145,11 +144,6 @@ class Masks(Shape):
     @property
     def count(self) -> int:
         return len(self.masks)
-
-    @property
-    def bounds(self) -> BBox:
-        h, w = self.masks.size
-        return BBox(self.x, self.y, self.x + w, self.y + h)
 
     def _placed_over(self, below: Scene) -> None:
         """``picture + masks`` with masks of another size than the picture, at its corner,

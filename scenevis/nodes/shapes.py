@@ -11,7 +11,6 @@ import attrs
 import numpy as np
 
 from scenevis._arrays import array_field, as_numpy, coords, frozen
-from scenevis.geometry import BBox
 from scenevis.nodes.base import Shape, class_style, offsets, radii, style_field
 from scenevis.style import Style
 
@@ -51,10 +50,6 @@ class Boxes(Shape):
     def count(self) -> int:
         return len(self.xyxy)
 
-    @property
-    def bounds(self) -> BBox:
-        return BBox.of_points(self.xyxy.reshape(-1, 2))
-
 
 @attrs.frozen
 class Points(Shape):
@@ -69,10 +64,6 @@ class Points(Shape):
     @property
     def count(self) -> int:
         return len(self.xy)
-
-    @property
-    def bounds(self) -> BBox:
-        return BBox.of_points(self.xy).expanded(float(self.radius.max()) if self.radius.size else 0.0)
 
 
 @attrs.frozen
@@ -89,13 +80,6 @@ class Circles(Shape):
     @property
     def count(self) -> int:
         return len(self.centers)
-
-    @property
-    def bounds(self) -> BBox:
-        if not len(self.centers):
-            return BBox.empty()
-        r = np.broadcast_to(self.radii, (len(self.centers),))[:, None]
-        return BBox.of_points(np.concatenate([self.centers - r, self.centers + r]))
 
 
 def _flatten_paths(value: Any, name: str, min_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -131,10 +115,6 @@ class Lines(Shape):
     @property
     def count(self) -> int:
         return len(self.offsets) - 1
-
-    @property
-    def bounds(self) -> BBox:
-        return BBox.of_points(self.points)
 
 
 @attrs.frozen
@@ -175,10 +155,6 @@ class Polygons(Shape):
     @property
     def count(self) -> int:
         return len(self.polys) - 1
-
-    @property
-    def bounds(self) -> BBox:
-        return BBox.of_points(self.points)
 
 
 def boxes(xyxy: Any, *, color: Any = None, fill: Any = None, alpha: Any = None, width: Any = None,

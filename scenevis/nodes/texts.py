@@ -9,10 +9,9 @@ from typing import Any, Optional
 import attrs
 import numpy as np
 
-from scenevis._arrays import array_field, coords, number
+from scenevis._arrays import array_field, coords, frozen, number
 from scenevis.colors import color_array
-from scenevis.geometry import BBox
-from scenevis.nodes.base import Shape, radii, style_field
+from scenevis.nodes.base import Shape, style_field
 from scenevis.style import Style
 
 __all__ = ["Texts", "texts", "as_strings"]
@@ -42,6 +41,17 @@ def as_strings(value: Any) -> tuple:
     return tuple(items)
 
 
+def _pads(value: Any) -> np.ndarray:
+    """(N, 4) or (1, 4) ``left, top, right, bottom`` pads from one number, one number per
+    item (N,), or one row per item (N, 4)."""
+    array = coords(value, "pad", (None, 4), (None,), ())
+    if array.size and array.min() < 0:
+        raise ValueError(f"pad: expected values >= 0, got {array.min():g}")
+    if array.ndim < 2:
+        array = frozen(np.repeat(array.reshape(-1, 1), 4, axis=1), np.float64)
+    return array
+
+
 def _optional_colors(name: str):
     def convert(value: Any) -> Optional[np.ndarray]:
         return None if value is None else color_array(value, None, name)
@@ -53,7 +63,9 @@ class Texts(Shape):
     """N strings anchored at (N, 2) positions, optionally on filled background boxes.
 
     ``background`` and ``background_edge`` are RGBA (alpha included); ``pad`` is the
-    space in pixels between the text's ink box and the background's edge.
+    space in pixels between the text's layout box (its advance width by its line
+    height) and the background's edge: one number, one per string, or one
+    ``(left, top, right, bottom)`` row per string (or one row for all).
     """
 
     DEFAULTS = Style(color="black")
@@ -64,7 +76,7 @@ class Texts(Shape):
     style: Style = style_field()
     background: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors("background"))
     background_edge: Optional[np.ndarray] = array_field(default=None, converter=_optional_colors("background_edge"))
-    pad: np.ndarray = array_field(default=2.0, converter=radii("pad"))
+    pad: np.ndarray = array_field(default=2.0, converter=_pads)
 
     def __attrs_post_init__(self) -> None:
         if len(self.strings) != len(self.xy):
@@ -76,24 +88,14 @@ class Texts(Shape):
     def count(self) -> int:
         return len(self.strings)
 
-    @property
-    def bounds(self) -> BBox:
-        """An estimate (no font metrics here): 0.6 em per character, 1.2 em per line."""
-        if not self.strings:
-            return BBox.empty()
-        size = self.style.font_size if self.style.font_size is not None else np.array([13.0])
-        size = np.broadcast_to(size, (len(self.strings),))
-        widths = np.array([max(len(line) for line in s.split("\n")) if s else 0 for s in self.strings]) * 0.6 * size
-        heights = np.array([s.count("\n") + 1 for s in self.strings]) * 1.2 * size
-        return BBox.of_points(np.concatenate([self.xy, self.xy + np.stack([widths, heights], 1)]))
-
 
 def texts(strings: Any, positions: Any, *, color: Any = None, alpha: Any = None, font_size: Any = None,
           font_family: Optional[str] = None, halign: Any = None, valign: Any = None,
           background: Any = None, background_alpha: float = 1.0, background_edge: Any = None,
           pad: Any = 2.0) -> Texts:
     """Strings at (N, 2) anchor positions (``halign``/``valign`` say which point of the text
-    sits on the anchor), optionally on a ``background`` box ``pad`` pixels around the ink."""
+    sits on the anchor), optionally on a ``background`` box ``pad`` pixels around the text
+    (one number, one per string, or ``(left, top, right, bottom)`` rows)."""
     if background is not None:
         background = color_array(background, None, "background")
         opacity = number(background_alpha, "background_alpha", 0.0, 1.0)

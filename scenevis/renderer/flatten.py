@@ -12,7 +12,10 @@ from scenevis.geometry import Affine
 from scenevis.scene import Empty, Group, Scene
 from scenevis.style import DEFAULT_STYLE, Style
 
-__all__ = ["DrawOp", "flatten"]
+__all__ = ["DrawOp", "flatten", "Styles", "UNSET"]
+
+#: The style of a scene outside any group: inherits nothing.
+UNSET = Style()
 
 
 class DrawOp(NamedTuple):
@@ -23,13 +26,30 @@ class DrawOp(NamedTuple):
     clips: tuple = ()
 
 
+class Styles:
+    """Resolves leaf styles for one walk: each node type's ``DEFAULTS`` over
+    ``DEFAULT_STYLE`` is worked out once per walk (a scene has few node types)."""
+
+    def __init__(self) -> None:
+        self._defaults: dict = {}
+
+    def resolve(self, node: Scene, inherited: Style) -> Style:
+        """``node``'s own style over ``inherited`` (from its groups) over its type's defaults."""
+        kind = type(node)
+        defaults = self._defaults.get(kind)
+        if defaults is None:
+            defaults = self._defaults[kind] = getattr(kind, "DEFAULTS", UNSET).over(DEFAULT_STYLE)
+        return getattr(node, "style", UNSET).over(inherited).over(defaults)
+
+
 def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
     """Leaf nodes in painter's order with their transforms and resolved styles.
 
     Iterative (an explicit stack), so deep trees cannot exhaust Python's recursion limit.
     """
     ops: list[DrawOp] = []
-    stack: list = [(scene, base, _UNSET, ())]
+    styles = Styles()
+    stack: list = [(scene, base, UNSET, ())]
     while stack:
         node, transform, inherited, clips = stack.pop()
         if isinstance(node, Empty):
@@ -41,18 +61,5 @@ def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
                 clips = clips + ((node.clip, inner),)
             stack.extend((child, inner, style, clips) for child in reversed(node.children))
             continue
-        own = getattr(node, "style", _UNSET)
-        ops.append(DrawOp(node, transform, own.over(inherited).over(_type_defaults(type(node))), clips))
+        ops.append(DrawOp(node, transform, styles.resolve(node, inherited), clips))
     return ops
-
-
-_UNSET = Style()
-_TYPE_DEFAULTS: dict = {}
-
-
-def _type_defaults(kind: type) -> Style:
-    """A node type's ``DEFAULTS`` over ``DEFAULT_STYLE``, worked out once per type."""
-    style = _TYPE_DEFAULTS.get(kind)
-    if style is None:
-        style = _TYPE_DEFAULTS[kind] = getattr(kind, "DEFAULTS", _UNSET).over(DEFAULT_STYLE)
-    return style

@@ -1,41 +1,20 @@
 """Text metrics before rendering: the size of a string's box as the painter will draw it.
 
-Label placement needs sizes before anything is drawn. This module lays strings out
-with a :class:`~scenevis.renderer.painter.Painter` on a 1x1 image surface (its own
-context, font options and :class:`~scenevis.renderer.text.Fonts` with fallback across
-families), so a measured box and the drawn box agree to the pixel. Cairo is loaded on
-the first call, not at import, and each thread measures on its own surface.
+Label placement needs sizes before anything is drawn. Strings are laid out by the
+calling thread's render context (:mod:`scenevis.renderer.context`), with the painter's
+font options and fallback across families, so a measured box and the drawn box agree
+to the pixel; the layout is kept for the render that follows. Cairo is loaded on the
+first call, not at import.
 """
 from __future__ import annotations
 
-import functools
-import threading
 from typing import Any, Sequence
 
 import numpy as np
 
+from scenevis.renderer.context import current
+
 __all__ = ["text_size", "text_block"]
-
-_LOCAL = threading.local()
-
-
-def _fonts():
-    fonts = getattr(_LOCAL, "fonts", None)
-    if fonts is None:
-        from scenevis.geometry import Affine
-        from scenevis.renderer.painter import Painter, image_surface
-
-        surface, buffer = image_surface(1, 1, False)
-        painter = Painter(surface, Affine(), buffer)  # the painter's own context and font options
-        _LOCAL.keep = (surface, buffer, painter)
-        fonts = _LOCAL.fonts = painter.fonts
-    return fonts
-
-
-@functools.lru_cache(maxsize=8192)
-def _measure(text: str, size: float, family: str) -> tuple[float, float, float]:
-    block = _fonts().layout(text, family, size)
-    return block.width, block.height, block.ascent
 
 
 def text_block(text: str, font_size: float, family: str = "DejaVu Sans") -> tuple[float, float, float]:
@@ -48,7 +27,8 @@ def text_block(text: str, font_size: float, family: str = "DejaVu Sans") -> tupl
         raise TypeError(f"text: expected a string, got {type(text).__name__}")
     if not text:
         return 0.0, 0.0, 0.0
-    return _measure(text, float(font_size), family)
+    block = current().fonts.layout(text, family, float(font_size))
+    return block.width, block.height, block.ascent
 
 
 def text_size(strings: Sequence[str], font_size: Any, family: str = "DejaVu Sans") -> np.ndarray:

@@ -1,17 +1,16 @@
 """Rendering entry points: numpy arrays, PNG bytes, SVG text, and files.
 
 Every output walks the scene once (:func:`scenevis.renderer.flatten.flatten`) and hands the
-operations to the one Cairo painter; only the surface differs. One shortcut: an RGB
-render whose operations are only rasters landing on whole pixels (an image covering the
-canvas, more images, masks) needs nothing from Cairo, and is done in numpy on the RGB
-array itself, with the painter's own integer blend.
+operations to the one painter with this thread's render context; only the target
+differs: an image surface, an SVG or PDF surface, or (the painter's numpy mode, for an
+RGB render made only of rasters on whole pixels over an image covering the canvas) the
+RGB output array itself.
 """
 from __future__ import annotations
 
 import io
 import math
 import os
-import threading
 from typing import Any, Optional
 
 import numpy as np
@@ -19,10 +18,10 @@ import numpy as np
 from scenevis._png import atomic_write, encode_png, picture_path, write_raster
 from scenevis.colors import parse_color
 from scenevis.geometry import Affine
-from scenevis.renderer import pixels
-from scenevis.nodes import Masks
-from scenevis.renderer.flatten import DrawOp, flatten
-from scenevis.scene import Image, Scene
+from scenevis import pixels
+from scenevis.renderer.context import current
+from scenevis.renderer.flatten import flatten
+from scenevis.scene import Scene
 
 __all__ = ["render", "to_svg", "to_pdf", "to_png", "save"]
 
@@ -79,21 +78,22 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     ``size=(width, height)`` is given. ``background`` fills the canvas first (default white,
     or transparent for RGBA). Rendering the same scene twice gives identical arrays.
     """
-    from scenevis.renderer.painter import Painter, buffer_shape, image_surface
+    from scenevis.renderer.painter import Painter, buffer_shape, image_surface, paints_in_numpy
 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
     fill = parse_color(background, "background").rgba if background is not None else ((0, 0, 0, 0) if rgba else (255, 255, 255, 255))
     _check_memory(width, height)
     ops = flatten(scene)
-    if not rgba:
-        rasters = _rasters_only(ops, width, height, base)
-        if rasters is not None:
-            return rasters
-    spare = _SPARE.take(buffer_shape(width, height, rgba))
+    context = current()
+    if not rgba and paints_in_numpy(ops, base, (height, width)):
+        out = np.empty((height, width, 3), np.uint8)
+        Painter(None, base, context, out).paint(ops)
+        return out
+    spare = context.take_spare(buffer_shape(width, height, rgba))
     surface, buffer = image_surface(width, height, rgba, spare)
     try:
-        painter = Painter(surface, base, buffer)
+        painter = Painter(surface, base, context, buffer)
         if not (ops and painter.covers_canvas(ops[0])):
             painter.fill_canvas(fill)  # every pixel is painted first: the spare's old pixels never show
         painter.paint(ops)
@@ -101,58 +101,7 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
         return pixels.surface_to_rgba(buffer, painter.order) if rgba else pixels.surface_to_rgb(buffer, painter.order)
     finally:
         surface.finish()
-        _SPARE.give(buffer.base if buffer.base is not None else buffer)
-
-
-class _SpareBuffer(threading.local):
-    """One surface buffer per thread, kept from one render to the next.
-
-    A new multi-megabyte buffer per frame comes from the C allocator, which returns freed
-    memory at the top of the heap to the system and takes it back page by page, one page
-    fault per 4 KiB, on the next frame: at 720p hundreds of faults, costing more than the
-    drawing. The buffer never leaves :func:`render`, so the next render in the same
-    thread can paint over it. Buffers above ``LIMIT`` bytes are not kept.
-    """
-
-    LIMIT = 64 << 20
-    buffer: Optional[np.ndarray] = None
-
-    def take(self, shape: tuple) -> Optional[np.ndarray]:
-        """The kept buffer if it has ``shape`` (it is held by the caller until ``give``)."""
-        buffer, self.buffer = self.buffer, None
-        return buffer if buffer is not None and buffer.shape == shape else None
-
-    def give(self, buffer: np.ndarray) -> None:
-        if buffer.nbytes <= self.LIMIT:
-            self.buffer = buffer
-
-
-_SPARE = _SpareBuffer()
-
-
-def _rasters_only(ops: list[DrawOp], width: int, height: int, base: Affine) -> Optional[np.ndarray]:
-    """The RGB picture of operations that are all images and masks on whole pixels, the
-    first an image covering the canvas, made without Cairo; None for anything else."""
-    if not ops or type(ops[0].node) is not Image:
-        return None
-    offsets = []
-    for op in ops:
-        if op.clips or type(op.node) not in (Image, Masks):
-            return None
-        offset = (base @ op.transform @ Affine.translation(op.node.x, op.node.y)).whole_pixel_shift()
-        if offset is None:
-            return None
-        offsets.append(offset)
-    if not pixels.covers((height, width), ops[0].node.pixels.shape[:2], offsets[0]):
-        return None
-    out = np.empty((height, width, 3), np.uint8)
-    for op, (x, y) in zip(ops, offsets):
-        node = op.node
-        if type(node) is Image:
-            pixels.rgb_into_rgb(out, node.pixels, x, y)
-        elif node.count:
-            pixels.blend_masks(out, node.masks.crops, node.masks.boxes, op.style.color, op.style.alpha, x, y)
-    return out
+        context.give_spare(buffer.base if buffer.base is not None else buffer)
 
 
 def _vector(scene: Scene, kind: str, target, scale: float, size, background) -> None:
@@ -161,7 +110,7 @@ def _vector(scene: Scene, kind: str, target, scale: float, size, background) -> 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
     surface = vector_surface(kind, target, width, height)
-    painter = Painter(surface, base)
+    painter = Painter(surface, base, current())
     if background is not None:
         painter.fill_canvas(parse_color(background, "background").rgba)
     painter.paint(flatten(scene))

@@ -1,133 +1,108 @@
-"""Text layout on a Cairo context, with per-character font fallback.
+"""The painter's texts: strings laid out by the render context's fonts, each optionally
+on a background box ``pad`` pixels around its layout box (left, top, right, bottom).
 
-Cairo's toy text API does not fall back across fonts: a family without a glyph draws
-its missing-glyph box. So each string is split into runs, each run drawn with the first
-family in the chain that has glyphs for it (a glyph index of 0 means "missing"); when no
-family in the chain covers a character, fontconfig (``fc-match``) is asked once.
-
-This module only calls methods of the context it is given; it does not import Cairo.
+Item by item: background, edge, then text, so a later label covers an earlier one.
+Layouts come from the context's cache, keyed by string, family, size and the linear part
+of the transform (labels such as ``person 0.87`` recur frame after frame); a one-line,
+one-font string is drawn with one ``show_text``.
 """
 from __future__ import annotations
 
-import functools
-import shutil
-import subprocess
-from typing import NamedTuple
+import numpy as np
 
-__all__ = ["FALLBACK_FAMILIES", "TextBlock", "Fonts"]
+from scenevis.geometry import Affine
+from scenevis.renderer.fonts import TextBlock
+from scenevis.renderer.shapes import rectangles
 
-#: Families tried, in order, after the requested one.
-FALLBACK_FAMILIES = ("DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans", "Droid Sans Fallback")
+__all__ = ["HALIGN", "place", "texts"]
 
-
-@functools.lru_cache(maxsize=4096)
-def _fontconfig_family(char: str) -> str | None:
-    """The family fontconfig picks for a character, or None when it knows none."""
-    if shutil.which("fc-match") is None:
-        return None
-    try:
-        done = subprocess.run(["fc-match", "-f", "%{family[0]}", f":charset={ord(char):x}"],
-                              capture_output=True, text=True, timeout=5, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout.strip() or None
+#: The fraction of a line's width left of its anchor, by horizontal alignment.
+HALIGN = {"left": 0.0, "center": 0.5, "right": 1.0}
 
 
-class TextBlock(NamedTuple):
-    """A laid-out string: its lines as runs of (family, text, advance) and its box."""
-
-    lines: list
-    widths: list
-    width: float
-    height: float
-    ascent: float
-    line_height: float
+def place(block: TextBlock, x: float, y: float, halign: str, valign: str) -> tuple:
+    """The top-left corner of ``block``'s layout box anchored at ``(x, y)``."""
+    left = x - block.width * HALIGN[halign]
+    top = y - (0.0 if valign == "top" else block.ascent if valign == "baseline"
+               else block.height / 2 if valign == "center" else block.height)
+    return left, top
 
 
-class Fonts:
-    """Font faces and glyph coverage for one Cairo context, cached per family."""
+def per_item(values, n: int) -> list:
+    return list(values) * n if len(values) == 1 else list(values)
 
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self._faces: dict = {}
-        self._covers: dict = {}
-        self._current = (None, None)
 
-    def use(self, family: str, size: float) -> None:
-        """Make ``family`` at ``size`` pixels the context's current font."""
-        if self._current == (family, size):
-            return
-        face = self._faces.get(family)
-        if face is None:
-            self.ctx.select_font_face(family)
-            face = self._faces[family] = self.ctx.get_font_face()
-        else:
-            self.ctx.set_font_face(face)
-        self.ctx.set_font_size(size)
-        self._current = (family, size)
-
-    def forget_current(self) -> None:
-        """Call after ``ctx.restore()``, which may have undone the last :meth:`use`."""
-        self._current = (None, None)
-
-    def covers(self, family: str, char: str) -> bool:
-        key = (family, char)
-        known = self._covers.get(key)
-        if known is None:
-            self.use(family, 16.0)
-            glyphs = self.ctx.get_scaled_font().text_to_glyphs(0, 0, char, False)
-            known = self._covers[key] = bool(glyphs) and all(g.index != 0 for g in glyphs)
-        return known
-
-    def family_for(self, family: str, char: str) -> str:
-        if char.isspace() or self.covers(family, char):
-            return family
-        for other in FALLBACK_FAMILIES:
-            if other != family and self.covers(other, char):
-                return other
-        found = _fontconfig_family(char)
-        return found if found and self.covers(found, char) else family
-
-    def runs(self, family: str, text: str) -> list:
-        """Split ``text`` into (family, substring) runs, each drawable by its family."""
-        if text.isascii() and self.covers(family, "a"):
-            return [(family, text)]
-        runs: list = []
-        for char in text:
-            chosen = self.family_for(family, char)
-            if runs and runs[-1][0] == chosen:
-                runs[-1] = (chosen, runs[-1][1] + char)
-            else:
-                runs.append((chosen, char))
-        return runs
-
-    def layout(self, text: str, family: str, size: float) -> TextBlock:
-        """Measure ``text`` (``\\n`` separates lines) at ``size`` pixels."""
-        self.use(family, size)
-        ascent, descent = self.ctx.font_extents()[:2]
-        line_height = ascent + descent
-        if "\n" not in text and text.isascii() and self.covers(family, "a"):  # one line, one run
-            self.use(family, size)  # covers() may have measured at another size
-            advance = self.ctx.text_extents(text).x_advance
-            return TextBlock([[(family, text, advance)]], [advance], advance, line_height, ascent, line_height)
-        lines, widths = [], []
-        for line in text.split("\n"):
-            measured = []
-            for run_family, chunk in self.runs(family, line):
-                self.use(run_family, size)
-                measured.append((run_family, chunk, self.ctx.text_extents(chunk).x_advance))
-            lines.append(measured)
-            widths.append(sum(m[2] for m in measured))
-        return TextBlock(lines, widths, max(widths), line_height * len(lines), ascent, line_height)
-
-    def draw(self, block: TextBlock, x: float, top: float, size: float, halign: str) -> None:
-        """Draw a laid-out block whose box's left edge is ``x`` and top edge is ``top``."""
-        ctx = self.ctx
-        for i, (runs, width) in enumerate(zip(block.lines, block.widths)):
-            pen = x + (block.width - width) * {"left": 0.0, "center": 0.5, "right": 1.0}[halign]
-            baseline = top + block.ascent + i * block.line_height
-            for family, chunk, advance in runs:
-                self.use(family, size)
+def texts(p, node, device: Affine, style) -> None:
+    n = node.count
+    if not n:
+        return
+    ctx, fonts = p.ctx, p.context.fonts
+    family = style.font_family
+    matrix = ctx.get_matrix()
+    linear = (matrix.xx, matrix.yx, matrix.xy, matrix.yy)
+    sizes = np.broadcast_to(np.asarray(style.font_size, np.float64), (n,)).tolist()
+    haligns, valigns = per_item(style.halign, n), per_item(style.valign, n)
+    items = []  # (index, block, left, top) of every drawn item
+    for i, (string, size, (x, y)) in enumerate(zip(node.strings, sizes, node.xy.tolist())):
+        if string and size > 0:
+            block = fonts.layout(string, family, size, linear)
+            items.append((i, block, *place(block, x, y, haligns[i], valigns[i])))
+    if not items:
+        return
+    backgrounds = _backgrounds(p, node, device, items)
+    inks = p.sources(style.color, style.alpha, n)
+    for k, (i, block, left, top) in enumerate(items):
+        if backgrounds is not None:
+            backgrounds(k, i)
+            ctx.set_matrix(matrix)
+        if inks[i] is None:
+            continue
+        ctx.set_source_rgba(*inks[i])
+        size = sizes[i]
+        if len(block.lines) == 1 and len(block.lines[0]) == 1:
+            run_family, chunk, _ = block.lines[0][0]
+            p.use_font(run_family, size)
+            ctx.move_to(left, top + block.ascent)
+            ctx.show_text(chunk)
+            continue
+        for row, (runs, width) in enumerate(zip(block.lines, block.widths)):
+            pen = left + (block.width - width) * HALIGN[haligns[i]]
+            baseline = top + block.ascent + row * block.line_height
+            for run_family, chunk, advance in runs:
+                p.use_font(run_family, size)
                 ctx.move_to(pen, baseline)
                 ctx.show_text(chunk)
                 pen += advance
+
+
+def _backgrounds(p, node, device: Affine, items: list):
+    """A function drawing item k's background box and edge (1 px), or None without boxes.
+    A box on whole pixels gets a crisp edge, as :func:`~scenevis.renderer.shapes.rectangles`
+    draws boxes; any other box is drawn where it is."""
+    if node.background is None and node.background_edge is None:
+        return None
+    n = node.count
+    pads = np.broadcast_to(node.pad, (n, 4))
+    index = [item[0] for item in items]
+    xyxy = np.array([[left, top, left + block.width, top + block.height] for _, block, left, top in items])
+    xyxy += pads[index] * np.array([-1.0, -1.0, 1.0, 1.0])
+    edge_width = 0.0 if node.background_edge is None else 1.0
+    rects, widths, in_device = rectangles(device, xyxy, np.full(len(items), edge_width), whole_only=True)
+    fills = p.sources(node.background, (1.0,), n) if node.background is not None else [None] * n
+    edges = p.sources(node.background_edge, (1.0,), n) if node.background_edge is not None else [None] * n
+    ctx = p.ctx
+
+    def draw(k: int, i: int) -> None:
+        if in_device:
+            ctx.identity_matrix()
+        ctx.rectangle(*rects[k])
+        if fills[i] is not None:
+            ctx.set_source_rgba(*fills[i])
+            ctx.fill_preserve()
+        if edges[i] is not None:
+            ctx.set_source_rgba(*edges[i])
+            ctx.set_line_width(float(widths[k]))
+            ctx.set_dash([])
+            ctx.stroke()
+        ctx.new_path()
+    return draw

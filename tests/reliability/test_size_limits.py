@@ -38,7 +38,7 @@ def test_8000x8000_with_10000_boxes_stays_within_the_budget():
 
 def test_canvas_sides_beyond_cairo_limit_are_a_clear_error():
     with pytest.raises(ValueError, match="size: expected at most 32768 pixels per side, got 40000x10"):
-        sv.render(sv.boxes([[0, 0, 40000, 10]]))
+        sv.render(sv.background((0, 0, 40000, 10)))
 
 
 def test_a_canvas_larger_than_free_memory_is_refused_before_allocating(monkeypatch):

@@ -1,0 +1,197 @@
+"""Bounds, measured: the box holding every pixel of ink a scene draws.
+
+A scene's bounds depend on how it is drawn: stroke widths, miter joins, the fonts a
+string is laid out in (fallback fonts included), its alignment, padding and background
+box, and the styles it inherits from its groups. So they are worked out here, beside the
+painter, with the same resolved styles and the render context's text layouts, and
+:attr:`scenevis.scene.Scene.bounds` asks for them through the scene's output hand-off
+(nodes stay renderer-free).
+
+For each node type, in the node's own coordinates:
+
+- images, heatmaps, backgrounds: their extent; masks: their whole frame;
+- boxes: the boxes grown by half their stroke width (a box's corners are 90-degree
+  miters); circles: radius plus half the stroke; points: the radius;
+- lines and polygons: every segment's stroke rectangle (butt caps) and every miter
+  tip within Cairo's miter limit, as Cairo strokes them;
+- texts: the layout box (advance width by line height), the glyphs' ink grown by half a
+  pixel (raster output rounds glyph origins to whole pixels), and the background box
+  (with half its 1-pixel edge).
+
+A group's bounds are its children's union, cut to its clip, seen through its transform.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from scenevis.geometry import BBox
+from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
+from scenevis.renderer.context import RenderContext
+from scenevis.renderer.flatten import UNSET, Styles
+from scenevis.renderer.text import HALIGN, per_item, place
+from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene
+
+__all__ = ["bounds", "MITER_LIMIT"]
+
+#: Cairo's default miter limit, which the painter keeps: longer miters become bevels.
+MITER_LIMIT = 10.0
+#: How far raster output may move a glyph: its origin is rounded to a whole pixel.
+_GLYPH_ROUNDING = 0.5
+
+
+def bounds(scene: Scene, context: RenderContext) -> BBox:
+    """The box holding every pixel of ink ``scene`` draws, in its own coordinates."""
+    styles = Styles()
+    done: list = []  # finished boxes, children after their parent's marker
+    stack: list = [(scene, UNSET, False)]
+    while stack:
+        node, inherited, finished = stack.pop()
+        if isinstance(node, Group):
+            if finished:
+                box = BBox.empty()
+                for child in done[len(done) - len(node.children):]:
+                    box = box | child
+                del done[len(done) - len(node.children):]
+                box = box & node.clip if node.clip is not None else box
+                done.append(box.transformed(node.transform))
+            else:
+                stack.append((node, inherited, True))
+                style = node.style.over(inherited)
+                stack.extend((child, style, False) for child in node.children)
+            continue
+        if isinstance(node, Empty):
+            done.append(BBox.empty())
+            continue
+        ink = _INK.get(type(node))
+        if ink is None:
+            raise TypeError(f"scene: no bounds for node type {type(node).__name__}")
+        done.append(ink(node, styles.resolve(node, inherited), context))
+    return done[0]
+
+
+def _box(lo: np.ndarray, hi: np.ndarray) -> BBox:
+    if not len(lo):
+        return BBox.empty()
+    x0, y0 = lo.min(axis=0).tolist()
+    x1, y1 = hi.max(axis=0).tolist()
+    return BBox(x0, y0, x1, y1)
+
+
+def _widths(style, n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(style.width, np.float64), (n,))
+
+
+def _extent(node, style, context) -> BBox:
+    return node.extent
+
+
+def _image(node, style, context) -> BBox:
+    h, w = node.pixels.shape[:2]
+    return BBox(node.x, node.y, node.x + w, node.y + h)
+
+
+def _masks(node, style, context) -> BBox:
+    h, w = node.masks.size
+    return BBox(node.x, node.y, node.x + w, node.y + h)
+
+
+def _boxes(node, style, context) -> BBox:
+    half = _widths(style, node.count)[:, None] / 2
+    return _box(node.xyxy[:, :2] - half, node.xyxy[:, 2:] + half)
+
+
+def _points(node, style, context) -> BBox:
+    r = np.broadcast_to(node.radius, (node.count,))[:, None]
+    return _box(node.xy - r, node.xy + r)
+
+
+def _circles(node, style, context) -> BBox:
+    n = len(node.centers)
+    r = (np.broadcast_to(node.radii, (n,)) + _widths(style, n) / 2)[:, None]
+    return _box(node.centers - r, node.centers + r)
+
+
+def _strokes(points: np.ndarray, paths: np.ndarray, widths: np.ndarray, closed: bool) -> BBox:
+    """The box of polylines (``paths`` offsets into ``points``, one width each) stroked
+    with butt caps and miter joins: the points, every segment's rectangle and every
+    miter tip within :data:`MITER_LIMIT`."""
+    if not len(points):
+        return BBox.empty()
+    counts = np.diff(paths)
+    path_of = np.repeat(np.arange(len(counts)), counts)
+    nxt = np.arange(1, len(points) + 1)
+    nxt[paths[1:] - 1] = paths[:-1]  # the last point of a path is followed by its first
+    keep = np.ones(len(points), bool)
+    if not closed:
+        keep[paths[1:] - 1] = False
+    start, end = np.flatnonzero(keep), nxt[keep]
+    d = points[end] - points[start]
+    length = np.hypot(d[:, 0], d[:, 1])
+    real = length > 0
+    start, end, d, path = start[real], end[real], d[real] / length[real, None], path_of[start[real]]
+    half = (widths[path] / 2)[:, None]
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1) * half
+    corners = [points, points[start] + normal, points[start] - normal, points[end] + normal, points[end] - normal]
+    # Joins: each segment with the next one of its path (around a closed path).
+    if len(d) > 1:
+        follows = np.flatnonzero(path[1:] == path[:-1])
+        first, second = follows, follows + 1
+        if closed:
+            starts = np.flatnonzero(np.r_[True, path[1:] != path[:-1]])
+            ends = np.r_[starts[1:], len(path)] - 1
+            first, second = np.r_[first, ends], np.r_[second, starts]
+        cos = np.einsum("ij,ij->i", d[first], d[second])
+        outward = d[first] - d[second]
+        size = np.hypot(outward[:, 0], outward[:, 1])
+        mitred = (2.0 <= MITER_LIMIT ** 2 * (1.0 + cos)) & (size > 1e-12)
+        if mitred.any():
+            first, outward, size, cos = first[mitred], outward[mitred], size[mitred], cos[mitred]
+            reach = half[first, 0] / np.sqrt((1.0 + cos) / 2.0)
+            corners.append(points[end[first]] + outward / size[:, None] * reach[:, None])
+    every = np.concatenate(corners)
+    return _box(every, every)
+
+
+def _lines(node, style, context) -> BBox:
+    return _strokes(node.points, node.offsets, _widths(style, node.count), closed=False)
+
+
+def _polygons(node, style, context) -> BBox:
+    rings = node.rings
+    ring_widths = np.repeat(_widths(style, node.count), np.diff(node.polys))
+    return _strokes(node.points, rings, ring_widths, closed=True)
+
+
+def _texts(node, style, context) -> BBox:
+    n = node.count
+    if not n:
+        return BBox.empty()
+    fonts = context.fonts
+    sizes = np.broadcast_to(np.asarray(style.font_size, np.float64), (n,)).tolist()
+    haligns, valigns = per_item(style.halign, n), per_item(style.valign, n)
+    boxed = node.background is not None or node.background_edge is not None
+    edge = 0.5 if node.background_edge is not None else 0.0
+    pads = np.broadcast_to(node.pad, (n, 4)).tolist()
+    lo, hi = [], []
+    for i, (string, size, (x, y)) in enumerate(zip(node.strings, sizes, node.xy.tolist())):
+        if not string or size <= 0:
+            continue
+        block = fonts.layout(string, style.font_family, size)
+        left, top = place(block, x, y, haligns[i], valigns[i])
+        lo.append((left, top))
+        hi.append((left + block.width, top + block.height))
+        ink = block.ink(HALIGN[haligns[i]])
+        if ink is not None:
+            lo.append((left + ink[0] - _GLYPH_ROUNDING, top + ink[1] - _GLYPH_ROUNDING))
+            hi.append((left + ink[2] + _GLYPH_ROUNDING, top + ink[3] + _GLYPH_ROUNDING))
+        if boxed:
+            pl, pt, pr, pb = pads[i]
+            lo.append((left - pl - edge, top - pt - edge))
+            hi.append((left + block.width + pr + edge, top + block.height + pb + edge))
+    return _box(np.array(lo).reshape(-1, 2), np.array(hi).reshape(-1, 2))
+
+
+_INK = {
+    Image: _image, Heatmap: _extent, Background: _extent, Masks: _masks, Boxes: _boxes, Points: _points,
+    Circles: _circles, Lines: _lines, Polygons: _polygons, Texts: _texts,
+}

@@ -1,0 +1,103 @@
+"""The painter's rasters: images, heatmaps, masks and backgrounds.
+
+Images and masks that land on whole pixels of the painter's buffer (an image surface's
+memory, or the RGB array of the numpy mode) are written with :mod:`scenevis.pixels`;
+everything else goes through Cairo patterns. Heavy pixel work is vectorized numpy.
+"""
+from __future__ import annotations
+
+import math
+
+import cairo
+import numpy as np
+
+from scenevis import colormaps, pixels
+from scenevis.geometry import Affine
+from scenevis.renderer.shapes import pick
+from scenevis.resampling import resize
+
+__all__ = ["image", "heatmap", "masks", "background"]
+
+#: Heatmaps are resampled to at most this many device pixels per side before coloring.
+_MAX_HEAT_SIDE = 4096
+
+
+def _pattern(bgra: np.ndarray, fmt, smooth: bool) -> cairo.SurfacePattern:
+    h, w = bgra.shape[:2]
+    data = np.ascontiguousarray(bgra)
+    surface = cairo.ImageSurface.create_for_data(memoryview(data).cast("B"), fmt, w, h, w * 4)
+    pattern = cairo.SurfacePattern(surface)
+    pattern.set_filter(cairo.FILTER_BILINEAR if smooth else cairo.FILTER_NEAREST)
+    pattern.set_extend(cairo.EXTEND_PAD)
+    return pattern
+
+
+def image(p, node, device: Affine, style) -> None:
+    offset = p.pixel_offset(device @ Affine.translation(node.x, node.y))
+    if offset is not None:
+        with p.raw_pixels():
+            pixels.paste_rgb(p.buffer, node.pixels, *offset, order=p.order)
+        return
+    h, w = node.pixels.shape[:2]
+    bgra = np.empty((h, w, 4), np.uint8)
+    pixels.paste_rgb(bgra, node.pixels, order=p.order)
+    p.ctx.translate(node.x, node.y)
+    p.ctx.rectangle(0, 0, w, h)
+    p.ctx.set_source(_pattern(bgra, cairo.FORMAT_RGB24, smooth=True))
+    p.ctx.fill()
+
+
+def heatmap(p, node, device: Affine, style) -> None:
+    values = node.normalized()
+    box = node.extent
+    if node.smooth and device.is_axis_aligned:
+        # Resample the values, not the colors: between blue and red, jet passes through
+        # green and yellow, which interpolating colored pixels would skip.
+        out_h = min(max(1, math.ceil(box.height * abs(device.e))), _MAX_HEAT_SIDE)
+        out_w = min(max(1, math.ceil(box.width * abs(device.a))), _MAX_HEAT_SIDE)
+        if (out_h, out_w) != values.shape:
+            values = resize(values, (out_h, out_w))
+    lut = colormaps.lut(node.cmap)
+    index = np.rint(values * 255).astype(np.uint8)
+    alpha = np.full(index.shape, round(node.alpha * 255), np.uint8)
+    bgra = pixels.premultiplied(lut[index], alpha, p.order)
+    h, w = index.shape
+    ctx = p.ctx
+    ctx.rectangle(box.x0, box.y0, box.width, box.height)
+    ctx.translate(box.x0, box.y0)
+    ctx.scale(box.width / w, box.height / h)
+    ctx.set_source(_pattern(bgra, cairo.FORMAT_ARGB32, node.smooth))
+    ctx.fill()
+
+
+def masks(p, node, device: Affine, style) -> None:
+    if not node.count:
+        return
+    colors, alphas = style.color, style.alpha
+    offset = p.pixel_offset(device @ Affine.translation(node.x, node.y))
+    if offset is not None:
+        with p.raw_pixels():
+            pixels.blend_masks(p.buffer, node.masks.crops, node.masks.boxes, colors, alphas, *offset, order=p.order)
+        return
+    ctx = p.ctx
+    for k, (x0, y0, x1, y1) in enumerate(node.masks.boxes.tolist()):
+        color = pick(colors, k)
+        a = round(float(pick(alphas, k)) * color[3])
+        if x1 <= x0 or a == 0:
+            continue
+        plane = node.masks.crops[k].astype(np.uint8) * np.uint8(a)
+        rgb = np.broadcast_to(np.asarray(color[:3], np.uint8), plane.shape + (3,))
+        ctx.save()
+        ctx.translate(node.x + x0, node.y + y0)
+        ctx.rectangle(0, 0, x1 - x0, y1 - y0)
+        ctx.set_source(_pattern(pixels.premultiplied(rgb, plane, p.order), cairo.FORMAT_ARGB32, smooth=False))
+        ctx.fill()
+        ctx.restore()
+
+
+def background(p, node, device: Affine, style) -> None:
+    box = node.extent
+    p.ctx.rectangle(box.x0, box.y0, box.width, box.height)
+    if p.source(node.color[0], 1.0):
+        p.ctx.fill()
+    p.ctx.new_path()
