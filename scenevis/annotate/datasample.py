@@ -21,7 +21,7 @@ from scenevis.annotate.overlay import Overlay
 from scenevis.annotate.palettes import resolve_palette
 from scenevis.annotate.segmentation import panoptic_overlay, semantic_overlay
 from scenevis.colors import Palette
-from scenevis.nodes import Boxes, Lines, Texts
+from scenevis.nodes import Lines, Texts
 from scenevis.renderer.measure import text_size
 from scenevis.scene import Group, Image, Scene
 from scenevis.style import Style
@@ -63,8 +63,9 @@ def _caption(text: str, canvas: tuple, family: str) -> tuple:
     w, h = text_size([text], size, family)[0]
     pad = round(size * 0.35)
     rect = np.array([[0.0, 0.0, np.ceil(w + 2 * pad), np.ceil(h + pad)]])
-    scene = Boxes(rect, Style(color=(0, 0, 0), fill=(20, 20, 20), alpha=0.72, width=0.0)) + Texts(
-        (text,), [[pad, pad / 2]], Style(color=(255, 255, 255), font_size=size, font_family=family))
+    sides = [[pad, pad / 2, rect[0, 2] - pad - w, rect[0, 3] - pad / 2 - h]]
+    scene = Texts((text,), [[pad, pad / 2]], Style(color=(255, 255, 255), font_size=size, font_family=family),
+                  background=(20, 20, 20, round(0.72 * 255)), pad=sides)
     return scene, rect
 
 

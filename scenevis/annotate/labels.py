@@ -20,7 +20,7 @@ import numpy as np
 from scenevis._arrays import frozen
 from scenevis.annotate.palettes import text_colors
 from scenevis.annotate.placement import Placement, leader_segments, place_labels, rect_distance
-from scenevis.nodes import Boxes, Circles, Lines, Texts
+from scenevis.nodes import Circles, Lines, Texts
 from scenevis.renderer.measure import text_size
 from scenevis.scene import Empty, Group, Scene, array_field
 from scenevis.style import Style
@@ -216,13 +216,24 @@ def _label_scene(labels: LabelSet, placement: Placement, sizes_px: np.ndarray, f
         layers.append(Lines(segments.reshape(-1, 2), np.arange(0, 2 * len(segments) + 1, 2),
                             Style(color=colors[moved], width=lw)))
         layers.append(Circles(ends, lw * 1.6, Style(color=(255, 255, 255), fill=colors[moved], width=1.0)))
-    layers.append(Boxes(rects, Style(color=colors, fill=colors, width=0.0)))
     ink = text_colors(colors)
     anchors = labels.anchors[keep]
     on_region = (anchors[:, 2] <= anchors[:, 0]) & (anchors[:, 3] <= anchors[:, 1])
-    if on_region.any():  # a region label sits on its own color: a faint rim sets it apart
-        layers.append(Boxes(rects[on_region], Style(color=ink[on_region], alpha=0.45, width=1.0)))
-    pads = _paddings(sizes)
-    layers.append(Texts(tuple(labels.strings[i] for i in keep), rects[:, :2] + pads[:, :2],
-                        Style(color=ink, font_size=sizes, font_family=family, halign="left", valign="top")))
+    # A region label sits on its own color: a faint rim sets it apart.
+    rims = np.where(on_region[:, None], np.concatenate([ink[:, :3], np.full((len(keep), 1), 115)], axis=1), 0)
+    strings = tuple(labels.strings[i] for i in keep)
+    layers.append(Texts(strings, rects[:, :2] + _paddings(sizes)[:, :2],
+                        Style(color=ink, font_size=sizes, font_family=family, halign="left", valign="top"),
+                        background=colors, background_edge=rims.astype(np.uint8) if on_region.any() else None,
+                        pad=_box_pads(strings, rects, sizes, family)))
     return Group.of(*layers)
+
+
+def _box_pads(strings: Sequence[str], rects: np.ndarray, sizes: np.ndarray, family: str) -> np.ndarray:
+    """(N, 4) pads putting each label's background on its rectangle rounded to whole pixels
+    (crisp edges), around text placed at the rectangle's corner plus :func:`_paddings`."""
+    text = rects[:, :2] + _paddings(sizes)[:, :2]
+    box = np.rint(rects)
+    size = text_size(list(strings), sizes, family)
+    return np.stack([text[:, 0] - box[:, 0], text[:, 1] - box[:, 1],
+                     box[:, 2] - (text[:, 0] + size[:, 0]), box[:, 3] - (text[:, 1] + size[:, 1])], axis=1)

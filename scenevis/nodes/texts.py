@@ -43,9 +43,11 @@ def as_strings(value: Any) -> tuple:
 
 def _pads(value: Any) -> np.ndarray:
     """(N, 4) or (1, 4) ``left, top, right, bottom`` pads from one number, one number per
-    item (N,), or one row per item (N, 4)."""
+    item (N,), or one row per item (N, 4). One number per item must be >= 0; a side of a
+    row may be negative (a box edge inside the layout box, as labels snapped to whole
+    pixels need)."""
     array = coords(value, "pad", (None, 4), (None,), ())
-    if array.size and array.min() < 0:
+    if array.ndim < 2 and array.size and array.min() < 0:
         raise ValueError(f"pad: expected values >= 0, got {array.min():g}")
     if array.ndim < 2:
         array = frozen(np.repeat(array.reshape(-1, 1), 4, axis=1), np.float64)
