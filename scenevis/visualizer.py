@@ -16,7 +16,8 @@ MMEngine compatibility, in detail:
   ``[1, default font size / 4]`` points, as MMEngine limits them.
 - Layering follows matplotlib's z-order, which MMEngine's pictures show: binary masks are
   blended into the image layer, then come boxes, polygons, circles and points (in call
-  order), then lines, then texts. So a box drawn before a mask still shows over it.
+  order), then lines, then texts. So a box drawn before a mask still shows over it, and
+  each item is in the scene (and an SVG of it) once.
 - Invalid values raise :class:`~scenevis.errors.VisualizerValueError`, both a
   ``ValueError`` and an ``AssertionError`` (MMEngine asserts); wrong types ``TypeError``.
   Geometry outside the image gives one ``UserWarning`` per call. A failed call changes
@@ -37,6 +38,7 @@ import threading
 import warnings
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
+import attrs
 import numpy as np
 
 import scenevis.backends  # noqa: F401  (registers the built-in backends in VISBACKENDS)
@@ -76,6 +78,37 @@ def _named_as(**names: str):
             if message.startswith((core + ":", core + "[", core + " ")):
                 raise type(err)(ours + message[len(core):]) from err
         raise
+
+
+def _items(layer: Scene) -> tuple:
+    """The nodes appended to a layer, in order."""
+    if isinstance(layer, Empty):
+        return ()
+    return layer.children if isinstance(layer, Group) and layer.is_plain else (layer,)
+
+
+def _drawn_again(node: Scene, times: int) -> Scene:
+    """``node`` drawn once looking as ``1 + times`` draws of it over one another: every
+    opacity ``o`` of its colors (times the style's alpha) becomes ``1 - (1 - o) ** (1 + times)``."""
+    if not times or not isinstance(node, (Boxes, Circles, Lines, Points, Polygons, Texts)):
+        return node
+    style = node.style
+    alpha = np.asarray(style.alpha if style.alpha is not None else [1.0], np.float64)
+
+    def more(rgba: Optional[np.ndarray], weight: np.ndarray) -> Optional[np.ndarray]:
+        if rgba is None:
+            return None
+        rows = max(len(rgba), len(weight))
+        out = np.array(np.broadcast_to(rgba, (rows, 4)))
+        opacity = out[:, 3] / 255.0 * np.broadcast_to(weight, (rows,))
+        out[:, 3] = np.rint(255.0 * (1.0 - (1.0 - opacity) ** (1 + times)))
+        return out
+
+    changes: Dict[str, Any] = {"style": attrs.evolve(style, color=more(style.color, alpha), fill=more(style.fill, alpha),
+                                                     alpha=None if style.alpha is None else 1.0)}
+    if isinstance(node, Texts):
+        changes.update(background=more(node.background, np.ones(1)), background_edge=more(node.background_edge, np.ones(1)))
+    return attrs.evolve(node, **changes)
 
 
 def _is_backend(obj: Any) -> bool:
@@ -133,6 +166,7 @@ class Visualizer(ManagedInstances):
         # step (draws from several threads are all kept); failure counts likewise.
         self._lock = threading.RLock()
         self._layers: Tuple[Scene, ...] = (Empty(),) * 4
+        self._mask_marks: Tuple[Tuple[int, ...], ...] = ()
         self._scene: Optional[Scene] = Empty()
         self._rendered: Optional[Tuple[Scene, np.ndarray]] = None
         self.width = self.height = 0
@@ -201,7 +235,7 @@ class Visualizer(ManagedInstances):
             self._image = layer.pixels
             self.height, self.width = self._image.shape[:2]
             self._default_font_size = max(np.sqrt(self.height * self.width) // 90, 10)
-            self._set_layers((layer, Empty(), Empty(), Empty()))
+            self._set_layers((layer, Empty(), Empty(), Empty()), ())
 
     def _adopt_scene(self, scene: Scene) -> None:
         """For subclasses: make a finished ``scene`` the current drawing, as ``set_image``
@@ -214,10 +248,13 @@ class Visualizer(ManagedInstances):
             self._set_layers((scene,) + tuple(self._layers[1:]))
             self._rendered = (self.scene, drawn)
 
-    def _set_layers(self, layers: Tuple[Scene, ...]) -> None:
-        """Replace the layers; callers that read them first hold ``_lock`` throughout."""
+    def _set_layers(self, layers: Tuple[Scene, ...], mask_marks: Optional[tuple] = None) -> None:
+        """Replace the layers (and the mask marks, when given); callers that read them
+        first hold ``_lock`` throughout."""
         with self._lock:
             self._layers = layers
+            if mask_marks is not None:
+                self._mask_marks = mask_marks
             self._scene = None
 
     def _append(self, layer: int, *nodes: Scene) -> "Visualizer":
@@ -230,10 +267,18 @@ class Visualizer(ManagedInstances):
     @property
     def scene(self) -> Scene:
         """The current drawing as an immutable scene value (image, masks, shapes, lines,
-        texts); save it as SVG/PDF with ``scenevis.save(vis.scene, 'x.svg')``."""
+        texts), each drawn item in it once; save it as SVG/PDF with
+        ``scenevis.save(vis.scene, 'x.svg')``."""
         with self._lock:
             if self._scene is None:
-                self._scene = Group.of(*self._layers)
+                shown = [self._layers[_BASE]]
+                for layer in (_PATCHES, _LINES, _TEXTS):
+                    items = _items(self._layers[layer])
+                    # MMEngine bakes what is drawn into the image under each mask and draws it
+                    # again on top: an item drawn before k mask calls shows k + 1 times over.
+                    shown += [_drawn_again(item, sum(i < marks[layer - 1] for marks in self._mask_marks))
+                              for i, item in enumerate(items)] if self._mask_marks else list(items)
+                self._scene = Group.of(*shown)
             return self._scene
 
     @facade_errors
@@ -436,10 +481,14 @@ class Visualizer(ManagedInstances):
             n = node.count
             node = node.replace(style=Style(color=args.per_item_colors(colors, n, "colors"),
                                             alpha=args.per_item_numbers(alphas, n, "alphas", 0.0, 1.0)))
-        # MMEngine blends masks into a snapshot of everything drawn so far and then draws
-        # the vector layers again on top; the scene says the same with shared nodes.
+        # MMEngine blends masks into a snapshot of everything drawn so far and draws the
+        # vector layers again on top of it: its picture is masks over the image, shapes
+        # crisp over both. Masks join the image layer and every item is drawn once, as
+        # opaque as its repeated draws (see ``scene``).
         with self._lock:
-            self._set_layers((Group.of(*self._layers, node), *self._layers[1:]))
+            marks = tuple(len(_items(self._layers[layer])) for layer in (_PATCHES, _LINES, _TEXTS))
+            layers = (Group.of(self._layers[_BASE], node),) + tuple(self._layers[1:])
+            self._set_layers(layers, self._mask_marks + (marks,))
         return self
 
     @staticmethod

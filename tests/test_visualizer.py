@@ -318,6 +318,37 @@ def test_masks_blend_under_vector_shapes(vis):
     assert r == 0 and abs(b - (40 + 255) / 2) <= 1
 
 
+def test_each_drawn_item_is_in_the_scene_and_the_svg_once(vis):
+    from scenevis.renderer.flatten import flatten
+
+    box = np.array([20, 10, 60, 50])
+    vis.draw_bboxes(box, edge_colors="r", alpha=1.0).draw_texts("label", np.array([5, 5]))
+    for color in ("b", "g", "y"):
+        vis.draw_binary_masks(np.ones((H, W), bool), colors=color, alphas=0.3)
+    kinds = [type(op.node).__name__ for op in flatten(vis.scene)]
+    assert kinds == ["Image", "Masks", "Masks", "Masks", "Boxes", "Texts"]
+    svg = scenevis.to_svg(vis.scene)
+    assert svg.count('d="M 20.5 10.5 L 60.5 10.5 L 60.5 50.5 L 20.5 50.5 Z') == 1  # the box, stroked once
+    img = vis.get_image()
+    assert color_at(img, 20, 30) == (255, 0, 0)  # the box is still crisp on top of the masks
+
+
+def test_shapes_drawn_before_a_mask_keep_mmengines_doubled_opacity(image):
+    """MMEngine draws earlier shapes into the picture under a mask and again on top: a
+    translucent box away from the mask looks like two boxes over one another."""
+    box = np.array([5, 5, 30, 25])
+    mask = np.zeros((H, W), bool)
+    mask[40:, 40:] = True
+    vis = Visualizer(name=unique(), image=image)
+    vis.draw_bboxes(box, edge_colors="r", alpha=0.6).draw_binary_masks(mask)
+    once = Visualizer(name=unique(), image=image).draw_bboxes(box, edge_colors="r", alpha=0.6)
+    twice = scenevis.render(once.scene + once.scene.children[-1])
+    away = (slice(0, 40), slice(0, 40))
+    assert np.abs(vis.get_image()[away].astype(int) - twice[away].astype(int)).max() <= 1
+    assert (vis.get_image()[away] != once.get_image()[away]).any()
+    assert len(vis.scene.children) == 3  # image, mask, box
+
+
 def test_masks_require_the_image_size_and_binary_values(vis):
     with pytest.raises(AssertionError, match=r"binary_masks: expected masks of the image's size \(60, 80\)"):
         vis.draw_binary_masks(np.zeros((2, 10, 10), bool))

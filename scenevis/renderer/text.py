@@ -76,9 +76,10 @@ def texts(p, node, device: Affine, style) -> None:
 
 
 def _backgrounds(p, node, device: Affine, items: list):
-    """A function drawing item k's background box and edge (1 px), or None without boxes.
-    A box on whole pixels gets a crisp edge, as :func:`~scenevis.renderer.shapes.rectangles`
-    draws boxes; any other box is drawn where it is."""
+    """A function drawing item k's background box and its 1-pixel edge, or None without
+    boxes. Boxes on whole pixels are filled crisp and get crisp edges (drawn on the box's
+    outer pixels, as :func:`~scenevis.renderer.shapes.rectangles` draws 1-pixel strokes);
+    any other box is drawn where it is."""
     if node.background is None and node.background_edge is None:
         return None
     n = node.count
@@ -86,23 +87,27 @@ def _backgrounds(p, node, device: Affine, items: list):
     index = [item[0] for item in items]
     xyxy = np.array([[left, top, left + block.width, top + block.height] for _, block, left, top in items])
     xyxy += pads[index] * np.array([-1.0, -1.0, 1.0, 1.0])
-    edge_width = 0.0 if node.background_edge is None else 1.0
-    rects, widths, in_device = rectangles(device, xyxy, np.full(len(items), edge_width), whole_only=True)
-    fills = p.sources(node.background, (1.0,), n) if node.background is not None else [None] * n
-    edges = p.sources(node.background_edge, (1.0,), n) if node.background_edge is not None else [None] * n
+    fills = edges = [None] * n
+    boxes, _, in_device = rectangles(device, xyxy, np.zeros(len(items)), whole_only=True)
+    outlines, widths = boxes, None
+    if node.background is not None:
+        fills = p.sources(node.background, (1.0,), n)
+    if node.background_edge is not None:
+        edges = p.sources(node.background_edge, (1.0,), n)
+        outlines, widths, _ = rectangles(device, xyxy, np.ones(len(items)), whole_only=True)
     ctx = p.ctx
 
     def draw(k: int, i: int) -> None:
         if in_device:
             ctx.identity_matrix()
-        ctx.rectangle(*rects[k])
         if fills[i] is not None:
+            ctx.rectangle(*boxes[k])
             ctx.set_source_rgba(*fills[i])
-            ctx.fill_preserve()
+            ctx.fill()
         if edges[i] is not None:
+            ctx.rectangle(*outlines[k])
             ctx.set_source_rgba(*edges[i])
             ctx.set_line_width(float(widths[k]))
             ctx.set_dash([])
             ctx.stroke()
-        ctx.new_path()
     return draw
