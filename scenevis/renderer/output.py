@@ -32,8 +32,13 @@ def _check_scene(scene: Any) -> Scene:
     return scene
 
 
+#: Cairo's largest image surface side, in pixels.
+MAX_SIDE = 1 << 15
+
+
 def _canvas(scene: Scene, scale: float, size: Optional[tuple]) -> tuple[int, int, Affine]:
-    """Pixel size of the output and the transform from scene to output coordinates."""
+    """Pixel size of the output and the transform from scene to output coordinates;
+    every size is checked before anything is allocated."""
     if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) or scale <= 0:
         raise ValueError(f"scale: expected a finite number > 0, got {scale!r}")
     box = scene.extent
@@ -43,14 +48,17 @@ def _canvas(scene: Scene, scale: float, size: Optional[tuple]) -> tuple[int, int
             raise ValueError(f"size: expected (width, height) positive integers, got {size!r}")
         width, height = int(size[0]), int(size[1])
         x0, y0 = (0.0, 0.0) if box.is_empty else (box.x0, box.y0)
-        return width, height, Affine.scaling(scale) @ Affine.translation(-x0, -y0)
-    if box.is_empty or box.width <= 0 or box.height <= 0:
-        raise ValueError("scene: has nothing to give it a size; pass size=(width, height)")
-    width, height = math.ceil(box.width * scale - 1e-9), math.ceil(box.height * scale - 1e-9)
-    limit = 1 << 15  # Cairo's largest image surface side
-    if width > limit or height > limit:
-        raise ValueError(f"size: expected at most {limit} pixels per side, got {width}x{height}")
-    return width, height, Affine.scaling(scale) @ Affine.translation(-box.x0, -box.y0)
+    else:
+        if box.is_empty or box.width <= 0 or box.height <= 0:
+            raise ValueError("scene: has nothing to give it a size; pass size=(width, height)")
+        width, height = math.ceil(box.width * scale - 1e-9), math.ceil(box.height * scale - 1e-9)
+        if width < 1 or height < 1:
+            raise ValueError(f"scale: expected a scale giving at least one pixel per side; the "
+                             f"{box.width:g}x{box.height:g} scene at scale {scale!r} is {width}x{height} pixels")
+        x0, y0 = box.x0, box.y0
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise ValueError(f"size: expected at most {MAX_SIDE} pixels per side, got {width}x{height}")
+    return width, height, Affine.scaling(scale) @ Affine.translation(-x0, -y0)
 
 
 #: Bytes the renderer holds per canvas pixel at its peak: the 4-byte Cairo surface and the

@@ -55,3 +55,22 @@ def test_100_megapixel_canvas_renders():
     img = sv.render(sv.background((0, 0, 10000, 10000), "red") + sv.boxes([[10, 10, 9990, 9990]], color="blue"))
     assert img.shape == (10000, 10000, 3)
     assert img[5000, 5000].tolist() == [255, 0, 0] and img[10, 5000].tolist() == [0, 0, 255]
+
+
+@pytest.mark.parametrize("size", [(40000, 1), (1, 40000), (2**31, 1), (2**70, 2**70)])
+def test_a_size_beyond_cairo_limit_is_a_named_error_before_allocating(size):
+    with pytest.raises(ValueError, match=r"size: expected at most 32768 pixels per side"):
+        sv.render(sv.boxes([[0, 0, 4, 4]]), size=size)
+    with pytest.raises(ValueError, match=r"size: expected at most 32768 pixels per side"):
+        sv.to_svg(sv.boxes([[0, 0, 4, 4]]), size=size)
+
+
+@pytest.mark.parametrize("scale", [1e-12, 5e-324])
+def test_a_scale_that_leaves_no_pixel_is_a_named_error(scale):
+    with pytest.raises(ValueError, match=r"scale: expected a scale giving at least one pixel per side"):
+        sv.render(sv.image(sv.samples.photo(200, 100)), scale=scale)
+
+
+def test_a_scale_beyond_cairo_limit_is_a_named_error():
+    with pytest.raises(ValueError, match=r"size: expected at most 32768 pixels per side, got 400000x200000"):
+        sv.render(sv.image(sv.samples.photo(200, 100)), scale=2000)
