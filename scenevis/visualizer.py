@@ -167,6 +167,7 @@ class Visualizer(ManagedInstances):
         self._lock = threading.RLock()
         self._layers: Tuple[Scene, ...] = (Empty(),) * 4
         self._mask_marks: Tuple[Tuple[int, ...], ...] = ()
+        self._last_good: tuple = (self._layers, self._mask_marks)  # of the last drawing that rendered
         self._scene: Optional[Scene] = Empty()
         self._rendered: Optional[Tuple[Scene, np.ndarray]] = None
         self.width = self.height = 0
@@ -236,6 +237,7 @@ class Visualizer(ManagedInstances):
             self.height, self.width = self._image.shape[:2]
             self._default_font_size = max(np.sqrt(self.height * self.width) // 90, 10)
             self._set_layers((layer, Empty(), Empty(), Empty()), ())
+            self._last_good = (self._layers, self._mask_marks)
 
     def _adopt_scene(self, scene: Scene) -> None:
         """For subclasses: make a finished ``scene`` the current drawing, as ``set_image``
@@ -247,6 +249,7 @@ class Visualizer(ManagedInstances):
             self.set_image(drawn)
             self._set_layers((scene,) + tuple(self._layers[1:]))
             self._rendered = (self.scene, drawn)
+            self._last_good = (self._layers, self._mask_marks)
 
     def _set_layers(self, layers: Tuple[Scene, ...], mask_marks: Optional[tuple] = None) -> None:
         """Replace the layers (and the mask marks, when given); callers that read them
@@ -287,16 +290,32 @@ class Visualizer(ManagedInstances):
 
         Each call renders the scene (the render is handed over, not copied: a detector
         asks once per frame); the first call after a subclass's ``_adopt_scene`` hands
-        over the picture that method already rendered."""
+        over the picture that method already rendered. When rendering fails, the error is
+        raised and the draw calls since the last picture that rendered are undone, so
+        the visualizer keeps working."""
         if self._image is None:
             raise VisualizerValueError("image: no image to draw on; call set_image(image) first")
         with self._lock:
             scene = self.scene
+            state = (self._layers, self._mask_marks)
             rendered, self._rendered = self._rendered, None
         if rendered is not None and rendered[0] is scene:
             return rendered[1]
         from scenevis.renderer import render
-        return render(scene)
+        try:
+            drawn = render(scene)
+        except Exception as err:
+            # Whatever the scene holds that cannot be drawn would fail every later call:
+            # go back to the last drawing that rendered, and say so.
+            with self._lock:
+                self._set_layers(*self._last_good)
+            if hasattr(err, "add_note"):
+                err.add_note("Visualizer.get_image: the draw calls since the last picture that rendered were "
+                             "undone, so the visualizer keeps working")
+            raise
+        with self._lock:
+            self._last_good = state
+        return drawn
 
     def _require_image(self) -> None:
         if self._image is None:

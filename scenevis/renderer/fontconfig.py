@@ -21,6 +21,7 @@ __all__ = ["FontIndex", "GENERIC_FAMILIES"]
 GENERIC_FAMILIES = frozenset({"sans-serif", "sans", "serif", "monospace", "mono", "cursive", "fantasy",
                               "system-ui", "emoji", "math", "fangsong"})
 
+_NAMES = ("libfontconfig.so.1", "libfontconfig.1.dylib", "libfontconfig-1.dll")
 _MATCH = 0  # FcResultMatch
 _MATCH_PATTERN = 0  # FcMatchPattern
 
@@ -31,10 +32,20 @@ class _FontSet(ctypes.Structure):
 
 def _library():
     """The fontconfig library with the signatures used here, or None."""
-    name = ctypes.util.find_library("fontconfig")
-    try:
-        lib = ctypes.CDLL(name or "libfontconfig.so.1")
-    except OSError:
+    lib = None
+    for name in _NAMES:  # the library's usual names first: find_library runs ldconfig or gcc
+        try:
+            lib = ctypes.CDLL(name)
+            break
+        except OSError:
+            continue
+    if lib is None:
+        found = ctypes.util.find_library("fontconfig")
+        try:
+            lib = ctypes.CDLL(found) if found else None
+        except OSError:
+            lib = None
+    if lib is None:
         return None
     void, text, number = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
     lib.FcInit.restype = number
