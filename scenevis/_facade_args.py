@@ -115,14 +115,12 @@ _BBOX_IGNORED = {"linewidth", "lw", "linestyle", "ls", "zorder", "joinstyle", "c
                  "mutation_aspect", "antialiased", "aa", "hatch", "clip_on", "visible"}
 
 
-# Parsed bbox dicts, across calls: a detector draws the same few label-box dicts (one per
-# class) on every image. Bounded; cleared when full.
-_BBOX_CACHE: dict = {}
-_BBOX_CACHE_SIZE = 1024
+#: Parsed bbox dicts a caller's cache keeps (cleared when full).
+BBOX_CACHE_SIZE = 1024
 _NO_BOX = (np.zeros(4, np.uint8), np.zeros(4, np.uint8), 0.0, frozenset())
 
 
-def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
+def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float, cache: Optional[dict] = None):
     """Per-item (background RGBA, edge RGBA, pad px) arrays from MMEngine's ``bboxes`` dicts.
 
     matplotlib's semantics: ``facecolor`` defaults to matplotlib's patch color 'C0'
@@ -132,7 +130,9 @@ def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
     both; ``pad`` is in points (default 4), and matplotlib rounds ``pad / font size`` to
     two decimals before scaling it back by the font size (with a ``boxstyle`` the pad is
     a fraction of the font size, default 0.3). Items whose entry is ``None`` get no box.
-    Returns ``None`` when ``value`` is ``None``.
+    Returns ``None`` when ``value`` is ``None``. ``cache`` (the visualizer's own dict)
+    keeps parsed dicts across calls: a detector draws the same few label-box dicts (one
+    per class) on every image, and parsing them is most of this function's time.
     """
     if value is None:
         return None
@@ -158,13 +158,13 @@ def text_bboxes(value: Any, n: int, sizes_pt: np.ndarray, px_per_pt: float):
         key = _bbox_key(item, size, px_per_pt)
         at = None if key is None else position.get(key)
         if at is None:
-            found = None if key is None else _BBOX_CACHE.get(key)
+            found = None if key is None or cache is None else cache.get(key)
             if found is None:
                 found = _one_bbox(item, size, px_per_pt, i)
-                if key is not None:
-                    if len(_BBOX_CACHE) >= _BBOX_CACHE_SIZE:
-                        _BBOX_CACHE.clear()
-                    _BBOX_CACHE[key] = found
+                if key is not None and cache is not None:
+                    if len(cache) >= BBOX_CACHE_SIZE:
+                        cache.clear()
+                    cache[key] = found
             at = len(distinct)
             distinct.append(found)
             if key is not None:

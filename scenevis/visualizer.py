@@ -161,6 +161,7 @@ class Visualizer(ManagedInstances):
         self.dpi = self._dpi(self.fig_save_cfg)
         self._vis_backends: Dict[str, Any] = self._build_backends(vis_backends, save_dir)
         self._failed_backends: Dict[str, int] = {}
+        self._parsed_bboxes: dict = {}  # text bbox dicts parsed by earlier draw_texts calls
         self._image: Optional[np.ndarray] = None
         # Guards the mutable state: a draw reads the scene, adds a node and stores it as one
         # step (draws from several threads are all kept); failure counts likewise.
@@ -401,7 +402,7 @@ class Visualizer(ManagedInstances):
             if key not in seen:
                 seen[key] = args.font_family_of(family, prop, i)
             resolved.append(seen[key])
-        boxes = args.text_bboxes(bboxes, n, sizes_pt, self._px)
+        boxes = args.text_bboxes(bboxes, n, sizes_pt, self._px, self._parsed_bboxes)
         if n == 0:
             return self
         self._warn_outside(xy, "positions")
