@@ -38,11 +38,15 @@ def test_crowded_scene_has_no_overlapping_labels_and_all_inside(seed, size):
     assert pairwise_overlaps(rects) == 0
     assert (rects[:, :2] >= 0).all() and (rects[:, 2] <= width).all() and (rects[:, 3] <= height).all()
     assert placement.placed.all(), f"{(~placement.placed).sum()} of 100 labels found no room"
-    # what is drawn is what was checked: the label boxes in the scene are the placed rectangles
-    drawn = [op.node for op in flatten(scene) if isinstance(op.node, Boxes)]
-    assert len(drawn) == 1 and np.array_equal(drawn[0].xyxy, rects)
-    texts = [op.node for op in flatten(scene) if isinstance(op.node, Texts)][0]
-    assert set(texts.strings) == set(overlay.labels.strings)
+    # what is drawn is what was checked: each label's background box (its measured text
+    # plus its pads) is its placed rectangle, on whole pixels
+    texts = [op.node for op in flatten(scene) if isinstance(op.node, Texts)]
+    assert len(texts) == 1 and set(texts[0].strings) == set(overlay.labels.strings)
+    label = texts[0]
+    size = text_size(list(label.strings), label.style.font_size, label.style.font_family)
+    drawn = np.concatenate([label.xy - label.pad[:, :2], label.xy + size + label.pad[:, 2:]], axis=1)
+    np.testing.assert_allclose(drawn, np.rint(rects), atol=1e-9)
+    assert not [op for op in flatten(scene) if isinstance(op.node, Boxes)]  # no separate boxes
 
 
 def test_saturated_canvas_shrinks_or_drops_labels_but_never_overlaps():
