@@ -47,7 +47,7 @@ def cairo_channels(order) -> tuple:
     green and blue so that a surface painted with them holds the color in ``order``:
     ``(2, 1, 0)`` (red and blue exchanged) for :data:`SWAPPED`, ``(0, 1, 2)`` for
     :data:`NATIVE`. The one red/blue swap of the renderer."""
-    return (2, 1, 0) if tuple(order) == SWAPPED and SWAPPED != NATIVE else (0, 1, 2)
+    return (2, 1, 0) if tuple(order) == SWAPPED else (0, 1, 2)
 
 
 def packed_color(rgba, order) -> int:
@@ -100,15 +100,22 @@ def _rgb_into_words(words: np.ndarray, rgb: np.ndarray, fourth: int) -> None:
             view[..., RGB_WORDS[c]] = rgb[..., c]
         view[..., RGB_WORDS[3]] = fourth
         return
-    high = np.uint32(fourth << 24)
     if rows > 1:
-        body = words[:-1]
-        np.bitwise_and(_stride3(rgb, (rows - 1, cols), (rgb.strides[0], 3)), np.uint32(0x00FFFFFF), out=body)
-        body |= high
+        _set_fourth(_stride3(rgb, (rows - 1, cols), (rgb.strides[0], 3)), fourth, words[:-1])
     last = np.empty(cols * 3 + 1, np.uint8)
     last[:-1] = rgb[-1].reshape(-1)
-    np.bitwise_and(_stride3(last, (cols,), (3,)), np.uint32(0x00FFFFFF), out=words[-1])
-    words[-1] |= high
+    _set_fourth(_stride3(last, (cols,), (3,)), fourth, words[-1])
+
+
+def _set_fourth(read: np.ndarray, fourth: int, out: np.ndarray) -> None:
+    """``out`` = the words ``read`` with their last byte replaced by ``fourth``, in one
+    pass for 0 and 255 (little-endian: the last byte is the top one)."""
+    if fourth == 255:
+        np.bitwise_or(read, np.uint32(0xFF000000), out=out)
+        return
+    np.bitwise_and(read, np.uint32(0x00FFFFFF), out=out)
+    if fourth:
+        out |= np.uint32(fourth << 24)
 
 
 def rgb_words(rgb: np.ndarray) -> np.ndarray:

@@ -61,35 +61,31 @@ def font_options() -> cairo.FontOptions:
 
 
 class ByteCache:
-    """A least-recently-used mapping holding at most ``budget`` bytes (by the sizes given
-    to :meth:`put`). One value larger than the budget is not kept."""
+    """A mapping holding at most ``budget`` bytes (by the sizes given to :meth:`put`),
+    the oldest entries going first. A lookup is one dict lookup (labels recur frame after
+    frame, so lookups are hot); one value larger than the budget is not kept."""
 
     def __init__(self, budget: int):
         self.budget = budget
         self.nbytes = 0
-        self._items: OrderedDict = OrderedDict()
+        self._items: dict = {}
+        self._sizes: dict = {}
+        self.get = self._items.get
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def get(self, key: Any) -> Any:
-        found = self._items.get(key)
-        if found is None:
-            return None
-        self._items.move_to_end(key)
-        return found[0]
-
     def put(self, key: Any, value: Any, nbytes: int) -> None:
         if nbytes > self.budget:
             return
-        old = self._items.pop(key, None)
-        if old is not None:
-            self.nbytes -= old[1]
-        self._items[key] = (value, nbytes)
-        self.nbytes += nbytes
+        self.nbytes += nbytes - self._sizes.pop(key, 0)
+        self._items.pop(key, None)
+        self._items[key] = value
+        self._sizes[key] = nbytes
         while self.nbytes > self.budget:
-            _, (_, size) = self._items.popitem(last=False)
-            self.nbytes -= size
+            oldest = next(iter(self._items))
+            del self._items[oldest]
+            self.nbytes -= self._sizes.pop(oldest)
 
 
 class TextBlock(NamedTuple):

@@ -79,11 +79,21 @@ def vector_surface(kind: str, target, width: float, height: float):
     raise ValueError(f"kind: expected 'svg' or 'pdf', got {kind!r}")
 
 
+def raster_offset(device: Affine, node) -> Optional[tuple]:
+    """Integer (x, y) where a raster node's top-left pixel lands when ``device`` maps it
+    1:1 onto whole pixels, or None (what ``(device @ translation(x, y)).whole_pixel_shift()``
+    gives, without building the product)."""
+    if not device.is_translation:
+        return None
+    x, y = device.c + node.x, device.f + node.y
+    if x != round(x) or y != round(y):
+        return None
+    return int(x), int(y)
+
+
 def _raster_offset(op: DrawOp, base: Affine) -> Optional[tuple]:
     """Integer (x, y) where an unclipped raster lands 1:1 on the canvas pixels, or None."""
-    if op.clips:
-        return None
-    return (base @ op.transform @ Affine.translation(op.node.x, op.node.y)).whole_pixel_shift()
+    return None if op.clips else raster_offset(base @ op.transform, op.node)
 
 
 def paints_in_numpy(ops: list[DrawOp], base: Affine, canvas: tuple) -> bool:
@@ -91,10 +101,8 @@ def paints_in_numpy(ops: list[DrawOp], base: Affine, canvas: tuple) -> bool:
     covering the ``canvas = (height, width)``: the painter's numpy mode can draw them."""
     if not ops or type(ops[0].node) is not Image:
         return False
-    for op in ops:
-        if type(op.node) not in (Image, Masks) or _raster_offset(op, base) is None:
-            return False
-    return pixels.covers(canvas, ops[0].node.pixels.shape[:2], _raster_offset(ops[0], base))
+    offsets = [_raster_offset(op, base) if type(op.node) in (Image, Masks) else None for op in ops]
+    return None not in offsets and pixels.covers(canvas, ops[0].node.pixels.shape[:2], offsets[0])
 
 
 class Painter:
@@ -171,11 +179,12 @@ class Painter:
         yield
         self.surface.mark_dirty()
 
-    def pixel_offset(self, device: Affine) -> Optional[tuple]:
-        """Integer (x, y) when ``device`` maps rasters 1:1 onto the buffer's pixels."""
+    def pixel_offset(self, device: Affine, node) -> Optional[tuple]:
+        """Integer (x, y) of a raster node's top-left pixel on the buffer when ``device``
+        maps it 1:1 onto the buffer's pixels, else None."""
         if self.buffer is None or self.clipped:
             return None
-        return device.whole_pixel_shift()
+        return raster_offset(device, node)
 
     def covers_canvas(self, op: DrawOp) -> bool:
         """True when ``op`` is an unclipped image written 1:1 over every pixel of the image

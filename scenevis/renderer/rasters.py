@@ -33,7 +33,7 @@ def _pattern(bgra: np.ndarray, fmt, smooth: bool) -> cairo.SurfacePattern:
 
 
 def image(p, node, device: Affine, style) -> None:
-    offset = p.pixel_offset(device @ Affine.translation(node.x, node.y))
+    offset = p.pixel_offset(device, node)
     if offset is not None:
         with p.raw_pixels():
             pixels.paste_rgb(p.buffer, node.pixels, *offset, order=p.order)
@@ -74,7 +74,7 @@ def masks(p, node, device: Affine, style) -> None:
     if not node.count:
         return
     colors, alphas = style.color, style.alpha
-    offset = p.pixel_offset(device @ Affine.translation(node.x, node.y))
+    offset = p.pixel_offset(device, node)
     if offset is not None:
         with p.raw_pixels():
             pixels.blend_masks(p.buffer, node.masks.crops, node.masks.boxes, colors, alphas, *offset, order=p.order)

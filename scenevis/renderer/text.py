@@ -1,5 +1,6 @@
 """The painter's texts: strings laid out by the render context's fonts, each optionally
-on a background box ``pad`` pixels around its layout box (left, top, right, bottom).
+on a background box ``pad`` pixels around its layout box (left, top, right, bottom) with
+a 1-pixel edge.
 
 Item by item: background, edge, then text, so a later label covers an earlier one.
 Layouts come from the context's cache, keyed by string, family, size and the linear part
@@ -21,7 +22,8 @@ HALIGN = {"left": 0.0, "center": 0.5, "right": 1.0}
 
 
 def place(block: TextBlock, x: float, y: float, halign: str, valign: str) -> tuple:
-    """The top-left corner of ``block``'s layout box anchored at ``(x, y)``."""
+    """The top-left corner of ``block``'s layout box anchored at ``(x, y)`` (inlined in
+    :func:`texts`, which places thousands of labels a frame)."""
     left = x - block.width * HALIGN[halign]
     top = y - (0.0 if valign == "top" else block.ascent if valign == "baseline"
                else block.height / 2 if valign == "center" else block.height)
@@ -46,15 +48,32 @@ def texts(p, node, device: Affine, style) -> None:
     for i, (string, size, (x, y)) in enumerate(zip(node.strings, sizes, node.xy.tolist())):
         if string and size > 0:
             block = fonts.layout(string, family, size, linear)
-            items.append((i, block, *place(block, x, y, haligns[i], valigns[i])))
+            valign = valigns[i]
+            items.append((i, block, x - block.width * HALIGN[haligns[i]],
+                          y - (0.0 if valign == "top" else block.ascent if valign == "baseline"
+                               else block.height / 2 if valign == "center" else block.height)))
     if not items:
         return
-    backgrounds = _backgrounds(p, node, device, items)
+    fills = p.sources(node.background, (1.0,), n) if node.background is not None else None
+    pads = np.broadcast_to(node.pad, (n, 4)).tolist() if fills is not None else None
+    edges, switch = _edges(p, node, device, items)
     inks = p.sources(style.color, style.alpha, n)
     for k, (i, block, left, top) in enumerate(items):
-        if backgrounds is not None:
-            backgrounds(k, i)
-            ctx.set_matrix(matrix)
+        if fills is not None and fills[i] is not None:
+            pl, pt, pr, pb = pads[i]
+            ctx.rectangle(left - pl, top - pt, block.width + pl + pr, block.height + pt + pb)
+            ctx.set_source_rgba(*fills[i])
+            ctx.fill()
+        if edges is not None and edges[k][0] is not None:
+            edge, outline, width = edges[k]
+            if switch:
+                ctx.identity_matrix()
+            ctx.rectangle(*outline)
+            ctx.set_source_rgba(*edge)
+            ctx.set_line_width(width)
+            ctx.stroke()
+            if switch:
+                ctx.set_matrix(matrix)
         if inks[i] is None:
             continue
         ctx.set_source_rgba(*inks[i])
@@ -75,39 +94,24 @@ def texts(p, node, device: Affine, style) -> None:
                 pen += advance
 
 
-def _backgrounds(p, node, device: Affine, items: list):
-    """A function drawing item k's background box and its 1-pixel edge, or None without
-    boxes. Boxes on whole pixels are filled crisp and get crisp edges (drawn on the box's
-    outer pixels, as :func:`~scenevis.renderer.shapes.rectangles` draws 1-pixel strokes);
-    any other box is drawn where it is."""
-    if node.background is None and node.background_edge is None:
-        return None
+def _edges(p, node, device: Affine, items: list) -> tuple:
+    """``(edges, switch)``: item k's ``(color, outline, width)`` of its background box's
+    1-pixel edge (None without edges), and whether the outlines are in device space (the
+    caller draws them under an identity matrix). A box on whole pixels gets a crisp edge,
+    on its outer pixels, as :func:`~scenevis.renderer.shapes.rectangles` draws 1-pixel
+    strokes; any other is drawn where it is. (Fills need no such care: snapping a box
+    already on whole pixels leaves its fill where it is.)"""
+    if node.background_edge is None:
+        return None, False
     n = node.count
     pads = np.broadcast_to(node.pad, (n, 4))
-    index = [item[0] for item in items]
-    xyxy = np.array([[left, top, left + block.width, top + block.height] for _, block, left, top in items])
-    xyxy += pads[index] * np.array([-1.0, -1.0, 1.0, 1.0])
-    fills = edges = [None] * n
-    boxes, _, in_device = rectangles(device, xyxy, np.zeros(len(items)), whole_only=True)
-    outlines, widths = boxes, None
-    if node.background is not None:
-        fills = p.sources(node.background, (1.0,), n)
-    if node.background_edge is not None:
-        edges = p.sources(node.background_edge, (1.0,), n)
-        outlines, widths, _ = rectangles(device, xyxy, np.ones(len(items)), whole_only=True)
-    ctx = p.ctx
-
-    def draw(k: int, i: int) -> None:
-        if in_device:
-            ctx.identity_matrix()
-        if fills[i] is not None:
-            ctx.rectangle(*boxes[k])
-            ctx.set_source_rgba(*fills[i])
-            ctx.fill()
-        if edges[i] is not None:
-            ctx.rectangle(*outlines[k])
-            ctx.set_source_rgba(*edges[i])
-            ctx.set_line_width(float(widths[k]))
-            ctx.set_dash([])
-            ctx.stroke()
-    return draw
+    index, blocks, lefts, tops = zip(*items)
+    index = list(index)
+    lo = np.array([lefts, tops], np.float64).T
+    size = np.array([[block.width, block.height] for block in blocks], np.float64)
+    xyxy = np.concatenate([lo - pads[index, :2], lo + size + pads[index, 2:]], axis=1)
+    outlines, widths, in_device = rectangles(device, xyxy, np.ones(len(items)), whole_only=True)
+    colors = p.sources(node.background_edge, (1.0,), n)
+    p.ctx.set_dash([])
+    return ([(colors[i], outline, width) for i, outline, width in zip(index, outlines, widths.tolist())],
+            in_device and not device.is_identity)
