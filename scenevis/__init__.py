@@ -17,8 +17,9 @@ from scenevis.det_visualizer import DetVisualizer
 from scenevis.errors import VisualizerValueError
 from scenevis.featmap_views import draw_featmap, featmap_layer
 from scenevis.geometry import Affine, BBox
-from scenevis.nodes import (Boxes, Circles, Lines, Masks, Points, Polygons, Texts, boxes, circles, lines, masks,
-                            points, polygons, texts)
+from scenevis.nodes import (Boxes, Circles, Effect, Halo, Lines, Markers, Masks, Points, Polygons, Regions,
+                            RotatedBoxes, Texts, blur, boxes, brighten, circles, desaturate, dim, halo, lines, markers,
+                            masks, pixelate, points, polygons, rotated_boxes, texts)
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances, Registry
 from scenevis.renderer import render, save, to_pdf, to_png, to_svg
 from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene, background, heatmap, image
@@ -38,4 +39,6 @@ __all__ = [
     "Group", "Heatmap", "Image", "Lines", "Masks", "Palette", "Points", "Polygons", "Scene", "Style", "Texts",
     "background", "boxes", "circles", "grid", "heatmap", "hstack", "image", "lines", "masks", "pad", "points",
     "polygons", "render", "save", "texts", "titled", "to_pdf", "to_png", "to_svg", "vstack",
+    "Effect", "Halo", "Markers", "Regions", "RotatedBoxes", "blur", "brighten", "desaturate", "dim", "halo", "markers",
+    "pixelate", "rotated_boxes",
 ]

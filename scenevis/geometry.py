@@ -12,7 +12,24 @@ import numpy as np
 
 from scenevis._arrays import COORD_LIMIT, number, number_field
 
-__all__ = ["Affine", "BBox", "COORD_LIMIT"]
+__all__ = ["Affine", "BBox", "COORD_LIMIT", "POSITIONS", "position_points"]
+
+#: The nine positions on a box, as fractions ``(fx, fy)`` of its width and height from its
+#: top-left corner.
+POSITIONS = {
+    "top_left": (0.0, 0.0), "top_center": (0.5, 0.0), "top_right": (1.0, 0.0),
+    "center_left": (0.0, 0.5), "center": (0.5, 0.5), "center_right": (1.0, 0.5),
+    "bottom_left": (0.0, 1.0), "bottom_center": (0.5, 1.0), "bottom_right": (1.0, 1.0),
+}
+
+
+def position_points(xyxy: np.ndarray, name: str) -> np.ndarray:
+    """(N, 2) the point ``name`` (a key of :data:`POSITIONS`) of each (N, 4) xyxy box."""
+    if name not in POSITIONS:
+        raise ValueError(f"position: expected one of {list(POSITIONS)}, got {name!r}")
+    fx, fy = POSITIONS[name]
+    box = np.asarray(xyxy, np.float64).reshape(-1, 4)
+    return np.stack([box[:, 0] + fx * (box[:, 2] - box[:, 0]), box[:, 1] + fy * (box[:, 3] - box[:, 1])], axis=1)
 
 
 def _number(name: str, default: "float | None" = None):
@@ -84,6 +101,14 @@ class Affine:
             return pts
         x, y = pts[..., 0], pts[..., 1]
         return np.stack([self.a * x + self.b * y + self.c, self.d * x + self.e * y + self.f], axis=-1)
+
+    def inverse(self) -> "Affine":
+        """The map undoing this one (``ValueError`` when it flattens the plane)."""
+        det = self.a * self.e - self.b * self.d
+        if det == 0.0:
+            raise ValueError(f"transform: expected an invertible map, got {self}")
+        a, b, d, e = self.e / det, -self.b / det, -self.d / det, self.a / det
+        return _affine(a, b, -(a * self.c + b * self.f), d, e, -(d * self.c + e * self.f))
 
     def as_tuple(self) -> tuple[float, float, float, float, float, float]:
         """``(xx, yx, xy, yy, x0, y0)``: the order of Cairo's ``Matrix`` arguments."""

@@ -20,9 +20,28 @@ STRINGS = ["WWWWWWWWWW", "行人 自行车", "person 0.87", "two\nlines", "Å g 
 def leaf(draw):
     """One node of any type, with the style settings that change how it inks."""
     kind = draw(st.sampled_from(["boxes", "points", "circles", "lines", "polygons", "masks", "texts", "image",
-                                 "heatmap", "background"]))
+                                 "heatmap", "background", "rotated", "markers", "halo", "effect"]))
     x0, y0 = draw(coord), draw(coord)
     w, h = draw(side), draw(side)
+    if kind == "rotated":
+        angle = draw(st.floats(-math.pi, math.pi))
+        return sv.rotated_boxes([[x0, y0, w, h, angle]], heading=draw(st.booleans()), color=draw(color),
+                                width=draw(width), fill=draw(st.sampled_from([None, "orange"])))
+    if kind == "markers":
+        return sv.markers([[x0, y0, x0 + w, y0 + h]], draw(st.sampled_from(sv.nodes.MARKERS)), color=draw(color),
+                          width=draw(width), size=draw(st.sampled_from([None, 2.0, 9.5])),
+                          fill=draw(st.sampled_from([None, (0, 0, 255, 90)])))
+    if kind == "halo":
+        regions = (np.array([[x0, y0, x0 + w, y0 + h]]) if draw(st.booleans()) else
+                   sv.masks(np.pad(np.ones((3, 4), bool), 1), x=int(x0), y=int(y0)))
+        return sv.halo(regions, radius=draw(st.sampled_from([2.0, 7.5, 12.0])), color=draw(color))
+    if kind == "effect":
+        rng = np.random.default_rng(int(x0 * 7 + y0))
+        below = sv.image(rng.integers(0, 256, (int(h) + 2, int(w) + 2, 3), np.uint8), x=int(x0), y=int(y0))
+        make = draw(st.sampled_from([sv.blur, sv.pixelate, sv.desaturate, sv.dim, sv.brighten]))
+        box = [[x0 + w / 4, y0 + h / 4, x0 + w, y0 + h + 3]]
+        outside = draw(st.booleans())
+        return below + make(box, outside=outside, frame=(x0, y0, x0 + w, y0 + h) if outside else None)
     if kind == "boxes":
         return sv.boxes([[x0, y0, x0 + w, y0 + h]], color=draw(color), width=draw(width),
                         fill=draw(st.sampled_from([None, "orange"])))

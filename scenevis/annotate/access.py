@@ -16,8 +16,10 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from scenevis._arrays import as_numpy, check_shape
+from scenevis.nodes import rotated_corners
 
-__all__ = ["field", "is_array", "read_instances", "read_map", "read_meta", "Instances"]
+__all__ = ["field", "is_array", "read_instances", "read_map", "read_meta", "Instances", "box_corners",
+           "upright_boxes"]
 
 
 def is_array(value: Any) -> bool:
@@ -49,7 +51,8 @@ def _array(value: Any, name: str) -> Optional[np.ndarray]:
 
 class Instances(dict):
     """The instance fields of one sample as numpy arrays, keyed as MMDetection names them:
-    ``bboxes`` (N, 4) float64, ``labels`` (N,) int64, and when present ``scores`` (N,),
+    ``bboxes`` (N, 4) float64 xyxy (or rotated: (N, 5) ``cx, cy, w, h, angle`` as MMRotate
+    stores them, (N, 8) corners), ``labels`` (N,) int64, and when present ``scores`` (N,),
     ``masks`` (N, H, W) bool, ``instance_ids`` (N,) int64, ``keypoints`` (N, K, 2),
     ``keypoints_visible`` (N, K) and ``label_names`` (N strings)."""
 
@@ -71,6 +74,22 @@ class Instances(dict):
             else:
                 out[key] = value
         return out
+
+
+def box_corners(bboxes: np.ndarray) -> np.ndarray:
+    """(N, 4, 2) corners of rotated boxes: (N, 5) ``cx, cy, w, h, angle`` (radians, MMRotate's
+    convention) or (N, 8) corners."""
+    if bboxes.shape[1] == 5:
+        return rotated_corners(bboxes)
+    return bboxes.reshape(-1, 4, 2)
+
+
+def upright_boxes(bboxes: np.ndarray) -> np.ndarray:
+    """(N, 4) xyxy: boxes as they are, rotated boxes as the upright boxes around their corners."""
+    if bboxes.shape[1] == 4:
+        return bboxes
+    corners = box_corners(bboxes)
+    return np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1)
 
 
 def _label_names(value: Any, name: str) -> Optional[tuple]:
@@ -97,7 +116,7 @@ def read_instances(value: Any, name: str = "instances") -> Instances:
         bboxes = np.asarray(bboxes, np.float64)
         if bboxes.size == 0:
             bboxes = bboxes.reshape(0, 4)
-        check_shape(bboxes, f"{name}.bboxes", (None, 4))
+        check_shape(bboxes, f"{name}.bboxes", (None, 4), (None, 5), (None, 8))
         out["bboxes"] = bboxes
     for key, dtype, shapes in (("labels", np.int64, [(None,)]), ("scores", np.float64, [(None,)]),
                                ("instance_ids", np.int64, [(None,)]),

@@ -114,6 +114,10 @@ def compare_overlay(gt, pred, canvas: tuple, *, iou: float = 0.5, classes: Optio
                     line_width: Optional[float] = None, font_size: Optional[float] = None) -> tuple:
     """``(overlay, match, legend entries)`` for read instances ``gt`` and ``pred``."""
     width, height = canvas
+    for side, inst in (("gt", gt), ("pred", pred)):
+        if inst.get("bboxes") is not None and inst["bboxes"].shape[1] != 4:
+            raise ValueError(f"{side}.bboxes: expected (N, 4) xyxy boxes (matching rotated boxes is not "
+                             f"supported), got shape {inst['bboxes'].shape}")
     gb = gt.get("bboxes", np.zeros((0, 4)))
     gl = gt.get("labels", np.zeros(len(gb), np.int64))
     pb = pred.get("bboxes", np.zeros((0, 4)))

@@ -11,14 +11,15 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from scenevis.annotate.access import Instances, read_instances, read_meta
-from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes, class_names, label_texts
+from scenevis._arrays import numbers
+from scenevis.annotate.access import Instances, box_corners, read_instances, read_meta, upright_boxes
+from scenevis.annotate.labels import LabelPlacement, LabelSet, base_font_size, box_font_sizes, class_names, label_texts
 from scenevis.annotate.legend import legend_beside
 from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for, mask_layers
 from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
-from scenevis.annotate.regions import mask_boxes
+from scenevis.annotate.regions import mask_boxes, mask_centres
 from scenevis.colors import Palette
-from scenevis.nodes import Boxes
+from scenevis.nodes import Boxes, RotatedBoxes
 from scenevis.scene import Group, Scene
 from scenevis.style import Style
 
@@ -28,9 +29,11 @@ __all__ = ["instances", "instances_overlay"]
 def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Sequence[str]] = None,
                       palette: Palette, show_boxes: bool = True, show_masks: bool = True,
                       show_labels: bool = True, show_scores: bool = True, mask_alpha: float = 0.5,
-                      line_width: Optional[float] = None, font_size: Optional[float] = None,
-                      dash: str = "-", label_prefix: str = "", priority_boost: float = 0.0) -> Overlay:
-    """The overlay of already-read instances on a ``canvas = (width, height)``."""
+                      line_width: Optional[float] = None, font_size: Any = None,
+                      dash: str = "-", label_prefix: str = "", priority_boost: float = 0.0,
+                      placement: Optional[LabelPlacement] = None) -> Overlay:
+    """The overlay of already-read instances on a ``canvas = (width, height)``. Rotated
+    boxes ((N, 5) or (N, 8) ``bboxes``) are drawn as such, each label at the box's top corner."""
     n = len(data)
     if n == 0:
         return Overlay()
@@ -39,7 +42,8 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
     ids = labels if labels is not None else np.zeros(n, np.int64)
     colors = class_colors(ids, palette) if labels is not None else palette.take(np.arange(n))
     layers: list = []
-    anchors = data.get("bboxes")
+    rotated = data.get("bboxes") is not None and data["bboxes"].shape[1] != 4
+    anchors = None if rotated else data.get("bboxes")
     if data.get("masks") is not None and data["masks"].shape[1:] != (round(height), round(width)):
         raise ValueError(f"masks: expected (N, {round(height)}, {round(width)}) masks of the image's size, "
                          f"got shape {data['masks'].shape}")
@@ -54,7 +58,13 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
     elif anchors is None and data.get("masks") is not None:
         anchors = mask_boxes(data["masks"]).astype(np.float64)
     lw = line_width_for(width, height) if line_width is None else float(line_width)
-    if show_boxes and data.get("bboxes") is not None:
+    if rotated:
+        node = RotatedBoxes(box_corners(data["bboxes"]), style=Style(color=colors, width=lw, dash=dash))
+        if show_boxes:
+            layers.append(node)
+        top = node.top_corners() - (0.0, lw / 2 if show_boxes else 0.0)  # flush with the stroke's outer edge
+        anchors = np.concatenate([top, top], axis=1)
+    elif show_boxes and data.get("bboxes") is not None:
         layers.append(Boxes(data["bboxes"], Style(color=colors, width=lw, dash=dash)))
         anchors = anchors + np.array([-lw / 2, -lw / 2, lw / 2, lw / 2])  # flush with the stroke's outer edge
     label_set = LabelSet.empty()
@@ -66,9 +76,18 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
         strings = [s.strip() for s in strings]
         keep = np.array([bool(s) for s in strings])
         sizes = box_font_sizes(anchors, base_font_size(width, height)) if font_size is None \
-            else np.full(n, float(font_size))
+            else np.broadcast_to(numbers(font_size, "font_size", 1.0, 400.0), (n,))
         priority = (scores if scores is not None else -np.arange(n, dtype=np.float64)) + priority_boost
-        label_set = LabelSet(anchors, strings, colors, sizes, priority).take(keep)
+        wishes = (placement or LabelPlacement()).wishes(n, masks=data.get("masks"))
+        if rotated and "positions" not in wishes:
+            wishes["positions"] = ("top_center",) * n  # above the top corner, centred on it
+        elif wishes.get("positions") is not None and data.get("masks") is not None:
+            mass = [i for i, name in enumerate(wishes["positions"]) if name == "mass"]
+            if mass:
+                centres = mask_centres(data["masks"][mass])
+                anchors = anchors.copy()
+                anchors[mass] = np.concatenate([centres, centres], axis=1)
+        label_set = LabelSet(anchors, strings, colors, sizes, priority, **wishes).take(keep)
     legend = ()
     if labels is not None:
         first = np.unique(ids, return_index=True)[1]
@@ -83,8 +102,9 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
               palette: Any = None, dataset_meta: Any = None, score_thr: float = 0.0,
               show_boxes: bool = True, show_masks: bool = True, show_labels: bool = True,
               show_scores: bool = True, mask_alpha: float = 0.5, line_width: Optional[float] = None,
-              font_size: Optional[float] = None, font_family: str = "DejaVu Sans",
-              legend_side: Optional[str] = None) -> Scene:
+              font_size: Any = None, font_family: str = "DejaVu Sans",
+              legend_side: Optional[str] = None, label_anchor: Any = None, label_inside: Any = False,
+              label_offset: Any = (0.0, 0.0), label_max_width: Any = None, label_overflow: str = "wrap") -> Scene:
     """Detected or annotated instances as a scene, over ``image`` when given.
 
     ``data`` is a dict or data element with ``bboxes`` (N, 4) xyxy, ``labels`` (N,),
@@ -98,6 +118,14 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
     and line width follow the image size (and each box's size) unless given.
     ``legend_side`` (``'right'``, ``'left'``, ``'bottom'``, ``'top'``) adds a legend of the
     classes shown beside the picture.
+
+    ``bboxes`` may be rotated: (N, 5) ``cx, cy, w, h, angle`` (MMRotate's) or (N, 8)
+    corners; their labels sit above each box's top corner. Labels can be placed:
+    ``label_anchor`` (a position on the box such as ``'top_left'`` or ``'center'``, or
+    ``'mass'``, a mask's centre of mass; one or one per instance), ``label_inside``,
+    ``label_offset`` (dx, dy), ``label_max_width`` with ``label_overflow`` (``'wrap'`` or
+    ``'ellipsis'``), and ``font_size`` one per instance; when these conflict, the rule of
+    :mod:`scenevis.annotate.labels` decides (labels never overlap nor leave the canvas).
     """
     fields = {k: v for k, v in dict(bboxes=bboxes, labels=labels, scores=scores, masks=masks,
                                     label_names=label_names, instance_ids=instance_ids).items() if v is not None}
@@ -107,10 +135,14 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
     if score_thr and inst.get("scores") is not None:
         inst = inst.take(inst["scores"] >= score_thr)
     meta = read_meta(data, dataset_meta)
-    pixels, size = canvas_of(image, canvas, masks=inst.get("masks"), boxes=inst.get("bboxes"))
+    boxes = inst.get("bboxes")
+    pixels, size = canvas_of(image, canvas, masks=inst.get("masks"),
+                             boxes=None if boxes is None else upright_boxes(boxes))
+    placement = LabelPlacement(label_anchor, label_inside, label_offset, label_max_width, label_overflow)
     overlay = instances_overlay(inst, size, classes=classes if classes is not None else meta.get("classes"),
                                 palette=resolve_palette(palette, meta), show_boxes=show_boxes,
                                 show_masks=show_masks, show_labels=show_labels, show_scores=show_scores,
-                                mask_alpha=mask_alpha, line_width=line_width, font_size=font_size)
+                                mask_alpha=mask_alpha, line_width=line_width, font_size=font_size,
+                                placement=placement)
     return legend_beside(overlay.scene(size, image=pixels, family=font_family), overlay.legend, size, legend_side,
                          font_family=font_family)

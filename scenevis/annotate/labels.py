@@ -8,6 +8,19 @@ black or white text (whichever reads better by WCAG contrast), placed by
 :func:`~scenevis.annotate.placement.place_labels`; a label that had to move away from
 its box gets a thin leader line back to it. A label that fits nowhere is retried at a
 smaller font size and, failing that, left out: labels never overlap.
+
+Each label may also ask where to go: an anchor (:data:`~scenevis.annotate.placement.ANCHORS`:
+nine positions on its box, or a mask's centre of mass), inside or outside the box, an
+offset in pixels, a maximum width (longer text is wrapped at spaces, or cut with an
+ellipsis) and its own font size. When these conflict, this order decides (:data:`RULE`):
+
+1. labels stay inside the canvas and never overlap each other or obstacles: always;
+2. a maximum width is never exceeded: the text is wrapped or cut before placement;
+3. the asked-for spot (anchor, inside/outside, offset) is taken when it is free; a spot
+   past the canvas edge slides inside along it; a spot taken by a label placed earlier
+   (higher priority) sends the label to the nearest free spot, with a leader line;
+4. the font size is kept unless the label fits nowhere; then it shrinks, down to
+   :data:`MIN_FONT_SIZE`, and after that the label is left out.
 """
 from __future__ import annotations
 
@@ -17,19 +30,24 @@ from typing import Any, Optional, Sequence
 import attrs
 import numpy as np
 
-from scenevis._arrays import frozen
+from scenevis._arrays import coords, frozen, numbers
 from scenevis.annotate.palettes import text_colors
-from scenevis.annotate.placement import Placement, leader_segments, place_labels, rect_distance
+from scenevis.annotate.placement import (ANCHORS, Placement, anchor_spots, leader_segments, moved_labels,
+                                        place_labels)
 from scenevis.nodes import Circles, Lines, Texts
 from scenevis.renderer.measure import text_size
 from scenevis.scene import Empty, Group, Scene, array_field
 from scenevis.style import Style
 
-__all__ = ["LabelSet", "draw_labels", "label_texts", "class_names", "base_font_size", "box_font_sizes",
-           "MIN_FONT_SIZE", "MAX_FONT_SIZE"]
+__all__ = ["LabelSet", "LabelPlacement", "draw_labels", "label_texts", "class_names", "base_font_size", "box_font_sizes",
+           "fitted", "MIN_FONT_SIZE", "MAX_FONT_SIZE", "RULE", "OVERFLOWS"]
 
 MIN_FONT_SIZE = 8.0
 MAX_FONT_SIZE = 26.0
+#: Which constraint wins when a label's settings conflict, strongest first.
+RULE = ("inside the canvas, no overlap", "maximum width", "anchor, inside/outside and offset", "font size")
+#: What happens to text wider than its maximum width.
+OVERFLOWS = ("wrap", "ellipsis")
 
 
 def _rect_array(value: Any) -> np.ndarray:
@@ -46,6 +64,20 @@ def _rgba(value: Any) -> np.ndarray:
     return frozen(np.asarray(value, np.uint8).reshape(-1, 4), np.uint8)
 
 
+def _anchor_names(value: Any) -> Optional[tuple]:
+    if value is None:
+        return None
+    names = tuple(value)
+    for name in names:
+        if name is not None and name not in ANCHORS:
+            raise ValueError(f"label_anchor: expected one of {list(ANCHORS)} or None, got {name!r}")
+    return names
+
+
+def _optional(convert):
+    return lambda value: None if value is None else convert(value)
+
+
 @attrs.frozen
 class LabelSet:
     """N label requests: ``strings`` on ``colors`` (RGBA fills) attached to ``anchors``
@@ -57,12 +89,38 @@ class LabelSet:
     colors: np.ndarray = array_field(converter=_rgba)
     font_sizes: np.ndarray = array_field(converter=_vector(np.float64))
     priority: np.ndarray = array_field(converter=_vector(np.float64))
+    #: Per label, where it asks to sit (a name of ``ANCHORS``, or None), or None for all.
+    positions: Optional[tuple] = attrs.field(default=None, converter=_anchor_names)
+    #: (N,) inside the box (True) or outside it; (N, 2) offsets in pixels; (N,) maximum
+    #: widths in pixels (inf: none). None: outside, no offset, no maximum.
+    inside: Optional[np.ndarray] = array_field(default=None, converter=_optional(_vector(np.bool_)))
+    offsets: Optional[np.ndarray] = array_field(default=None, converter=_optional(
+        lambda v: frozen(np.asarray(v, np.float64).reshape(-1, 2), np.float64)))
+    max_widths: Optional[np.ndarray] = array_field(default=None, converter=_optional(_vector(np.float64)))
+    overflow: str = attrs.field(default="wrap")
 
     def __attrs_post_init__(self) -> None:
         n = len(self.strings)
-        for name in ("anchors", "colors", "font_sizes", "priority"):
-            if len(getattr(self, name)) != n:
-                raise ValueError(f"labels: {name} expected {n} entries (one per string), got {len(getattr(self, name))}")
+        for name in ("anchors", "colors", "font_sizes", "priority", "positions", "inside", "offsets", "max_widths"):
+            value = getattr(self, name)
+            if value is not None and len(value) != n:
+                raise ValueError(f"labels: {name} expected {n} entries (one per string), got {len(value)}")
+        if self.overflow not in OVERFLOWS:
+            raise ValueError(f"label_overflow: expected one of {list(OVERFLOWS)}, got {self.overflow!r}")
+
+    def _filled(self, name: str) -> Any:
+        """A per-label field with its default where unset."""
+        value, n = getattr(self, name), len(self.strings)
+        if value is not None:
+            return value
+        return {"positions": (None,) * n, "inside": np.zeros(n, bool), "offsets": np.zeros((n, 2)),
+                "max_widths": np.full(n, np.inf)}[name]
+
+    @property
+    def asks(self) -> bool:
+        """True when some label asks for a spot or a maximum width."""
+        return self.positions is not None and any(p is not None for p in self.positions) or \
+            self.max_widths is not None and np.isfinite(self.max_widths).any()
 
     @classmethod
     def empty(cls) -> "LabelSet":
@@ -74,15 +132,72 @@ class LabelSet:
     def __add__(self, other: "LabelSet") -> "LabelSet":
         if not isinstance(other, LabelSet):
             return NotImplemented
+        wishes = {}
+        for name in ("inside", "offsets", "max_widths"):
+            if getattr(self, name) is not None or getattr(other, name) is not None:
+                wishes[name] = np.concatenate([self._filled(name), other._filled(name)])
+        if self.positions is not None or other.positions is not None:
+            wishes["positions"] = self._filled("positions") + other._filled("positions")
+        overflow = self.overflow if self.max_widths is not None else other.overflow
         return LabelSet(np.concatenate([self.anchors, other.anchors]), self.strings + other.strings,
                         np.concatenate([self.colors, other.colors]),
                         np.concatenate([self.font_sizes, other.font_sizes]),
-                        np.concatenate([self.priority, other.priority]))
+                        np.concatenate([self.priority, other.priority]), overflow=overflow, **wishes)
 
     def take(self, keep: np.ndarray) -> "LabelSet":
         idx = np.flatnonzero(keep) if np.asarray(keep).dtype == bool else np.asarray(keep)
+        wishes = {name: getattr(self, name)[idx] for name in ("inside", "offsets", "max_widths")
+                  if getattr(self, name) is not None}
+        if self.positions is not None:
+            wishes["positions"] = tuple(self.positions[i] for i in idx)
         return LabelSet(self.anchors[idx], tuple(self.strings[i] for i in idx), self.colors[idx],
-                        self.font_sizes[idx], self.priority[idx])
+                        self.font_sizes[idx], self.priority[idx], overflow=self.overflow, **wishes)
+
+
+@attrs.frozen
+class LabelPlacement:
+    """Where labels ask to go (the rule of which setting wins is the module's, :data:`RULE`).
+
+    ``anchor``: one of :data:`~scenevis.annotate.placement.ANCHORS` for every label, one
+    per label (None: no wish), or None (the default search); ``inside``: inside the box
+    (True) or beyond it; ``offset``: ``(dx, dy)`` pixels, one pair or one per label;
+    ``max_width``: pixels, one number or one per label (None: no maximum); ``overflow``:
+    ``'wrap'`` at spaces or ``'ellipsis'``."""
+
+    anchor: Any = None
+    inside: Any = False
+    offset: Any = (0.0, 0.0)
+    max_width: Any = None
+    overflow: str = "wrap"
+
+    def wishes(self, n: int, masks: Optional[np.ndarray] = None) -> dict:
+        """The :class:`LabelSet` fields for ``n`` labels (``masks``: theirs, for ``'mass'``)."""
+        out: dict = {}
+        if self.anchor is not None:
+            names = (self.anchor,) * n if isinstance(self.anchor, str) else tuple(self.anchor)
+            if len(names) != n:
+                raise ValueError(f"label_anchor: expected one anchor or {n} (one per label), got {len(names)}")
+            out["positions"] = _anchor_names(names)
+            if "mass" in names and masks is None:
+                raise ValueError("label_anchor: 'mass' (a mask's centre of mass) needs masks, got none")
+        inside = np.broadcast_to(np.asarray(self.inside, bool).reshape(-1), (n,)) if n else np.zeros(0, bool)
+        offset = coords(self.offset, "label_offset", (2,), (None, 2))
+        out["inside"] = inside
+        out["offsets"] = np.broadcast_to(offset.reshape(-1, 2), (n, 2)) if len(offset.reshape(-1, 2)) in (1, n) \
+            else _count_error("label_offset", n, len(offset))
+        if self.max_width is not None:
+            widths = numbers(self.max_width, "label_max_width", 1.0, math.inf)
+            if len(widths) not in (1, n):
+                _count_error("label_max_width", n, len(widths))
+            out["max_widths"] = np.broadcast_to(widths, (n,))
+        if self.overflow not in OVERFLOWS:
+            raise ValueError(f"label_overflow: expected one of {list(OVERFLOWS)}, got {self.overflow!r}")
+        out["overflow"] = self.overflow
+        return out
+
+
+def _count_error(name: str, n: int, got: int):
+    raise ValueError(f"{name}: expected one value or {n} (one per label), got {got}")
 
 
 def class_names(labels: np.ndarray, classes: Optional[Sequence[str]] = None,
@@ -147,6 +262,37 @@ def _shortened(text: str, font_size: float, family: str, width: float) -> str:
     return text[:lo].rstrip() + "\u2026"
 
 
+def fitted(text: str, font_size: float, family: str, max_width: float, overflow: str = "wrap") -> str:
+    """``text`` made to fit a label at most ``max_width`` pixels wide: wrapped at spaces
+    (a word still too wide is cut with an ellipsis), or cut with an ellipsis."""
+    def fits(candidate: str) -> bool:
+        return _label_boxes([candidate], np.array([font_size]), family)[0, 0] <= max_width
+
+    if fits(text):
+        return text
+    if overflow == "ellipsis" or " " not in text.strip():
+        return _shortened(text, font_size, family, max_width)
+    lines: list = []
+    current = ""
+    for word in text.split():
+        candidate = f"{current} {word}" if current else word
+        if fits(candidate):
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = word if fits(word) else _shortened(word, font_size, family, max_width)
+    lines.append(current)
+    return "\n".join(lines)
+
+
+def _spots(labels: LabelSet, boxes: np.ndarray) -> Optional[np.ndarray]:
+    """The top-left corner each label asks for (NaN where it asks for none), or None."""
+    if labels.positions is None:
+        return None
+    return anchor_spots(labels.anchors, boxes, labels.positions, labels._filled("inside"), labels._filled("offsets"))
+
+
 def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "DejaVu Sans",
                 obstacles: Any = None, gap: float = 1.0, leader_width: Optional[float] = None,
                 shrink: float = 0.85) -> tuple:
@@ -175,9 +321,19 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
             strings[i] = _shortened(strings[i], sizes_px[i], family, width)
         labels = attrs.evolve(labels, strings=tuple(strings))
         boxes = _label_boxes(labels.strings, sizes_px, family)
+    if labels.max_widths is not None:  # rule 2: a maximum width is never exceeded
+        limits = np.minimum(labels.max_widths, width)
+        over = np.flatnonzero(boxes[:, 0] > limits)
+        if len(over):
+            strings = list(labels.strings)
+            for i in over:
+                strings[i] = fitted(strings[i], sizes_px[i], family, limits[i], labels.overflow)
+            labels = attrs.evolve(labels, strings=tuple(strings))
+            boxes = _label_boxes(labels.strings, sizes_px, family)
     fixed = np.asarray(obstacles if obstacles is not None else np.zeros((0, 4)), np.float64).reshape(-1, 4)
+    spots = _spots(labels, boxes)
     result = place_labels(labels.anchors, boxes, (width, height), priority=labels.priority,
-                          obstacles=fixed, gap=gap)
+                          obstacles=fixed, gap=gap, spots=spots)
     rects, placed = result.rects.copy(), result.placed.copy()
     while not placed.all():
         retry = np.flatnonzero(~placed & (sizes_px > MIN_FONT_SIZE))
@@ -186,13 +342,15 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
         sizes_px = sizes_px.copy()
         sizes_px[retry] = np.maximum(np.floor(sizes_px[retry] * shrink * 2) / 2, MIN_FONT_SIZE)
         boxes[retry] = _label_boxes([labels.strings[i] for i in retry], sizes_px[retry], family)
+        spots = _spots(labels, boxes)
         again = place_labels(labels.anchors[retry], boxes[retry], (width, height),
-                             priority=labels.priority[retry], obstacles=np.concatenate([fixed, rects[placed]]), gap=gap)
+                             priority=labels.priority[retry], obstacles=np.concatenate([fixed, rects[placed]]), gap=gap,
+                             spots=None if spots is None else spots[retry])
         rects[retry] = again.rects
         placed[retry] = again.placed
         if not again.placed.any() and (sizes_px[retry] <= MIN_FONT_SIZE).all():
             break
-    moved = placed & (rect_distance(rects, labels.anchors) > 1.5)
+    moved = moved_labels(rects, placed, labels.anchors, boxes, (width, height), _spots(labels, boxes))
     placement = Placement(rects, placed, moved)
     return _label_scene(labels, placement, sizes_px, family, leader_width), placement, sizes_px
 

@@ -4,6 +4,8 @@ Pure numpy geometry (no drawing, no fonts): labels are rectangles of known size,
 attached to an anchor box (or to a point: a zero-size box). Labels are placed one at a
 time by descending priority; each takes the first free spot from, in turn:
 
+0. its own spot, when one is asked for (an anchor position, inside or outside, and an
+   offset: :func:`anchor_spots`), slid inside the canvas when it leaves it;
 1. its anchor spots, in order of preference: above the box's top-left corner (outside),
    inside the top-left corner, below the bottom-left corner, then the other corners,
    inside and outside, and beside the box. Inside spots move behind the outside ones
@@ -29,7 +31,14 @@ from typing import NamedTuple, Optional
 
 import numpy as np
 
-__all__ = ["Placement", "place_labels", "leader_segments", "rect_distance", "overlaps"]
+from scenevis.geometry import POSITIONS
+
+__all__ = ["Placement", "place_labels", "leader_segments", "rect_distance", "overlaps", "anchor_spots",
+           "moved_labels", "ANCHORS"]
+
+#: Where a label may be asked to sit: the nine positions on its box (``POSITIONS``), and
+#: ``'mass'``: centred on a mask's centre of mass (the anchor box is that point).
+ANCHORS = tuple(POSITIONS) + ("mass",)
 
 
 class Placement(NamedTuple):
@@ -98,6 +107,36 @@ def _nudged(first: np.ndarray, w: float, h: float, gap: float, width: float, hei
     np.clip(xy[:, 0], 0.0, max(width - w, 0.0), out=xy[:, 0])
     np.clip(xy[:, 1], 0.0, max(height - h, 0.0), out=xy[:, 1])
     return xy
+
+
+def anchor_spots(anchors: np.ndarray, sizes: np.ndarray, positions, inside: np.ndarray,
+                 offsets: np.ndarray) -> np.ndarray:
+    """(N, 2) top-left corners of labels of ``sizes`` asked to sit at ``positions`` (names of
+    :data:`ANCHORS`, None for no wish: NaN rows) of their ``anchors`` boxes, then moved by
+    ``offsets`` (N, 2) pixels.
+
+    Inside, the label's own point of that name lies on the box's: ``'top_left'`` puts its
+    top-left corner on the box's. Outside, the label sits beyond the box: above it for the
+    top row, below it for the bottom row (aligned as inside along x), and left or right of
+    it for the middle row; ``'center'`` and ``'mass'`` are always centred.
+    """
+    anchors = np.asarray(anchors, np.float64).reshape(-1, 4)
+    out = np.full((len(anchors), 2), np.nan)
+    for i, name in enumerate(positions):
+        if name is None:
+            continue
+        fx, fy = POSITIONS["center" if name == "mass" else name]
+        x0, y0, x1, y1 = anchors[i]
+        w, h = sizes[i]
+        ax, ay = x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
+        x, y = ax - fx * w, ay - fy * h
+        if not inside[i]:
+            if fy != 0.5:
+                y = ay - h if fy == 0.0 else ay
+            elif fx != 0.5:
+                x = ax - w if fx == 0.0 else ax
+        out[i] = x + offsets[i, 0], y + offsets[i, 1]
+    return out
 
 
 def _first_free(xy: np.ndarray, w: float, h: float, taken: np.ndarray, gap: float) -> Optional[np.ndarray]:
@@ -171,9 +210,14 @@ def _grid_search(box: np.ndarray, w: float, h: float, taken: np.ndarray, gap: fl
     return _first_free(spots[np.argsort(cost, kind="stable")], w, h, taken, gap)
 
 
-def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: float = 1.0) -> Placement:
+def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: float = 1.0,
+                 spots=None) -> Placement:
     """Place N labels of ``sizes`` (N, 2) ``w, h`` next to ``anchors`` (N, 4) xyxy boxes on a
     ``canvas = (width, height)``.
+
+    ``spots`` (N, 2), when given, are top-left corners labels ask for (NaN rows ask for
+    nothing): such a label takes its spot (slid inside the canvas) when it is free, and
+    otherwise the first free one of the usual search.
 
     Labels are placed by descending ``priority`` (default: in order); ``obstacles``
     (M, 4) are rectangles labels must also avoid (captions, legends). Two labels never
@@ -194,6 +238,13 @@ def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: 
     buffer[:count] = taken
     failed: list = []  # sizes that fit nowhere: larger labels will not fit either
     candidates = _anchor_candidates(anchors, sizes, width, height)
+    if spots is not None:
+        spots = np.asarray(spots, np.float64).reshape(-1, 2)
+        wished = np.isfinite(spots).all(axis=1)
+        clamped = np.stack([np.clip(spots[:, 0], 0.0, np.maximum(width - sizes[:, 0], 0.0)),
+                            np.clip(spots[:, 1], 0.0, np.maximum(height - sizes[:, 1], 0.0))], axis=1)
+        candidates = np.where(wished[:, None, None], np.concatenate([clamped[:, None], candidates], axis=1)[:, :-1],
+                              candidates)
     for i in order:
         w, h = sizes[i]
         box = anchors[i]
@@ -217,8 +268,21 @@ def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: 
         placed[i] = True
         buffer[count] = rects[i]
         count += 1
+    return Placement(rects, placed, moved_labels(rects, placed, anchors, sizes, (width, height), spots))
+
+
+def moved_labels(rects: np.ndarray, placed: np.ndarray, anchors: np.ndarray, sizes: np.ndarray, canvas: tuple,
+                 spots: Optional[np.ndarray] = None) -> np.ndarray:
+    """(N,) bool: labels placed away from their box, and not on a spot they asked for
+    (slid inside the canvas): these get leader lines."""
     moved = placed & (rect_distance(rects, anchors) > 1.5)
-    return Placement(rects, placed, moved)
+    if spots is not None:
+        spots = np.asarray(spots, np.float64).reshape(-1, 2)
+        wished = np.isfinite(spots).all(axis=1)
+        clamped = np.stack([np.clip(spots[:, 0], 0.0, np.maximum(canvas[0] - sizes[:, 0], 0.0)),
+                            np.clip(spots[:, 1], 0.0, np.maximum(canvas[1] - sizes[:, 1], 0.0))], axis=1)
+        moved &= ~(wished & (np.abs(rects[:, :2] - clamped).max(axis=1) < 1e-9))
+    return moved
 
 
 def _nearest_points(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional
 import numpy as np
 
 from scenevis._arrays import as_image
-from scenevis.annotate.access import field, read_instances, read_map, read_meta
+from scenevis.annotate.access import field, read_instances, read_map, read_meta, upright_boxes
 
 __all__ = ["sample_annotations"]
 
@@ -41,6 +41,8 @@ def sample_annotations(image: Any, data_sample: Any, *, dataset_meta: Any = None
             for name in ("bboxes", "labels", "scores", "masks"):
                 if instances.get(name) is not None:
                     group[name] = instances[name]
+            if "bboxes" in group and group["bboxes"].shape[1] != 4:  # rotated: their upright boxes
+                group["bboxes"] = upright_boxes(group["bboxes"])
         sem = field(data_sample, f"{side}_sem_seg")
         if sem is not None:
             group["sem_seg"] = read_map(sem, f"{side}_sem_seg")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mask_boxes", "outline", "interior_points", "map_outline"]
+__all__ = ["mask_boxes", "mask_centres", "outline", "interior_points", "map_outline"]
 
 
 def mask_boxes(masks: np.ndarray) -> np.ndarray:
@@ -21,6 +21,22 @@ def mask_boxes(masks: np.ndarray) -> np.ndarray:
     out[has, 2] = w - cols[has][:, ::-1].argmax(axis=1)
     out[has, 1] = rows[has].argmax(axis=1)
     out[has, 3] = h - rows[has][:, ::-1].argmax(axis=1)
+    return out
+
+
+def mask_centres(masks: np.ndarray) -> np.ndarray:
+    """(N, 2) float64 centre of mass ``x, y`` of each (N, H, W) mask's pixels (pixel
+    centres at +0.5); an empty mask's is its frame's centre."""
+    out = np.empty((len(masks), 2))
+    h, w = masks.shape[1:]
+    for k, (x0, y0, x1, y1) in enumerate(mask_boxes(masks).tolist()):
+        crop = masks[k, y0:y1, x0:x1]
+        total = crop.sum()
+        if not total:
+            out[k] = w / 2, h / 2
+            continue
+        out[k, 0] = x0 + 0.5 + (crop.sum(axis=0) @ np.arange(x1 - x0)) / total
+        out[k, 1] = y0 + 0.5 + (crop.sum(axis=1) @ np.arange(y1 - y0)) / total
     return out
 
 

@@ -14,6 +14,10 @@ For each node type, in the node's own coordinates:
   miters); circles: radius plus half the stroke; points: the radius;
 - lines and polygons: every segment's stroke rectangle (butt caps) and every miter
   tip within Cairo's miter limit, as Cairo strokes them;
+- rotated boxes: their outlines as closed polygons (and heading ticks as open lines);
+- markers: each mark's box grown by half its stroke (:func:`marks.marker_extents`);
+- effects: their regions' pixels (or, outside regions, their frame): an effect changes
+  nothing else; halos: their regions grown by the glow's reach;
 - texts: the layout box (advance width by line height), the glyphs' ink grown by half a
   pixel (raster output rounds glyph origins to whole pixels), and the background box
   (with half its 1-pixel edge).
@@ -25,8 +29,9 @@ from __future__ import annotations
 import numpy as np
 
 from scenevis.geometry import BBox
-from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
+from scenevis.nodes import Boxes, Circles, Effect, Halo, Lines, Markers, Masks, Points, Polygons, RotatedBoxes, Texts
 from scenevis.renderer.context import RenderContext
+from scenevis.renderer.marks import marker_extents
 from scenevis.renderer.flatten import UNSET, Styles
 from scenevis.renderer.text import HALIGN, per_item, place
 from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene
@@ -162,6 +167,27 @@ def _polygons(node, style, context) -> BBox:
     return _strokes(node.points, rings, ring_widths, closed=True)
 
 
+def _rotated(node, style, context) -> BBox:
+    n = node.count
+    widths = _widths(style, n)
+    box = _strokes(node.corners.reshape(-1, 2), np.arange(0, 4 * n + 1, 4), widths, closed=True)
+    if node.heading and n:
+        box = box | _strokes(node.ticks().reshape(-1, 2), np.arange(0, 2 * n + 1, 2), widths, closed=False)
+    return box
+
+
+def _markers(node, style, context) -> BBox:
+    return _box(*marker_extents(node, _widths(style, node.count).astype(np.float64)))
+
+
+def _effect(node, style, context) -> BBox:
+    return node.area_frame if node.outside else node.regions.extent()
+
+
+def _halo(node, style, context) -> BBox:
+    return node.regions.extent().expanded(node.radius)
+
+
 def _texts(node, style, context) -> BBox:
     n = node.count
     if not n:
@@ -193,5 +219,6 @@ def _texts(node, style, context) -> BBox:
 
 _INK = {
     Image: _image, Heatmap: _extent, Background: _extent, Masks: _masks, Boxes: _boxes, Points: _points,
-    Circles: _circles, Lines: _lines, Polygons: _polygons, Texts: _texts,
+    Circles: _circles, Lines: _lines, Polygons: _polygons, Texts: _texts, RotatedBoxes: _rotated,
+    Markers: _markers, Effect: _effect, Halo: _halo,
 }

@@ -101,7 +101,7 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     spare = context.take_spare(buffer_shape(width, height, rgba))
     surface, buffer = image_surface(width, height, rgba, spare)
     try:
-        painter = Painter(surface, base, context, buffer)
+        painter = Painter(surface, base, context, buffer, opaque=not rgba)
         if not (ops and painter.covers_canvas(ops[0])):
             painter.fill_canvas(fill)  # every pixel is painted first: the spare's old pixels never show
         painter.paint(ops)
@@ -118,7 +118,7 @@ def _vector(scene: Scene, kind: str, target, scale: float, size, background) -> 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
     surface = vector_surface(kind, target, width, height)
-    painter = Painter(surface, base, current())
+    painter = Painter(surface, base, current(), size=(height, width))
     if background is not None:
         painter.fill_canvas(parse_color(background, "background").rgba)
     painter.paint(flatten(scene))

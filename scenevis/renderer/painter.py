@@ -21,8 +21,9 @@ import numpy as np
 
 from scenevis import pixels
 from scenevis.geometry import Affine
-from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
-from scenevis.renderer import rasters, shapes, text
+from scenevis.geometry import BBox
+from scenevis.nodes import Boxes, Circles, Effect, Halo, Lines, Markers, Masks, Points, Polygons, RotatedBoxes, Texts
+from scenevis.renderer import effects, marks, rasters, shapes, text
 from scenevis.renderer.context import RenderContext
 from scenevis.renderer.flatten import DrawOp
 from scenevis.renderer.fonts import font_options
@@ -38,7 +39,8 @@ _MAX_DASHES = 20_000
 _DRAW = {
     Image: rasters.image, Heatmap: rasters.heatmap, Background: rasters.background, Masks: rasters.masks,
     Boxes: shapes.boxes, Points: shapes.points, Circles: shapes.circles, Lines: shapes.lines,
-    Polygons: shapes.polygons, Texts: text.texts,
+    Polygons: shapes.polygons, Texts: text.texts, RotatedBoxes: marks.rotated_boxes, Markers: marks.markers,
+    Halo: rasters.halo, Effect: lambda p, node, device, style: p.apply_effect(node, device),
 }
 
 
@@ -97,12 +99,19 @@ def _raster_offset(op: DrawOp, base: Affine) -> Optional[tuple]:
 
 
 def paints_in_numpy(ops: list[DrawOp], base: Affine, canvas: tuple) -> bool:
-    """True when ``ops`` are images and masks landing on whole pixels, the first an image
-    covering the ``canvas = (height, width)``: the painter's numpy mode can draw them."""
+    """True when ``ops`` are images and masks landing on whole pixels, and effects, the
+    first an image covering the ``canvas = (height, width)``: the painter's numpy mode can
+    draw them."""
     if not ops or type(ops[0].node) is not Image:
         return False
-    offsets = [_raster_offset(op, base) if type(op.node) in (Image, Masks) else None for op in ops]
-    return None not in offsets and pixels.covers(canvas, ops[0].node.pixels.shape[:2], offsets[0])
+    for op in ops:
+        kind = type(op.node)
+        if kind is Effect:
+            if op.clips:
+                return False
+        elif kind not in (Image, Masks) or _raster_offset(op, base) is None:
+            return False
+    return pixels.covers(canvas, ops[0].node.pixels.shape[:2], _raster_offset(ops[0], base))
 
 
 class Painter:
@@ -116,11 +125,20 @@ class Painter:
     ``pixels.surface_to_rgb(buffer, painter.order)``.
     """
 
-    def __init__(self, surface, base: Affine, context: RenderContext, buffer: Optional[np.ndarray] = None):
+    def __init__(self, surface, base: Affine, context: RenderContext, buffer: Optional[np.ndarray] = None,
+                 size: Optional[tuple] = None, opaque: bool = True):
         self.surface = surface
         self.base = base
         self.context = context
         self.buffer = buffer
+        #: The canvas (height, width) in device pixels.
+        self.size = buffer.shape[:2] if buffer is not None else size
+        #: False when the buffer holds premultiplied alpha (an RGBA render).
+        self.opaque = opaque
+        self.clip_box: Optional[BBox] = None
+        self.ops: list = []
+        self.index = 0
+        self.background: Optional[tuple] = None
         self.order = pixels.SWAPPED if buffer is not None else pixels.NATIVE
         self.channels = pixels.cairo_channels(self.order)
         self.clipped = False
@@ -137,6 +155,7 @@ class Painter:
             with self.raw_pixels():
                 if pixels.fill_opaque(self.buffer, rgba, self.order):
                     return
+        self.background = tuple(rgba)
         r, g, b = (rgba[i] / 255.0 for i in self.channels)
         ctx = self.ctx
         ctx.save()
@@ -147,11 +166,14 @@ class Painter:
 
     def paint(self, ops: list[DrawOp]) -> None:
         ctx = self.ctx
-        for op in ops:
+        self.ops = ops
+        for index, op in enumerate(ops):
             draw = _DRAW.get(type(op.node))
             if draw is None:
                 raise TypeError(f"scene: no painter for node type {type(op.node).__name__}")
             device = self.base @ op.transform
+            self.index = index
+            self.clip_box = self._device_clip(op.clips) if op.clips else None
             if ctx is None:
                 draw(self, op.node, device, op.style)
                 continue
@@ -167,6 +189,69 @@ class Painter:
             if op.clips:
                 ctx.restore()
                 self.font = (None, None)
+
+    def _device_clip(self, clips: tuple) -> BBox:
+        box = None
+        for rect, transform in clips:
+            placed = rect.transformed(self.base @ transform)
+            box = placed if box is None else box & placed
+        return box
+
+    # -- effects -----------------------------------------------------------------------------
+    def apply_effect(self, node: Effect, device: Affine) -> None:
+        """Apply an effect to what is painted below it: in the buffer when there is one;
+        on a vector surface, to a raster of everything painted before it (at one pixel
+        per device unit), whose changed pixels are then painted as an image."""
+        if self.buffer is not None:
+            with self.raw_pixels():
+                effects.apply(node, device, self.buffer, self.rgb_channels(), self.alpha_channel(), self.clip_box)
+            return
+        height, width = self.size
+        below, patch = image_surface(width, height, rgba=True)
+        painter = Painter(below, self.base, self.context, patch, opaque=False)
+        if self.background is not None:
+            painter.fill_canvas(self.background)
+        painter.paint(self.ops[:self.index])
+        below.flush()
+        before = patch.copy()
+        effects.apply(node, device, patch, painter.rgb_channels(), painter.alpha_channel(), self.clip_box)
+        changed = (patch != before).any(axis=2)
+        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+        if not len(rows):
+            return
+        y0, y1, x0, x1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        native = np.zeros((y1 - y0, x1 - x0, 4), np.uint8)
+        for src, dst in zip(painter.order, pixels.NATIVE):
+            native[..., dst] = patch[y0:y1, x0:x1, src]
+        native[~changed[y0:y1, x0:x1]] = 0
+        below.finish()
+        self.paint_device_raster(native, x0, y0)
+
+    def paint_device_raster(self, argb: np.ndarray, x: int, y: int, mask: bool = False) -> None:
+        """Paint a premultiplied ARGB32 raster (NATIVE order) with its top-left at device
+        pixel ``(x, y)``; with ``mask``, an A8 plane used as a mask of the current source."""
+        h, w = argb.shape[:2]
+        fmt = cairo.FORMAT_A8 if mask else cairo.FORMAT_ARGB32
+        stride = cairo.ImageSurface.format_stride_for_width(fmt, w)
+        data = np.zeros((h, stride), np.uint8)
+        data[:, :argb.shape[1] * (1 if mask else 4)] = argb.reshape(h, -1)
+        surface = cairo.ImageSurface.create_for_data(memoryview(data).cast("B"), fmt, w, h, stride)
+        ctx = self.ctx
+        ctx.save()
+        ctx.identity_matrix()
+        if mask:
+            ctx.mask_surface(surface, x, y)
+        else:
+            ctx.set_source_surface(surface, x, y)
+            ctx.rectangle(x, y, w, h)
+            ctx.fill()
+        ctx.restore()
+
+    def rgb_channels(self) -> tuple:
+        return (0, 1, 2) if self.buffer.shape[2] == 3 else tuple(self.order[:3])
+
+    def alpha_channel(self) -> Optional[int]:
+        return None if self.opaque or self.buffer.shape[2] == 3 else self.order[3]
 
     # -- state shared by the drawing functions --------------------------------------------
     @contextlib.contextmanager

@@ -12,11 +12,12 @@ import cairo
 import numpy as np
 
 from scenevis import colormaps, pixels
+from scenevis.renderer import effects
 from scenevis.geometry import Affine
 from scenevis.renderer.shapes import pick
 from scenevis.resampling import resize
 
-__all__ = ["image", "heatmap", "masks", "background"]
+__all__ = ["image", "heatmap", "masks", "background", "halo"]
 
 #: Heatmaps are resampled to at most this many device pixels per side before coloring.
 _MAX_HEAT_SIDE = 4096
@@ -101,3 +102,18 @@ def background(p, node, device: Affine, style) -> None:
     if p.source(node.color[0], 1.0):
         p.ctx.fill()
     p.ctx.new_path()
+
+
+def halo(p, node, device: Affine, style) -> None:
+    """Each region's glow (:func:`scenevis.renderer.effects.glow`) as a Cairo mask of its
+    color, in device pixels (so vector output gets it as a soft mask too)."""
+    if not node.count:
+        return
+    size = p.size
+    reach = max(1, int(round(node.radius * effects.device_scale(device))))
+    for piece in effects.pieces(node.regions, device, size):
+        k = piece.item
+        if not p.source(pick(style.color, k), float(pick(style.alpha, k))):
+            continue
+        alpha, y0, x0 = effects.glow(piece, reach, size)
+        p.paint_device_raster(np.rint(alpha * 255).astype(np.uint8), x0, y0, mask=True)
