@@ -12,7 +12,7 @@ from scenevis import annotate, batch, datasets, featmap, samples, video
 from scenevis.backends import BaseVisBackend, LocalVisBackend, TensorboardVisBackend, WandbVisBackend
 from scenevis.batch import save_all
 from scenevis.colors import COLORBLIND_PALETTE, DEFAULT_PALETTE, Color, Palette
-from scenevis.compose import grid, hstack, pad, titled, vstack
+from scenevis.compose import grid, hstack, inset, pad, titled, vstack
 from scenevis.det_visualizer import DetVisualizer
 from scenevis.errors import VisualizerValueError
 from scenevis.featmap_views import draw_featmap, featmap_layer
@@ -40,5 +40,5 @@ __all__ = [
     "background", "boxes", "circles", "grid", "heatmap", "hstack", "image", "lines", "masks", "pad", "points",
     "polygons", "render", "save", "texts", "titled", "to_pdf", "to_png", "to_svg", "vstack",
     "Effect", "Halo", "Markers", "Regions", "RotatedBoxes", "blur", "brighten", "desaturate", "dim", "halo", "markers",
-    "pixelate", "rotated_boxes",
+    "inset", "pixelate", "rotated_boxes",
 ]

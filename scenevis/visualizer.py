@@ -50,7 +50,7 @@ from scenevis.backends._paths import check_file_name
 from scenevis.backends._values import check_name, check_step, scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
 from scenevis.errors import VisualizerValueError, facade_errors
-from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
+from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts, rotated_boxes
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances
 from scenevis.scene import Empty, Group, Image, Scene
 from scenevis.style import Style
@@ -473,6 +473,23 @@ class Visualizer(ManagedInstances):
             widths = np.maximum(np.rint(self._clamped_widths(line_widths, n)), 1.0)
             node = node.replace(style=self._stroke_style(n, edge_colors, line_styles, widths, face_colors, alpha))
         self._warn_outside(node.xyxy.reshape(-1, 2), "bboxes")
+        return self._append(_PATCHES, node)
+
+    @facade_errors
+    def draw_rotated_bboxes(self, bboxes: Any, edge_colors: Any = "g", line_styles: Any = "-", line_widths: Any = 2,
+                            face_colors: Any = "none", alpha: Union[float, int] = 0.8, angle_unit: str = "rad",
+                            heading: bool = False) -> "Visualizer":
+        """Rotated boxes from (N, 5) ``cx, cy, w, h, angle`` (radians, or degrees with
+        ``angle_unit='deg'``; MMRotate's convention, see :mod:`scenevis.nodes.rotated`) or
+        (N, 8) corners; ``heading`` marks each box's front edge. The same picture as
+        ``draw_polygons`` of their corners, which is how MMRotate draws them."""
+        self._require_image()
+        with _named_as(width="line_widths"):
+            node = rotated_boxes(bboxes, angle_unit=angle_unit, heading=heading)
+            n = node.count
+            node = node.replace(style=self._stroke_style(n, edge_colors, line_styles,
+                                                         self._clamped_widths(line_widths, n), face_colors, alpha))
+        self._warn_outside(node.corners.reshape(-1, 2), "bboxes")
         return self._append(_PATCHES, node)
 
     @facade_errors

@@ -7,7 +7,15 @@ both its ends are visible. Links are colored by ``link_colors`` and drawn over a
 halo so they read on any background; points are discs in ``point_colors`` with a white
 rim. The COCO 17-keypoint skeleton and its left/right coloring are the default when
 K is 17 and no skeleton is given; ``dataset_meta`` may supply MMPose's
-``skeleton_links``, ``keypoint_colors`` and ``skeleton_link_colors``.
+``skeleton_links``, ``keypoint_colors``, ``skeleton_link_colors`` and
+``keypoint_id2name``.
+
+Three looks (``style``): ``'scenevis'`` (the above), ``'mmpose'`` (MMPose's: plain links in
+the link colors, dots in the point colors, no halo or rim) and ``'openpose'`` (OpenPose's:
+COCO's 17 points become OpenPose's 18 with a neck between the shoulders, links are
+translucent spindles and everything is in OpenPose's rainbow, as MMPose draws it with
+``skeleton_style='openpose'``). ``show_kpt_idx`` labels each visible point with its index,
+``show_kpt_names`` with its name; these labels join the picture's one placement pass.
 """
 from __future__ import annotations
 
@@ -16,16 +24,34 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from scenevis._arrays import as_numpy, check_shape
+from scenevis._arrays import as_numpy, check_shape, numbers
 from scenevis.annotate.access import is_array, read_instances, read_meta
+from scenevis.annotate.labels import LabelSet
 from scenevis.annotate.overlay import Overlay, canvas_of
 from scenevis.annotate.palettes import resolve_palette
 from scenevis.colors import color_array
-from scenevis.nodes import Circles, Lines
+from scenevis.nodes import Circles, Lines, Polygons
 from scenevis.scene import Group, Scene
 from scenevis.style import Style
 
-__all__ = ["keypoints", "keypoints_overlay", "keypoints_overlay_for", "COCO_SKELETON", "COCO_KEYPOINT_COLORS", "COCO_LINK_COLORS"]
+__all__ = ["keypoints", "keypoints_overlay", "keypoints_overlay_for", "COCO_SKELETON", "COCO_KEYPOINT_COLORS",
+           "COCO_LINK_COLORS", "COCO_KEYPOINT_NAMES", "OPENPOSE_SKELETON", "OPENPOSE_COLORS", "OPENPOSE_FROM_COCO",
+           "KEYPOINT_STYLES"]
+
+KEYPOINT_STYLES = ("scenevis", "mmpose", "openpose")
+COCO_KEYPOINT_NAMES = ("nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder",
+                       "left_elbow", "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip",
+                       "left_knee", "right_knee", "left_ankle", "right_ankle")
+#: OpenPose's 18 points from COCO's 17 (-1: the neck, the shoulders' midpoint): nose, neck,
+#: right shoulder, elbow, wrist, left shoulder, elbow, wrist, right hip, knee, ankle, left
+#: hip, knee, ankle, right eye, left eye, right ear, left ear.
+OPENPOSE_FROM_COCO = (0, -1, 6, 8, 10, 5, 7, 9, 12, 14, 16, 11, 13, 15, 2, 1, 4, 3)
+#: OpenPose's 17 limbs over its 18 points; limb i and point i are drawn in OPENPOSE_COLORS[i].
+OPENPOSE_SKELETON = ((1, 2), (1, 5), (2, 3), (3, 4), (5, 6), (6, 7), (1, 8), (8, 9), (9, 10), (1, 11), (11, 12),
+                     (12, 13), (1, 0), (0, 14), (14, 16), (0, 15), (15, 17))
+OPENPOSE_COLORS = ((255, 0, 0), (255, 85, 0), (255, 170, 0), (255, 255, 0), (170, 255, 0), (85, 255, 0),
+                   (0, 255, 0), (0, 255, 85), (0, 255, 170), (0, 255, 255), (0, 170, 255), (0, 85, 255),
+                   (0, 0, 255), (85, 0, 255), (170, 0, 255), (255, 0, 255), (255, 0, 170), (255, 0, 85))
 
 #: COCO's 17 keypoints: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles
 #: (left before right); the links join them into a body.
@@ -55,14 +81,29 @@ def _colors(value: Any, n: int, name: str, default: np.ndarray) -> np.ndarray:
     return np.broadcast_to(colors, (n, 4)) if len(colors) == 1 else colors
 
 
+def _spindles(segments: np.ndarray, half_width: np.ndarray, steps: int = 24) -> Polygons:
+    """Thin ellipses along (M, 2, 2) segments, ``half_width`` across: OpenPose's limbs."""
+    t = np.linspace(0.0, 2 * np.pi, steps, endpoint=False)
+    mid = segments.mean(axis=1)
+    along = (segments[:, 1] - segments[:, 0]) / 2
+    across = np.stack([-along[:, 1], along[:, 0]], axis=1)
+    length = np.maximum(np.hypot(across[:, 0], across[:, 1]), 1e-9)[:, None]
+    across = across / length * np.asarray(half_width, np.float64).reshape(-1, 1)
+    ring = mid[:, None] + np.cos(t)[None, :, None] * along[:, None] + np.sin(t)[None, :, None] * across[:, None]
+    return Polygons(ring.reshape(-1, 2), np.arange(0, steps * len(ring) + 1, steps), np.arange(len(ring) + 1))
+
+
 def keypoints_overlay(points: np.ndarray, visible: np.ndarray, *, skeleton: np.ndarray,
                       point_colors: np.ndarray, link_colors: np.ndarray, radius: Any,
-                      line_width: Any) -> Overlay:
-    """Links (halo, then color) and points for (N, K, 2) ``points`` and (N, K) bool
-    ``visible``; ``radius`` and ``line_width`` are one value or one per instance."""
+                      line_width: Any, style: str = "scenevis", names: Optional[Sequence[str]] = None) -> Overlay:
+    """Links and points for (N, K, 2) ``points`` and (N, K) bool ``visible`` in one of
+    :data:`KEYPOINT_STYLES`; ``radius`` is one value, one per instance (N,) or one per
+    point (N, K); ``line_width`` one value or one per instance. ``names`` (K strings)
+    label the visible points."""
     layers: list = []
-    n = len(points)
-    radius = np.broadcast_to(np.asarray(radius, np.float64), (n,))
+    n, k = points.shape[:2]
+    radius = np.asarray(radius, np.float64)
+    radius = np.broadcast_to(radius[:, None] if radius.ndim == 1 else radius, (n, k))
     line_width = np.broadcast_to(np.asarray(line_width, np.float64), (n,))
     if len(skeleton):
         both = visible[:, skeleton[:, 0]] & visible[:, skeleton[:, 1]]
@@ -71,19 +112,36 @@ def keypoints_overlay(points: np.ndarray, visible: np.ndarray, *, skeleton: np.n
             segments = np.stack([points[inst, skeleton[link, 0]], points[inst, skeleton[link, 1]]], axis=1)
             offsets = np.arange(0, 2 * len(segments) + 1, 2)
             flat = segments.reshape(-1, 2)
-            layers.append(Lines(flat, offsets, Style(color=(0, 0, 0), alpha=0.45, width=line_width[inst] + 2)))
-            layers.append(Lines(flat, offsets, Style(color=link_colors[link], width=line_width[inst])))
+            if style == "openpose":
+                layers.append(_spindles(segments, np.maximum(line_width[inst], 2.0)).replace(
+                    style=Style(color=link_colors[link], fill=link_colors[link], alpha=0.6, width=0.0)))
+            else:
+                if style == "scenevis":
+                    layers.append(Lines(flat, offsets, Style(color=(0, 0, 0), alpha=0.45, width=line_width[inst] + 2)))
+                layers.append(Lines(flat, offsets, Style(color=link_colors[link], width=line_width[inst])))
     inst, kpt = np.nonzero(visible)
+    labels = LabelSet.empty()
     if len(inst):
-        layers.append(Circles(points[inst, kpt], radius[inst], Style(color=(255, 255, 255), fill=point_colors[kpt],
-                                                                     width=np.maximum(1.0, radius[inst] / 3))))
-    return Overlay(Group.of(*layers))
+        r = radius[inst, kpt]
+        rims = Style(color=(255, 255, 255), fill=point_colors[kpt], width=np.maximum(1.0, r / 3)) \
+            if style == "scenevis" else Style(color=point_colors[kpt], fill=point_colors[kpt], width=0.0)
+        layers.append(Circles(points[inst, kpt], r, rims))
+        if names is not None:
+            at = points[inst, kpt]
+            anchors = np.concatenate([at - r[:, None], at + r[:, None]], axis=1)
+            labels = LabelSet(anchors, [names[j] for j in kpt], point_colors[kpt], np.maximum(8.0, 2.5 * r),
+                              np.full(len(kpt), -100.0), positions=("top_center",) * len(kpt))
+    return Overlay(Group.of(*layers), labels)
 
 
 def keypoints_overlay_for(inst: Any, canvas: tuple, meta: dict, *, visible: Any = None, kpt_thr: float = 0.3,
                           skeleton: Any = None, point_colors: Any = None, link_colors: Any = None,
-                          radius: Optional[float] = None, line_width: Optional[float] = None) -> Overlay:
+                          radius: Any = None, line_width: Optional[float] = None, style: str = "scenevis",
+                          show_kpt_idx: bool = False, show_kpt_names: bool = False,
+                          kpt_names: Optional[Sequence[str]] = None) -> Overlay:
     """The keypoint overlay of read instances (``keypoints`` and visibility fields)."""
+    if style not in KEYPOINT_STYLES:
+        raise ValueError(f"style: expected one of {list(KEYPOINT_STYLES)}, got {style!r}")
     points = inst["keypoints"]
     n, k = points.shape[:2]
     if visible is None:
@@ -96,6 +154,24 @@ def keypoints_overlay_for(inst: Any, canvas: tuple, meta: dict, *, visible: Any 
         check_shape(shown, "visible", (n, k))
         shown = shown if shown.dtype == np.bool_ else shown >= kpt_thr
     shown = shown & np.isfinite(points).all(axis=2)
+    names = _point_names(k, meta, show_kpt_idx, show_kpt_names, kpt_names)
+    size = _instance_sizes(points, shown, canvas)
+    lw = np.clip(size / 55.0, 1.5, 5.0) if line_width is None else np.full(n, float(line_width))
+    r = np.clip(size / 36.0, 2.0, 8.0)[:, None] if radius is None else _radii(radius, n, k)
+    if style == "openpose":
+        if k != 17:
+            raise ValueError(f"style: 'openpose' expects COCO's 17 keypoints, got {k}")
+        pick = np.array(OPENPOSE_FROM_COCO)
+        neck = (points[:, 5] + points[:, 6]) / 2
+        points = np.concatenate([points, neck[:, None]], axis=1)[:, pick]
+        shown = np.concatenate([shown, (shown[:, 5] & shown[:, 6])[:, None]], axis=1)[:, pick]
+        r = np.broadcast_to(r, (n, k))
+        r = np.concatenate([r, r[:, 5:6]], axis=1)[:, pick]
+        colors = color_array(list(OPENPOSE_COLORS), 18)
+        names = None if names is None else [names[j] if j >= 0 else ("neck" if show_kpt_names else "17") for j in pick]
+        return keypoints_overlay(np.nan_to_num(points), shown, skeleton=np.array(OPENPOSE_SKELETON),
+                                 point_colors=colors, link_colors=colors[:len(OPENPOSE_SKELETON)], radius=r,
+                                 line_width=lw, style=style, names=names)
     coco = k == 17 and skeleton is None and "skeleton_links" not in meta
     links = _links(skeleton if skeleton is not None else meta.get("skeleton_links", COCO_SKELETON if coco else ()), k)
     default_points = (color_array(list(COCO_KEYPOINT_COLORS), k) if k == 17 else
@@ -106,11 +182,38 @@ def keypoints_overlay_for(inst: Any, canvas: tuple, meta: dict, *, visible: Any 
                       "point_colors", default_points)
     lcolors = _colors(link_colors if link_colors is not None else meta.get("skeleton_link_colors"),
                       len(links), "link_colors", default_links)
-    size = _instance_sizes(points, shown, canvas)
-    lw = np.clip(size / 55.0, 1.5, 5.0) if line_width is None else np.full(n, float(line_width))
-    r = np.clip(size / 36.0, 2.0, 8.0) if radius is None else np.full(n, float(radius))
     return keypoints_overlay(np.nan_to_num(points), shown, skeleton=links, point_colors=kcolors,
-                             link_colors=lcolors, radius=r, line_width=lw)
+                             link_colors=lcolors, radius=r, line_width=lw, style=style, names=names)
+
+
+def _radii(radius: Any, n: int, k: int) -> np.ndarray:
+    """(1, 1), (1, K) or (N, K) radii from one number or one per keypoint (K,)."""
+    values = numbers(radius, "radius", 0.0, 1000.0)
+    if len(values) == 1:
+        return values.reshape(1, 1)
+    if len(values) != k:
+        raise ValueError(f"radius: expected one value or {k} (one per keypoint), got {len(values)}")
+    return values.reshape(1, k)
+
+
+def _point_names(k: int, meta: dict, show_idx: bool, show_names: bool, given: Any) -> Optional[list]:
+    """The label of each keypoint (K strings), or None when points are not labelled."""
+    if not (show_idx or show_names):
+        return None
+    if show_idx:
+        return [str(j) for j in range(k)]
+    if given is not None:
+        names = [str(name) for name in given]
+    elif meta.get("keypoint_id2name") is not None:
+        table = meta["keypoint_id2name"]
+        names = [str(table.get(j, j)) for j in range(k)]
+    elif k == 17:
+        names = list(COCO_KEYPOINT_NAMES)
+    else:
+        names = [str(j) for j in range(k)]
+    if len(names) != k:
+        raise ValueError(f"kpt_names: expected {k} names (one per keypoint), got {len(names)}")
+    return names
 
 
 def _instance_sizes(points: np.ndarray, shown: np.ndarray, canvas: tuple) -> np.ndarray:
@@ -126,15 +229,20 @@ def _instance_sizes(points: np.ndarray, shown: np.ndarray, canvas: tuple) -> np.
 def keypoints(data: Any = None, *, visible: Any = None, image: Any = None, canvas: Any = None,
               skeleton: Optional[Sequence[Sequence[int]]] = None, point_colors: Any = None,
               link_colors: Any = None, dataset_meta: Any = None, kpt_thr: float = 0.3,
-              radius: Optional[float] = None, line_width: Optional[float] = None) -> Scene:
+              radius: Any = None, line_width: Optional[float] = None, style: str = "scenevis",
+              show_kpt_idx: bool = False, show_kpt_names: bool = False, kpt_names: Any = None) -> Scene:
     """Keypoints as a scene, over ``image`` when given.
 
     ``data`` is an (N, K, 2) or (K, 2) array of ``x, y`` (an (N, K, 3) array carries
     visibility in its last column), or a dict/data element with ``keypoints`` and
     optionally ``keypoints_visible`` or ``keypoint_scores``. ``visible`` overrides the
-    visibility; numbers count as visible when at least ``kpt_thr``. ``radius`` and
-    ``line_width`` default to sizes that follow each instance's size (the diagonal of
-    its visible points), so small people get small dots.
+    visibility; numbers count as visible when at least ``kpt_thr``. ``radius`` (one
+    value, or one per keypoint) and ``line_width`` default to sizes that follow each
+    instance's size (the diagonal of its visible points), so small people get small dots.
+    ``point_colors`` are one per keypoint and ``link_colors`` one per skeleton link.
+    ``style`` is ``'scenevis'``, ``'mmpose'`` or ``'openpose'`` (see the module);
+    ``show_kpt_idx`` labels points with their index, ``show_kpt_names`` with their names
+    (``kpt_names``, else ``dataset_meta['keypoint_id2name']``, else COCO's).
     """
     if data is None:
         raise TypeError("keypoints: expected an (N, K, 2) array or an element with 'keypoints', got None")
@@ -149,5 +257,6 @@ def keypoints(data: Any = None, *, visible: Any = None, image: Any = None, canva
     pixels, size = canvas_of(image, canvas, points=np.where(np.isfinite(points), points, 0.0))
     overlay = keypoints_overlay_for(inst, size, meta, visible=visible, kpt_thr=kpt_thr, skeleton=skeleton,
                                     point_colors=point_colors, link_colors=link_colors, radius=radius,
-                                    line_width=line_width)
+                                    line_width=line_width, style=style, show_kpt_idx=show_kpt_idx,
+                                    show_kpt_names=show_kpt_names, kpt_names=kpt_names)
     return overlay.scene(size, image=pixels)
