@@ -9,6 +9,7 @@ function that draws them. :func:`picture` gives either as an (H, W, 3) uint8 arr
 from __future__ import annotations
 
 import importlib.util
+import math
 import uuid
 from pathlib import Path
 
@@ -214,6 +215,83 @@ def tracks_scene():
                            scores=[0.9, 0.75], trails=trails, masks=masks, keypoints=keypoints)
 
 
+# ------------------------------------------------------------------------------ vocabulary_* (issue 20)
+
+ROTATED = np.array([[70, 60, 90, 30, 0.4], [190, 110, 70, 26, -0.9], [250, 50, 50, 22, 1.3],
+                    [110, 140, 60, 20, math.pi / 2]])
+
+
+def rotated_scene():
+    """Rotated predictions through annotate (labels at the top corners) and rotated boxes
+    with heading ticks, filled and dashed, over the photo."""
+    img = samples.photo(320, 200, seed=3)
+    picture = annotate.instances(bboxes=ROTATED, labels=[0, 2, 5, 3], scores=[0.93, 0.81, 0.62, 0.55],
+                                 classes=samples.CLASSES, image=img)
+    extra = sv.rotated_boxes([[40, 170, 50, 18, 20.0], [280, 160, 40, 40, -30.0]], angle_unit="deg", heading=True,
+                             color=["white", "yellow"], fill=[(255, 255, 255, 70), (255, 255, 0, 50)], width=2,
+                             dash=["-", "--"])
+    return picture + extra
+
+
+def markers_scene():
+    """Every marker kind on the photo's objects, and halos around masks and a box."""
+    img = samples.photo(320, 214, seed=0)
+    det = samples.detections(320, 214, seed=0)
+    b, ids = det["bboxes"], det["labels"]
+    return (sv.image(img)
+            + sv.halo(det["masks"][:3], radius=10, class_ids=ids[:3])
+            + sv.halo(b[7:8], radius=6, color="white", alpha=0.9)
+            + sv.markers(b[:3], "ellipse", class_ids=ids[:3], width=2)
+            + sv.markers(b[3:6], "corners", class_ids=ids[3:6], width=3)
+            + sv.markers(b, "triangle", class_ids=ids, size=9)
+            + sv.markers(b[6:8], "round_box", class_ids=ids[6:8], width=2, fill=(255, 255, 255, 50))
+            + sv.markers(b[3:6], "dot", color="white", size=3))
+
+
+def effects_scene():
+    """Blur and pixelate boxes, a dimmed and a brightened mask, then a second picture in
+    colour only on the objects (desaturated outside the masks)."""
+    img = samples.photo(240, 160, seed=2)
+    det = samples.detections(240, 160, seed=2)
+    b, masks = det["bboxes"], det["masks"]
+    left = (sv.image(img) + sv.blur(b[:2], 8) + sv.pixelate(b[2:4], 7) + sv.dim(masks[4:5], 0.6)
+            + sv.brighten(masks[5:6], 0.5) + sv.boxes(b[:4], color="white", width=1))
+    right = sv.image(img) + sv.desaturate(masks, outside=True) + sv.dim(masks, 0.3, outside=True)
+    return left | right
+
+
+def labels_scene():
+    """Labels asking for anchors: inside the bottom right corner with an offset and an
+    ellipsis, centred on the masks' centres of mass with wrapping, and per-label sizes."""
+    img = samples.photo(320, 214, seed=0)
+    det = samples.detections(320, 214, seed=0)
+    corner = annotate.instances(det, image=img, classes=samples.CLASSES, label_anchor="bottom_right",
+                                label_inside=True, label_offset=(-1, -1), label_max_width=64,
+                                label_overflow="ellipsis", show_masks=False)
+    mass = annotate.instances(det, image=img, classes=samples.CLASSES, label_anchor="mass", label_max_width=52,
+                              font_size=np.linspace(9, 15, len(det["labels"])), show_boxes=False)
+    return corner | mass
+
+
+def keypoint_styles_scene():
+    """The same people in MMPose's style with index labels, in OpenPose's, and with names
+    and a larger nose."""
+    people, visible = pose_people()
+    data = {"keypoints": people, "keypoint_scores": visible}
+    light, dark = np.full((180, 260, 3), 236, np.uint8), np.full((180, 260, 3), 24, np.uint8)
+    return (annotate.keypoints(data, image=light, style="mmpose", show_kpt_idx=True, radius=3, line_width=2)
+            | annotate.keypoints(data, image=dark, style="openpose")
+            | annotate.keypoints(data, image=light, show_kpt_names=True, radius=np.r_[6.0, np.full(16, 3.0)]))
+
+
+def inset_scene():
+    """An inset of a crowded corner beside the picture, and a smaller one over it."""
+    img = samples.photo(320, 214, seed=0)
+    det = samples.detections(320, 214, seed=0)
+    picture = annotate.instances(det, image=img, classes=samples.CLASSES)
+    return sv.inset(sv.inset(picture, (140, 95, 240, 160), 2.0, at="right"), (0, 80, 60, 120), 1.5, at="top_left")
+
+
 # ------------------------------------------------------------------------------ by name
 
 SCENES = {
@@ -230,6 +308,12 @@ SCENES = {
     "facade_mmengine_style": lambda: mmengine_style_visualizer()[0].scene,
     "featmap_layer": featmap_layer_scene,
     "tracks_frame": tracks_scene,
+    "vocabulary_rotated": rotated_scene,
+    "vocabulary_markers": markers_scene,
+    "vocabulary_effects": effects_scene,
+    "vocabulary_labels": labels_scene,
+    "vocabulary_keypoints": keypoint_styles_scene,
+    "vocabulary_inset": inset_scene,
 }
 
 PICTURES = {

@@ -13,6 +13,9 @@ from scenevis.annotate.labels import LabelSet, draw_labels, fitted
 from scenevis.annotate.placement import overlaps
 from scenevis.nodes import rotated_corners
 
+from golden_compare import assert_golden
+from golden_scenes import SCENES
+
 RED = np.array([255, 0, 0], np.uint8)
 
 
@@ -373,3 +376,10 @@ def test_add_datasample_draws_mmrotate_predictions(tmp_path):
     rotated = [n for n in vis.scene.children if isinstance(n, sv.RotatedBoxes)]
     assert len(rotated) == 1 and rotated[0].count == 2
     assert (tmp_path / "vis_data" / "vis_image" / "rot_1.png").exists()
+
+
+# ------------------------------------------------------------------------------ goldens
+
+@pytest.mark.parametrize("name", sorted(n for n in SCENES if n.startswith("vocabulary_")))
+def test_golden_vocabulary(name):
+    assert_golden(name, sv.render(SCENES[name]()))
