@@ -383,3 +383,13 @@ def test_add_datasample_draws_mmrotate_predictions(tmp_path):
 @pytest.mark.parametrize("name", sorted(n for n in SCENES if n.startswith("vocabulary_")))
 def test_golden_vocabulary(name):
     assert_golden(name, sv.render(SCENES[name]()))
+
+
+@pytest.mark.parametrize("radius", [1.0, 2.0, 2.5, 4.0])
+def test_a_halo_of_any_radius_stays_in_its_bounds(radius):
+    from test_algebra import ink_outside_bounds
+
+    mask = np.zeros((5, 6), bool)
+    mask[1:4, 1:5] = True
+    for scene in (sv.halo(mask, radius=radius, color="red"), sv.halo([[1, 1, 5, 4]], radius=radius, color="red")):
+        assert not len(ink_outside_bounds(scene)) and not len(ink_outside_bounds(scene.scale(2)))

@@ -166,10 +166,10 @@ def _box_blur(a: np.ndarray, r: int, axis: int) -> np.ndarray:
     return np.moveaxis(out, 0, axis)
 
 
-def _blurred(src: np.ndarray, r: int) -> np.ndarray:
+def _blurred(src: np.ndarray, r: int, passes: int = 3) -> np.ndarray:
     out = src.astype(np.float32)
     for axis in (0, 1):
-        for _ in range(3):
+        for _ in range(passes):
             out = _box_blur(out, r, axis)
     return out
 
@@ -266,10 +266,11 @@ def glow(piece: Piece, reach: int, size: tuple) -> tuple:
     over ``reach`` device pixels, strongest at the region's edge, zero on the region.
     Returns ``(alpha, y0, x0)``: the plane and its top-left pixel on the canvas."""
     r = max(1, reach // 3)
-    m = 3 * r
+    passes = min(3, max(1, reach // r))
+    m = passes * r  # the blur's whole reach: never past ``reach``
     y0, x0 = max(piece.y0 - m, 0), max(piece.x0 - m, 0)
     y1, x1 = min(piece.y1 + m, size[0]), min(piece.x1 + m, size[1])
     cover = np.zeros((y1 - y0, x1 - x0), np.float32)
     cover[piece.y0 - y0:piece.y1 - y0, piece.x0 - x0:piece.x1 - x0] = 1.0 if piece.mask is None else piece.mask
-    spread = _blurred(cover[..., None], r)[..., 0]
+    spread = _blurred(cover[..., None], r, passes)[..., 0]
     return np.minimum(2.0 * spread, 1.0) * (1.0 - cover), y0, x0

@@ -110,7 +110,7 @@ def halo(p, node, device: Affine, style) -> None:
     if not node.count:
         return
     size = p.size
-    reach = max(1, int(round(node.radius * effects.device_scale(device))))
+    reach = max(1, int(node.radius * effects.device_scale(device)))
     for piece in effects.pieces(node.regions, device, size):
         k = piece.item
         if not p.source(pick(style.color, k), float(pick(style.alpha, k))):
