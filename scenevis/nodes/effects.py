@@ -94,8 +94,9 @@ def _effect(kind: str, regions: Any, amount: float, outside: bool, frame: Any) -
 
 
 def blur(regions: Any, radius: float = 12.0, *, outside: bool = False, frame: Any = None) -> Effect:
-    """Blur what lies beneath inside ``regions`` (boxes or masks): each pixel becomes a
-    Gaussian-like average over about ``radius`` pixels around it."""
+    """Blur what lies beneath inside ``regions`` (boxes or masks) over about ``radius``
+    pixels: the means of ``radius``-sized cells of the canvas, blended smoothly between
+    the cells' centres."""
     return _effect("blur", regions, radius, outside, frame)
 
 

@@ -13,7 +13,7 @@ from scenevis.geometry import Affine, position_points
 from scenevis.nodes.markers import marker_sizes
 from scenevis.renderer.shapes import pick
 
-__all__ = ["rotated_boxes", "markers", "ELLIPSE_ARC"]
+__all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC"]
 
 #: The part of a foot ellipse drawn, in radians (y down: from the upper right, round the
 #: front, to the upper left), as supervision draws it.
