@@ -104,7 +104,7 @@ def cases(runs_hint: int = 7) -> list:
                  img.copy(), svn.KeyPoints(xy=poses.astype(np.float32))), svn.KeyPoints(xy=poses.astype(np.float32)))),
         ("inset of one region", lambda: sv.render(sv.inset(sv.image(img), crop_box[0], 2.0, at="top_right")),
          theirs(svn.CropAnnotator(position=svn.Position.TOP_RIGHT, scale_factor=2.0),
-                lambda: svn.Detections(xyxy=crop_box))),
+                lambda: svn.Detections(xyxy=crop_box, class_id=np.array([0])))),
     ]
     out = []
     for setting, mine, peer in pairs:
