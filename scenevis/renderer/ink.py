@@ -12,8 +12,9 @@ For each node type, in the node's own coordinates:
 - images, heatmaps, backgrounds: their extent; masks: their whole frame;
 - boxes: the boxes grown by half their stroke width (a box's corners are 90-degree
   miters); circles: radius plus half the stroke; points: the radius;
-- lines and polygons: every segment's stroke rectangle (butt caps) and every miter
-  tip within Cairo's miter limit, as Cairo strokes them;
+- lines and polygons: every segment's stroke rectangle (butt caps), and at each joint
+  the round join's disc (lines) or the miter tip within Cairo's miter limit (polygons),
+  as the painter strokes them;
 - rotated boxes: their outlines as closed polygons (and heading ticks as open lines);
 - markers: each mark's box grown by half its stroke (:func:`marks.marker_extents`);
 - effects: their regions' pixels (or, outside regions, their frame): an effect changes
@@ -116,10 +117,12 @@ def _circles(node, style, context) -> BBox:
     return _box(node.centers - r, node.centers + r)
 
 
-def _strokes(points: np.ndarray, paths: np.ndarray, widths: np.ndarray, closed: bool) -> BBox:
+def _strokes(points: np.ndarray, paths: np.ndarray, widths: np.ndarray, closed: bool, round_joins: bool = False
+             ) -> BBox:
     """The box of polylines (``paths`` offsets into ``points``, one width each) stroked
     with butt caps and miter joins: the points, every segment's rectangle and every
-    miter tip within :data:`MITER_LIMIT`."""
+    miter tip within :data:`MITER_LIMIT`; with ``round_joins``, each joint's disc instead
+    of its miter."""
     if not len(points):
         return BBox.empty()
     counts = np.diff(paths)
@@ -145,20 +148,24 @@ def _strokes(points: np.ndarray, paths: np.ndarray, widths: np.ndarray, closed: 
             starts = np.flatnonzero(np.r_[True, path[1:] != path[:-1]])
             ends = np.r_[starts[1:], len(path)] - 1
             first, second = np.r_[first, ends], np.r_[second, starts]
-        cos = np.einsum("ij,ij->i", d[first], d[second])
-        outward = d[first] - d[second]
-        size = np.hypot(outward[:, 0], outward[:, 1])
-        mitred = (2.0 <= MITER_LIMIT ** 2 * (1.0 + cos)) & (size > 1e-12)
-        if mitred.any():
-            first, outward, size, cos = first[mitred], outward[mitred], size[mitred], cos[mitred]
-            reach = half[first, 0] / np.sqrt((1.0 + cos) / 2.0)
-            corners.append(points[end[first]] + outward / size[:, None] * reach[:, None])
+        if round_joins:
+            joint, reach = points[end[first]], half[first]
+            corners += [joint - reach, joint + reach]
+        else:
+            cos = np.einsum("ij,ij->i", d[first], d[second])
+            outward = d[first] - d[second]
+            size = np.hypot(outward[:, 0], outward[:, 1])
+            mitred = (2.0 <= MITER_LIMIT ** 2 * (1.0 + cos)) & (size > 1e-12)
+            if mitred.any():
+                first, outward, size, cos = first[mitred], outward[mitred], size[mitred], cos[mitred]
+                reach = half[first, 0] / np.sqrt((1.0 + cos) / 2.0)
+                corners.append(points[end[first]] + outward / size[:, None] * reach[:, None])
     every = np.concatenate(corners)
     return _box(every, every)
 
 
 def _lines(node, style, context) -> BBox:
-    return _strokes(node.points, node.offsets, _widths(style, node.count), closed=False)
+    return _strokes(node.points, node.offsets, _widths(style, node.count), closed=False, round_joins=True)
 
 
 def _polygons(node, style, context) -> BBox:

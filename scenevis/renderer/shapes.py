@@ -111,13 +111,19 @@ def _path(ctx, points: np.ndarray, close: bool) -> None:
 
 
 def lines(p, node, device: Affine, style) -> None:
+    """Polylines join round: a corner is a data point, and a miter would draw ink past
+    it (up to five line widths at a sharp turn, a spike a chart does not have)."""
     ctx = p.ctx
     ctx.set_line_cap(cairo.LINE_CAP_BUTT)
-    for i in range(node.count):
-        _path(ctx, node.points[node.offsets[i]:node.offsets[i + 1]], close=False)
-        if p.pen(style, i):
-            ctx.stroke()
-        ctx.new_path()
+    ctx.set_line_join(cairo.LINE_JOIN_ROUND)
+    try:
+        for i in range(node.count):
+            _path(ctx, node.points[node.offsets[i]:node.offsets[i + 1]], close=False)
+            if p.pen(style, i):
+                ctx.stroke()
+            ctx.new_path()
+    finally:
+        ctx.set_line_join(cairo.LINE_JOIN_MITER)
 
 
 def polygons(p, node, device: Affine, style) -> None:
