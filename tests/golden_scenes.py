@@ -292,6 +292,19 @@ def inset_scene():
     return sv.inset(sv.inset(picture, (140, 95, 240, 160), 2.0, at="right"), (0, 80, 60, 120), 1.5, at="top_left")
 
 
+def chart_scene():
+    """Two runs' losses over 3,000 steps (thinned per pixel column), one with a spike."""
+    from scenevis.annotate.chart import line_chart
+
+    rng = np.random.default_rng(0)
+    steps = np.arange(3000)
+    first = 2.0 * np.exp(-steps / 900) + rng.normal(0, 0.04, 3000)
+    first[1700] = 2.6
+    second = 1.7 * np.exp(-steps / 700) + 0.1 + rng.normal(0, 0.04, 3000)
+    return line_chart({"run a": (steps, first), "run b": (steps, second)}, title="train/loss",
+                      size=(360, 200)).scene()
+
+
 # ------------------------------------------------------------------------------ by name
 
 SCENES = {
@@ -314,6 +327,7 @@ SCENES = {
     "vocabulary_labels": labels_scene,
     "vocabulary_keypoints": keypoint_styles_scene,
     "vocabulary_inset": inset_scene,
+    "chart_lines": chart_scene,
 }
 
 PICTURES = {
