@@ -59,7 +59,7 @@ import threading
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator, List, Optional, Sequence, Tuple, Union
 
-__all__ = ["name_parts", "check_file_name", "SaveDir", "write_all", "MAX_COMPONENT_BYTES"]
+__all__ = ["name_parts", "name_from_parts", "check_file_name", "SaveDir", "write_all", "MAX_COMPONENT_BYTES"]
 
 MAX_COMPONENT_BYTES = 255
 _NONCHARACTERS = "".join(
@@ -121,6 +121,32 @@ def name_parts(name: Union[str, os.PathLike], suffix: str = "", arg: str = "name
         else:
             parts.append(_fit(text, _escape(text, final=not end), end))
     return parts
+
+
+_ESCAPES = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_CUT = re.compile(r"%~[0-9a-f]{16}$")
+
+
+def name_from_parts(parts: Parts, suffix: str = "") -> str:
+    """The name :func:`name_parts` turned into ``parts`` (``suffix`` ending the last one):
+    its inverse, for readers of a backend's files (the run report).
+
+    ``/`` joins the components, ``%XX`` escapes are undone and ``%`` alone is an empty
+    component. A component cut for length (rule 4) keeps only its first part, so the name
+    read back from it ends in ``…``.
+    """
+    if not parts or not parts[-1].endswith(suffix):
+        raise ValueError(f"parts: expected a last component ending in {suffix!r}, got {list(parts)!r}")
+    texts = list(parts[:-1]) + [parts[-1][: len(parts[-1]) - len(suffix)]]
+    out = []
+    for text in texts:
+        cut = _CUT.search(text)
+        if cut:
+            text = text[: cut.start()]
+        text = "" if text == "%" else _ESCAPES.sub(
+            lambda m: bytes.fromhex(m.group().replace("%", "")).decode("utf-8", "surrogatepass"), text)
+        out.append(text + ("…" if cut else ""))
+    return "/".join(out)
 
 
 def check_file_name(value: Union[str, os.PathLike], suffix: str, arg: str) -> str:
