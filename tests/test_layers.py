@@ -29,9 +29,10 @@ LAYERS = {
     "scenevis.annotate": 5, "scenevis.featmap_views": 5, "scenevis.datasets": 5, "scenevis.video": 5,
     # L6: registries, storage backends, batch rendering
     "scenevis.registry": 6, "scenevis.backends": 6, "scenevis.batch": 6, "scenevis.distributed": 6,
+    "scenevis.report": 6,
     # L7: the MMEngine-compatible facade and its integrations
     "scenevis.visualizer": 7, "scenevis.det_visualizer": 7, "scenevis.track_visualizer": 7, "scenevis._facade_args": 7, "scenevis._show": 7,
-    "scenevis.integrations": 7,
+    "scenevis.integrations": 7, "scenevis.cli": 7,
     # L8: the package's __init__ re-exports everything
     "scenevis": 8,
 }
@@ -57,6 +58,8 @@ SAME_LAYER = {
     ("scenevis.video", "scenevis.video"),
     ("scenevis.backends", "scenevis.backends"),
     ("scenevis.backends", "scenevis.registry"),     # backends register themselves
+    ("scenevis.report", "scenevis.report"),
+    ("scenevis.report", "scenevis.backends._paths"),  # image files back to names by the backend's own rule
     ("scenevis.visualizer", "scenevis._facade_args"),
     ("scenevis.visualizer", "scenevis._show"),
     ("scenevis.det_visualizer", "scenevis.visualizer"),
@@ -65,6 +68,7 @@ SAME_LAYER = {
     ("scenevis.track_visualizer", "scenevis.det_visualizer"),   # out_file pictures
     ("scenevis.integrations", "scenevis.visualizer"),
     ("scenevis.integrations", "scenevis.integrations"),
+    ("scenevis.cli", "scenevis.cli"),
 }
 
 # The one hand-off upward: a scene's output methods (render, save, to_svg, _repr_png_)
@@ -87,8 +91,8 @@ HOMES = {
     "google_crc32c": ("scenevis.backends._tfevents",),
     "dask": ("scenevis.batch.cluster",),
     "distributed": ("scenevis.batch.cluster",),
-    "tqdm": ("scenevis.batch.progress",),
-    "PIL": ("scenevis.datasets.images", "scenevis._png"),  # _png: JPEG files, imported when one is written
+    "tqdm": ("scenevis.batch.progress", "scenevis.report.thumbs"),
+    "PIL": ("scenevis.datasets.images", "scenevis._png", "scenevis.report.thumbs"),  # _png: JPEG files, imported when one is written
     "yaml": ("scenevis.datasets.yolo",),
     "mlflow": ("scenevis.backends.mlflow",),
     "clearml": ("scenevis.backends.clearml",),

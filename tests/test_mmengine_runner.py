@@ -73,6 +73,8 @@ TASK = textwrap.dedent('''
                           dataset_meta=vis.dataset_meta, backends=sorted(vis._vis_backends))
             with open(self.out, "a") as f:
                 f.write(json.dumps(record) + "\\n")
+            vis.add_image("probe/sample", torch.full((24, 32, 3), 60 * runner.epoch, dtype=torch.uint8).numpy(),
+                          step=runner.epoch)
 ''')
 
 CONFIG = textwrap.dedent('''
@@ -103,7 +105,10 @@ RUN = textwrap.dedent('''
 ''')
 
 
-def test_runner_trains_two_epochs_recording_through_scenevis(tmp_path):
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """The tiny task trained for 2 epochs by a Runner in a subprocess: (folder, result)."""
+    tmp_path = tmp_path_factory.mktemp("runner")
     (tmp_path / "tiny_task.py").write_text(TASK)
     probe = tmp_path / "probe.jsonl"
     config = tmp_path / "tiny_config.py"
@@ -113,7 +118,12 @@ def test_runner_trains_two_epochs_recording_through_scenevis(tmp_path):
     done = subprocess.run([sys.executable, str(script), str(config)], cwd=tmp_path, capture_output=True, text=True,
                           timeout=300, env={**__import__("os").environ, "PYTHONPATH": str(tmp_path)})
     assert done.returncode == 0, done.stderr[-4000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return tmp_path, json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_runner_trains_two_epochs_recording_through_scenevis(trained):
+    tmp_path, result = trained
+    probe = tmp_path / "probe.jsonl"
     assert result["scenevis_before_config"] is False  # scenevis came in through custom_imports
 
     # Inside the run, MMEngine's lookup found the scenevis visualizer with the dataset meta.
@@ -147,6 +157,37 @@ def test_runner_trains_two_epochs_recording_through_scenevis(tmp_path):
     assert [e.step for e in scalars] == list(range(1, 9))
     for event in scalars:
         assert event.value == pytest.approx(losses[event.step], rel=1e-5)
+
+
+def test_report_of_the_runners_work_dir_in_chromium(trained, chromium):
+    """``scenevis report`` on the work dir a real Runner wrote: its run found below the
+    timestamp folder, a chart per key LoggerHook logged, the images the hook added."""
+    tmp_path, result = trained
+    out = tmp_path / "report.html"
+    done = subprocess.run([sys.executable, "-m", "scenevis", "report", str(tmp_path / "work"), "-o", str(out), "-q"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with chromium.page((1200, 900)) as page:
+        requests = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(chromium.file_url(out), wait_until="load")
+        data = page.evaluate("() => window.scenevis.data")
+        assert [run["name"] for run in data["runs"]] == [f"work/{result['timestamp']}"]
+        keys = [chart["key"] for chart in data["charts"]]
+        assert {"loss", "lr", "time", "data_time"} <= set(keys)
+        assert page.locator(".sv-chart").count() == len(keys)
+        loss = data["charts"][keys.index("loss")]["series"][0]
+        assert loss["x"] == list(range(1, 9))
+        lines = [json.loads(line) for line in
+                 (tmp_path / "work" / result["timestamp"] / "vis_data" / "scalars.json").read_text().splitlines()]
+        assert loss["y"] == [line["loss"] for line in lines if "loss" in line]
+        gallery = page.locator(".sv-gallery", has=page.locator("h3", has_text="probe/sample"))
+        assert next(g for g in data["galleries"] if g["name"] == "probe/sample")["steps"] == [0, 1]  # runner.epoch
+        assert gallery.locator(".sv-step").inner_text() == "step 1"
+        assert gallery.locator("img").evaluate("img => img.decode().then(() => img.naturalWidth)") == 32
+        assert "SceneVisualizer" in page.locator(".sv-config").inner_text()
+        assert page.locator("#sv-notes").count() == 0  # a clean run: nothing to note
+        assert all(url.startswith(("file:", "data:")) for url in requests)
 
 
 # ----------------------------------------------------------------------------- registrations, in process

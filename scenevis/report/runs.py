@@ -1,0 +1,275 @@
+"""Runs on disk, read for the report: scalars, images, stored scenes and the config.
+
+A *run* is a folder written by :class:`~scenevis.backends.LocalVisBackend` (or MMEngine's):
+it holds ``scalars.json`` or a ``vis_image/`` folder, or it is an MMEngine ``vis_data``
+folder. :func:`find_runs` looks for runs below a folder (an MMEngine work dir holds one
+per timestamp: ``work_dirs/exp/20261201_120000/vis_data``); :func:`read_run` reads one.
+
+Reading never fails on what a run holds: a torn last line (the run is still writing), a
+line that is not JSON, a value that is not a number, an unreadable config become
+:class:`Problem` notes on the run, and everything else is still read. Image files are
+mapped back to their names and steps through the backend's own name rule
+(:func:`scenevis.backends._paths.name_from_parts`).
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from typing import Dict, List, Optional, Tuple
+
+import attrs
+import numpy as np
+
+from scenevis.backends._paths import name_from_parts
+
+__all__ = ["Problem", "Picture", "Run", "find_runs", "read_run", "read_scalars", "NotARunError"]
+
+SCALARS = "scalars.json"
+IMAGES = "vis_image"
+CONFIG = "config.py"
+MAX_DEPTH = 4  # how far below a given folder runs are looked for
+MAX_FOLDERS = 20_000  # folders looked at per given folder, so no tree makes the search hang
+MAX_CONFIG_BYTES = 2 << 20
+_STEP = re.compile(r"_(-?\d+)$")
+_PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg", ".scene.json", ".scene.json.gz")
+
+
+class NotARunError(ValueError):
+    """A folder given as a run holds no run."""
+
+
+@attrs.frozen
+class Problem:
+    """Something in a run that could not be read as expected; shown on the report."""
+
+    run: str
+    file: str  # relative to the run's folder ('' for the run itself)
+    message: str
+
+
+@attrs.frozen
+class Picture:
+    """An image (or stored scene) file of a run: what ``add_image(name, ..., step)`` wrote."""
+
+    name: str
+    step: int
+    path: str  # absolute
+    scene: bool = False  # a ``*.scene.json`` file rather than a picture
+
+
+@attrs.define
+class Run:
+    name: str
+    path: str
+    scalars: Dict[str, Tuple[np.ndarray, np.ndarray]] = attrs.Factory(dict)  # key -> (steps, values)
+    pictures: List[Picture] = attrs.Factory(list)
+    config: Optional[str] = None
+    problems: List[Problem] = attrs.Factory(list)
+
+    def note(self, file: str, message: str) -> None:
+        self.problems.append(Problem(self.name, file, message))
+
+
+def _is_run(folder: str, entries: set) -> bool:
+    if os.path.basename(folder) == "vis_data":
+        return True
+    return SCALARS in entries or IMAGES in entries
+
+
+def _entries(folder: str) -> Optional[list]:
+    try:
+        with os.scandir(folder) as it:
+            return [(e.name, e.is_dir(follow_symlinks=False)) for e in it]
+    except OSError:
+        return None
+
+
+def find_runs(root: str) -> List[str]:
+    """The run folders at or below ``root`` (at most ``MAX_DEPTH`` levels down), sorted.
+
+    Raises ``NotARunError`` when there is none, ``FileNotFoundError`` when ``root`` is not
+    a folder. Symlinked folders are not followed; hidden folders are skipped; a run's own
+    sub-folders are not searched.
+    """
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"RUN_DIR {root!r}: no such folder")
+    found, level, seen = [], [root], 0
+    for _ in range(MAX_DEPTH + 1):
+        below = []
+        for folder in level:
+            entries = _entries(folder)
+            seen += 1
+            if entries is None:
+                continue
+            if _is_run(folder, {name for name, _ in entries}):
+                found.append(folder)
+                continue
+            below += [os.path.join(folder, name) for name, is_dir in sorted(entries)
+                      if is_dir and not name.startswith(".")]
+        if seen > MAX_FOLDERS:
+            break
+        level = below
+    if not found:
+        raise NotARunError(f"RUN_DIR {root!r}: not a run (no {SCALARS}, {IMAGES}/ or vis_data/ in it or "
+                           f"up to {MAX_DEPTH} folders below it)")
+    return sorted(found)
+
+
+def run_name(root: str, folder: str) -> str:
+    """A short name for the run ``folder`` found below ``root``: ``root``'s own name, then
+    the folders between them, leaving out MMEngine's ``vis_data``."""
+    base = os.path.abspath(root)
+    parts = [os.path.basename(base.rstrip(os.sep)) or base]
+    if parts[0] == "vis_data":
+        parts = [os.path.basename(os.path.dirname(base)) or parts[0]]
+    rel = os.path.relpath(os.path.abspath(folder), base)
+    parts += [p for p in rel.split(os.sep) if p not in (".", "vis_data")]
+    return "/".join(parts)
+
+
+# -- scalars ------------------------------------------------------------------------------
+def _number(value) -> Optional[float]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _records(data: bytes, run: Run, file: str) -> List[Tuple[int, dict]]:
+    """``(line number, object)`` for every line of JSON Lines ``data`` that holds an object."""
+    lines = data.split(b"\n")
+    if lines and lines[-1].strip() == b"":
+        lines.pop()
+        torn = False
+    else:
+        torn = bool(lines)  # the last line has no newline: it may be half written
+    numbered = [(i + 1, line) for i, line in enumerate(lines) if line.strip()]
+    try:  # the common case, all lines whole: one parse
+        objects = json.loads(b"[" + b",".join(line for _, line in numbered) + b"]")
+        return [(n, obj) for (n, _), obj in zip(numbered, objects) if _is_record(obj, n, run, file)]
+    except ValueError:
+        pass
+    out, bad = [], []
+    for n, line in numbered:
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            if torn and n == len(lines):
+                run.note(file, f"line {n} is incomplete (the run may still be writing it); left out")
+            else:
+                bad.append(n)
+            continue
+        if _is_record(obj, n, run, file):
+            out.append((n, obj))
+    if bad:
+        shown = ", ".join(map(str, bad[:5])) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        run.note(file, f"{len(bad)} line{'s' if len(bad) > 1 else ''} not JSON (line {shown}); left out")
+    return out
+
+
+def _is_record(obj, n: int, run: Run, file: str) -> bool:
+    if isinstance(obj, dict):
+        return True
+    run.note(file, f"line {n} holds {type(obj).__name__}, not an object; left out")
+    return False
+
+
+def read_scalars(path: str, run: Run, file: str = SCALARS) -> Dict[str, Tuple[np.ndarray, np.ndarray]]:
+    """Every numeric key of the JSON Lines file ``path``: key -> (steps, values) in file
+    order. Problems become notes on ``run``."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    steps: Dict[str, list] = {}
+    values: Dict[str, list] = {}
+    skipped: Dict[str, list] = {}
+    no_step = []
+    for index, (n, record) in enumerate(_records(data, run, file)):
+        step = _number(record.get("step"))
+        if step is None or not math.isfinite(step):
+            no_step.append(n)
+            step = float(index)
+        for key, value in record.items():
+            if key == "step":
+                continue
+            number = _number(value)
+            if number is None:
+                skipped.setdefault(key, []).append((n, value))
+                continue
+            steps.setdefault(key, []).append(step)
+            values.setdefault(key, []).append(number)
+    if no_step:
+        run.note(file, f"{len(no_step)} line{'s' if len(no_step) > 1 else ''} without a numeric \"step\" "
+                       f"(first: line {no_step[0]}); their order is used as the step")
+    for key, bad in skipped.items():
+        n, value = bad[0]
+        run.note(file, f"{key!r}: {len(bad)} value{'s' if len(bad) > 1 else ''} not a number "
+                       f"(first: line {n}, {json.dumps(value)[:60]}); left out")
+    out = {}
+    for key in steps:
+        x, y = np.array(steps[key], np.float64), np.array(values[key], np.float64)
+        bad = ~np.isfinite(y)
+        if bad.any():
+            first = int(np.flatnonzero(bad)[0])
+            run.note(file, f"{key!r}: {int(bad.sum())} value{'s' if bad.sum() > 1 else ''} NaN or infinite "
+                           f"(first at step {x[first]:g}); not drawn")
+        out[key] = (x, y)
+    return out
+
+
+# -- pictures -------------------------------------------------------------------------------
+def _picture(run: Run, folder: str, rel_parts: List[str]) -> Optional[Picture]:
+    file = rel_parts[-1]
+    suffix = next((s for s in _PICTURE_SUFFIXES if file.lower().endswith(s)), None)
+    if suffix is None or file.startswith("."):
+        return None
+    stem = file[: len(file) - len(suffix)]
+    match = _STEP.search(stem)
+    step = int(match.group(1)) if match else 0
+    tail = (match.group(0) if match else "") + file[len(stem):]
+    name = name_from_parts(rel_parts, tail)
+    return Picture(name, step, os.path.join(folder, *rel_parts), scene=suffix.startswith(".scene"))
+
+
+def _read_pictures(run: Run) -> None:
+    top = os.path.join(run.path, IMAGES)
+    for folder, dirs, files in os.walk(top):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rel = os.path.relpath(folder, top)
+        prefix = [] if rel == "." else rel.split(os.sep)
+        for file in sorted(files):
+            picture = _picture(run, top, prefix + [file])
+            if picture is not None:
+                run.pictures.append(picture)
+    for file in sorted(os.listdir(run.path)):  # scenes stored beside the scalars
+        if file.endswith((".scene.json", ".scene.json.gz")) and os.path.isfile(os.path.join(run.path, file)):
+            run.pictures.append(_picture(run, run.path, [file]))
+
+
+def read_run(folder: str, name: str) -> Run:
+    """Everything the report shows of the run in ``folder``; problems become notes."""
+    run = Run(name=name, path=os.path.abspath(folder))
+    scalars = os.path.join(folder, SCALARS)
+    if os.path.isfile(scalars):
+        try:
+            run.scalars = read_scalars(scalars, run)
+        except OSError as err:
+            run.note(SCALARS, f"cannot be read: {err.strerror or err}")
+    try:
+        _read_pictures(run)
+    except OSError as err:
+        run.note(IMAGES, f"cannot be listed: {err.strerror or err}")
+    config = os.path.join(folder, CONFIG)
+    if os.path.isfile(config):
+        try:
+            with open(config, "rb") as handle:
+                data = handle.read(MAX_CONFIG_BYTES + 1)
+            if len(data) > MAX_CONFIG_BYTES:
+                run.note(CONFIG, f"larger than {MAX_CONFIG_BYTES >> 20} MiB; only its start is shown")
+                data = data[:MAX_CONFIG_BYTES]
+            run.config = data.decode("utf-8", "replace")
+        except OSError as err:
+            run.note(CONFIG, f"cannot be read: {err.strerror or err}")
+    if not run.scalars and not run.pictures:
+        run.note("", "the run holds no scalars and no images yet")
+    return run

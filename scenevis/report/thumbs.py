@@ -1,0 +1,153 @@
+"""Image files looked at for a page: size, completeness and a thumbnail when large.
+
+:func:`inspect_images` runs :func:`inspect_image` over many files on a local process
+pool (decoding a 720p PNG costs several milliseconds; a run holds thousands), with a
+progress bar (tqdm, on stderr). A thumbnail is made when the longer side exceeds
+``1.5 * THUMB_SIDE``: the image shrunk by a whole factor with a box filter (Pillow's
+``reduce``), JPEG for opaque pictures and PNG where there is transparency. Thumbnails are
+written into a cache folder under a name derived from the source's path, size and
+modification time, so building a page again reuses them.
+
+Pillow (the ``report`` extra) is imported by the workers, on their first image.
+"""
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import io
+import os
+from typing import Iterable, List, Optional
+
+import attrs
+
+__all__ = ["ImageInfo", "inspect_image", "inspect_images", "THUMB_SIDE"]
+
+THUMB_SIDE = 480
+_CHUNK = 8
+# The bytes every complete file of a format ends with (a PNG's IEND chunk, JPEG's EOI).
+_ENDINGS = {".png": b"IEND\xaeB`\x82", ".jpg": b"\xff\xd9", ".jpeg": b"\xff\xd9"}
+
+
+@attrs.frozen
+class ImageInfo:
+    path: str
+    width: int = 0
+    height: int = 0
+    thumb: Optional[str] = None  # the thumbnail's file, when one was made and written
+    thumb_bytes: Optional[bytes] = None  # the thumbnail itself, when no folder was given
+    thumb_type: Optional[str] = None  # its MIME type
+    problem: Optional[str] = None
+
+
+def _pillow():
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError('scenevis report: reading images needs Pillow; install it with '
+                          'pip install "scenevis[report]"') from None
+    return Image
+
+
+def _complete(path: str, size: int) -> bool:
+    ending = _ENDINGS.get(os.path.splitext(path)[1].lower())
+    if ending is None:
+        return True
+    with open(path, "rb") as handle:
+        handle.seek(max(0, size - 32))
+        return ending in handle.read()
+
+
+def thumb_name(path: str, stat: os.stat_result) -> str:
+    """The cache name (without extension) of ``path``'s thumbnail as the file is now."""
+    key = f"{os.path.abspath(path)}\0{stat.st_size}\0{stat.st_mtime_ns}".encode("utf-8", "surrogatepass")
+    return hashlib.sha1(key).hexdigest()[:20]
+
+
+def inspect_image(path: str, folder: Optional[str] = None) -> ImageInfo:
+    """Size, completeness and (for a large image) a thumbnail of the image at ``path``.
+
+    With ``folder``, the thumbnail is written there (or found there from an earlier
+    call); without, its bytes are returned. Never raises for what the file holds: a
+    truncated or undecodable file gives an ``ImageInfo`` with ``problem`` set.
+    """
+    try:
+        stat = os.stat(path)
+        if not _complete(path, stat.st_size):
+            return ImageInfo(path, problem="incomplete (still being written, or cut short)")
+        Image = _pillow()
+        with Image.open(path) as image:
+            width, height = image.size
+            if max(width, height) <= THUMB_SIDE * 1.5:
+                return ImageInfo(path, width, height)
+            opaque = image.mode in ("RGB", "L") or (image.mode == "P" and "transparency" not in image.info)
+            suffix, mime = (".jpg", "image/jpeg") if opaque else (".png", "image/png")
+            target = os.path.join(folder, thumb_name(path, stat) + suffix) if folder else None
+            if target is not None and os.path.exists(target):
+                return ImageInfo(path, width, height, thumb=target, thumb_type=mime)
+            image.load()
+            factor = -(-max(width, height) // THUMB_SIDE)
+            small = image.reduce(factor) if image.mode in ("RGB", "RGBA", "L", "LA") else \
+                image.convert("RGB" if opaque else "RGBA").reduce(factor)
+            if opaque and small.mode not in ("RGB", "L"):
+                small = small.convert("RGB")
+            out = io.BytesIO()
+            if opaque:
+                small.save(out, "JPEG", quality=85)
+            else:
+                small.save(out, "PNG")
+    except OSError as err:
+        message = str(err) or type(err).__name__
+        return ImageInfo(path, problem=f"cannot be read ({message})")
+    except (ValueError, SyntaxError) as err:  # Pillow's errors for malformed data
+        return ImageInfo(path, problem=f"cannot be read ({err})")
+    if target is None:
+        return ImageInfo(path, width, height, thumb_bytes=out.getvalue(), thumb_type=mime)
+    temp = f"{target}.{os.getpid()}.tmp"
+    with open(temp, "wb") as handle:
+        handle.write(out.getvalue())
+    os.replace(temp, target)
+    return ImageInfo(path, width, height, thumb=target, thumb_type=mime)
+
+
+def _inspect_chunk(paths: List[str], folder: Optional[str]) -> List[ImageInfo]:
+    return [inspect_image(path, folder) for path in paths]
+
+
+def _progress(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    class Bar(tqdm):
+        monitor_interval = 0  # no monitor thread: the pool forks its workers
+
+    return Bar(total=total, desc="images", unit="image", mininterval=0.2, dynamic_ncols=True)
+
+
+def inspect_images(paths: Iterable[str], folder: Optional[str] = None, workers: Optional[int] = None,
+                   progress: bool = True) -> List[ImageInfo]:
+    """:func:`inspect_image` of every path, in order, on ``workers`` processes (default:
+    one per CPU; 1 works in this process). ``folder`` holds the thumbnails."""
+    paths = list(paths)
+    if folder is not None:
+        os.makedirs(folder, exist_ok=True)
+    workers = workers or os.cpu_count() or 1
+    bar = _progress(len(paths), progress and bool(paths))
+    chunks = [paths[i:i + _CHUNK] for i in range(0, len(paths), _CHUNK)]
+    out: List[ImageInfo] = []
+    try:
+        if workers <= 1 or len(chunks) <= 1:
+            for chunk in chunks:
+                out += _inspect_chunk(chunk, folder)
+                if bar is not None:
+                    bar.update(len(chunk))
+            return out
+        with concurrent.futures.ProcessPoolExecutor(max_workers=min(workers, len(chunks))) as pool:
+            for done in pool.map(_inspect_chunk, chunks, [folder] * len(chunks)):
+                out += done
+                if bar is not None:
+                    bar.update(len(done))
+        return out
+    finally:
+        if bar is not None:
+            bar.close()
