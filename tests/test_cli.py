@@ -2,6 +2,7 @@
 scenevis`` in a subprocess. Exit codes 0 / 2 (bad usage) / 1 (failure, one line on
 stderr, a traceback only with --debug)."""
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,8 +69,9 @@ def test_report_writes_the_page_where_asked(tmp_path):
     exp = work_dir(tmp_path / "work_dirs")
     done = run("report", exp, "-o", "site/index.html", "--title", "two runs", "--workers", "2", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == (f"scenevis report: wrote {tmp_path / 'site' / 'index.html'} "
-                                                    "(2 runs, 3 charts, 8 images, 0 notes)")
+    last = done.stderr.strip().splitlines()[-1]
+    assert re.fullmatch(re.escape(f"scenevis report: wrote {tmp_path / 'site' / 'index.html'} (2 runs, 3 charts, "
+                                  "8 images, 0 notes; ") + r"\d+\.\d MiB\)", last), last
     assert "images: 100%" in done.stderr  # tqdm's bar
     assert "<title>two runs</title>" in (tmp_path / "site" / "index.html").read_text()
     quiet = run("report", exp, "-o", tmp_path / "q.html", "-q")

@@ -107,7 +107,9 @@ def test_hovering_a_point_shows_its_value_and_step(page):
     assert tip.is_visible()
     text = tip.inner_text()
     shown = page.evaluate("v => window.scenevis.formatValue(v)", value)
-    assert f"exp/20261202_090000  {shown}  at step {step}" in text and text.startswith("train/loss")
+    row = tip.locator("tr", has_text="exp/20261202_090000")
+    assert [cell.inner_text() for cell in row.locator("td").all()] == ["", "exp/20261202_090000", shown, f"step {step}"]
+    assert text.startswith("train/loss")
     assert float(shown) == pytest.approx(value, rel=1e-5)
     assert page.locator(".sv-chart[data-chart='0'] .sv-markers circle").count() == 2
     page.mouse.move(5, 5)

@@ -56,7 +56,9 @@ def _group(key: str) -> str:
     return key.split("/", 1)[0] if "/" in key else ""
 
 
-def _chart(key: str, runs: List[Run], colors: List[str]) -> Optional[dict]:
+def _chart(key: str, runs: List[Run], colors: List[str]) -> dict:
+    """The chart of ``key``: its page data, its pictures (frame and lines, linear and log
+    when any value is positive) and how many points it drew of how many."""
     series = [(i, run.scalars[key]) for i, run in enumerate(runs) if key in run.scalars]
     named = [(runs[i].name, steps, values) for i, (steps, values) in series]
     picked = [colors[i] for i, _ in series]
@@ -147,6 +149,37 @@ def _item(page: Page, picture: Picture, png: Optional[Picture], infos: dict, svg
     return item
 
 
+def _body(page: Page, runs: List[Run], colors: List[str], problems: List[Problem], keys: List[str],
+          charts: List[dict]) -> None:
+    """The page's HTML: header with the runs and the chart controls, notes, charts by key
+    prefix, a place for each gallery (filled by page.js from the data), configs."""
+    items = "".join(f'<li title="{escape(run.path)}"><span class=sv-swatch style="background:{color}"></span>'
+                    f"{escape(run.name)}</li>" for run, color in zip(runs, colors))
+    page.add(f'<header class="sv-top"><h1>{escape(page.title)}</h1><ul class="sv-runs">{items}</ul>'
+             '<div class="sv-controls"><label>smoothing <input type="range" id="sv-smoothing" min="0" max="0.99" '
+             'step="0.01" value="0"><output id="sv-smoothing-value">0.00</output></label>'
+             '<label><input type="checkbox" id="sv-log"> log scale</label></div></header><main>')
+    page.add(_notes_html(problems))
+    page.add("<h2 id=sv-scalars>Scalars</h2>")
+    if not keys:
+        page.add('<p class="sv-muted">No scalars recorded.</p>')
+    groups: Dict[str, List[str]] = {}
+    for index, (key, chart) in enumerate(zip(keys, charts)):
+        groups.setdefault(_group(key), []).append(_chart_html(index, key, chart))
+    for group, figures in groups.items():
+        heading = escape(group + "/") if group else "(no prefix)"
+        page.add(("" if list(groups) == [""] else f"<h3>{heading}</h3>")
+                 + f'<div class="sv-charts">{"".join(figures)}</div>')
+    page.add("<h2 id=sv-images>Images</h2>")
+    if not page.data["galleries"]:
+        page.add('<p class="sv-muted">No images recorded.</p>')
+    for index in range(len(page.data["galleries"])):
+        page.add(f'<div class="sv-gallery" data-gallery="{index}"></div>')
+    page.add("<h2 id=sv-config>Config</h2>")
+    page.add(config_html([r.name for r in runs], colors, [r.config for r in runs]))
+    page.add("</main>")
+
+
 def write_report(run_dirs: Sequence[str], out: str, *, embed: bool = False, title: Optional[str] = None,
                  workers: Optional[int] = None, progress: bool = True) -> Report:
     """Write one HTML page showing the runs found in ``run_dirs`` to ``out``.
@@ -183,48 +216,21 @@ def write_report(run_dirs: Sequence[str], out: str, *, embed: bool = False, titl
     pictures = [p for run in runs for p in run.pictures if not p.scene]
     thumbs = None if embed else os.path.splitext(page.path)[0] + "_files"
     infos = {info.path: info for info in inspect_images([p.path for p in pictures], thumbs, workers, progress)}
-    for run in runs:
-        for p in run.pictures:
-            info = infos.get(p.path)
-            if info is not None and info.problem is not None:
-                problems.append(Problem(run.name, os.path.relpath(p.path, run.path), info.problem))
+    problems += [Problem(run.name, os.path.relpath(p.path, run.path), infos[p.path].problem)
+                 for run in runs for p in run.pictures if not p.scene and infos[p.path].problem is not None]
     scenes = [p for run in runs for p in run.pictures if p.scene]
     svgs, scene_texts, scene_problems = scene_svgs(scenes, runs)
     problems += scene_problems
 
     keys = list(dict.fromkeys(key for run in runs for key in run.scalars))
-    charts, chart_data, chart_html = 0, [], {}
-    for key in keys:
-        chart = _chart(key, runs, colors)
-        chart_html.setdefault(_group(key), []).append(_chart_html(len(chart_data), key, chart))
-        chart_data.append(chart["data"])
-        charts += 1
-    galleries = _galleries(page, runs, infos, svgs)
-
+    charts = [_chart(key, runs, colors) for key in keys]
     page.data.update(runs=[dict(name=run.name, color=color) for run, color in zip(runs, colors)],
-                     charts=chart_data, galleries=galleries, scenes=scene_texts)
-    run_items = "".join(f'<li title="{escape(run.path)}"><span class=sv-swatch style="background:{color}"></span>'
-                        f"{escape(run.name)}</li>" for run, color in zip(runs, colors))
-    page.add(f'<header class="sv-top"><h1>{escape(page.title)}</h1><ul class="sv-runs">{run_items}</ul>'
-             '<div class="sv-controls"><label>smoothing <input type="range" id="sv-smoothing" min="0" max="0.99" '
-             'step="0.01" value="0"><output id="sv-smoothing-value">0.00</output></label>'
-             '<label><input type="checkbox" id="sv-log"> log scale</label></div></header><main>')
-    page.add(_notes_html(problems))
-    page.add("<h2 id=sv-scalars>Scalars</h2>")
-    if not keys:
-        page.add('<p class="sv-muted">No scalars recorded.</p>')
-    for group, figures in chart_html.items():
-        page.add(f'<h3>{escape(group + "/") if group else "other"}</h3><div class="sv-charts">{"".join(figures)}</div>')
-    page.add("<h2 id=sv-images>Images</h2>")
-    if not galleries:
-        page.add('<p class="sv-muted">No images recorded.</p>')
-    for index in range(len(galleries)):
-        page.add(f'<div class="sv-gallery" data-gallery="{index}"></div>')
-    page.add("<h2 id=sv-config>Config</h2>")
-    page.add(config_html([r.name for r in runs], colors, [r.config for r in runs]))
-    page.add("</main>")
+                     charts=[chart["data"] for chart in charts], galleries=_galleries(page, runs, infos, svgs),
+                     scenes=scene_texts)
+    _body(page, runs, colors, problems, keys, charts)
     page.write()
     if progress:
+        size = os.path.getsize(page.path) / 2**20
         print(f"scenevis report: wrote {page.path} ({len(runs)} run{'s' if len(runs) != 1 else ''}, "
-              f"{charts} charts, {len(pictures)} images, {len(problems)} notes)", file=sys.stderr)
-    return Report(page.path, tuple(r.name for r in runs), charts, len(pictures) + len(scenes), tuple(problems))
+              f"{len(charts)} charts, {len(pictures)} images, {len(problems)} notes; {size:.1f} MiB)", file=sys.stderr)
+    return Report(page.path, tuple(r.name for r in runs), len(charts), len(pictures) + len(scenes), tuple(problems))

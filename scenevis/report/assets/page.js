@@ -26,7 +26,8 @@
     return dot;
   };
 
-  /* -- tooltip: rows of {text, color} near the pointer -------------------------------- */
+  /* -- tooltip near the pointer: rows of {text} (a heading) or {color, cells}, each cell a
+   * string or {text, cls} ------------------------------------------------------------ */
   var tip = sv.el("div", { "class": "sv-tip", role: "tooltip", id: "sv-tip" });
   tip.hidden = true;
   document.body.appendChild(tip);
@@ -35,17 +36,27 @@
   sv.showTip = function (owner, rows, x, y) {
     tipOwner = owner;
     tip.textContent = "";
+    var table = sv.el("table");
     rows.forEach(function (row) {
-      var line = sv.el("div");
-      if (row.color) line.appendChild(sv.swatch(row.color));
-      line.appendChild(document.createTextNode(row.text));
-      tip.appendChild(line);
+      var line = sv.el("tr");
+      if (row.cells) {
+        var first = sv.el("td");
+        if (row.color) first.appendChild(sv.swatch(row.color));
+        line.appendChild(first);
+        row.cells.forEach(function (cell) {
+          line.appendChild(typeof cell === "object" ? sv.el("td", { "class": cell.cls }, cell.text) : sv.el("td", null, cell));
+        });
+      } else {
+        line.appendChild(sv.el("th", { colspan: 8 }, row.text));
+      }
+      table.appendChild(line);
     });
+    tip.appendChild(table);
     tip.hidden = false;
     var width = tip.offsetWidth, height = tip.offsetHeight;
-    var left = x + 14, top = y + 14;
-    if (left + width > window.innerWidth - 4) left = Math.max(4, x - width - 14);
-    if (top + height > window.innerHeight - 4) top = Math.max(4, y - height - 14);
+    var left = x + 16, top = y + 16;
+    if (left + width > window.innerWidth - 4) left = Math.max(4, x - width - 16);
+    if (top + height > window.innerHeight - 4) top = Math.max(4, y - height - 16);
     tip.style.left = left + "px";
     tip.style.top = top + "px";
   };

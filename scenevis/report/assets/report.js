@@ -121,9 +121,10 @@
       var i = nearest(series.x, x);
       if (i < 0) return;
       var raw = series.y[i], shown = self.values(series)[i];
-      var text = runs[series.run].name + "  " + sv.formatValue(raw) + "  at step " + sv.formatValue(series.x[i]);
-      if (state.smoothing > 0) text += "  (smoothed " + sv.formatValue(shown) + ")";
-      rows.push({ text: text, color: runs[series.run].color });
+      var cells = [runs[series.run].name, { text: sv.formatValue(raw), cls: "sv-value" },
+                   "step " + sv.formatValue(series.x[i])];
+      if (state.smoothing > 0) cells.push("smoothed " + sv.formatValue(shown));
+      rows.push({ cells: cells, color: runs[series.run].color });
       if (!layout.log_y || shown > 0) {
         self.markers.appendChild(svgEl("circle", { cx: toX(layout, series.x[i]), cy: toY(layout, shown), r: 3.5,
                                                    fill: runs[series.run].color, stroke: "#fff",
