@@ -53,8 +53,11 @@ def test_wheel_metadata_is_complete(dist):
         meta = email.message_from_bytes(archive.read(info))
         licence = archive.read(info.replace("METADATA", "licenses/LICENSE"))
         names = archive.namelist()
+        entry_points = archive.read(info.replace("METADATA", "entry_points.txt")).decode()
     assert meta["Version"] == scenevis.__version__  # the one place the version is written
     assert "scenevis/py.typed" in names  # type checkers read the package's annotations
+    assert {f"scenevis/report/assets/{name}" for name in ("page.css", "page.js", "report.css", "report.js")} <= set(names)
+    assert "[console_scripts]\nscenevis = scenevis.cli:main" in entry_points  # the scenevis command
     assert meta["License-Expression"] == "Apache-2.0"
     assert meta["License-File"] == "LICENSE"
     assert licence == (ROOT / "LICENSE").read_bytes()
@@ -63,7 +66,7 @@ def test_wheel_metadata_is_complete(dist):
     classifiers = meta.get_all("Classifier")
     assert "Programming Language :: Python :: 3" in classifiers and len(classifiers) >= 5
     assert meta["Description-Content-Type"] == "text/markdown"
-    assert set(meta.get_all("Requires-Dist")) >= {"numpy>=1.22", "attrs>=22.2", "pycairo>=1.20"}
+    assert set(meta.get_all("Requires-Dist")) >= {"numpy>=1.22", "attrs>=22.2", "pycairo>=1.20", "tqdm>=4.60"}
 
 
 def test_sdist_ships_no_test_tree(dist):
@@ -90,7 +93,7 @@ def test_wheel_installs_and_renders_in_a_new_venv(dist, tmp_path):
 
 
 def test_make_demo_installs_the_core_only_and_once(tmp_path):
-    """From a fresh copy: one command sets up .venv with scenevis and its three dependencies
+    """From a fresh copy: one command sets up .venv with scenevis and its four dependencies
     (no torch, no test stack) and draws the demo; a second run installs nothing."""
     tree = working_tree_copy(tmp_path / "clone")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("VIRTUAL_ENV", "PYTHONPATH"))}
