@@ -62,7 +62,7 @@ def _series(run: str) -> list:
 def _scenevis_charts(series: list) -> None:
     from scenevis.annotate.chart import line_chart
 
-    for key, steps, values in series:
+    for _key, steps, values in series:
         for log in (False, True):
             chart = line_chart([("run", steps, values)], size=(560, 260), log_y=log)
             chart.frame().to_svg()
@@ -75,7 +75,7 @@ def _matplotlib_charts(series: list) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    for key, steps, values in series:
+    for _key, steps, values in series:
         for log in (False, True):
             figure, axes = plt.subplots(figsize=(5.6, 2.6), dpi=100)
             axes.plot(steps, values, linewidth=1.5)

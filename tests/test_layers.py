@@ -60,6 +60,7 @@ SAME_LAYER = {
     ("scenevis.backends", "scenevis.registry"),     # backends register themselves
     ("scenevis.report", "scenevis.report"),
     ("scenevis.report", "scenevis.backends._paths"),  # image files back to names by the backend's own rule
+    ("scenevis.report", "scenevis.batch"),           # thumbnails on the batch engine's pool
     ("scenevis.visualizer", "scenevis._facade_args"),
     ("scenevis.visualizer", "scenevis._show"),
     ("scenevis.det_visualizer", "scenevis.visualizer"),
@@ -91,7 +92,7 @@ HOMES = {
     "google_crc32c": ("scenevis.backends._tfevents",),
     "dask": ("scenevis.batch.cluster",),
     "distributed": ("scenevis.batch.cluster",),
-    "tqdm": ("scenevis.batch.progress", "scenevis.report.thumbs"),
+    "tqdm": ("scenevis.batch.progress",),
     "PIL": ("scenevis.datasets.images", "scenevis._png", "scenevis.report.thumbs"),  # _png: JPEG files, imported when one is written
     "yaml": ("scenevis.datasets.yolo",),
     "mlflow": ("scenevis.backends.mlflow",),
