@@ -48,6 +48,17 @@ def test_a_folder_without_a_run_is_an_error_naming_it(tmp_path):
         find_runs(str(tmp_path / "a"))
 
 
+def test_the_search_for_runs_looks_at_a_bounded_number_of_folders(tmp_path, monkeypatch):
+    from scenevis.report import runs
+
+    for i in range(5):
+        (tmp_path / f"run{i}").mkdir()
+        (tmp_path / f"run{i}" / "scalars.json").write_text("")
+    assert len(find_runs(str(tmp_path))) == 5
+    monkeypatch.setattr(runs, "MAX_FOLDERS", 3)  # the root and two of its folders
+    assert find_runs(str(tmp_path)) == [str(tmp_path / "run0"), str(tmp_path / "run1")]
+
+
 def test_scalars_are_read_and_every_problem_becomes_a_note(tmp_path):
     run = tmp_path / "run"
     run.mkdir()

@@ -91,14 +91,14 @@ def find_runs(root: str) -> List[str]:
 
     Raises ``NotARunError`` when there is none, ``FileNotFoundError`` when ``root`` is not
     a folder. Symlinked folders are not followed; hidden folders are skipped; a run's own
-    sub-folders are not searched.
+    sub-folders are not searched; at most ``MAX_FOLDERS`` folders are looked at.
     """
     if not os.path.isdir(root):
         raise FileNotFoundError(f"RUN_DIR {root!r}: no such folder")
     found, level, seen = [], [root], 0
     for _ in range(MAX_DEPTH + 1):
         below = []
-        for folder in level:
+        for folder in level[: MAX_FOLDERS - seen]:
             entries = _entries(folder)
             seen += 1
             if entries is None:
@@ -108,8 +108,6 @@ def find_runs(root: str) -> List[str]:
                 continue
             below += [os.path.join(folder, name) for name, is_dir in sorted(entries)
                       if is_dir and not name.startswith(".")]
-        if seen > MAX_FOLDERS:
-            break
         level = below
     if not found:
         raise NotARunError(f"RUN_DIR {root!r}: not a run (no {SCALARS}, {IMAGES}/ or vis_data/ in it or "
