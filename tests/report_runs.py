@@ -52,3 +52,14 @@ def cut_image(run: Path, name: str = "val/pred", step: int = 300) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(whole[: len(whole) // 2])
     return target
+
+
+def image_named_like_markup(run: Path, name: str, step: int) -> Path:
+    """An image whose name is markup, stored as MMEngine's own LocalVisBackend stores it
+    (``{name}_{step}.png``, the name unchanged; ``/`` makes folders)."""
+    from scenevis._png import encode_png
+
+    target = run / "vis_image" / f"{name}_{step}.png"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(encode_png(np.full((40, 60, 3), 200, np.uint8)))
+    return target

@@ -16,7 +16,7 @@ from scenevis.report.page import json_script
 from scenevis.report.runs import run_name
 from scenevis.report.thumbs import THUMB_SIDE, inspect_image
 
-from report_runs import XSS, cut_image, tear_last_line, work_dir, write_run
+from report_runs import XSS, cut_image, image_named_like_markup, tear_last_line, work_dir, write_run
 
 
 def page_data(path) -> dict:
@@ -173,9 +173,9 @@ def test_a_half_written_png_is_a_note_and_the_rest_is_shown(tmp_path):
 def test_names_and_values_from_files_are_escaped(tmp_path):
     run = write_run(tmp_path / "run", extra_keys={XSS: lambda step: step})
     backend = LocalVisBackend(str(run))
-    backend.add_image(XSS + "/img", np.zeros((4, 4, 3), np.uint8), step=1)
     backend.add_scalars({"bad": "</script><script>alert(2)</script>"}, step=1)
     backend.close()
+    image_named_like_markup(run, XSS + "/img", 1)
     out = tmp_path / "r.html"
     write_report([str(run)], str(out), progress=False, title=XSS)
     html = out.read_text()

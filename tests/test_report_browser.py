@@ -13,7 +13,7 @@ import scenevis
 from scenevis import LocalVisBackend
 from scenevis.report import Page, write_report
 
-from report_runs import XSS, cut_image, tear_last_line, work_dir
+from report_runs import XSS, cut_image, image_named_like_markup, tear_last_line, work_dir
 
 VIEWPORT = (1280, 900)
 
@@ -28,8 +28,8 @@ def report(tmp_path_factory):
     backend = LocalVisBackend(str(first))
     for step in (0, 100):
         backend.add_scalars({XSS: step / 100, "note": "n/a"}, step=step)
-    backend.add_image(XSS, np.full((40, 60, 3), 200, np.uint8), step=0)
     backend.close()
+    image_named_like_markup(first, XSS, 0)
     second = exp / "20261202_090000" / "vis_data"
     tear_last_line(second)
     cut_image(second)
