@@ -133,9 +133,11 @@ def _galleries(page: Page, runs: List[Run], infos: dict, svgs: dict) -> List[dic
 
 def _item(page: Page, picture: Picture, png: Optional[Picture], infos: dict, svgs: dict) -> dict:
     if picture.scene:
-        svg = svgs.get(picture.path)
-        item: dict = dict(g=svg[0]) if isinstance(svg, tuple) else dict(n=svg)
-        if png is not None and infos.get(png.path) is not None and infos[png.path].problem is None:
+        shown = svgs[picture.path]
+        if not isinstance(shown, int):  # the scene cannot be shown: its picture, else why not
+            return _item(page, png, None, infos, svgs) if png is not None else dict(n=shown)
+        item: dict = dict(g=shown)
+        if png is not None and infos[png.path].problem is None:
             item["f"] = page.picture(png.path)
         return item
     info = infos[picture.path]

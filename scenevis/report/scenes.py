@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from scenevis.report.runs import Picture, Problem
 
@@ -40,10 +40,10 @@ def inline_svg(svg: str, prefix: str) -> str:
     return _REF.sub(lambda m: f"{m.group(1)}{prefix}{m.group(2)}", svg)
 
 
-def scene_svgs(scenes: Sequence[Picture], runs: Sequence) -> Tuple[Dict[str, object], List[str], List[Problem]]:
-    """For each scene file: ``path -> (index,)`` into the returned SVG texts, or ``path ->
+def scene_svgs(scenes: Sequence[Picture], runs: Sequence) -> Tuple[Dict[str, Union[int, str]], List[str], List[Problem]]:
+    """For each scene file: ``path -> index`` into the returned SVG texts, or ``path ->
     note`` when it cannot be shown; plus a problem per file that could not be read."""
-    out: Dict[str, object] = {}
+    out: Dict[str, Union[int, str]] = {}
     texts: List[str] = []
     problems: List[Problem] = []
     if not scenes:
@@ -65,7 +65,7 @@ def scene_svgs(scenes: Sequence[Picture], runs: Sequence) -> Tuple[Dict[str, obj
             out[picture.path] = message
             problems.append(Problem(run.name, file, message))
             continue
-        out[picture.path] = (len(texts),)
+        out[picture.path] = len(texts)
         texts.append(inline_svg(svg, f"s{len(texts)}-"))
     if load is None:
         problems.append(Problem("", "", f"{len(scenes)} stored scene file{'s' if len(scenes) > 1 else ''} not shown: "
