@@ -86,9 +86,13 @@ def test_image_files_map_back_to_the_names_and_steps_they_were_added_with(tmp_pa
     backend = LocalVisBackend(str(tmp_path))
     for i, name in enumerate(names):
         backend.add_image(name, np.zeros((4, 6, 3), np.uint8), step=i * 10 - 5)
+    backend.add_image("long/" + "n" * 300, np.zeros((4, 6, 3), np.uint8), step=2)
     backend.close()
     pictures = read_run(str(tmp_path), "r").pictures
-    assert sorted((p.name, p.step) for p in pictures) == sorted((n, i * 10 - 5) for i, n in enumerate(names))
+    long = [p for p in pictures if p.name.startswith("long/")]
+    assert len(long) == 1 and long[0].step == 2 and long[0].name.endswith("n…") and len(long[0].name) > 200
+    assert sorted((p.name, p.step) for p in pictures if p not in long) == \
+        sorted((n, i * 10 - 5) for i, n in enumerate(names))
 
 
 def test_an_empty_run_is_noted_not_an_error(tmp_path):
