@@ -100,3 +100,14 @@ def test_render_draws_a_stored_scene(tmp_path):
     done = run("render", tmp_path / "missing.scene.json", "-o", tmp_path / "b.png")
     assert done.returncode == 1 and done.stderr.startswith("scenevis: error: SCENE ")
     assert not os.path.exists(tmp_path / "b.png")
+
+
+def test_without_pillow_the_report_says_what_to_install(tmp_path):
+    """Pillow is in the test extra, so its absence is made by blocking the import
+    (``sys.modules['PIL'] = None``) in the command's process."""
+    exp = work_dir(tmp_path / "work_dirs")
+    code = ("import sys; sys.modules['PIL'] = None; from scenevis.cli import main; "
+            f"sys.exit(main(['report', {str(exp)!r}, '-o', {str(tmp_path / 'r.html')!r}, '-q']))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.strip() == (
+        'scenevis: error: scenevis report: reading images needs Pillow; install it with pip install "scenevis[report]"')

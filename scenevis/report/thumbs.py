@@ -56,7 +56,7 @@ def _complete(path: str, size: int) -> bool:
         return ending in handle.read()
 
 
-def thumb_name(path: str, stat: os.stat_result) -> str:
+def _thumb_name(path: str, stat: os.stat_result) -> str:
     """The cache name (without extension) of ``path``'s thumbnail as the file is now."""
     key = f"{os.path.abspath(path)}\0{stat.st_size}\0{stat.st_mtime_ns}".encode("utf-8", "surrogatepass")
     return hashlib.sha1(key).hexdigest()[:20]
@@ -80,7 +80,7 @@ def inspect_image(path: str, folder: Optional[str] = None) -> ImageInfo:
                 return ImageInfo(path, width, height)
             opaque = image.mode in ("RGB", "L") or (image.mode == "P" and "transparency" not in image.info)
             suffix, mime = (".jpg", "image/jpeg") if opaque else (".png", "image/png")
-            target = os.path.join(folder, thumb_name(path, stat) + suffix) if folder else None
+            target = os.path.join(folder, _thumb_name(path, stat) + suffix) if folder else None
             if target is not None and os.path.exists(target):
                 return ImageInfo(path, width, height, thumb=target, thumb_type=mime)
             image.load()
@@ -120,6 +120,7 @@ def inspect_images(paths: Iterable[str], folder: Optional[str] = None, workers: 
     paths = list(paths)
     if not paths:
         return []
+    _pillow()  # a missing Pillow is one error here, not a note per image from the workers
     if folder is not None:
         os.makedirs(folder, exist_ok=True)
     out: List[Optional[ImageInfo]] = [None] * len(paths)
