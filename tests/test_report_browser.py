@@ -27,8 +27,10 @@ def report(tmp_path_factory):
     first = exp / "20261201_120000" / "vis_data"
     backend = LocalVisBackend(str(first))
     for step in (0, 100):
-        backend.add_scalars({XSS: step / 100, "note": "n/a"}, step=step)
+        backend.add_scalars({XSS: step / 100}, step=step)
     backend.close()
+    with open(first / "scalars.json", "a") as handle:  # values that are not numbers, as other writers keep them
+        handle.write('{"note": "n/a", "step": 0}\n{"note": "n/a", "step": 100}\n')
     image_named_like_markup(first, XSS, 0)
     second = exp / "20261202_090000" / "vis_data"
     tear_last_line(second)
