@@ -32,6 +32,7 @@ import numpy as np
 from scenevis._arrays import (array_field, as_image, as_numpy, check_finite, check_shape, coordinate, coords,
                               frozen, number_field, reduce_through_init)
 from scenevis import colormaps
+from scenevis._digest import tree_digest
 from scenevis.colors import color_array
 from scenevis.geometry import Affine, BBox
 from scenevis.style import Style
@@ -39,13 +40,17 @@ from scenevis.style import Style
 __all__ = ["Scene", "Empty", "Group", "Image", "Heatmap", "Background", "beside", "above", "summary"]
 
 class Scene:
-    """Behaviour shared by every node: composition, transforms, bounds and output.
+    """Behaviour shared by every node: composition, transforms, bounds, equality by
+    content, and output.
 
     Output methods (``render``, ``to_svg``, ``save``, ``_repr_png_``) only delegate to
     :mod:`scenevis.renderer`, imported when called; nodes hold no renderer code.
+
+    Node types are declared ``@attrs.frozen(eq=False)``, so that ``==`` and ``hash`` are
+    this class's: by content digest (tests/test_scenefile.py checks every node type).
     """
 
-    __slots__ = ()
+    __slots__ = ("_content_digest",)
 
     # -- composition ---------------------------------------------------------------
     def __add__(self, other: Any) -> "Scene":
@@ -194,6 +199,35 @@ class Scene:
         bounds = self.bounds
         return bounds if bounds.is_empty else bounds | BBox(0, 0, 0, 0)
 
+    # -- equality by content -----------------------------------------------------------
+    def digest(self) -> str:
+        """The SHA-256 of this scene's content, as 64 hex digits.
+
+        Two scenes have the same digest exactly when they are equal: the same node types
+        holding the same values (arrays by dtype, shape and bytes), composed the same way.
+        It is computed once per node and kept (a group's from its children's digests), is
+        the same in every process and version of Python, and changes only with the
+        content; so ``hash(scene)`` and ``==`` are cheap after the first call, and a
+        render can be cached by scene."""
+        return self._digest().hex()
+
+    def __eq__(self, other: Any) -> bool:
+        """Equal content (see :meth:`digest`); never element-wise."""
+        if self is other:
+            return True
+        if not isinstance(other, Scene):
+            return NotImplemented
+        return type(self) is type(other) and self._digest() == other._digest()
+
+    def __hash__(self) -> int:
+        return int.from_bytes(self._digest()[:8], "little", signed=True)
+
+    def _digest(self) -> bytes:
+        try:
+            return self._content_digest
+        except AttributeError:
+            return tree_digest(self, Scene)
+
     # -- pickling ------------------------------------------------------------------------
     def __reduce__(self):
         """Unpickling goes through the constructor, so arrays come back read-only."""
@@ -270,7 +304,7 @@ def _measured(scene: Scene) -> BBox:
     return bounds(scene, current())
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Empty(Scene):
     """Draws nothing; the identity of ``+``."""
 
@@ -302,7 +336,7 @@ def _layer_name(instance, attribute, value) -> None:
                          f"got {value!r}")
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Group(Scene):
     """Children drawn in order (later over earlier) through ``transform`` and ``style``,
     optionally clipped to ``clip`` (a box in the children's coordinates). A group with a
@@ -430,7 +464,7 @@ def _pixels(value: Any) -> np.ndarray:
     return frozen(as_image(value, "image"), np.uint8)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Image(Scene):
     """An RGB raster whose pixel (i, j) covers the unit square at ``(x + j, y + i)``."""
 
@@ -487,7 +521,7 @@ class _Sheet(Scene):
         return self.extent
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Heatmap(_Sheet):
     """(H, W) values mapped through a colormap and stretched over ``extent`` at render time.
 
@@ -517,7 +551,7 @@ def _one_color(value: Any) -> np.ndarray:
     return color_array(value, 1, "color")
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Background(_Sheet):
     """A filled rectangle that also defines the canvas (a sheet)."""
 

@@ -28,7 +28,7 @@ def offsets(value: Any) -> np.ndarray:
 style_field = functools.partial(attrs.field, factory=Style, validator=attrs.validators.instance_of(Style))
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Shape(Scene):
     """A node of N styled items; subclasses define ``count`` and the fields holding their
     items (``ITEMS``, or :meth:`_take_items` for ragged ones).

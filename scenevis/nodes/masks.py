@@ -126,7 +126,7 @@ def _not_binary(array: np.ndarray, binary: np.ndarray) -> str:
     return f"masks: expected bool or 0/1 values, got values in [{low:g}, {high:g}] such as {found}; {fix}"
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Masks(Shape):
     """N binary masks of one size, placed with their top-left pixel at ``(x, y)``.
 

@@ -31,7 +31,7 @@ def _boxes(value: Any) -> np.ndarray:
     return array
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Boxes(Shape):
     """Axis-aligned rectangles, (N, 4) ``x1, y1, x2, y2`` in pixels."""
 
@@ -54,7 +54,7 @@ class Boxes(Shape):
         return len(self.xyxy)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Points(Shape):
     """Filled dots at (N, 2) centers with radius in pixels (one value or one per point)."""
 
@@ -70,7 +70,7 @@ class Points(Shape):
         return len(self.xy)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Circles(Shape):
     """Circles at (N, 2) centers with radii in pixels, stroked and optionally filled."""
 
@@ -104,7 +104,7 @@ def _flatten_paths(value: Any, name: str, min_points: int) -> tuple[np.ndarray, 
     return frozen(points, np.float64), offsets(np.concatenate([[0], np.cumsum(sizes)]))
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Lines(Shape):
     """N open polylines stored flat: item i is ``points[offsets[i]:offsets[i + 1]]``."""
 
@@ -126,7 +126,7 @@ class Lines(Shape):
         return {"points": _readonly(self.points[rows]), "offsets": _readonly(new)}
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Polygons(Shape):
     """N filled polygons with holes, stored flat.
 

@@ -61,7 +61,7 @@ def _optional_colors(name: str):
     return convert
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Texts(Shape):
     """N strings anchored at (N, 2) positions, optionally on filled background boxes.
 
