@@ -1,5 +1,5 @@
-"""PNG encoding with the standard library's zlib and numpy, atomic file writes, and the
-one rule for picture files.
+"""PNG encoding and decoding with the standard library's zlib and numpy, atomic file
+writes, and the one rule for picture files.
 
 Layer 0: numpy and the standard library only (Pillow, imported when a JPEG is written).
 
@@ -29,9 +29,9 @@ from typing import Any, Iterator, List, Optional, Union
 
 import numpy as np
 
-from scenevis._arrays import as_numpy
+from scenevis._arrays import MAX_IMAGE_SIDE, as_numpy
 
-__all__ = ["encode_png", "write_png", "atomic_write", "single_threaded", "PICTURE_TYPES", "picture_type",
+__all__ = ["encode_png", "decode_png", "write_png", "atomic_write", "single_threaded", "PICTURE_TYPES", "picture_type",
            "picture_path", "write_raster"]
 
 #: The picture files scenevis writes, by extension.
@@ -102,13 +102,48 @@ def _zlib_stream(rows: np.ndarray) -> bytes:
     return b"\x78\x01" + b"".join(parts) + struct.pack(">I", checksum)
 
 
-def encode_png(image: Any) -> bytes:
+def _text_chunks(text: Optional[dict]) -> bytes:
+    """``tEXt`` chunks (Latin-1 values) or ``iTXt`` chunks (any other text, as UTF-8) for
+    the items of ``text``, checked by PNG's rules for keywords: 1-79 Latin-1 characters,
+    no leading, trailing or double spaces."""
+    if text is None:
+        return b""
+    if not isinstance(text, dict):
+        raise TypeError(f"text: expected a dict of str keywords to str values, got {type(text).__name__}")
+    out = []
+    for key, value in text.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            raise TypeError(f"text: expected str keywords and values, got {key!r}: {type(value).__name__}")
+        try:
+            keyword = key.encode("latin-1")
+        except UnicodeEncodeError:
+            keyword = b""
+        if not 1 <= len(key) <= 79 or not keyword or key != key.strip(" ") or "  " in key or not key.isprintable():
+            raise ValueError(f"text: expected a PNG keyword of 1-79 printable Latin-1 characters without "
+                             f"leading, trailing or double spaces, got {key!r}")
+        if "\x00" in value:
+            raise ValueError(f"text[{key!r}]: expected text without NUL characters")
+        try:
+            out.append(_chunk(b"tEXt", keyword + b"\x00" + value.encode("latin-1")))
+            continue
+        except UnicodeEncodeError:
+            pass
+        try:  # compression flag and method 0, no language tag, no translated keyword
+            out.append(_chunk(b"iTXt", keyword + b"\x00\x00\x00\x00\x00" + value.encode("utf-8")))
+        except UnicodeEncodeError:
+            raise ValueError(f"text[{key!r}]: expected valid Unicode text, got a lone surrogate") from None
+    return b"".join(out)
+
+
+def encode_png(image: Any, text: Optional[dict] = None) -> bytes:
     """Encode a uint8 image as PNG bytes, keeping its channels.
 
     Accepts (H, W) gray, (H, W, 1), (H, W, 2) gray+alpha, (H, W, 3) RGB and (H, W, 4) RGBA
     uint8 arrays (or tensors). Other dtypes are a ``TypeError``: convert them first with
-    :func:`scenevis._arrays.as_image`, which states the conversion rule.
+    :func:`scenevis._arrays.as_image`, which states the conversion rule. ``text`` (str to
+    str) is written as text chunks before the pixels (see :func:`_text_chunks`).
     """
+    chunks = _text_chunks(text)
     array = as_numpy(image, "image")
     if array.ndim == 2:
         array = array[:, :, None]
@@ -123,7 +158,93 @@ def encode_png(image: Any) -> bytes:
         raise ValueError(f"image: PNG limits height and width to 2**31 - 1, got {height}x{width}")
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOR_TYPES[channels], 0, 0, 0)
     idat = _zlib_stream(_filtered_rows(np.ascontiguousarray(array)))
-    return _SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    return _SIGNATURE + _chunk(b"IHDR", header) + chunks + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+_CHANNELS = {color: channels for channels, color in _COLOR_TYPES.items()}
+_FILTER_NAMES = {3: "Average", 4: "Paeth"}
+
+
+def decode_png(data: bytes, name: str = "png") -> np.ndarray:
+    """A read-only (H, W, C) uint8 array from PNG bytes; C is 1, 2, 3 or 4 as stored.
+
+    Reads what :func:`encode_png` writes, and any 8-bit, non-interlaced gray, gray+alpha,
+    RGB or RGBA PNG whose rows use filters None, Sub or Up (decoded with numpy, a whole
+    image at a time). Anything else, a bad checksum, a truncated stream or a side above
+    ``MAX_IMAGE_SIDE`` is a ``ValueError`` naming ``name``, raised before the pixels are
+    inflated (the stream is never inflated past the size its header states).
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"{name}: expected PNG bytes, got {type(data).__name__}")
+    data = bytes(data)
+    if not data.startswith(_SIGNATURE):
+        raise ValueError(f"{name}: not a PNG (its first bytes are {data[:8]!r})")
+    header, idat, pos = None, [], len(_SIGNATURE)
+    while True:
+        if pos + 12 > len(data):
+            raise ValueError(f"{name}: truncated PNG (no IEND chunk)")
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if len(body) != length or pos + 12 + length > len(data):
+            raise ValueError(f"{name}: truncated PNG ({kind!r} chunk of {length} bytes)")
+        (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
+        if crc != zlib.crc32(body, zlib.crc32(kind)):
+            raise ValueError(f"{name}: corrupt PNG (bad checksum in its {kind!r} chunk)")
+        pos += 12 + length
+        if header is None and kind != b"IHDR":
+            raise ValueError(f"{name}: corrupt PNG (the first chunk is {kind!r}, not IHDR)")
+        if kind == b"IHDR":
+            header = _png_header(body, name)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+    width, height, channels = header
+    stride = width * channels + 1
+    inflater = zlib.decompressobj()
+    try:
+        raw = inflater.decompress(b"".join(idat), height * stride)
+    except zlib.error as err:
+        raise ValueError(f"{name}: corrupt PNG pixel data ({err})") from None
+    if len(raw) != height * stride or inflater.unconsumed_tail or not inflater.eof:
+        held = f"{len(raw)}" if len(raw) != height * stride else "more"
+        raise ValueError(f"{name}: corrupt PNG pixel data (expected {height * stride} bytes for "
+                         f"{width}x{height}x{channels} pixels, the stream holds {held})")
+    return _unfiltered(np.frombuffer(raw, np.uint8).reshape(height, stride), width, channels, name)
+
+
+def _png_header(body: bytes, name: str) -> tuple:
+    if len(body) != 13:
+        raise ValueError(f"{name}: corrupt PNG (an IHDR of {len(body)} bytes)")
+    width, height, depth, color, compression, filtering, interlace = struct.unpack(">IIBBBBB", body)
+    if not (0 < width <= MAX_IMAGE_SIDE and 0 < height <= MAX_IMAGE_SIDE):
+        raise ValueError(f"{name}: expected a PNG of 1 to {MAX_IMAGE_SIDE} pixels per side, got {width}x{height}")
+    if depth != 8 or color not in _CHANNELS or compression or filtering or interlace:
+        raise ValueError(f"{name}: expected an 8-bit, non-interlaced gray, RGB or RGBA PNG, got bit depth {depth}, "
+                         f"color type {color}, interlace {interlace}")
+    return width, height, _CHANNELS[color]
+
+
+def _unfiltered(rows: np.ndarray, width: int, channels: int, name: str) -> np.ndarray:
+    filters = rows[:, 0]
+    bad = np.flatnonzero(filters > 2)
+    if len(bad):
+        kind = int(filters[bad[0]])
+        raise ValueError(f"{name}: PNG row {int(bad[0])} uses filter type {kind} "
+                         f"({_FILTER_NAMES.get(kind, 'unknown')}); expected None, Sub or Up (0-2)")
+    pixels = rows[:, 1:].reshape(len(rows), width, channels)
+    sub = filters == 1
+    if sub.all():  # what encode_png writes: one pass
+        out = np.add.accumulate(pixels, axis=1, dtype=np.uint8)
+    else:
+        out = pixels.copy()
+        if sub.any():
+            out[sub] = np.add.accumulate(out[sub], axis=1, dtype=np.uint8)
+    for row in np.flatnonzero(filters == 2).tolist():
+        if row:  # the row above the first is zeros
+            out[row] += out[row - 1]
+    out.flags.writeable = False
+    return out
 
 
 def atomic_write(path: Union[str, os.PathLike], data: bytes, fsync: bool = False) -> None:
