@@ -8,7 +8,8 @@ Importing scenevis loads numpy and attrs only: Cairo is loaded on the first rend
 torch, TensorBoard, wandb and PyAV only by the parts that use them.
 """
 # Everything below is light: Cairo is imported by the painter on the first render.
-from scenevis import annotate, batch, datasets, featmap, samples, video
+from scenevis import annotate, batch, datasets, featmap, samples, scenefile, video
+from scenevis._version import __version__  # noqa: F401  (the package version)
 from scenevis.backends import BaseVisBackend, LocalVisBackend, TensorboardVisBackend, WandbVisBackend
 from scenevis.batch import save_all
 from scenevis.colors import COLORBLIND_PALETTE, DEFAULT_PALETTE, Color, Palette
@@ -22,17 +23,17 @@ from scenevis.nodes import (Boxes, Circles, Effect, Halo, Lines, Markers, Masks,
                             masks, pixelate, points, polygons, rotated_boxes, texts)
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances, Registry
 from scenevis.renderer import render, save, to_pdf, to_png, to_svg
+from scenevis.scenefile import dump, from_dict, load
 from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene, background, heatmap, image
 from scenevis.style import Style
 from scenevis.track_visualizer import TrackVisualizer
 from scenevis.visualizer import Visualizer
 
-__version__ = "0.1.0"
 
 
 __all__ = [
     "save_all", "batch", "datasets", "DetVisualizer", "TrackVisualizer", "Visualizer", "VisualizerValueError", "annotate",
-    "featmap", "draw_featmap", "featmap_layer", "samples", "video",
+    "featmap", "draw_featmap", "featmap_layer", "samples", "scenefile", "video", "dump", "load", "from_dict",
     "BaseVisBackend", "LocalVisBackend", "TensorboardVisBackend", "WandbVisBackend",
     "ManagedInstances", "Registry", "VISBACKENDS", "VISUALIZERS",
     "Affine", "BBox", "Background", "Boxes", "Circles", "Color", "COLORBLIND_PALETTE", "DEFAULT_PALETTE", "Empty",

@@ -22,7 +22,7 @@ def test_the_version_is_written_once():
     assert config["project"]["version"] == scenevis.__version__  # setuptools' own reading of it
     written = [path for path in [ROOT / "pyproject.toml", *ROOT.joinpath("scenevis").rglob("*.py")]
                if re.search(rf"""\b{re.escape(scenevis.__version__)}\b""", path.read_text())]
-    assert written == [ROOT / "scenevis" / "__init__.py"]
+    assert written == [ROOT / "scenevis" / "_version.py"]
 
 
 def test_package_data_points_at_files_and_the_package_is_typed():
