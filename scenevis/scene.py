@@ -228,6 +228,12 @@ class Scene:
         except AttributeError:
             return tree_digest(self, Scene)
 
+    def to_dict(self) -> dict:
+        """This scene as plain JSON values (:func:`scenevis.scenefile.to_dict`);
+        ``scenevis.from_dict`` rebuilds it, ``scenevis.dump`` writes it to a file."""
+        from scenevis.scenefile import to_dict
+        return to_dict(self)
+
     # -- pickling ------------------------------------------------------------------------
     def __reduce__(self):
         """Unpickling goes through the constructor, so arrays come back read-only."""
@@ -321,6 +327,14 @@ def _children(value: Iterable[Scene]) -> tuple:
     return children
 
 
+def _one_setting(instance, attribute, value: Style) -> None:
+    """A group's style holds one value per setting, for all its children."""
+    if not value.is_unset:
+        for field, length in value.per_item_lengths().items():
+            if length != 1:
+                raise ValueError(f"style.{field}: expected one value for all of the group's children, got {length}")
+
+
 #: Layer names: letters, digits, ``_``, ``-`` and ``.``, starting with a letter or ``_``
 #: (they become SVG ids and classes; ``/`` separates the names of nested layers in paths).
 _LAYER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
@@ -344,7 +358,7 @@ class Group(Scene):
 
     children: tuple = attrs.field(converter=_children)
     transform: Affine = attrs.field(default=Affine(), validator=attrs.validators.instance_of(Affine))
-    style: Style = attrs.field(factory=Style, validator=attrs.validators.instance_of(Style))
+    style: Style = attrs.field(factory=Style, validator=[attrs.validators.instance_of(Style), _one_setting])
     clip: Optional[BBox] = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.instance_of(BBox)))
     name: Optional[str] = attrs.field(default=None, validator=_layer_name)
 

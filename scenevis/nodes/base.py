@@ -18,11 +18,23 @@ from scenevis.nodes.items import EMPTY_META, ItemMeta, check_meta, item_meta, se
 from scenevis.scene import Scene
 from scenevis.style import DEFAULT_STYLE, Style
 
-__all__ = ["Shape", "radii", "offsets", "style_field", "class_style"]
+__all__ = ["Shape", "radii", "offsets", "check_offsets", "style_field", "class_style"]
 
 
 def offsets(value: Any) -> np.ndarray:
     return frozen(np.asarray(value), np.int64)
+
+
+def check_offsets(array: np.ndarray, name: str, total: int, at_least: int, of: str) -> None:
+    """Raise ``ValueError`` unless ``array`` splits ``total`` rows into items of at least
+    ``at_least`` rows each: 1-D, from 0 up to ``total``, never decreasing by less."""
+    if array.ndim != 1 or len(array) == 0 or array[0] != 0 or array[-1] != total:
+        raise ValueError(f"{name}: expected offsets from 0 to {total} (the number of {of}), got "
+                         f"{array.tolist()[:6]}{' ...' if array.size > 6 else ''} of shape {array.shape}")
+    sizes = np.diff(array)
+    if len(sizes) and sizes.min() < at_least:
+        i = int(np.argmin(sizes))
+        raise ValueError(f"{name}: expected at least {at_least} {of} per item, got {int(sizes[i])} at index {i}")
 
 
 style_field = functools.partial(attrs.field, factory=Style, validator=attrs.validators.instance_of(Style))

@@ -11,7 +11,7 @@ import attrs
 import numpy as np
 
 from scenevis._arrays import array_field, as_numpy, coords, frozen
-from scenevis.nodes.base import Shape, class_style, offsets, radii, style_field
+from scenevis.nodes.base import Shape, check_offsets, class_style, offsets, radii, style_field
 from scenevis.nodes.items import ragged_take, with_title
 from scenevis.style import Style
 
@@ -117,6 +117,10 @@ class Lines(Shape):
         """From an (N, 2, 2) array of segments, an (N, M, 2) array, or a list of (M_i, 2)."""
         return cls(*_flatten_paths(paths, "lines", 2), style=style)
 
+    def __attrs_post_init__(self) -> None:
+        check_offsets(self.offsets, "offsets", len(self.points), 2, "points")
+        super().__attrs_post_init__()
+
     @property
     def count(self) -> int:
         return len(self.offsets) - 1
@@ -154,6 +158,8 @@ class Polygons(Shape):
         return cls(points, ring_offsets, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), style)
 
     def __attrs_post_init__(self) -> None:
+        check_offsets(self.rings, "rings", len(self.points), 3, "points")
+        check_offsets(self.polys, "polys", len(self.rings) - 1, 1, "rings")
         super().__attrs_post_init__()
         sizes = self.rings[self.polys[1:]] - self.rings[self.polys[:-1]]
         if len(sizes) and sizes.max() > MAX_POLYGON_POINTS:

@@ -44,6 +44,15 @@ _DRAW = {
 }
 
 
+def _invertible(transform: Affine) -> bool:
+    """False for a transform that collapses the plane onto a line or a point (what it maps
+    covers no pixel); a ``ValueError`` for one beyond floating point."""
+    det = transform.a * transform.e - transform.b * transform.d
+    if not math.isfinite(det):
+        raise ValueError(f"transform: expected a scale floating point can hold, got a determinant of {det}")
+    return det != 0.0
+
+
 def _format(rgba: bool):
     return cairo.FORMAT_ARGB32 if rgba else cairo.FORMAT_RGB24
 
@@ -172,6 +181,8 @@ class Painter:
             if draw is None:
                 raise TypeError(f"scene: no painter for node type {type(op.node).__name__}")
             device = self.base @ op.transform
+            if not all([_invertible(device)] + [_invertible(transform) for _, transform in op.clips]):
+                continue  # seen edge-on: a scene collapsed onto a line or a point covers no pixel
             self.index = index
             self.clip_box = self._device_clip(op.clips) if op.clips else None
             if ctx is None:
