@@ -7,8 +7,9 @@ the same content:
 
 - ``None``, ``bool``, ``int``, ``str`` by value; a ``float`` as its 8 IEEE bytes, with
   ``-0.0`` read as ``0.0`` (they compare equal and draw the same);
-- a tuple or list as its items in order; a dict as its items sorted by key;
-- an ndarray as its dtype, shape and C-order little-endian bytes (``-0.0`` read as ``0.0``);
+- a tuple or list as its items in order; a mapping as its items sorted by key;
+- an ndarray as its dtype, shape and C-order little-endian bytes (``-0.0`` read as ``0.0``),
+  an array of strings as its shape and strings (whatever its fixed width);
 - an attrs instance as its class name and every compared field (``eq=True``), by name;
 - whatever ``nested`` recognizes (a scene inside a scene) as the digest it returns.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Mapping
 from typing import Any, Callable, Optional
 
 import attrs
@@ -67,13 +69,13 @@ def tree_digest(root: Any, node_type: type) -> bytes:
 
 
 def nodes_in(value: Any, node_type: type):
-    """The ``node_type`` instances held in a field value: the value itself, or inside tuples, lists and dicts."""
+    """The ``node_type`` instances held in a field value: the value itself, or inside tuples, lists and mappings."""
     if isinstance(value, node_type):
         yield value
     elif isinstance(value, (tuple, list)):
         for item in value:
             yield from nodes_in(item, node_type)
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):
         for item in value.values():
             yield from nodes_in(item, node_type)
 
@@ -106,7 +108,7 @@ def _feed(write, value: Any, nested: Nested) -> None:
         write(_PACK_LENGTH(len(value)))
         for item in value:
             _feed(write, item, nested)
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):
         write(b"M")
         write(_PACK_LENGTH(len(value)))
         for key in sorted(value, key=repr):
@@ -125,6 +127,14 @@ def _feed(write, value: Any, nested: Nested) -> None:
 def _array(write, array: np.ndarray) -> None:
     if array.dtype.kind == "O":
         raise TypeError("digest: cannot digest an array of Python objects")
+    if array.dtype.kind == "U":
+        write(b"U")
+        write(_PACK_LENGTH(array.ndim))
+        for size in array.shape:
+            write(_PACK_LENGTH(size))
+        for item in array.reshape(-1).tolist():
+            _bytes(write, b"S", item.encode("utf-8", "surrogatepass"))
+        return
     if array.dtype.kind in "fc":
         array = array + array.dtype.type(0)  # -0.0 + 0.0 is 0.0
     dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype

@@ -17,12 +17,13 @@ LAYERS = {
     # L0: the array boundary, geometry, resampling, PNG files, sample data, error types, digests
     "scenevis._arrays": 0, "scenevis.geometry": 0, "scenevis.resampling": 0, "scenevis._png": 0,
     "scenevis.samples": 0, "scenevis.errors": 0, "scenevis.pixels": 0, "scenevis._digest": 0,
+    "scenevis._version": 0,
     # L1: colors, colormaps, styles
     "scenevis.colors": 1, "scenevis.colormaps": 1, "scenevis.style": 1,
     # L2: the scene algebra and its leaf nodes
     "scenevis.scene": 2, "scenevis.nodes": 2,
-    # L3: composition and the pure feature-map maths
-    "scenevis.compose": 3, "scenevis.featmap": 3,
+    # L3: composition, the pure feature-map maths, scene files
+    "scenevis.compose": 3, "scenevis.featmap": 3, "scenevis.scenefile": 3,
     # L4: the renderer
     "scenevis.renderer": 4,
     # L5: what builds scenes and needs text metrics from the renderer
@@ -72,11 +73,12 @@ SAME_LAYER = {
     ("scenevis.cli", "scenevis.cli"),
 }
 
-# The one hand-off upward: a scene's output methods (render, save, to_svg, _repr_png_)
-# and its measured bounds (Scene.bounds, from the renderer's ink module) call the
-# renderer, imported inside those functions. It is left out of the cycle check, since the
-# renderer necessarily imports the node types it draws.
-UPWARD = {("scenevis.scene", "scenevis.renderer")}
+# The hand-offs upward: a scene's output methods (render, save, to_svg, _repr_png_) and
+# its measured bounds (Scene.bounds, from the renderer's ink module) call the renderer,
+# and Scene.to_dict the scene-file codec, imported inside those functions. They are left
+# out of the cycle check, since the renderer and the codec necessarily import the node
+# types they draw and store.
+UPWARD = {("scenevis.scene", "scenevis.renderer"), ("scenevis.scene", "scenevis.scenefile")}
 
 # Backends sit above the renderer but see only finished numpy images and plain values.
 FORBIDDEN = {("scenevis.backends", "scenevis.renderer"), ("scenevis.backends", "scenevis.scene"),
