@@ -279,9 +279,9 @@ def atomic_write(path: Union[str, os.PathLike], data: bytes, fsync: bool = False
         raise
 
 
-def write_png(path: Union[str, os.PathLike], image: Any, fsync: bool = False) -> None:
-    """Encode ``image`` (see :func:`encode_png`) and write it atomically to ``path``."""
-    atomic_write(path, encode_png(image), fsync=fsync)
+def write_png(path: Union[str, os.PathLike], image: Any, fsync: bool = False, text: Optional[dict] = None) -> None:
+    """Encode ``image`` with ``text`` chunks (see :func:`encode_png`) and write it atomically to ``path``."""
+    atomic_write(path, encode_png(image, text), fsync=fsync)
 
 
 def picture_type(path: Any, name: str = "path") -> str:
@@ -307,10 +307,11 @@ def picture_path(path: Any, name: str = "path") -> tuple:
     return path, ext
 
 
-def write_raster(path: str, image: Any) -> None:
-    """Write an RGB(A) uint8 ``image`` to a .png or .jpg/.jpeg ``path`` (see :func:`picture_path`)."""
+def write_raster(path: str, image: Any, text: Optional[dict] = None) -> None:
+    """Write an RGB(A) uint8 ``image`` to a .png or .jpg/.jpeg ``path`` (see :func:`picture_path`);
+    ``text`` goes into a PNG's text chunks (a JPEG holds none)."""
     if os.path.splitext(path)[1].lower() == ".png":
-        return write_png(path, image)
+        return write_png(path, image, text=text)
     try:
         from PIL import Image as PILImage
     except ImportError:

@@ -101,17 +101,19 @@ class DetVisualizer(Visualizer):
         if annotations is None:
             self.add_image(name, drawn, step)
         else:
-            self._fan_out("add_image", name, drawn, check_step(step), annotations=annotations)
+            self._fan_out("add_image", name, drawn, check_step(step), annotations=annotations,
+                          scene=self._scene_file(drawn))
 
 
 def write_picture(path: Any, scene: Scene, drawn: np.ndarray) -> str:
     """Write the picture to ``path`` by the rule of ``scenevis.save`` (PNG, JPEG, SVG or PDF
-    by the extension, missing folders created): rasters from ``drawn``, vectors from ``scene``."""
+    by the extension, missing folders created, provenance included): rasters from
+    ``drawn``, vectors from ``scene``."""
     from scenevis._png import picture_path, write_raster
-    from scenevis.renderer import save
+    from scenevis.renderer import provenance, save
 
     path, ext = facade_errors(picture_path)(path, "out_file")
     if ext in (".svg", ".pdf"):
         return save(scene, path)
-    write_raster(path, drawn)
+    write_raster(path, drawn, text=provenance.entries(scene))
     return path

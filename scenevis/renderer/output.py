@@ -19,6 +19,7 @@ from scenevis._png import atomic_write, encode_png, picture_path, write_raster
 from scenevis.colors import parse_color
 from scenevis.geometry import Affine
 from scenevis import pixels
+from scenevis.renderer import provenance
 from scenevis.renderer.context import current
 from scenevis.renderer.flatten import flatten
 from scenevis.scene import Scene
@@ -112,12 +113,14 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
         context.give_spare(buffer.base if buffer.base is not None else buffer)
 
 
-def _vector(scene: Scene, kind: str, target, scale: float, size, background) -> None:
-    from scenevis.renderer.painter import Painter, vector_surface
+def _vector(scene: Scene, kind: str, target, scale: float, size, background, info: Optional[dict] = None) -> None:
+    from scenevis.renderer.painter import Painter, set_pdf_info, vector_surface
 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
     surface = vector_surface(kind, target, width, height)
+    if info:
+        set_pdf_info(surface, info)
     painter = Painter(surface, base, current(), size=(height, width))
     if background is not None:
         painter.fill_canvas(parse_color(background, "background").rgba)
@@ -132,10 +135,12 @@ def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, ba
     return stream.getvalue().decode("utf-8")
 
 
-def to_pdf(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None) -> bytes:
-    """The scene as a one-page PDF document."""
+def to_pdf(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None,
+           info: Optional[dict] = None) -> bytes:
+    """The scene as a one-page PDF document; ``info`` fills its document information
+    (keys ``title``, ``subject``, ``keywords``, ``creator``)."""
     stream = io.BytesIO()
-    _vector(scene, "pdf", stream, scale, size, background)
+    _vector(scene, "pdf", stream, scale, size, background, info)
     return stream.getvalue()
 
 
@@ -144,17 +149,31 @@ def to_png(scene: Scene, **options: Any) -> bytes:
     return encode_png(render(scene, **options))
 
 
-def save(scene: Scene, path: Any, **options: Any) -> str:
+def save(scene: Scene, path: Any, *, metadata: Optional[dict] = None, **options: Any) -> str:
     """Write ``scene`` to ``path`` as PNG, JPEG (with Pillow), SVG or PDF, chosen by the
     extension; missing folders are created (the rule of :func:`scenevis._png.picture_path`).
 
-    Files are written whole to a temporary name and renamed, so a crash never leaves a
-    truncated file under ``path``. Returns the path written.
+    A PNG, SVG or PDF says where it came from (:mod:`scenevis.renderer.provenance`): the
+    scenevis version, the scene's digest and ``metadata`` (``{"run": "exp1", "step": 3}``:
+    str keys, str, int, float or bool values), in PNG text chunks, SVG ``<metadata>`` or
+    the PDF document information. A JPEG holds none, so ``metadata`` with a JPEG path is
+    a ``ValueError``. Files are written whole to a temporary name and renamed, so a crash
+    never leaves a truncated file under ``path``. Returns the path written.
     """
     path, ext = picture_path(path)
-    if ext not in (".svg", ".pdf"):
-        write_raster(path, render(_check_scene(scene), **options))
+    _check_scene(scene)
+    if ext in (".jpg", ".jpeg"):
+        if metadata is not None:
+            raise ValueError(f"metadata: a JPEG file holds none; save to .png, .svg or .pdf to keep it ({path!r})")
+        write_raster(path, render(scene, **options))
         return path
-    data = to_svg(scene, **options).encode("utf-8") if ext == ".svg" else to_pdf(scene, **options)
+    found = provenance.entries(scene, metadata)
+    if ext == ".png":
+        write_raster(path, render(scene, **options), text=found)
+        return path
+    if ext == ".svg":
+        data = provenance.svg_with(to_svg(scene, **options), found).encode("utf-8")
+    else:
+        data = to_pdf(scene, info=provenance.pdf_info(found), **options)
     atomic_write(path, data)
     return path

@@ -90,6 +90,17 @@ def vector_surface(kind: str, target, width: float, height: float):
     raise ValueError(f"kind: expected 'svg' or 'pdf', got {kind!r}")
 
 
+_PDF_INFO = {"title": cairo.PDFMetadata.TITLE, "subject": cairo.PDFMetadata.SUBJECT,
+             "keywords": cairo.PDFMetadata.KEYWORDS, "creator": cairo.PDFMetadata.CREATOR}
+
+
+def set_pdf_info(surface, info: dict) -> None:
+    """Write ``info`` (``title``, ``subject``, ``keywords``, ``creator``: text) into the
+    document information of a PDF surface."""
+    for key, value in info.items():
+        surface.set_metadata(_PDF_INFO[key], value)
+
+
 def raster_offset(device: Affine, node) -> Optional[tuple]:
     """Integer (x, y) where a raster node's top-left pixel lands when ``device`` maps it
     1:1 onto whole pixels, or None (what ``(device @ translation(x, y)).whole_pixel_shift()``
