@@ -36,14 +36,15 @@ import os
 import tempfile
 import threading
 import warnings
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+import zlib
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import attrs
 import numpy as np
 
 import scenevis.backends  # noqa: F401  (registers the built-in backends in VISBACKENDS)
 from scenevis import _facade_args as args
-from scenevis import distributed
+from scenevis import distributed, scenefile
 from scenevis._arrays import as_image, coords
 from scenevis.backends._config import check_config
 from scenevis.backends._paths import check_file_name
@@ -111,6 +112,18 @@ def _drawn_again(node: Scene, times: int) -> Scene:
     return attrs.evolve(node, **changes)
 
 
+def _scene_file(scene: Scene) -> Callable[[], bytes]:
+    """A function giving the bytes of ``scene``'s ``.scene.json`` file, written on its
+    first call and shared by every backend that asks (backends never see scene values)."""
+    made: list = []
+
+    def data() -> bytes:
+        if not made:
+            made.append(scenefile.dumps(scene))
+        return made[0]
+    return data
+
+
 def _is_backend(obj: Any) -> bool:
     """A scenevis backend, or any object with the backend methods (e.g. MMEngine's)."""
     return isinstance(obj, BaseVisBackend) or (
@@ -171,6 +184,7 @@ class Visualizer(ManagedInstances):
         self._last_good: tuple = (self._layers, self._mask_marks)  # of the last drawing that rendered
         self._scene: Optional[Scene] = Empty()
         self._rendered: Optional[Tuple[Scene, np.ndarray]] = None
+        self._handed: Optional[tuple] = None  # (scene, picture, checksum) of get_image, for scene files
         self.width = self.height = 0
         self._default_font_size = 10.0
         self._closed = False
@@ -301,7 +315,7 @@ class Visualizer(ManagedInstances):
             state = (self._layers, self._mask_marks)
             rendered, self._rendered = self._rendered, None
         if rendered is not None and rendered[0] is scene:
-            return rendered[1]
+            return self._handed_out(scene, rendered[1])
         from scenevis.renderer import render
         try:
             drawn = render(scene)
@@ -316,7 +330,25 @@ class Visualizer(ManagedInstances):
             raise
         with self._lock:
             self._last_good = state
+        return self._handed_out(scene, drawn)
+
+    def _handed_out(self, scene: Scene, drawn: np.ndarray) -> np.ndarray:
+        """Remember the picture ``get_image`` hands out and the scene it shows, when a
+        backend stores scenes: ``add_image`` of that very array, unchanged (a checksum
+        says), sends them the scene too. Without such a backend this costs nothing."""
+        if any(getattr(backend, "wants_scenes", False) for backend in self._vis_backends.values()):
+            with self._lock:
+                self._handed = (scene, drawn, zlib.crc32(drawn))
         return drawn
+
+    def _scene_file(self, image: Any) -> Optional[Callable[[], bytes]]:
+        """The scene file of ``image`` when it is the unchanged picture ``get_image`` handed
+        out last (see :func:`_scene_file`), else None."""
+        with self._lock:
+            handed = self._handed
+        if handed is None or image is not handed[1] or zlib.crc32(image) != handed[2]:
+            return None
+        return _scene_file(handed[0])
 
     def _require_image(self) -> None:
         if self._image is None:
@@ -575,17 +607,20 @@ class Visualizer(ManagedInstances):
         """The backend named ``name`` (its ``name=`` or class name), or ``None``."""
         return self._vis_backends.get(name)
 
-    def _fan_out(self, method: str, *call_args: Any, optional: bool = False, **call_kwargs: Any) -> None:
+    def _fan_out(self, method: str, *call_args: Any, optional: bool = False,
+                 scene: Optional[Callable[[], bytes]] = None, **call_kwargs: Any) -> None:
         """Call ``method`` on every backend in order; only rank 0 writes. A failing backend
         is reported once (and counted in :attr:`backend_failures`); the others still run.
-        With ``optional``, backends without the method (MMEngine's own) are skipped."""
+        With ``optional``, backends without the method (MMEngine's own) are skipped;
+        ``scene`` (the picture's scene file) goes to the backends that store scenes."""
         if not distributed.is_main_process():
             return
         for key, backend in list(self._vis_backends.items()):
             if optional and not callable(getattr(backend, method, None)):
                 continue
+            extra = {"scene": scene} if scene is not None and getattr(backend, "wants_scenes", False) else {}
             try:
-                getattr(backend, method)(*call_args, **call_kwargs)
+                getattr(backend, method)(*call_args, **call_kwargs, **extra)
             except Exception as err:
                 if self._strict:
                     raise
@@ -634,7 +669,7 @@ class Visualizer(ManagedInstances):
         if image is None:
             raise VisualizerValueError("image: expected an (H, W, 3) RGB image, got None (use gather=True "
                                        "to record the drawn scenes of all ranks)")
-        self._fan_out("add_image", name, as_image(image, "image"), step)
+        self._fan_out("add_image", name, as_image(image, "image"), step, scene=self._scene_file(image))
 
     def _add_gathered(self, name: str, image: Any, step: int) -> None:
         scene = self.scene if image is None else Image(as_image(image, "image"))
@@ -647,7 +682,7 @@ class Visualizer(ManagedInstances):
                 warnings.warn(f"add_image(gather=True): rank {rank} has nothing drawn; no image recorded for it",
                               UserWarning, stacklevel=3)
                 continue
-            self._fan_out("add_image", f"{name}_rank{rank}", render(received), step)
+            self._fan_out("add_image", f"{name}_rank{rank}", render(received), step, scene=_scene_file(received))
 
     @facade_errors
     def add_video(self, name: str, frames: Any, step: int = 0, fps: Optional[float] = None) -> None:

@@ -1,7 +1,8 @@
 """The storage-backend protocol shared by every backend.
 
 A backend stores finished numpy images, plain scalars and the run's config somewhere
-(files, TensorBoard, WandB). It never sees scene nodes. Method names, arguments and
+(files, TensorBoard, WandB). It never sees scene nodes: a backend that stores scenes
+(``wants_scenes``) gets each picture's ``.scene.json`` file as bytes. Method names, arguments and
 defaults are MMEngine's ``BaseVisBackend``'s, so backends written for MMEngine's
 visualizer keep working and ours can be driven by MMEngine code.
 
@@ -49,6 +50,12 @@ class BaseVisBackend(abc.ABC):
         save_dir: the folder this backend writes to, or ``None`` (then the first use
             raises ``ValueError`` for backends that need a folder).
     """
+
+    #: Whether this backend stores scenes: then the visualizer's ``add_image`` passes
+    #: ``scene=``, a function returning the bytes of the picture's ``.scene.json`` file
+    #: (:mod:`scenevis.scenefile`), when the picture is one it drew. Backends never see
+    #: scene values, only that file.
+    wants_scenes: bool = False
 
     def __init__(self, save_dir: Optional[str]):
         self._save_dir = None if save_dir is None else self._absolute(save_dir)

@@ -5,6 +5,9 @@ On-disk layout (MMEngine's):
 - ``save_dir/vis_image/{name}_{step}.png`` for each image (``/`` in ``name`` makes
   sub-folders; other characters a file name cannot hold are escaped as ``%XX``, see
   :mod:`scenevis.backends._paths` for the full name rule);
+- with ``save_scene=True`` (beyond MMEngine), ``save_dir/vis_image/{name}_{step}.scene.json``
+  beside each image the visualizer drew: its scene, which ``scenevis.load`` reads back and
+  renders to the PNG's very pixels, or at another scale or style;
 - ``save_dir/vis_video/{name}_{step}.mp4`` for each video (``add_video``, beyond MMEngine);
 - ``save_dir/scalars.json``: JSON Lines, one object per ``add_scalar``/``add_scalars``
   call with ``"step"`` last, byte-for-byte what MMEngine writes;
@@ -28,7 +31,7 @@ Guarantees:
 from __future__ import annotations
 
 import os
-from typing import Any, List, Optional, Union
+from typing import Any, Callable, List, Optional, Union
 
 import numpy as np
 
@@ -59,6 +62,8 @@ class LocalVisBackend(BaseVisBackend):
         img_save_dir: images folder inside ``save_dir``. Defaults to ``'vis_image'``.
         config_save_file: config file inside ``save_dir``; must end in ``.py``.
         scalar_save_file: JSON Lines file inside ``save_dir``; must end in ``.json``.
+        save_scene: also write ``{name}_{step}.scene.json`` beside each image the
+            visualizer drew (the scene it rendered).
 
     Paths given here and ``file_path=`` of :meth:`add_scalars` are always inside
     ``save_dir`` (an absolute path or ``..`` is escaped inside it, see ``docs/backends.md``).
@@ -70,7 +75,11 @@ class LocalVisBackend(BaseVisBackend):
         img_save_dir: str = "vis_image",
         config_save_file: str = "config.py",
         scalar_save_file: str = "scalars.json",
+        save_scene: bool = False,
     ):
+        if not isinstance(save_scene, bool):
+            raise TypeError(f"save_scene: expected a bool, got {type(save_scene).__name__}")
+        self._save_scene = save_scene
         self._img_parts = _folder_parts(img_save_dir, "img_save_dir")
         self._config_parts = name_parts(check_file_name(config_save_file, ".py", "config_save_file"))
         self._scalar_parts = name_parts(check_file_name(scalar_save_file, ".json", "scalar_save_file"))
@@ -95,8 +104,14 @@ class LocalVisBackend(BaseVisBackend):
             self._ensure_env()
             self._root.replace(self._config_parts, data)
 
-    def add_image(self, name: str, image: np.ndarray, step: int = 0, **kwargs: Any) -> None:
-        """Write ``image`` to ``vis_image/{name}_{step}.png`` (atomically).
+    @property
+    def wants_scenes(self) -> bool:
+        return self._save_scene
+
+    def add_image(self, name: str, image: np.ndarray, step: int = 0, scene: Optional[Callable[[], bytes]] = None,
+                  **kwargs: Any) -> None:
+        """Write ``image`` to ``vis_image/{name}_{step}.png`` (atomically), and with
+        ``save_scene`` the bytes ``scene()`` gives to ``{name}_{step}.scene.json`` beside it.
 
         ``image`` is uint8 RGB, gray or RGBA (or another form accepted by
         :func:`scenevis._arrays.as_image`).
@@ -105,9 +120,12 @@ class LocalVisBackend(BaseVisBackend):
         step = self._check_step(step)
         parts = self._img_parts + name_parts(name, f"_{step}.png")
         data = encode_png(self._check_image(image))
+        scene_file = scene() if scene is not None and self._save_scene else None
         with self._lock:
             self._ensure_env()
             self._root.replace(parts, data)
+            if scene_file is not None:
+                self._root.replace(self._img_parts + name_parts(name, f"_{step}.scene.json"), scene_file)
 
     def add_video(self, name: str, video: Any, step: int = 0, **kwargs: Any) -> None:
         """Copy the finished MP4 ``video.path`` to ``vis_video/{name}_{step}.mp4`` (atomically)."""
