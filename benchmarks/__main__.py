@@ -10,6 +10,7 @@ with the machine, the versions and the command. Workloads (issue 8):
 - W7 a 1080p tracking video, decode -> annotate -> encode (``benchmarks/bench_video.py``).
 - W9 the run report: building it, its charts against matplotlib, its page in Chromium
   (``benchmarks/bench_report.py``).
+- Files: scene files of the W1 scene, dump + load and size (``benchmarks/bench_scenefile.py``).
 - Memory: peak RSS of W1 above the baseline, in a fresh process.
 
 Options: ``--only W1,W3`` (workloads to run), ``--runs N`` (rounds, at least 7 unless
@@ -338,7 +339,7 @@ WORKLOADS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4}
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W7, W9, Memory)")
+    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W7, W9, Files, Memory)")
     parser.add_argument("--runs", type=int, default=7, help="timed rounds per case (default 7)")
     parser.add_argument("--quick", action="store_true", help="3 rounds and smaller W5/W6: a smoke test")
     parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
@@ -377,7 +378,7 @@ def main(argv: Optional[list] = None) -> int:
 def _extra_workloads(quick: bool, kinds: Sequence[str] = ()) -> dict:
     return {"W5": lambda runs: run_w5(runs, quick, kinds or W5_KINDS), "W6": lambda runs: run_w6(runs, quick),
             "W7": lambda runs: run_w7(runs, quick),
-            "W9": lambda runs: run_w9(runs, quick)}
+            "W9": lambda runs: run_w9(runs, quick), "Files": run_files}
 
 
 def run_w9(runs: int, quick: bool) -> list[Row]:
@@ -577,6 +578,28 @@ def run_w7(runs: int, quick: bool) -> list[Row]:
     return rows
 
 
+def run_files(runs: int) -> list[Row]:
+    """Scene files (``benchmarks/bench_scenefile.py``): dump + load of the W1 scene against
+    one render plus PNG encode of it, and the files' sizes against that PNG's."""
+    import tempfile
+
+    from benchmarks import bench_scenefile as files
+
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for row in _rows(run_interleaved(files.cases(folder), runs=runs, progress=_progress("Files"))):
+            met = row.ratio <= files.TIME_TARGET if row.ratio is not None and not row.peer.startswith("render") else None
+            target = f"≤ {files.TIME_TARGET}" if met is not None else ""
+            rows.append(row._replace(target=target, met=met))
+        sizes = files.sizes(folder)
+        for kind in files.KINDS:
+            ratio = sizes[kind] / sizes["PNG"]
+            rows.append(Row("Files", "W1 scene", f"file size ({kind})", None, None, ratio, f"≤ {files.SIZE_TARGET}",
+                            ratio <= files.SIZE_TARGET,
+                            shown=f"{sizes[kind] / 2**20:.2f} MiB (PNG {sizes['PNG'] / 2**20:.2f} MiB)"))
+    return rows
+
+
 def _results_md(text: str, command: str, elapsed: float, runs: int) -> str:
     return f"""# Benchmark results
 
@@ -625,6 +648,10 @@ is faster (for W6 it is the speed-up of 2 workers over 1).
   2 and 1 worker processes; the 5 charts alone (linear and log, to SVG) against
   matplotlib plotting every point; the page from navigation until a hover over its
   first chart is answered, in headless Chromium.
+- **Files** `benchmarks/bench_scenefile.py`: the W1 scene written with `scenevis.dump`
+  and read back with `scenevis.load` (a file in a temporary folder), plain `.scene.json`
+  and gzip `.scene.json.gz`; the ratios are against one render of the scene plus the
+  PNG encoding of that render (the reference row), and the sizes against that PNG.
 - **Memory** a fresh process loads everything, renders a tiny picture, resets its peak
   RSS, loads W1's inputs and draws W1 three times; the growth includes the inputs.
 

@@ -8,6 +8,7 @@ import gzip
 import json
 import math
 import pickle
+import re
 import struct
 import zlib
 
@@ -217,6 +218,17 @@ def test_every_node_type_is_in_the_table_and_compares_by_content():
     for kind in concrete:
         assert kind.__eq__ is Scene.__eq__ and kind.__hash__ is Scene.__hash__, \
             f"declare {kind.__name__} with @attrs.frozen(eq=False): scenes compare by digest"
+
+
+def test_the_format_page_lists_every_node_type_with_its_fields():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scene-format.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", page, re.M))
+    for name, kind in scenefile.NODE_TYPES.items():
+        assert name in rows, f"docs/scene-format.md: add {name} to the node types"
+        listed = re.findall(r"`(\w+)`", rows[name])
+        assert listed == [f.alias for f in attrs.fields(kind) if f.init], f"docs/scene-format.md: the fields of {name}"
 
 
 def test_a_node_type_outside_the_table_is_refused_by_name():
