@@ -39,7 +39,8 @@ from scenevis._digest import nodes_in
 from scenevis._png import atomic_write, decode_png, encode_png
 from scenevis._version import __version__
 from scenevis.geometry import Affine, BBox
-from scenevis.nodes import Boxes, Circles, Lines, Masks, MaskStack, Points, Polygons, Texts
+from scenevis.nodes import (Boxes, Circles, Effect, Halo, Lines, Markers, Masks, MaskStack, Points, Polygons, Regions,
+                            RotatedBoxes, Texts)
 from scenevis.scene import Background, Empty, Group, Heatmap, Image, Scene
 from scenevis.style import Style
 
@@ -52,9 +53,10 @@ VERSION = 1
 
 #: The node types a file may hold, by the name it gives them.
 NODE_TYPES: dict = {kind.__name__: kind for kind in (
-    Empty, Group, Image, Heatmap, Background, Boxes, Points, Circles, Lines, Polygons, Masks, Texts)}
+    Empty, Group, Image, Heatmap, Background, Boxes, Points, Circles, Lines, Polygons, Masks, Texts, RotatedBoxes,
+    Markers, Effect, Halo)}
 #: Other attrs values a field may hold, written field by field like nodes, by name.
-VALUE_TYPES: dict = {kind.__name__: kind for kind in (Style, Affine, BBox)}
+VALUE_TYPES: dict = {kind.__name__: kind for kind in (Style, Affine, BBox, Regions)}
 
 #: The most bytes one array (or one image, or one node's masks) may decode to.
 MAX_ARRAY_BYTES = 1 << 30

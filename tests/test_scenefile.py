@@ -63,8 +63,8 @@ def metadata(draw, n):
 @st.composite
 def leaf(draw):
     kind = draw(st.sampled_from(["boxes", "points", "circles", "lines", "polygons", "masks", "texts", "image",
-                                 "heatmap", "background", "empty"]))
-    n = draw(st.integers(0, 3)) if kind not in ("image", "heatmap", "background", "empty") else 0
+                                 "heatmap", "background", "empty", "rotated", "markers", "halo", "effect"]))
+    n = draw(st.integers(0, 3)) if kind not in ("image", "heatmap", "background", "empty", "effect") else 0
     x0, y0 = draw(coord), draw(coord)
     xy = np.array([[x0 + 3 * i, y0 + 2 * i] for i in range(n)]).reshape(n, 2)
     if kind == "boxes":
@@ -99,11 +99,23 @@ def leaf(draw):
                           vmin=draw(st.sampled_from([None, -1.0])), smooth=draw(st.booleans()))
     elif kind == "background":
         return sv.background((x0, y0, x0 + 9, y0 + 7), draw(color))
+    elif kind == "rotated":
+        node = sv.RotatedBoxes.from_cxcywha([[x0 + i, y0, 9.0, 4.0, 0.3 * i] for i in range(n)],
+                                            heading=draw(st.booleans()))
+    elif kind == "markers":
+        node = sv.Markers(np.concatenate([xy, xy + 9], axis=1).reshape(n, 4), draw(st.sampled_from(sv.nodes.MARKERS)),
+                          size=draw(st.sampled_from([None, 2.5])), at=draw(st.sampled_from([None, "top_left"])))
+    elif kind == "halo":
+        regions = (np.concatenate([xy, xy + 6], axis=1).reshape(n, 4) if draw(st.booleans())
+                   else sv.masks(np.eye(5, 6, dtype=bool)[None].repeat(n, 0).reshape(n, 5, 6), x=int(x0), y=int(y0)))
+        node = sv.Halo(sv.nodes.as_regions(regions), radius=draw(st.sampled_from([2.0, 7.5])))
+    elif kind == "effect":
+        make = draw(st.sampled_from([sv.blur, sv.pixelate, sv.desaturate, sv.dim, sv.brighten]))
+        outside = draw(st.booleans())
+        return make([[x0, y0, x0 + 8, y0 + 5]], outside=outside, frame=(x0 - 2, y0 - 2, x0 + 20, y0 + 9) if outside else None)
     else:
         return sv.Empty()
     settings = draw(style_settings(n))
-    if kind == "texts":
-        settings.pop("fill", None)
     return node.replace(style=sv.Style(**settings), meta=draw(metadata(n)))
 
 

@@ -44,7 +44,7 @@ def _optional_frame(value: Any) -> Optional[BBox]:
     return None if value is None else _extent(value)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Effect(Scene):
     """``kind`` applied at ``amount`` (see :data:`EFFECTS`) to what lies beneath, inside
     ``regions``; with ``outside``, inside ``frame`` (default: the masks' frame) but
@@ -73,7 +73,7 @@ class Effect(Scene):
         return self.frame if self.frame is not None else self.regions.frame()
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Halo(Shape):
     """A soft glow in each region's color (``style.color`` at ``style.alpha``) around
     ``regions``, fading out over ``radius`` pixels; the regions themselves stay clear."""

@@ -52,7 +52,7 @@ def _optional_sizes(value: Any) -> Optional[np.ndarray]:
     return None if value is None else radii("size")(value)
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class Markers(Shape):
     """A ``kind`` of mark (see :data:`MARKERS` and the module docstring) for each (N, 4) xyxy box."""
 

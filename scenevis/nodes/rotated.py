@@ -48,7 +48,7 @@ def _corners(value: Any) -> np.ndarray:
     return coords(value, "corners", (None, 4, 2))
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)
 class RotatedBoxes(Shape):
     """Quadrilaterals, (N, 4, 2) corners in drawing order, stroked and optionally filled.
 
