@@ -165,14 +165,15 @@ _CHANNELS = {color: channels for channels, color in _COLOR_TYPES.items()}
 _FILTER_NAMES = {3: "Average", 4: "Paeth"}
 
 
-def decode_png(data: bytes, name: str = "png") -> np.ndarray:
+def decode_png(data: bytes, name: str = "png", shape: Optional[tuple] = None) -> np.ndarray:
     """A read-only (H, W, C) uint8 array from PNG bytes; C is 1, 2, 3 or 4 as stored.
 
     Reads what :func:`encode_png` writes, and any 8-bit, non-interlaced gray, gray+alpha,
     RGB or RGBA PNG whose rows use filters None, Sub or Up (decoded with numpy, a whole
-    image at a time). Anything else, a bad checksum, a truncated stream or a side above
-    ``MAX_IMAGE_SIDE`` is a ``ValueError`` naming ``name``, raised before the pixels are
-    inflated (the stream is never inflated past the size its header states).
+    image at a time). Anything else, a bad checksum, a truncated stream, a side above
+    ``MAX_IMAGE_SIDE`` or a header other than the expected ``shape`` (when given) is a
+    ``ValueError`` naming ``name``, raised before the pixels are inflated; the stream is
+    never inflated past the size its header states.
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise TypeError(f"{name}: expected PNG bytes, got {type(data).__name__}")
@@ -200,6 +201,8 @@ def decode_png(data: bytes, name: str = "png") -> np.ndarray:
         elif kind == b"IEND":
             break
     width, height, channels = header
+    if shape is not None and (height, width, channels) != tuple(shape):
+        raise ValueError(f"{name}: expected a PNG of {list(shape)} pixels, its header says {[height, width, channels]}")
     stride = width * channels + 1
     inflater = zlib.decompressobj()
     try:

@@ -205,10 +205,10 @@ class Scene:
 
         Two scenes have the same digest exactly when they are equal: the same node types
         holding the same values (arrays by dtype, shape and bytes), composed the same way.
-        It is computed once per node and kept (a group's from its children's digests), is
-        the same in every process and version of Python, and changes only with the
-        content; so ``hash(scene)`` and ``==`` are cheap after the first call, and a
-        render can be cached by scene."""
+        It is computed once per node and kept (a group's from its children's digests), and
+        is the same in every process and version of Python: it changes with the content,
+        or when a scenevis release gives a node type other fields. ``hash(scene)`` and
+        ``==`` are cheap after the first call, so a render can be cached by scene."""
         return self._digest().hex()
 
     def __eq__(self, other: Any) -> bool:

@@ -74,7 +74,8 @@ _DTYPES = {np.dtype(t).str: np.dtype(t) for t in (
 
 class Codec(NamedTuple):
     """How one kind of field value is written (``encode(value, writer)`` -> JSON value)
-    and read (``decode(obj, reader, where)`` -> the value, ``obj`` a dict tagged ``tag``)."""
+    and read (``decode(obj, reader, where, depth)`` -> the value, ``obj`` a dict tagged
+    ``tag``; ``where`` names it in errors, ``depth`` is how deeply it is nested)."""
 
     tag: str
     kind: type
@@ -165,10 +166,7 @@ def _decode_png(obj: dict, reader: "_Reader", where: str, depth: int) -> np.ndar
         png = base64.b64decode(text, validate=True)
     except binascii.Error as err:
         raise _fail(f"{where}.data", f"invalid base64 ({err})") from None
-    pixels = decode_png(png, f"scene file: {where}.data")
-    if pixels.shape != shape:
-        raise _fail(where, f"the PNG holds {list(pixels.shape)} pixels, the shape says {list(shape)}")
-    return pixels
+    return decode_png(png, f"scene file: {where}.data", shape)
 
 
 def _decode_strings(obj: dict, reader: "_Reader", where: str, depth: int) -> np.ndarray:
@@ -219,7 +217,7 @@ def _decode_masks(obj: dict, reader: "_Reader", where: str, depth: int) -> MaskS
     if int(runs.sum(dtype=np.uint64)) != total:
         raise _fail(f"{where}.runs", f"expected runs adding up to the {total} pixels of the crops, "
                                      f"got {int(runs.sum(dtype=np.uint64))}")
-    bits = np.repeat(np.arange(len(runs)) % 2 == 1, runs)
+    bits = np.repeat(np.arange(len(runs)) % 2 == 1, runs.astype(np.int64))  # each run <= total: it fits
     bits.flags.writeable = False
     ends = np.cumsum(sizes).tolist()
     crops = [bits[end - n:end].reshape(h, w) for end, n, h, w in zip(ends, sizes.tolist(), (y1 - y0).tolist(),
