@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
-import io
 import json
 import math
 import os
@@ -483,14 +481,22 @@ def loads(data: Union[bytes, str], name: str = "scene file") -> Scene:
 
 
 def _gunzip(data: bytes, name: str) -> bytes:
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            out = stream.read(MAX_FILE_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as err:
-        raise ValueError(f"{name}: not a scene file (broken gzip: {err})") from None
-    if len(out) > MAX_FILE_BYTES:
+    """The bytes of gzip ``data`` (one member or more; each checked against its CRC-32),
+    never inflated past ``MAX_FILE_BYTES``."""
+    parts, left = [], MAX_FILE_BYTES + 1
+    while data and left > 0:
+        inflater = zlib.decompressobj(31)
+        try:
+            parts.append(inflater.decompress(data, left))
+        except zlib.error as err:
+            raise ValueError(f"{name}: not a scene file (broken gzip: {err})") from None
+        left -= len(parts[-1])
+        if not inflater.eof and left > 0:
+            raise ValueError(f"{name}: not a scene file (broken gzip: it ends early)")
+        data = inflater.unused_data
+    if left <= 0:
         raise ValueError(f"{name}: expected at most MAX_FILE_BYTES = {MAX_FILE_BYTES:,} bytes of JSON, got more")
-    return out
+    return b"".join(parts)
 
 
 def _scene_path(path: Any) -> str:
