@@ -29,8 +29,6 @@ from scenevis.style import Style
 from scenevis.track_visualizer import TrackVisualizer
 from scenevis.visualizer import Visualizer
 
-
-
 __all__ = [
     "save_all", "batch", "datasets", "DetVisualizer", "TrackVisualizer", "Visualizer", "VisualizerValueError", "annotate",
     "featmap", "draw_featmap", "featmap_layer", "samples", "scenefile", "video", "dump", "load", "from_dict",

@@ -102,7 +102,7 @@ class DetVisualizer(Visualizer):
             self.add_image(name, drawn, step)
         else:
             self._fan_out("add_image", name, drawn, check_step(step), annotations=annotations,
-                          scene=self._scene_file(drawn))
+                          scene=self._drawn_scene_file(drawn))
 
 
 def write_picture(path: Any, scene: Scene, drawn: np.ndarray) -> str:

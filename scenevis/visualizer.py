@@ -341,7 +341,7 @@ class Visualizer(ManagedInstances):
                 self._handed = (scene, drawn, zlib.crc32(drawn))
         return drawn
 
-    def _scene_file(self, image: Any) -> Optional[Callable[[], bytes]]:
+    def _drawn_scene_file(self, image: Any) -> Optional[Callable[[], bytes]]:
         """The scene file of ``image`` when it is the unchanged picture ``get_image`` handed
         out last (see :func:`_scene_file`), else None."""
         with self._lock:
@@ -669,7 +669,7 @@ class Visualizer(ManagedInstances):
         if image is None:
             raise VisualizerValueError("image: expected an (H, W, 3) RGB image, got None (use gather=True "
                                        "to record the drawn scenes of all ranks)")
-        self._fan_out("add_image", name, as_image(image, "image"), step, scene=self._scene_file(image))
+        self._fan_out("add_image", name, as_image(image, "image"), step, scene=self._drawn_scene_file(image))
 
     def _add_gathered(self, name: str, image: Any, step: int) -> None:
         scene = self.scene if image is None else Image(as_image(image, "image"))
