@@ -13,7 +13,7 @@ Laws (checked by hypothesis tests in ``tests/test_algebra.py``):
   each have a sheet (an image, heatmap or background).
 - ``a.translate(dx, dy).bounds == a.bounds`` shifted by ``(dx, dy)``.
 - ``a.filter(p)`` and ``a.restyle(p, ...)`` leave a scene whose items carry no metadata
-  unchanged (the same value), and ``a.filter(lambda m: m[k] == m[k])`` gives ``a``.
+  unchanged (the same value), and ``a.filter(lambda m: True)`` is ``a``.
 
 The canvas a renderer uses by default is :attr:`Scene.extent`: the union of the *sheet*
 layers (images, heatmaps and backgrounds) when the scene has any, otherwise the bounds
@@ -137,10 +137,7 @@ class Scene:
         if dropped:
             for key, node in leaves.items():
                 if keeps[key] is None and "id" in getattr(node, "meta", ()):
-                    ids = node.meta["id"]
-                    gone = [d for d in dropped if d.dtype.kind == ids.dtype.kind or {d.dtype.kind, ids.dtype.kind} <= set("iuf")]
-                    if gone:
-                        keeps[key] = ~np.isin(ids, np.concatenate(gone))
+                    keeps[key] = _not_among(node.meta["id"], dropped)
 
         def pick(node: Scene, inherited: Style) -> Scene:
             keep = keeps.get(id(node))
@@ -418,6 +415,14 @@ def _leaves(scene: Scene) -> dict:
         elif not isinstance(node, Empty):
             found.setdefault(id(node), node)
     return found
+
+
+def _not_among(ids: np.ndarray, dropped: list) -> Optional[np.ndarray]:
+    """Which of ``ids`` are in none of the ``dropped`` id arrays that are comparable with
+    them (numbers with numbers, strings with strings); None when none is."""
+    numeric = ids.dtype.kind in "iuf"
+    gone = [d for d in dropped if (d.dtype.kind in "iuf") == numeric]
+    return ~np.isin(ids, np.concatenate(gone)) if gone else None
 
 
 def _named_groups(scene: Scene) -> list:

@@ -103,6 +103,9 @@ class Shape(Scene):
     def _take_items(self, index: np.ndarray) -> dict:
         """The item fields of items ``index``: by default each ``ITEMS`` field indexed;
         node types storing items ragged (offset arrays) override this."""
+        if not self.ITEMS:
+            raise NotImplementedError(f"{type(self).__name__}: cannot select items: the node type names no fields "
+                                      "holding them (ITEMS) and has no _take_items")
         return {name: _taken(getattr(self, name), index) for name in self.ITEMS}
 
     def _rebuilt(self, changes: dict) -> "Shape":
