@@ -128,8 +128,9 @@ def coords(value: Any, name: str, *shapes: Sequence[Optional[int]], columns: Opt
     ``(1, columns)``. The one coordinate converter."""
     if isinstance(value, (Number, np.generic)) and () not in shapes:
         raise TypeError(f"{name}: expected an array, a tensor or a sequence, got {type(value).__name__} {value!r}")
-    array = _real(as_numpy(value, name), name)
-    check_shape(array, name, *shapes)
+    array = as_numpy(value, name)
+    check_shape(array, name, *shapes)  # first: a misshapen array is reported by its shape, whatever its dtype
+    array = _real(array, name)
     if columns is not None and array.ndim == 1:
         array = array.reshape(1, columns)
     array = frozen(array, np.float64)

@@ -11,6 +11,9 @@ Rules shared by every method:
 - A per-item argument is one value (used for every item) or a list with one value per
   item. A list longer than the number of items is cut to it (MMEngine does the same); a
   shorter one (other than a single value) is a ``ValueError``.
+- Where MMEngine checks list lengths (the per-text arguments of ``draw_texts``, the
+  ``colors`` of ``draw_binary_masks``), a list must hold a value for every item, as there
+  (:func:`one_per_item`): a one-value list for several texts is refused.
 - Sizes given in points (line widths, font sizes, bbox pads) become pixels with
   ``dpi / 72`` pixels per point; MMEngine draws on a 100 dpi figure, so 2 pt is 2.78 px.
 """
@@ -28,7 +31,7 @@ from scenevis.colors import color_array, is_one_color
 from scenevis.style import DASHES
 
 __all__ = [
-    "GENERIC_FAMILIES", "count_list", "per_item_numbers", "per_item_colors", "strings_for",
+    "GENERIC_FAMILIES", "count_list", "one_per_item", "per_item_numbers", "per_item_colors", "strings_for",
     "line_styles", "alignments", "text_bboxes", "font_family_of", "outside",
 ]
 
@@ -49,6 +52,17 @@ def count_list(value: list, n: int, name: str) -> list:
     if len(value) > n:
         return value[:n]
     raise ValueError(f"{name}: expected one value or {n} values (one per item), got {len(value)}")
+
+
+def one_per_item(value: Any, n: int, name: str, single: bool = False) -> None:
+    """MMEngine's length check where it makes one: ``value`` given as a list (or tuple or
+    array) must hold at least ``n`` values, one per item; one value not in a list (or
+    ``single``, a value spelled as a sequence such as an RGB tuple) applies to all."""
+    if single or not isinstance(value, (list, tuple, np.ndarray)) or isinstance(value, np.ndarray) and value.ndim == 0:
+        return
+    if len(value) < n:
+        raise ValueError(f"{name}: expected a list of at least {n} values (one per item), got {len(value)}; "
+                         "pass a single value, not in a list, to use it for every item")
 
 
 def per_item_numbers(value: Any, n: int, name: str, low: float = -math.inf, high: float = math.inf) -> np.ndarray:

@@ -9,6 +9,7 @@ The contract follows MMEngine's ``Registry`` and ``ManagerMixin`` where code rel
 
 - ``@REG.register_module()`` / ``REG.register_module(module=Cls, name=..., force=...)``;
   registering a taken name without ``force=True`` raises ``KeyError``.
+- ``REG.module_dict`` is the name -> object ``dict`` itself (code pops names from it).
 - ``REG.get(name)`` returns the registered object or ``None`` when the name is unknown.
 - ``REG.build(cfg)`` builds ``cfg['type']`` (a registered name or a callable) with the
   remaining keys; a class deriving from :class:`ManagedInstances` is built through its
@@ -21,7 +22,6 @@ from __future__ import annotations
 
 import inspect
 import threading
-import types
 import warnings
 from collections.abc import Mapping
 from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
@@ -110,9 +110,11 @@ class Registry:
         return self._name
 
     @property
-    def module_dict(self) -> Mapping:
-        """A read-only live view of the name -> object table."""
-        return types.MappingProxyType(self._modules)
+    def module_dict(self) -> Dict[str, Any]:
+        """The name -> object table itself, a plain ``dict`` as in MMEngine: code written
+        for MMEngine unregisters a name with ``REG.module_dict.pop(name)``. Registering
+        goes through :meth:`register_module` (which checks names and takes the lock)."""
+        return self._modules
 
     def names(self) -> List[str]:
         """The registered names, sorted."""

@@ -20,8 +20,9 @@ MMEngine compatibility, in detail:
   each item is in the scene (and an SVG of it) once.
 - Invalid values raise :class:`~scenevis.errors.VisualizerValueError`, both a
   ``ValueError`` and an ``AssertionError`` (MMEngine asserts); wrong types ``TypeError``.
-  Geometry outside the image gives one ``UserWarning`` per call. A failed call changes
-  nothing.
+  Geometry outside the image gives one ``UserWarning`` per call, its message starting
+  with MMEngine's sentence (``Warning: The bbox is out of bounds, ...``). A failed call
+  changes nothing.
 - Beyond MMEngine: plain lists are accepted wherever arrays are; a backend that fails is
   reported once and the others keep running (``strict=True`` re-raises); under
   ``torch.distributed`` every rank draws (so ``add_image(..., gather=True)`` can collect
@@ -50,6 +51,7 @@ from scenevis.backends._config import check_config
 from scenevis.backends._paths import check_file_name
 from scenevis.backends._values import check_name, check_step, scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
+from scenevis.colors import is_one_color
 from scenevis.errors import VisualizerValueError, facade_errors
 from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts, rotated_boxes
 from scenevis.registry import VISBACKENDS, VISUALIZERS, ManagedInstances
@@ -359,10 +361,16 @@ class Visualizer(ManagedInstances):
         """Pixels per point."""
         return self.dpi / 72.0
 
-    def _warn_outside(self, points: np.ndarray, what: str) -> None:
+    def _warn_outside(self, points: np.ndarray, what: str, kind: Optional[str] = None) -> None:
+        """One ``UserWarning`` when any of ``points`` lies outside the image. With ``kind``
+        (``'bbox'``, ``'text'``, ...) the message starts with MMEngine's sentence for it, so
+        code matching MMEngine's text still matches (``filterwarnings(message=...)``
+        matches from the start of the message)."""
         if args.outside(points, self.width, self.height):
-            warnings.warn(f"{what}: some geometry lies outside the {self.width}x{self.height} image; "
-                          "what is outside is clipped", UserWarning, stacklevel=4)
+            message = f"{what}: some geometry lies outside the {self.width}x{self.height} image; what is outside is clipped"
+            if kind is not None:
+                message = f"Warning: The {kind} is out of bounds, the drawn {kind} may not be in the image ({message})"
+            warnings.warn(message, UserWarning, stacklevel=4)
 
     def _clamped_widths(self, line_widths: Any, n: int) -> np.ndarray:
         widths = args.per_item_numbers(line_widths, n, "line_widths")
@@ -415,6 +423,11 @@ class Visualizer(ManagedInstances):
         self._require_image()
         node = Texts(texts, positions)  # the strings and positions, checked once
         n, xy = node.count, node.xy
+        for name, value in (("font_sizes", font_sizes), ("vertical_alignments", vertical_alignments),
+                            ("horizontal_alignments", horizontal_alignments), ("font_families", font_families),
+                            ("bboxes", bboxes), ("font_properties", font_properties)):
+            args.one_per_item(value, n, name)
+        args.one_per_item(colors, n, "colors", single=is_one_color(colors))
         sizes_pt = args.per_item_numbers(self._default_font_size if font_sizes is None else font_sizes, n,
                                          "font_sizes", 0.0, 4096 / self._px)
         colors = args.per_item_colors(colors, n, "colors")
@@ -437,7 +450,7 @@ class Visualizer(ManagedInstances):
         boxes = args.text_bboxes(bboxes, n, sizes_pt, self._px, self._parsed_bboxes)
         if n == 0:
             return self
-        self._warn_outside(xy, "positions")
+        self._warn_outside(xy, "positions", "text")
         sizes_px = np.broadcast_to(sizes_pt * self._px, (n,))
         shift = np.array([_VALIGN_SHIFT[v] for v in valign]) if len(set(valign)) > 1 else _VALIGN_SHIFT[valign[0]]
         xy = xy + np.stack([np.zeros(n), shift * sizes_px], axis=1)
@@ -474,7 +487,7 @@ class Visualizer(ManagedInstances):
         style = self._stroke_style(n, colors, line_styles, widths * self._px, None, None)
         with _named_as(width="line_widths", color="colors"):
             node = Lines(segments.reshape(-1, 2), np.arange(0, 2 * n + 1, 2), style)
-        self._warn_outside(segments, "lines")
+        self._warn_outside(segments, "lines", "line")
         return self._append(_LINES, node)
 
     @facade_errors
@@ -489,7 +502,7 @@ class Visualizer(ManagedInstances):
                                                          self._clamped_widths(line_widths, n), face_colors, alpha))
         xy = node.centers
         r = np.broadcast_to(node.radii, (n,))[:, None] if n else np.zeros((0, 1))
-        self._warn_outside(np.concatenate([xy - r, xy + r]), "circles")
+        self._warn_outside(np.concatenate([xy - r, xy + r]), "circles", "circle")
         return self._append(_PATCHES, node)
 
     @facade_errors
@@ -504,7 +517,7 @@ class Visualizer(ManagedInstances):
             # MMEngine's 2.78 px edge shows as a crisp 3 px one; Boxes snaps odd integer widths alike.
             widths = np.maximum(np.rint(self._clamped_widths(line_widths, n)), 1.0)
             node = node.replace(style=self._stroke_style(n, edge_colors, line_styles, widths, face_colors, alpha))
-        self._warn_outside(node.xyxy.reshape(-1, 2), "bboxes")
+        self._warn_outside(node.xyxy.reshape(-1, 2), "bboxes", "bbox")
         return self._append(_PATCHES, node)
 
     @facade_errors
@@ -534,7 +547,7 @@ class Visualizer(ManagedInstances):
             n = node.count
             node = node.replace(style=self._stroke_style(n, edge_colors, line_styles,
                                                          self._clamped_widths(line_widths, n), face_colors, alpha))
-        self._warn_outside(node.points, "polygons")
+        self._warn_outside(node.points, "polygons", "polygon")
         return self._append(_PATCHES, node)
 
     @facade_errors
@@ -548,6 +561,7 @@ class Visualizer(ManagedInstances):
                 raise ValueError(f"binary_masks: expected masks of the image's size ({self.height}, {self.width}), "
                                  f"got {node.masks.size}")
             n = node.count
+            args.one_per_item(colors, n, "colors", single=is_one_color(colors))
             node = node.replace(style=Style(color=args.per_item_colors(colors, n, "colors"),
                                             alpha=args.per_item_numbers(alphas, n, "alphas", 0.0, 1.0)))
         # MMEngine blends masks into a snapshot of everything drawn so far and draws the

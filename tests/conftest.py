@@ -5,8 +5,44 @@ packages in tools/setup.sh), so a test that skips because something is missing
 (``pytest.importorskip``, ``pytest.skip``) fails instead. The one way to skip is a
 ``skipif`` mark whose condition says why the thing cannot exist here (no SIGKILL, no
 /proc) and whose ``reason`` says so.
+
+Tests also write nothing into the repository: a file that was not there (and is not
+ignored by git) when the session started fails the session when it ends.
 """
+import subprocess
+from pathlib import Path
+
 import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _untracked():
+    """The repository's untracked, unignored files, or None outside a git checkout."""
+    done = subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return None
+    return {line[3:] for line in done.stdout.splitlines() if line.startswith("?? ")}
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_BEFORE] = _untracked()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before, after = session.config.stash.get(_BEFORE, None), _untracked()
+    if before is None or after is None:
+        return
+    written = sorted(after - before)
+    if written:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"tests wrote into the repository (write under tmp_path instead): {written}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_BEFORE = pytest.StashKey()
 
 
 @pytest.fixture(scope="session")

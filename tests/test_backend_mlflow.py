@@ -255,7 +255,7 @@ def test_add_video_stores_the_mp4_as_an_artifact(store, tmp_path):
     frames = np.zeros((6, 32, 48, 3), np.uint8)
     for t in range(6):
         frames[t, 8:24, 4 + 6 * t:16 + 6 * t] = 255
-    vis = Visualizer(name="mlflow_video", vis_backends=[dict(type="MLflowVisBackend", tracking_uri=store,
+    vis = Visualizer(name="mlflow_video", vis_backends=[dict(type="MLflowVisBackend", tracking_uri=store, exp_name="video",
                                                              artifact_location=str(tmp_path / "artifacts"))],
                      save_dir=str(tmp_path / "vis"))
     vis.add_video("val/rollout", frames, step=3, fps=5)

@@ -173,6 +173,68 @@ def test_init_kwargs_offline_mode_and_define_metric(offline, monkeypatch):
     assert [row["step"] for row in wandb_reader.history(records)] == [1, 2]
 
 
+def metric_records(records):
+    return [r.metric for r in records if r.WhichOneof("record_type") == "metric"]
+
+
+def test_define_metric_cfg_is_applied_as_given_and_keeps_the_step_axis(offline):
+    # MMEngine calls define_metric(**cfg) for a list item and define_metric(name,
+    # summary=...) for a dict item. A metric defined by name leaves the '*' glob, so the
+    # backend first gives it step_metric='step' (W&B merges a later definition into it);
+    # an entry's own step_metric is left alone.
+    listed = [dict(name="val/acc", step_metric="epoch", summary="max"), dict(name="loss", summary="min")]
+    backend = WandbVisBackend(str(offline), define_metric_cfg=listed)
+    backend.add_scalars({"loss": 0.5, "val/acc": 0.25, "epoch": 1}, step=10)
+    backend.close()
+    assert listed == [dict(name="val/acc", step_metric="epoch", summary="max"), dict(name="loss", summary="min")]
+    records = records_of(offline)
+    calls = [(m.name, m.step_metric, m.summary.max, m.summary.min, m._control.overwrite)
+             for m in metric_records(records) if m.name in ("val/acc", "loss")]
+    assert calls == [
+        ("val/acc", "epoch", True, False, False),  # one call, exactly the entry
+        ("loss", "step", False, False, False),      # the step axis first ...
+        ("loss", "", False, True, False),           # ... then the entry as given, merged into it
+    ]
+    merged = wandb_reader.defined_metrics(records)
+    assert (merged["loss"].step_metric, merged["loss"].summary.min) == ("step", True)
+    assert (merged["val/acc"].step_metric, merged["val/acc"].summary.max) == ("epoch", True)
+
+
+def test_define_metric_cfg_dict_form(offline, tmp_path):
+    backend = WandbVisBackend(str(offline), define_metric_cfg={"acc": "max"})
+    backend.add_scalars({"acc": 0.75}, step=3)
+    backend.close()
+    metrics = [(m.name, m.step_metric, m.summary.max) for m in metric_records(records_of(offline)) if m.name == "acc"]
+    assert metrics == [("acc", "step", False), ("acc", "", True)]
+
+
+def test_define_metric_cfg_entries_are_checked_before_anything_starts(offline):
+    with pytest.raises(ValueError, match=r"define_metric_cfg\[1\]: expected a 'name' key") as caught:
+        WandbVisBackend(str(offline), define_metric_cfg=[dict(name="a"), dict(summary="max")])
+    assert isinstance(caught.value, AssertionError)
+    with pytest.raises(TypeError, match=r"define_metric_cfg\[0\]: expected a dict"):
+        WandbVisBackend(str(offline), define_metric_cfg=["acc"])
+    with pytest.raises(TypeError, match="define_metric_cfg: expected metric names"):
+        WandbVisBackend(str(offline), define_metric_cfg={3: "max"})
+    assert not offline.exists()
+
+
+def test_disabled_runs_record_nothing_and_do_not_fail(offline):
+    # mode='disabled' (or WANDB_MODE=disabled, common in CI; wandb reads that variable
+    # once per process) gives a run that writes no file: the free-space check must not
+    # look for one.
+    save_dir = offline
+    backend = WandbVisBackend(str(save_dir), init_kwargs=dict(mode="disabled"))
+    backend.add_scalars({"loss": 0.5}, step=1)
+    backend.add_scalar("lr", 0.1, step=1)
+    backend.add_image("sample", np.zeros((4, 6, 3), np.uint8), step=1)
+    backend.add_config({"lr": 0.1})
+    assert backend.run.disabled
+    backend.close()
+    assert not glob.glob(str(save_dir / "**" / "*.wandb"), recursive=True)
+    assert not glob.glob(str(save_dir / "**" / "*.png"), recursive=True)
+
+
 def test_reader_rejects_corruption(offline, tmp_path):
     backend = WandbVisBackend(str(offline))
     backend.add_scalars({"a": 1.0}, step=1)

@@ -84,7 +84,7 @@ def test_ties_keep_the_lower_channel_first():
 def test_reduction_errors_name_the_valid_modes_and_the_shape():
     with pytest.raises(ValueError, match=r"channel_reduction: expected one of 'squeeze_mean', 'select_max', got 'max'"):
         featmap.reduce_channels(random_map((2, 3, 3)), "max")
-    with pytest.raises(ValueError, match=r"featmap: expected a 3-D \(C, H, W\) feature map, got 2 dimensions"):
+    with pytest.raises(ValueError, match=r"featmap: expected a 3-D \(C, H, W\) feature map, got shape \(3, 3\)\. Input dimension must be 3, but got 2"):
         featmap.reduce_channels(random_map((3, 3)))
     with pytest.raises(ValueError, match="expected non-empty"):
         featmap.reduce_channels(np.zeros((0, 3, 3), np.float32))
@@ -329,7 +329,8 @@ def test_draw_featmap_warns_when_the_image_size_differs():
     ({"channel_reduction": None, "topk": 21}, ValueError,
      r"arrangement: expected rows \* cols >= topk = 21 cells, got 4 \* 5 = 20"),
     ({"channel_reduction": None, "topk": 0}, ValueError,
-     r"featmap: expected 1 or 3 channels .* got 6; set channel_reduction to 'squeeze_mean' or 'select_max', or topk > 0"),
+     r"featmap: expected 1 or 3 channels .* got 6\. .* you can use the channel_reduction parameter or set topk greater "
+     r"than 0 to solve the error \('squeeze_mean' or 'select_max'\)"),
     ({"channel_reduction": None, "arrangement": (2,)}, ValueError, r"arrangement: expected \(height, width\)"),
     ({"resize_shape": (10, -1)}, ValueError, r"resize_shape: expected \(height, width\)"),
     ({"alpha": 2}, ValueError, r"alpha: expected a value in \[0, 1\], got 2"),
@@ -342,7 +343,7 @@ def test_draw_featmap_errors(kwargs, error, message):
 
 
 def test_draw_featmap_states_the_dimension_it_got():
-    with pytest.raises(ValueError, match=r"expected a 3-D \(C, H, W\) feature map, got 4 dimensions"):
+    with pytest.raises(ValueError, match=r"expected a 3-D \(C, H, W\) feature map, got shape \(1, 6, 8, 8\)"):
         featmap_views.draw_featmap(random_map((1, 6, 8, 8)))
 
 

@@ -113,3 +113,22 @@ def config(records):
             key = item.key or "/".join(item.nested_key)
             values[key] = json.loads(item.value_json)
     return values
+
+
+def defined_metrics(records):
+    """Each metric's definition as W&B resolves it, by name (glob definitions under their
+    pattern, e.g. ``'*'``): successive ``define_metric`` calls for one metric are merged
+    field by field, unless a call says ``overwrite=True`` (``Run.define_metric``'s rule)."""
+    from wandb.proto import wandb_internal_pb2
+
+    merged = {}
+    for record in records:
+        if record.WhichOneof("record_type") != "metric":
+            continue
+        metric = record.metric
+        into = merged.setdefault(metric.name or metric.glob_name, wandb_internal_pb2.MetricRecord())
+        if metric._control.overwrite:
+            into.CopyFrom(metric)
+        else:
+            into.MergeFrom(metric)
+    return merged

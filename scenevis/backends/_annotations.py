@@ -26,6 +26,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 
 from scenevis._arrays import as_image, as_numpy, check_shape
+from scenevis.errors import facade_errors
 
 __all__ = ["GROUPS", "check_annotations", "annotations_json", "wandb_overlays", "rle"]
 
@@ -64,9 +65,10 @@ def _group(value: Any, where: str, height: int, width: int) -> Dict[str, np.ndar
     return out
 
 
+@facade_errors
 def check_annotations(value: Any) -> Dict[str, Any]:
     """``value`` checked and normalized (see the module docstring); raises ``TypeError`` or
-    ``ValueError`` naming the field."""
+    :class:`~scenevis.errors.VisualizerValueError` naming the field."""
     if not isinstance(value, Mapping):
         raise TypeError(f"annotations: expected a dict, got {type(value).__name__}")
     if value.get("image") is None:

@@ -27,6 +27,8 @@ import types
 from collections.abc import Mapping
 from typing import Any, Dict
 
+from scenevis.errors import VisualizerValueError
+
 __all__ = ["check_config", "config_text", "config_bytes", "config_dict"]
 
 
@@ -38,10 +40,10 @@ def _check_value(value: Any, where: str, depth: int) -> None:
         return
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"{where}: expected a finite number (written as Python and JSON), got {value!r}")
+            raise VisualizerValueError(f"{where}: expected a finite number (written as Python and JSON), got {value!r}")
         return
     if depth >= _MAX_DEPTH:
-        raise ValueError(f"{where}: expected values nested at most {_MAX_DEPTH} deep")
+        raise VisualizerValueError(f"{where}: expected values nested at most {_MAX_DEPTH} deep")
     if isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             _check_value(item, f"{where}[{i}]", depth + 1)
@@ -57,17 +59,17 @@ def _check_value(value: Any, where: str, depth: int) -> None:
 
 
 def check_config(config: Any) -> None:
-    """Raise ``TypeError``/``ValueError`` (naming the key) unless every backend can record
-    ``config`` the same way (see the module docstring)."""
+    """Raise ``TypeError``/:class:`~scenevis.errors.VisualizerValueError` (naming the key)
+    unless every backend can record ``config`` the same way (see the module docstring)."""
     if isinstance(getattr(config, "pretty_text", None), str) and callable(getattr(config, "to_dict", None)):
         return
     if _is_path(config):
         path = os.fspath(config)
         if not os.path.isfile(path):
-            raise ValueError(f"config: expected a dict, an mmengine Config or an existing config file, "
-                             f"got missing path {path!r}")
+            raise VisualizerValueError(f"config: expected a dict, an mmengine Config or an existing config file, "
+                                       f"got missing path {path!r}")
         if not path.endswith((".py", ".json")):
-            raise ValueError(f"config: expected a .py or .json config file, got {path!r}")
+            raise VisualizerValueError(f"config: expected a .py or .json config file, got {path!r}")
         if path.endswith(".json"):
             _json_config(path)
         return
@@ -75,7 +77,7 @@ def check_config(config: Any) -> None:
         raise TypeError(f"config: expected a dict, an mmengine Config or a config file path, got {type(config).__name__}")
     for key, value in _mapping_to_dict(config).items():
         if not _is_name(key):
-            raise ValueError(f"config: top-level keys must be Python identifiers to be written as Python, got {key!r}")
+            raise VisualizerValueError(f"config: top-level keys must be Python identifiers to be written as Python, got {key!r}")
         _check_value(value, f"config[{key!r}]", 1)
 
 
@@ -84,9 +86,9 @@ def _json_config(path: str) -> Dict[str, Any]:
         try:
             loaded = json.load(handle)
         except ValueError as err:
-            raise ValueError(f"config: expected a JSON object in {path!r}, got invalid JSON ({err})") from None
+            raise VisualizerValueError(f"config: expected a JSON object in {path!r}, got invalid JSON ({err})") from None
     if not isinstance(loaded, dict):
-        raise ValueError(f"config: expected a JSON object in {path!r}, got {type(loaded).__name__}")
+        raise VisualizerValueError(f"config: expected a JSON object in {path!r}, got {type(loaded).__name__}")
     return loaded
 
 

@@ -59,6 +59,8 @@ import threading
 from contextlib import contextmanager
 from typing import BinaryIO, Iterator, List, Optional, Sequence, Tuple, Union
 
+from scenevis.errors import VisualizerValueError
+
 __all__ = ["name_parts", "name_from_parts", "check_file_name", "SaveDir", "write_all", "MAX_COMPONENT_BYTES"]
 
 MAX_COMPONENT_BYTES = 255
@@ -151,12 +153,12 @@ def name_from_parts(parts: Parts, suffix: str = "") -> str:
 
 def check_file_name(value: Union[str, os.PathLike], suffix: str, arg: str) -> str:
     """``value`` as a ``str`` when it is a file name ending in ``suffix`` (``TypeError`` /
-    ``ValueError`` naming ``arg`` otherwise)."""
+    :class:`~scenevis.errors.VisualizerValueError` naming ``arg`` otherwise)."""
     if not isinstance(value, (str, os.PathLike)):
         raise TypeError(f"{arg}: expected a str, got {type(value).__name__}")
     value = os.fspath(value)
     if not isinstance(value, str) or not value.endswith(suffix):
-        raise ValueError(f"{arg}: expected a file name ending in {suffix!r}, got {value!r}")
+        raise VisualizerValueError(f"{arg}: expected a file name ending in {suffix!r}, got {value!r}")
     return value
 
 

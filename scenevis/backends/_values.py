@@ -18,6 +18,10 @@ before anything is written:
   (strings, lists, several elements, complex numbers, ``None``) is a ``TypeError`` naming
   the value.
 
+A wrong value is a :class:`~scenevis.errors.VisualizerValueError`, both a ``ValueError``
+and the ``AssertionError`` MMEngine's backends raise for the same mistakes; a wrong kind
+is a ``TypeError``.
+
 Scalars are written as JSON lines exactly as MMEngine's local backend writes them
 (``json.dumps`` with its default separators, NaN as ``NaN``).
 """
@@ -48,15 +52,15 @@ def check_name(name: Any, arg: str = "name") -> str:
     if not isinstance(name, str):
         raise TypeError(f"{arg}: expected a str, got {type(name).__name__}")
     if not name:
-        raise ValueError(f"{arg}: expected a non-empty name, got ''")
+        raise VisualizerValueError(f"{arg}: expected a non-empty name, got ''")
     if name == RESERVED_NAME:
-        raise ValueError(f"{arg}: expected a name other than 'step' (give the step as step=), got 'step'")
+        raise VisualizerValueError(f"{arg}: expected a name other than 'step' (give the step as step=), got 'step'")
     if name.startswith("_"):
-        raise ValueError(f"{arg}: expected a name not starting with '_' (W&B keeps those for itself), got {name!r}")
+        raise VisualizerValueError(f"{arg}: expected a name not starting with '_' (W&B keeps those for itself), got {name!r}")
     try:
         name.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValueError(f"{arg}: expected text without lone surrogates, got {name!r}") from None
+        raise VisualizerValueError(f"{arg}: expected text without lone surrogates, got {name!r}") from None
     return name
 
 
@@ -76,7 +80,7 @@ def check_step(step: Any) -> int:
     except TypeError:
         raise TypeError(f"step: expected an integer, got {type(step).__name__} {step!r}") from None
     if not _INT64[0] <= value < _INT64[1]:
-        raise ValueError(f"step: expected an integer in [-2**63, 2**63), got {value}")
+        raise VisualizerValueError(f"step: expected an integer in [-2**63, 2**63), got {value}")
     return value
 
 
@@ -93,7 +97,7 @@ def scalar_value(value: Any, arg: str = "value") -> Union[bool, int, float]:
     if isinstance(value, (numbers.Integral, np.integer)):
         number = int(value)
         if not _INT64[0] <= number < _INT64[1]:
-            raise ValueError(f"{arg}: expected an integer in [-2**63, 2**63) (a float for larger numbers), got {number}")
+            raise VisualizerValueError(f"{arg}: expected an integer in [-2**63, 2**63) (a float for larger numbers), got {number}")
         return number
     if isinstance(value, (numbers.Real, np.floating)):
         return float(value)
@@ -107,7 +111,6 @@ def scalar_values(scalar_dict: Any, arg: str = "scalar_dict") -> Dict[str, Union
     if not isinstance(scalar_dict, dict):
         raise TypeError(f"{arg}: expected a dict, got {type(scalar_dict).__name__}")
     if RESERVED_NAME in scalar_dict:
-        # also an AssertionError: MMEngine asserts this, and code written for it catches that
         raise VisualizerValueError(f"{arg}: expected no 'step' key (give the step as step=), got one")
     return {check_name(key, f"{arg} keys"): scalar_value(value, f"{arg}[{key!r}]") for key, value in scalar_dict.items()}
 

@@ -20,6 +20,9 @@ Life cycle, common to all built-in backends:
   backend is garbage-collected or at interpreter exit (``weakref.finalize``, which does
   not keep the backend alive). What an ``add_*`` call after ``close()`` does is stated by
   each backend.
+- A wrong argument value is a :class:`~scenevis.errors.VisualizerValueError`: a
+  ``ValueError`` and also the ``AssertionError`` MMEngine's backends raise there, so
+  ``except AssertionError`` written for them still works. A wrong kind is a ``TypeError``.
 - Errors are raised, never swallowed: an ``OSError`` from a full disk reaches the caller,
   so the visualizer can report it (and keep other backends running).
 """
@@ -35,6 +38,7 @@ import numpy as np
 
 from scenevis._arrays import as_image
 from scenevis.backends._values import check_name, check_step
+from scenevis.errors import VisualizerValueError, facade_errors
 
 __all__ = ["BaseVisBackend"]
 
@@ -105,12 +109,12 @@ class BaseVisBackend(abc.ABC):
         if isinstance(path, bytes):
             path = os.fsdecode(path)
         if not path:
-            raise ValueError("save_dir: expected a folder, got ''")
+            raise VisualizerValueError("save_dir: expected a folder, got ''")
         return os.path.abspath(path)
 
     def _require_save_dir(self) -> str:
         if self._save_dir is None:
-            raise ValueError(f"save_dir: {type(self).__name__} needs a folder to write to, got None")
+            raise VisualizerValueError(f"save_dir: {type(self).__name__} needs a folder to write to, got None")
         return self._save_dir
 
     @staticmethod
@@ -125,8 +129,9 @@ class BaseVisBackend(abc.ABC):
 
     @staticmethod
     def _check_image(image: Any) -> np.ndarray:
-        """``image`` as (H, W, 3) uint8 RGB by the rule of :func:`scenevis._arrays.as_image`."""
-        return as_image(image, "image")
+        """``image`` as (H, W, 3) uint8 RGB by the rule of :func:`scenevis._arrays.as_image`
+        (a wrong value is a :class:`~scenevis.errors.VisualizerValueError`)."""
+        return facade_errors(as_image)(image, "image")
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
         """Record the run's config (a dict, an mmengine ``Config`` or a config file path)."""

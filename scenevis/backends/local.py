@@ -40,6 +40,7 @@ from scenevis.backends._config import config_bytes
 from scenevis.backends._paths import SaveDir, check_file_name, name_parts
 from scenevis.backends._values import json_line, scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
+from scenevis.errors import VisualizerValueError
 from scenevis.registry import VISBACKENDS
 
 __all__ = ["LocalVisBackend"]
@@ -90,6 +91,24 @@ class LocalVisBackend(BaseVisBackend):
         """Create ``save_dir`` and hold it open."""
         self._root = SaveDir(self._require_save_dir())
         self._close_at_exit(self._root.close)
+
+    # MMEngine's LocalVisBackend keeps these three paths as attributes, and code written
+    # for it (its own tests among them) reads them. Without a save_dir they are relative,
+    # as MMEngine's are before its first use.
+    @property
+    def _img_save_dir(self) -> str:
+        """The images folder's path."""
+        return os.path.join(self._save_dir or "", *self._img_parts)
+
+    @property
+    def _config_save_file(self) -> str:
+        """The config file's path."""
+        return os.path.join(self._save_dir or "", *self._config_parts)
+
+    @property
+    def _scalar_save_file(self) -> str:
+        """The scalars file's path."""
+        return os.path.join(self._save_dir or "", *self._scalar_parts)
 
     @property
     def experiment(self) -> "LocalVisBackend":
@@ -158,7 +177,7 @@ class LocalVisBackend(BaseVisBackend):
         if file_path is not None:
             extra = name_parts(check_file_name(file_path, ".json", "file_path"), arg="file_path")
             if extra == self._scalar_parts:
-                raise ValueError(
+                raise VisualizerValueError(
                     f"file_path: expected a file other than the scalars file, got {file_path!r}")
             targets.insert(0, extra)
         with self._lock:

@@ -140,7 +140,7 @@ class TensorboardVisBackend(BaseVisBackend):
         super().__init__(save_dir)
         self._tf: Any = None  # the _tfevents module, imported on first use
         self._events: Any = None
-        self._writer: Any = None
+        self._tensorboard: Any = None  # the SummaryWriter of ``experiment`` (MMEngine's attribute name)
 
     def _init_env(self) -> None:
         """Import the protobuf classes and open an event file in ``save_dir``."""
@@ -156,11 +156,11 @@ class TensorboardVisBackend(BaseVisBackend):
         """A ``torch.utils.tensorboard.SummaryWriter`` writing into this backend's event file."""
         with self._lock:
             self._ensure_env()
-            if self._writer is None:
+            if self._tensorboard is None:
                 writer_class = _shared_summary_writer_class()
-                self._writer = writer_class(_FileWriterAdapter(self._events))
-                self._close_at_exit(_close, self._events, self._writer)
-            return self._writer
+                self._tensorboard = writer_class(_FileWriterAdapter(self._events))
+                self._close_at_exit(_close, self._events, self._tensorboard)
+            return self._tensorboard
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
         """Store the config's Python text under the tag ``config``."""
@@ -216,5 +216,5 @@ class TensorboardVisBackend(BaseVisBackend):
         """Flush and close the event file; a later call opens a new one."""
         with self._lock:
             if self._events is not None:
-                _close(self._events, self._writer)
+                _close(self._events, self._tensorboard)
 

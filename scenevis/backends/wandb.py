@@ -67,6 +67,7 @@ from scenevis.backends._annotations import check_annotations, wandb_overlays
 from scenevis.backends._config import config_dict
 from scenevis.backends._values import scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
+from scenevis.errors import VisualizerValueError
 from scenevis.registry import VISBACKENDS
 
 __all__ = ["WandbVisBackend", "STEP_METRIC", "FLUSH_INTERVAL"]
@@ -137,6 +138,29 @@ def _with_flush_interval(wandb: Any, settings: Any) -> Any:
     return settings.model_copy(update={_FLUSH_SETTING: FLUSH_INTERVAL})
 
 
+def _check_define_metric_cfg(cfg: Any) -> None:
+    """``define_metric_cfg`` is None, a ``{metric: summary}`` dict, or a list of
+    ``define_metric`` keyword dicts each naming its metric (``name=``)."""
+    if cfg is None:
+        return
+    if isinstance(cfg, dict):
+        items = cfg.keys()
+    elif isinstance(cfg, (list, tuple)):
+        for i, metric_cfg in enumerate(cfg):
+            if not isinstance(metric_cfg, dict):
+                raise TypeError(f"define_metric_cfg[{i}]: expected a dict of define_metric arguments, "
+                                f"got {type(metric_cfg).__name__}")
+            if "name" not in metric_cfg:
+                raise VisualizerValueError(f"define_metric_cfg[{i}]: expected a 'name' key (the metric), "
+                                           f"got keys {sorted(metric_cfg)}")
+        items = [metric_cfg["name"] for metric_cfg in cfg]
+    else:
+        raise TypeError(f"define_metric_cfg: expected a dict, a list of dicts or None, got {type(cfg).__name__}")
+    for name in items:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"define_metric_cfg: expected metric names as non-empty str, got {name!r}")
+
+
 @VISBACKENDS.register_module()
 class WandbVisBackend(BaseVisBackend):
     """Log scalars, images, the config and the model graph to a W&B run.
@@ -145,8 +169,9 @@ class WandbVisBackend(BaseVisBackend):
         save_dir: folder for the run's local files (``wandb.init(dir=...)``).
         init_kwargs: keyword arguments of ``wandb.init`` (copied).
         define_metric_cfg: a dict ``{metric: summary}`` or a list of ``define_metric``
-            keyword dicts, applied after the run starts (with ``step_metric='step'``
-            unless an entry gives its own).
+            keyword dicts, applied after the run starts as MMEngine applies them
+            (``define_metric(metric, summary=summary)``, ``define_metric(**cfg)``); each
+            metric is plotted against ``step`` unless its entry gives a ``step_metric``.
         commit: passed to every ``wandb.log`` call; ``False`` batches one step's calls.
         log_code_name: artifact name for ``run.log_code`` (called by :meth:`add_config`).
         watch_kwargs: keyword arguments of ``wandb.watch`` (used by :meth:`add_graph`).
@@ -166,12 +191,11 @@ class WandbVisBackend(BaseVisBackend):
     ):
         if init_kwargs is not None and not isinstance(init_kwargs, dict):
             raise TypeError(f"init_kwargs: expected a dict or None, got {type(init_kwargs).__name__}")
-        if define_metric_cfg is not None and not isinstance(define_metric_cfg, (dict, list, tuple)):
-            raise TypeError(f"define_metric_cfg: expected a dict, a list of dicts or None, got {type(define_metric_cfg).__name__}")
+        _check_define_metric_cfg(define_metric_cfg)
         if watch_kwargs is not None and not isinstance(watch_kwargs, dict):
             raise TypeError(f"watch_kwargs: expected a dict or None, got {type(watch_kwargs).__name__}")
         if isinstance(min_free_bytes, bool) or not isinstance(min_free_bytes, int) or min_free_bytes < 0:
-            raise ValueError(f"min_free_bytes: expected an int >= 0, got {min_free_bytes!r}")
+            raise VisualizerValueError(f"min_free_bytes: expected an int >= 0, got {min_free_bytes!r}")
         super().__init__(save_dir)
         self._init_kwargs = dict(init_kwargs) if init_kwargs is not None else {}
         self._define_metric_cfg = define_metric_cfg
@@ -204,12 +228,18 @@ class WandbVisBackend(BaseVisBackend):
         self._links_media = bool(getattr(run.settings, "allow_media_symlink", False))
         run.define_metric(STEP_METRIC)
         run.define_metric("*", step_metric=STEP_METRIC)
+        # MMEngine's calls, as given: define_metric(name, summary=...) per dict item and
+        # define_metric(**cfg) per list item. A metric defined by name no longer follows
+        # the '*' glob, so it gets the step metric first; W&B merges the two definitions
+        # (define_metric's overwrite=None), and a step_metric of the user's wins.
         if isinstance(self._define_metric_cfg, dict):
-            for metric, summary in self._define_metric_cfg.items():
-                run.define_metric(metric, summary=summary, step_metric=STEP_METRIC)
-        elif self._define_metric_cfg is not None:
-            for metric_cfg in self._define_metric_cfg:
-                run.define_metric(**{"step_metric": STEP_METRIC, **metric_cfg})
+            calls = [((metric,), {"summary": summary}) for metric, summary in self._define_metric_cfg.items()]
+        else:
+            calls = [((), dict(metric_cfg)) for metric_cfg in self._define_metric_cfg or ()]
+        for args, kwargs in calls:
+            if "step_metric" not in kwargs:
+                run.define_metric(args[0] if args else kwargs["name"], step_metric=STEP_METRIC)
+            run.define_metric(*args, **kwargs)
 
     @property
     def experiment(self) -> Any:
@@ -230,7 +260,10 @@ class WandbVisBackend(BaseVisBackend):
         return os.path.join(self._run.settings.sync_dir, "tmp", "scenevis-data")
 
     def _check_room(self) -> None:
-        """Raise ``OSError`` when the run file has less than ``min_free_bytes`` to grow."""
+        """Raise ``OSError`` when the run file has less than ``min_free_bytes`` to grow.
+        A disabled run (``mode='disabled'``, ``WANDB_MODE=disabled``) writes no file."""
+        if self._run.disabled:
+            return
         run_file = self._run.settings.sync_file
         stats = os.statvfs(os.path.dirname(run_file))
         free = stats.f_bavail * stats.f_frsize

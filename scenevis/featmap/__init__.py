@@ -61,8 +61,8 @@ def as_featmap(featmap: Any, name: str = "featmap") -> np.ndarray:
     """
     array = as_numpy(featmap, name)
     if array.ndim != 3:
-        raise ValueError(f"{name}: expected a 3-D (C, H, W) feature map, got {array.ndim} "
-                         f"dimension{'' if array.ndim == 1 else 's'} (shape {tuple(array.shape)})")
+        raise ValueError(f"{name}: expected a 3-D (C, H, W) feature map, got shape {tuple(array.shape)}. "
+                         f"Input dimension must be 3, but got {array.ndim}")
     if 0 in array.shape:
         raise ValueError(f"{name}: expected non-empty (C, H, W) axes, got shape {tuple(array.shape)}")
     if _looks_channels_last(array.shape):
@@ -260,13 +260,16 @@ def featmap_picture(featmap: Any, overlaid_image: Any = None, channel_reduction:
     grid = as_size(arrangement, "arrangement") if channel_reduction is None and topk > 0 else None
     if grid is not None and grid[0] * grid[1] < topk:
         raise ValueError(f"arrangement: expected rows * cols >= topk = {topk} cells, got {grid[0]} * {grid[1]} "
-                         f"= {grid[0] * grid[1]}; set arrangement to fit topk")
+                         f"= {grid[0] * grid[1]}. The product of row and col in the `arrangement` is less than "
+                         "topk, please set the `arrangement` correctly")
     a = number(alpha, "alpha", 0.0, 1.0)
     channels, height, width = fm.shape
     if channel_reduction is None and topk <= 0 and channels not in (1, 3):
         raise ValueError(f"featmap: expected 1 or 3 channels to show as an image (channel_reduction=None, "
-                         f"topk={topk}), got {channels}; set channel_reduction to 'squeeze_mean' or "
-                         f"'select_max', or topk > 0")
+                         f"topk={topk}), got {channels}. The input tensor channel dimension must be 1 or 3 when "
+                         f"topk is less than 1, but the channel dimension you input is {channels}, you can use the "
+                         "channel_reduction parameter or set topk greater than 0 to solve the error "
+                         "('squeeze_mean' or 'select_max')")
     size = None if resize_shape is None else as_size(resize_shape, "resize_shape")
     if size is not None and max(size) > MAX_IMAGE_SIDE:
         raise ValueError(f"resize_shape: expected at most {MAX_IMAGE_SIDE} pixels per side, got {tuple(size)}")

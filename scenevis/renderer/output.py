@@ -67,16 +67,32 @@ def _canvas(scene: Scene, scale: float, size: Optional[tuple]) -> tuple[int, int
 BYTES_PER_PIXEL = 8
 
 
-def _check_memory(width: int, height: int) -> None:
-    """Refuse, with a clear error, a canvas whose buffers would not fit in free memory."""
+def available_memory() -> Optional[int]:
+    """Bytes of memory a new allocation can get without swapping: Linux's ``MemAvailable``
+    (free memory plus the page cache and other memory the kernel can reclaim), else the
+    free pages; None when the system says neither."""
     try:
-        available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        with open("/proc/meminfo", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(width: int, height: int) -> None:
+    """Refuse, with a clear error, a canvas whose buffers would not fit in available memory."""
+    available = available_memory()
+    if available is None:
         return
     needed = width * height * BYTES_PER_PIXEL
     if needed > available:
         raise MemoryError(f"size: a {width}x{height} canvas needs about {needed / 2**30:.1f} GiB to render, "
-                          f"but only {available / 2**30:.1f} GiB of memory is free")
+                          f"but only {available / 2**30:.1f} GiB of memory is available")
 
 
 def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,

@@ -1,5 +1,6 @@
 """Size limits (issue: reliability §5): big canvases render within the documented memory
 budget, and canvases that cannot be rendered fail with a clear error, never the OOM killer."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -43,12 +44,22 @@ def test_canvas_sides_beyond_cairo_limit_are_a_clear_error():
 
 def test_a_canvas_larger_than_free_memory_is_refused_before_allocating(monkeypatch):
     # Exhausting this machine's memory for real would endanger the test run itself, so
-    # the free-memory reading is replaced: 1 GiB free, a 100 MP canvas needs ~0.75 GiB
-    # and renders, a 400 MP one does not.
-    real = output.os.sysconf
-    monkeypatch.setattr(output.os, "sysconf", lambda key: 2**18 if key == "SC_AVPHYS_PAGES" else real(key))
+    # the available-memory reading is replaced: 1 GiB available, a 400 MP canvas does not fit.
+    monkeypatch.setattr(output, "available_memory", lambda: 2**30)
     with pytest.raises(MemoryError, match="size: a 20000x20000 canvas needs about 3.0 GiB to render, but only 1.0 GiB"):
         sv.render(sv.background((0, 0, 20000, 20000)))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/meminfo"), reason="MemAvailable is Linux's /proc/meminfo figure")
+def test_available_memory_counts_reclaimable_page_cache():
+    # Free pages alone leave out the page cache, which the kernel hands back on demand: on a
+    # machine that has read many files, "free" can be a few hundred MiB while gigabytes are
+    # available, and a 100 MP render would be refused for nothing.
+    with open("/proc/meminfo") as handle:
+        fields = dict(line.split(":", 1) for line in handle)
+    expected = int(fields["MemAvailable"].split()[0]) * 1024
+    assert abs(output.available_memory() - expected) < 64 << 20  # read moments apart
+    assert output.available_memory() >= os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") - (64 << 20)
 
 
 def test_100_megapixel_canvas_renders():

@@ -90,8 +90,7 @@ def test_values_are_plotted_against_the_callers_step(offline):
     backend = WandbVisBackend(str(offline), define_metric_cfg={"acc": "max"})
     backend.add_scalars({"acc": 0.5, "loss": 1.0}, step=3)
     backend.close()
-    metrics = {r.metric.glob_name or r.metric.name: r.metric for r in wandb_reader.read_records(wandb_file(offline))
-               if r.WhichOneof("record_type") == "metric"}
+    metrics = wandb_reader.defined_metrics(wandb_reader.read_records(wandb_file(offline)))
     assert metrics["*"].step_metric == "step"
     assert metrics["acc"].step_metric == "step" and metrics["acc"].summary.max
 
