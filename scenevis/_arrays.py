@@ -318,11 +318,13 @@ def as_image(value: Any, name: str = "image") -> np.ndarray:
     return array
 
 
-def _construct(cls, values):
-    return cls(*values)
+def _construct(cls, values, keywords=None):
+    return cls(*values, **(keywords or {}))
 
 
 def reduce_through_init(value: Any) -> tuple:
     """A ``__reduce__`` result that rebuilds an attrs value through its constructor, so
     converters run again and unpickled arrays come back read-only."""
-    return (_construct, (type(value), tuple(getattr(value, f.name) for f in attrs.fields(type(value)) if f.init)))
+    fields = [f for f in attrs.fields(type(value)) if f.init]
+    return (_construct, (type(value), tuple(getattr(value, f.name) for f in fields if not f.kw_only),
+                         {f.name: getattr(value, f.name) for f in fields if f.kw_only}))

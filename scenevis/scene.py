@@ -12,6 +12,8 @@ Laws (checked by hypothesis tests in ``tests/test_algebra.py``):
   ``a`` (left edges aligned), by their extents; both are associative for scenes that
   each have a sheet (an image, heatmap or background).
 - ``a.translate(dx, dy).bounds == a.bounds`` shifted by ``(dx, dy)``.
+- ``a.filter(p)`` and ``a.restyle(p, ...)`` leave a scene whose items carry no metadata
+  unchanged (the same value), and ``a.filter(lambda m: True)`` is ``a``.
 
 The canvas a renderer uses by default is :attr:`Scene.extent`: the union of the *sheet*
 layers (images, heatmaps and backgrounds) when the scene has any, otherwise the bounds
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Iterable, Optional
+import re
+from typing import Any, Callable, Iterable, Optional
 
 import attrs
 import numpy as np
@@ -87,6 +90,79 @@ class Scene:
         style = Style(**settings)
         style.check_items(1, "styled")
         return Group(children=(self,), style=style)
+
+    # -- layers and items -----------------------------------------------------------------
+    def named(self, name: str) -> "Group":
+        """This scene as the named layer ``name`` (letters, digits, ``_``, ``-``, ``.``):
+        a group that ``+`` never flattens away, found again by :meth:`layer` and written as
+        one ``<g>`` in SVG. A named group keeps its name through transforms."""
+        return Group(children=(self,), name=name)
+
+    @property
+    def layer_names(self) -> tuple:
+        """The paths of the named layers in painter's order, nested ones as ``'pred/boxes'``."""
+        return tuple(path for path, _ in _named_groups(self))
+
+    def layer(self, path: str) -> "Group":
+        """The first named layer at ``path`` (``'pred'``, or ``'pred/boxes'`` for a layer
+        named ``boxes`` inside one named ``pred``), with its own transform, style and clip."""
+        if not isinstance(path, str):
+            raise TypeError(f"path: expected a layer name such as 'pred' or 'pred/boxes', got {type(path).__name__}")
+        for found, group in _named_groups(self):
+            if found == path:
+                return group
+        raise ValueError(f"path: expected one of the scene's named layers {list(self.layer_names)}, got {path!r}")
+
+    def filter(self, predicate: Callable) -> "Scene":
+        """This scene with only the items ``predicate`` keeps.
+
+        ``predicate(meta)`` gets a shape node's metadata (key -> 1-D array, one value per
+        item) and returns one boolean per item, vectorized: ``lambda m: m["score"] > 0.5``.
+        Nodes without the keys it reads (it raises ``KeyError``) and nodes that are not
+        shapes (images, heatmaps) are kept as they are, except that items whose ``id`` is
+        among the ids of items the predicate dropped are dropped too: labels carrying the
+        ids of their boxes go with their boxes. Groups, transforms, styles, clips and layer
+        names are kept; a node left without items stays, drawing nothing."""
+        if not callable(predicate):
+            raise TypeError(f"predicate: expected a function of the metadata, got {type(predicate).__name__}")
+        leaves = _leaves(self)
+        keeps = {key: node._selected(predicate) for key, node in leaves.items()}
+        dropped = [node.meta["id"][~keep] for key, node in leaves.items()
+                   if (keep := keeps[key]) is not None and "id" in node.meta and not keep.all()]
+        if dropped:
+            for key, node in leaves.items():
+                if keeps[key] is None and "id" in getattr(node, "meta", ()):
+                    keeps[key] = _not_among(node.meta["id"], dropped)
+
+        def pick(node: Scene, inherited: Style) -> Scene:
+            keep = keeps.get(id(node))
+            return node if keep is None or keep.all() else node.take(keep)
+
+        return _rebuilt(self, pick)
+
+    def restyle(self, predicate: Callable, **settings: Any) -> "Scene":
+        """This scene with the style ``settings`` (as :class:`Style` takes them, one value
+        each) on the items ``predicate(meta)`` selects (see :meth:`filter`); the other items
+        look as before. ``scene.restyle(lambda m: m["label"] == "car", color="red")``,
+        ``scene.restyle(lambda m: m["score"] < 0.5, width=4, dash="--")``. Nodes without
+        the predicate's keys are left as they are."""
+        if not callable(predicate):
+            raise TypeError(f"predicate: expected a function of the metadata, got {type(predicate).__name__}")
+        if not settings:
+            raise ValueError("restyle: expected style settings such as color='red' or width=3, got none")
+        style = Style(**settings)
+        for name, length in style.per_item_lengths().items():
+            if length != 1:
+                raise ValueError(f"{name}: expected one value (for every chosen item), got {length}")
+        return _rebuilt(self, lambda node, inherited: node._restyled(predicate, style, inherited))
+
+    def _selected(self, predicate: Callable) -> Optional[np.ndarray]:
+        """Which items ``predicate`` keeps, or None when this node has no such items (shape
+        nodes answer from their metadata)."""
+        return None
+
+    def _restyled(self, predicate: Callable, settings: Style, inherited: Style) -> "Scene":
+        return self
 
     # -- geometry ------------------------------------------------------------------------
     @property
@@ -208,15 +284,32 @@ def _children(value: Iterable[Scene]) -> tuple:
     return children
 
 
+#: Layer names: letters, digits, ``_``, ``-`` and ``.``, starting with a letter or ``_``
+#: (they become SVG ids and classes; ``/`` separates the names of nested layers in paths).
+_LAYER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*\Z")
+
+
+def _layer_name(instance, attribute, value) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"name: expected a layer name (str), got {type(value).__name__}")
+    if not _LAYER_NAME.match(value):
+        raise ValueError(f"name: expected letters, digits, '_', '-' or '.', starting with a letter or '_', "
+                         f"got {value!r}")
+
+
 @attrs.frozen
 class Group(Scene):
     """Children drawn in order (later over earlier) through ``transform`` and ``style``,
-    optionally clipped to ``clip`` (a box in the children's coordinates)."""
+    optionally clipped to ``clip`` (a box in the children's coordinates). A group with a
+    ``name`` is a named layer (:meth:`Scene.named`)."""
 
     children: tuple = attrs.field(converter=_children)
     transform: Affine = attrs.field(default=Affine(), validator=attrs.validators.instance_of(Affine))
     style: Style = attrs.field(factory=Style, validator=attrs.validators.instance_of(Style))
     clip: Optional[BBox] = attrs.field(default=None, validator=attrs.validators.optional(attrs.validators.instance_of(BBox)))
+    name: Optional[str] = attrs.field(default=None, validator=_layer_name)
 
     @classmethod
     def of(cls, *scenes: Scene) -> Scene:
@@ -241,13 +334,14 @@ class Group(Scene):
         coordinates, which the fold leaves alone)."""
         if affine.is_identity:
             return self
-        group = Group(children=self.children, transform=affine @ self.transform, style=self.style, clip=self.clip)
+        group = Group(children=self.children, transform=affine @ self.transform, style=self.style, clip=self.clip,
+                      name=self.name)
         return Group.of(*group.children) if group.is_plain else group
 
     @property
     def is_plain(self) -> bool:
-        """True when the group only orders its children (no transform, style or clip)."""
-        return self.transform.is_identity and self.style.is_unset and self.clip is None
+        """True when the group only orders its children (no transform, style, clip or name)."""
+        return self.transform.is_identity and self.style.is_unset and self.clip is None and self.name is None
 
     @functools.cached_property
     def bounds(self) -> BBox:
@@ -260,6 +354,65 @@ class Group(Scene):
         for child in self.children:
             box = box | child.sheet
         return (box & self.clip if self.clip is not None else box).transformed(self.transform)
+
+
+def _leaves(scene: Scene) -> dict:
+    """Every distinct leaf node of ``scene`` by ``id``, in painter's order."""
+    found: dict = {}
+    stack = [scene]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Group):
+            stack.extend(reversed(node.children))
+        elif not isinstance(node, Empty):
+            found.setdefault(id(node), node)
+    return found
+
+
+def _not_among(ids: np.ndarray, dropped: list) -> Optional[np.ndarray]:
+    """Which of ``ids`` are in none of the ``dropped`` id arrays that are comparable with
+    them (numbers with numbers, strings with strings); None when none is."""
+    numeric = ids.dtype.kind in "iuf"
+    gone = [d for d in dropped if (d.dtype.kind in "iuf") == numeric]
+    return ~np.isin(ids, np.concatenate(gone)) if gone else None
+
+
+def _named_groups(scene: Scene) -> list:
+    """``(path, group)`` of every named group, depth first in painter's order."""
+    found = []
+    stack = [(scene, "")]
+    while stack:
+        node, prefix = stack.pop()
+        if isinstance(node, Group):
+            if node.name is not None:
+                prefix = f"{prefix}/{node.name}" if prefix else node.name
+                found.append((prefix, node))
+            stack.extend((child, prefix) for child in reversed(node.children))
+    return found
+
+
+def _rebuilt(scene: Scene, leaf: Callable) -> Scene:
+    """``scene`` with every leaf replaced by ``leaf(node, inherited_style)``; groups whose
+    children all come back unchanged are kept (the same value). Iterative, so deep trees
+    cannot exhaust Python's recursion limit."""
+    results: list = []
+    stack: list = [(scene, Style(), False)]
+    while stack:
+        node, inherited, expanded = stack.pop()
+        if not isinstance(node, Group):
+            results.append(node if isinstance(node, Empty) else leaf(node, inherited))
+            continue
+        if not expanded:
+            style = node.style.over(inherited)
+            stack.append((node, inherited, True))
+            stack.extend((child, style, False) for child in reversed(node.children))
+            continue
+        k = len(node.children)
+        children = tuple(results[len(results) - k:])
+        del results[len(results) - k:]
+        same = all(new is old for new, old in zip(children, node.children))
+        results.append(node if same else attrs.evolve(node, children=children))
+    return results[0]
 
 
 def beside(left: Scene, right: Scene, gap: float = 0.0) -> Scene:

@@ -261,3 +261,22 @@ def test_styled_group_fills_unset_fields_and_inner_wins():
 def test_scale_transform():
     box = sv.boxes([[0, 0, 4, 4]], fill="red", width=0).scale(2)
     assert box.bounds == BBox(0, 0, 8, 8)
+
+
+def _tagged(scene):
+    """``scene`` with every shape node's items numbered in ``meta['k']``."""
+    from scenevis.scene import _rebuilt
+
+    return _rebuilt(scene, lambda node, inherited: node.replace(meta={"k": np.arange(node.count)})
+                    if isinstance(node, sv.nodes.Shape) else node)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenes)
+def test_filter_and_restyle_leave_scenes_without_metadata_alone(a):
+    assert a.filter(lambda m: m["k"] > 0) is a
+    assert a.restyle(lambda m: m["k"] > 0, color="red") is a
+    tagged = _tagged(a)
+    assert tagged.filter(lambda m: True) is tagged
+    assert tagged.restyle(lambda m: m["k"] < 0, width=9) is tagged
+    assert np.array_equal(sv.render(tagged, **CANVAS), sv.render(a, **CANVAS))

@@ -27,6 +27,7 @@ import numpy as np
 from scenevis._arrays import array_field
 from scenevis.geometry import POSITIONS
 from scenevis.nodes.base import Shape, class_style, radii, style_field
+from scenevis.nodes.items import with_title
 from scenevis.nodes.shapes import _boxes
 from scenevis.style import Style
 
@@ -57,6 +58,7 @@ class Markers(Shape):
     """A ``kind`` of mark (see :data:`MARKERS` and the module docstring) for each (N, 4) xyxy box."""
 
     PER_ITEM = ("size",)
+    ITEMS = ("xyxy",)
 
     xyxy: np.ndarray = array_field(converter=_boxes)
     kind: str = attrs.field(default="corners", validator=_kind)
@@ -91,7 +93,9 @@ def marker_sizes(node: Markers) -> np.ndarray:
 
 def markers(xyxy: Any, kind: str = "corners", *, size: Any = None, at: Optional[str] = None, color: Any = None,
             fill: Any = None, alpha: Any = None, width: Any = None, dash: Any = None,
-            class_ids: Any = None) -> Markers:
-    """Marks of one ``kind`` for (N, 4) xyxy boxes (see :mod:`scenevis.nodes.markers`)."""
+            class_ids: Any = None, meta: Any = None, title: Any = None) -> Markers:
+    """Marks of one ``kind`` for (N, 4) xyxy boxes (see :mod:`scenevis.nodes.markers`);
+    ``meta`` and ``title`` as :func:`~scenevis.nodes.shapes.boxes` takes them."""
     node = Markers(xyxy, kind, size, at)
-    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
+    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash),
+                        meta=with_title(meta, title))

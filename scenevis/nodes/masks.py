@@ -12,6 +12,7 @@ import numpy as np
 
 from scenevis._arrays import array_field, as_numpy, check_finite, check_shape, coordinate, frozen, reduce_through_init
 from scenevis.nodes.base import Shape, class_style, style_field
+from scenevis.nodes.items import with_title
 from scenevis.scene import Scene
 from scenevis.style import Style
 
@@ -145,6 +146,12 @@ class Masks(Shape):
     def count(self) -> int:
         return len(self.masks)
 
+    def _take_items(self, index: np.ndarray) -> dict:
+        stack = self.masks
+        boxes = stack.boxes[index]
+        boxes.flags.writeable = False
+        return {"masks": MaskStack([stack.crops[i] for i in index.tolist()], boxes, stack.size)}
+
     def _placed_over(self, below: Scene) -> None:
         """``picture + masks`` with masks of another size than the picture, at its corner,
         is almost always a mask made for another image: warn (the facade refuses it)."""
@@ -160,7 +167,7 @@ class Masks(Shape):
 
 
 def masks(masks: Any, *, color: Any = None, alpha: Any = None, x: float = 0.0, y: float = 0.0,
-          class_ids: Any = None) -> Masks:
+          class_ids: Any = None, meta: Any = None, title: Any = None) -> Masks:
     """Binary masks, (N, H, W) or (H, W), bool or 0/1 numbers; blended at ``alpha`` (0.5)."""
     node = Masks(masks, x, y)
-    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha))
+    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha), meta=with_title(meta, title))

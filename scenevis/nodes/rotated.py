@@ -19,6 +19,7 @@ import numpy as np
 
 from scenevis._arrays import array_field, coords, frozen
 from scenevis.nodes.base import Shape, class_style, style_field
+from scenevis.nodes.items import with_title
 from scenevis.style import Style
 
 __all__ = ["RotatedBoxes", "rotated_boxes", "rotated_corners", "ANGLE_UNITS"]
@@ -56,6 +57,8 @@ class RotatedBoxes(Shape):
     to corner 1: for ``(N, 5)`` boxes the side the angle points to) a quarter of the way
     towards the centre, in the box's stroke: which way the object faces.
     """
+
+    ITEMS = ("corners",)
 
     corners: np.ndarray = array_field(converter=_corners)
     heading: bool = attrs.field(default=False, converter=bool)
@@ -100,11 +103,13 @@ def _as_corners(boxes: Any, angle_unit: str) -> np.ndarray:
 
 def rotated_boxes(boxes: Any, *, angle_unit: str = "rad", heading: bool = False, color: Any = None,
                   fill: Any = None, alpha: Any = None, width: Any = None, dash: Any = None,
-                  class_ids: Any = None) -> RotatedBoxes:
+                  class_ids: Any = None, meta: Any = None, title: Any = None) -> RotatedBoxes:
     """Rotated boxes from (N, 5) ``cx, cy, w, h, angle`` (radians unless ``angle_unit='deg'``;
     MMRotate's convention, see :mod:`scenevis.nodes.rotated`), (N, 8) or (N, 4, 2) corners;
-    styled as :func:`~scenevis.nodes.shapes.boxes`. ``heading`` marks each box's front edge."""
+    styled as :func:`~scenevis.nodes.shapes.boxes` (``meta`` and ``title`` too). ``heading``
+    marks each box's front edge."""
     if angle_unit not in ANGLE_UNITS:
         raise ValueError(f"angle_unit: expected one of {list(ANGLE_UNITS)}, got {angle_unit!r}")
     node = RotatedBoxes(frozen(_as_corners(boxes, angle_unit), np.float64), heading)
-    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
+    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash),
+                        meta=with_title(meta, title))

@@ -12,6 +12,7 @@ import numpy as np
 
 from scenevis._arrays import array_field, as_numpy, coords, frozen
 from scenevis.nodes.base import Shape, class_style, offsets, radii, style_field
+from scenevis.nodes.items import ragged_take, with_title
 from scenevis.style import Style
 
 __all__ = ["Boxes", "Points", "Circles", "Lines", "Polygons", "boxes", "points", "circles", "lines", "polygons",
@@ -33,6 +34,8 @@ def _boxes(value: Any) -> np.ndarray:
 @attrs.frozen
 class Boxes(Shape):
     """Axis-aligned rectangles, (N, 4) ``x1, y1, x2, y2`` in pixels."""
+
+    ITEMS = ("xyxy",)
 
     xyxy: np.ndarray = array_field(converter=_boxes)
     style: Style = style_field()
@@ -56,6 +59,7 @@ class Points(Shape):
     """Filled dots at (N, 2) centers with radius in pixels (one value or one per point)."""
 
     PER_ITEM = ("radius",)
+    ITEMS = ("xy",)
 
     xy: np.ndarray = array_field(converter=lambda v: coords(v, "points", (None, 2), (2,), columns=2))
     radius: np.ndarray = array_field(default=3.0, converter=radii("radius"))
@@ -71,6 +75,7 @@ class Circles(Shape):
     """Circles at (N, 2) centers with radii in pixels, stroked and optionally filled."""
 
     PER_ITEM = ("radii",)
+    ITEMS = ("centers",)
 
     centers: np.ndarray = array_field(converter=lambda v: coords(v, "centers", (None, 2), (2,), columns=2))
     radii: np.ndarray = array_field(converter=radii("radii"))
@@ -116,6 +121,10 @@ class Lines(Shape):
     def count(self) -> int:
         return len(self.offsets) - 1
 
+    def _take_items(self, index: np.ndarray) -> dict:
+        rows, new = ragged_take(self.offsets, index)
+        return {"points": _readonly(self.points[rows]), "offsets": _readonly(new)}
+
 
 @attrs.frozen
 class Polygons(Shape):
@@ -156,34 +165,53 @@ class Polygons(Shape):
     def count(self) -> int:
         return len(self.polys) - 1
 
+    def _take_items(self, index: np.ndarray) -> dict:
+        ring_index, polys = ragged_take(self.polys, index)
+        rows, rings = ragged_take(self.rings, ring_index)
+        return {"points": _readonly(self.points[rows]), "rings": _readonly(rings), "polys": _readonly(polys)}
+
+
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
 
 def boxes(xyxy: Any, *, color: Any = None, fill: Any = None, alpha: Any = None, width: Any = None,
-          dash: Any = None, class_ids: Any = None) -> Boxes:
-    """Rectangles from an (N, 4) xyxy array; ``class_ids`` colors them by the default palette."""
+          dash: Any = None, class_ids: Any = None, meta: Any = None, title: Any = None) -> Boxes:
+    """Rectangles from an (N, 4) xyxy array; ``class_ids`` colors them by the default palette.
+
+    Every module function takes ``meta={"key": one value per item}`` (numbers, booleans or
+    strings; see :meth:`scenevis.Scene.filter`) and ``title=`` (one string per item: the
+    tooltip of each item in SVG, stored as ``meta['title']``)."""
     node = Boxes(xyxy)
-    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
+    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash),
+                        meta=with_title(meta, title))
 
 
-def points(xy: Any, *, radius: Any = 3.0, color: Any = None, alpha: Any = None, class_ids: Any = None) -> Points:
+def points(xy: Any, *, radius: Any = 3.0, color: Any = None, alpha: Any = None, class_ids: Any = None,
+           meta: Any = None, title: Any = None) -> Points:
     node = Points(xy, radius)
-    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha))
+    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha), meta=with_title(meta, title))
 
 
 def lines(paths: Any, *, color: Any = None, alpha: Any = None, width: Any = None, dash: Any = None,
-          class_ids: Any = None) -> Lines:
+          class_ids: Any = None, meta: Any = None, title: Any = None) -> Lines:
     """Polylines from an (N, 2, 2) array of segments, an (N, M, 2) array or a list of (M_i, 2)."""
     node = Lines.from_paths(paths)
-    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha, width=width, dash=dash))
+    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha, width=width, dash=dash),
+                        meta=with_title(meta, title))
 
 
 def circles(centers: Any, radii: Any, *, color: Any = None, fill: Any = None, alpha: Any = None,
-            width: Any = None, dash: Any = None, class_ids: Any = None) -> Circles:
+            width: Any = None, dash: Any = None, class_ids: Any = None, meta: Any = None, title: Any = None) -> Circles:
     node = Circles(centers, radii)
-    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
+    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash),
+                        meta=with_title(meta, title))
 
 
 def polygons(rings: Any, *, color: Any = None, fill: Any = None, alpha: Any = None, width: Any = None,
-             dash: Any = None, class_ids: Any = None) -> Polygons:
+             dash: Any = None, class_ids: Any = None, meta: Any = None, title: Any = None) -> Polygons:
     """Polygons from a list of (M, 2) rings, or of lists ``[outline, hole, ...]``."""
     node = Polygons.from_rings(rings)
-    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash))
+    return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash),
+                        meta=with_title(meta, title))

@@ -12,6 +12,7 @@ import numpy as np
 from scenevis._arrays import array_field, coords, frozen, number
 from scenevis.colors import color_array
 from scenevis.nodes.base import Shape, style_field
+from scenevis.nodes.items import with_title
 from scenevis.style import Style
 
 __all__ = ["Texts", "texts", "as_strings"]
@@ -72,6 +73,7 @@ class Texts(Shape):
 
     DEFAULTS = Style(color="black")
     PER_ITEM = ("background", "background_edge", "pad")
+    ITEMS = ("strings", "xy")
 
     strings: tuple = attrs.field(converter=as_strings)
     xy: np.ndarray = array_field(converter=lambda v: coords(v, "positions", (None, 2), (2,), columns=2))
@@ -94,7 +96,7 @@ class Texts(Shape):
 def texts(strings: Any, positions: Any, *, color: Any = None, alpha: Any = None, font_size: Any = None,
           font_family: Optional[str] = None, halign: Any = None, valign: Any = None,
           background: Any = None, background_alpha: float = 1.0, background_edge: Any = None,
-          pad: Any = 2.0) -> Texts:
+          pad: Any = 2.0, meta: Any = None, title: Any = None) -> Texts:
     """Strings at (N, 2) anchor positions (``halign``/``valign`` say which point of the text
     sits on the anchor), optionally on a ``background`` box ``pad`` pixels around the text
     (one number, one per string, or ``(left, top, right, bottom)`` rows)."""
@@ -105,4 +107,4 @@ def texts(strings: Any, positions: Any, *, color: Any = None, alpha: Any = None,
             background = background.copy()
             background[:, 3] = np.rint(background[:, 3] * opacity).astype(np.uint8)
     style = Style(color=color, alpha=alpha, font_size=font_size, font_family=font_family, halign=halign, valign=valign)
-    return Texts(strings, positions, style, background, background_edge, pad)
+    return Texts(strings, positions, style, background, background_edge, pad, meta=with_title(meta, title))

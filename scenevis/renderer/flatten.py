@@ -24,6 +24,8 @@ class DrawOp(NamedTuple):
     style: Style
     #: Clip rectangles, each with the transform it is expressed in (outermost first).
     clips: tuple = ()
+    #: The names of the named layers (groups) holding the node, outermost first.
+    layers: tuple = ()
 
 
 class Styles:
@@ -49,9 +51,9 @@ def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
     """
     ops: list[DrawOp] = []
     styles = Styles()
-    stack: list = [(scene, base, UNSET, ())]
+    stack: list = [(scene, base, UNSET, (), ())]
     while stack:
-        node, transform, inherited, clips = stack.pop()
+        node, transform, inherited, clips, layers = stack.pop()
         if isinstance(node, Empty):
             continue
         if isinstance(node, Group):
@@ -59,7 +61,9 @@ def flatten(scene: Scene, base: Affine = Affine()) -> list[DrawOp]:
             style = node.style.over(inherited)
             if node.clip is not None:
                 clips = clips + ((node.clip, inner),)
-            stack.extend((child, inner, style, clips) for child in reversed(node.children))
+            if node.name is not None:
+                layers = layers + (node.name,)
+            stack.extend((child, inner, style, clips, layers) for child in reversed(node.children))
             continue
-        ops.append(DrawOp(node, transform, styles.resolve(node, inherited), clips))
+        ops.append(DrawOp(node, transform, styles.resolve(node, inherited), clips, layers))
     return ops
