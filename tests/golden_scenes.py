@@ -130,12 +130,12 @@ def datasample():
     return {"gt_instances": gt, "pred_instances": pred, "gt_sem_seg": street_map(240, 160)}
 
 
-def datasample_scene():
+def datasample_scene(pred_score_thr=0.3):
     from scenevis.det_visualizer import DetVisualizer
 
     vis = DetVisualizer(name=f"golden_{uuid.uuid4().hex[:8]}")
     vis.dataset_meta = {"classes": STREET}
-    vis.add_datasample("golden", backdrop(240, 160, 6), datasample(), out_file=None)
+    vis.add_datasample("golden", backdrop(240, 160, 6), datasample(), out_file=None, pred_score_thr=pred_score_thr)
     return vis.scene
 
 

@@ -9,8 +9,11 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import scenevis as sv
+from scenevis import annotate, samples
 from scenevis.nodes.items import EMPTY_META
 from scenevis.renderer.flatten import flatten
+
+from golden_scenes import datasample_scene
 
 BOXES = np.array([[2, 2, 20, 14], [10, 6, 40, 30], [30, 2, 58, 20], [5, 25, 25, 38]], float)
 META = {"label": ["person", "car", "person", "dog"], "score": [0.9, 0.4, 0.75, 0.2], "id": [0, 1, 2, 3],
@@ -297,3 +300,60 @@ def test_restyle_refuses_what_cannot_be_per_item():
         scene.restyle(lambda m: m["id"] == 0, colour="red")
     with pytest.raises(ValueError, match=r"color: expected one value \(for every chosen item\), got 2"):
         scene.restyle(lambda m: m["id"] == 0, color=["red", "blue"])
+
+
+# ------------------------------------------------------------------------------ annotate and DetVisualizer
+
+def shapes_of(scene):
+    return [op for op in flatten(scene) if isinstance(op.node, sv.nodes.Shape) and op.node.count]
+
+
+def test_annotate_instances_has_named_layers_and_meta_on_every_item():
+    det = samples.detections(320, 214, seed=2)
+    scene = annotate.instances(det, image=samples.photo(320, 214, seed=2), classes=samples.CLASSES,
+                               score_thr=0.3, legend_side="right")
+    assert scene.layer_names == ("masks", "boxes", "labels", "legend")
+    kept = np.flatnonzero(det["scores"] >= 0.3)
+    for op in shapes_of(scene):
+        if op.layers == ("legend",):
+            continue
+        meta = op.node.meta
+        assert set(meta) == {"class", "label", "score", "id"}, (op.layers, type(op.node).__name__)
+        assert set(meta["id"].tolist()) <= set(kept.tolist())
+        i = meta["id"]
+        assert meta["label"].tolist() == [samples.CLASSES[c] for c in det["labels"][i]]
+        assert np.array_equal(meta["score"], det["scores"][i]) and np.array_equal(meta["class"], det["labels"][i])
+    boxes = scene.layer("boxes").children[0]
+    assert boxes.meta["id"].tolist() == kept.tolist()
+
+
+def test_filtering_a_detvisualizer_scene_filters_boxes_masks_and_labels_together():
+    scene = datasample_scene()
+    kept = scene.filter(lambda m: m["score"] > 0.8)
+    assert np.array_equal(picture_of(kept), picture_of(datasample_scene(pred_score_thr=0.8)))
+    assert not np.array_equal(picture_of(kept), picture_of(scene))
+    red = scene.restyle(lambda m: m["label"] == "car", color="red")
+    boxes = red.layer("pred/boxes").children[0]
+    assert boxes.style.color[1].tolist() == [255, 0, 0, 255] and boxes.style.color[0].tolist() != [255, 0, 0, 255]
+
+
+def picture_of(scene):
+    return sv.render(scene)
+
+
+def test_every_annotate_view_names_its_layers():
+    from golden_scenes import compare_scene, panoptic_scene, pose_scene, semantic_scene, tracks_scene
+    assert semantic_scene().layer_names == ("masks", "labels")
+    assert panoptic_scene().layer_names == ("masks", "labels")
+    assert pose_scene().layer_names == ("keypoints",)
+    assert compare_scene().layer_names == ("boxes", "labels", "legend")
+    assert tracks_scene().layer_names == ("trails", "masks", "boxes", "keypoints", "labels")
+    masks = semantic_scene().layer("masks")
+    assert {op.node.meta["label"][0] for op in shapes_of(masks)} == {"sky", "building", "road", "person", "car"}
+    matches = {m for op in shapes_of(compare_scene().layer("boxes")) for m in op.node.meta["match"].tolist()}
+    assert matches == {"true positive", "false positive", "missed"}
+    pose = shapes_of(pose_scene())
+    assert {tuple(op.node.meta) for op in pose} == {("id",), ("id", "keypoint")}
+    track = tracks_scene()
+    assert track.layer("boxes").children[0].meta["id"].tolist() == [4, 11]
+    assert track.filter(lambda m: m["id"] == 4).layer("labels").children[0].strings[0].startswith("#4")

@@ -16,6 +16,13 @@ from scenevis.nodes import rotated_corners
 from golden_compare import assert_golden
 from golden_scenes import SCENES
 
+
+def nodes_of(scene, kind) -> list:
+    """The nodes of type ``kind`` that ``scene`` draws, in drawing order (through its layers)."""
+    from scenevis.renderer.flatten import flatten
+
+    return [op.node for op in flatten(scene) if isinstance(op.node, kind)]
+
 RED = np.array([255, 0, 0], np.uint8)
 
 
@@ -272,7 +279,7 @@ def test_a_mask_label_can_sit_on_its_centre_of_mass():
     masks[0, 20:40, 10:150] = True  # an L: its centre of mass is off its box's centre
     scene = annotate.instances(masks=masks, labels=[0], classes=["thing"], canvas=(160, 100), label_anchor="mass",
                                show_boxes=False)
-    texts = [node for node in scene.children if isinstance(node, sv.Texts)][0]
+    texts = nodes_of(scene, sv.Texts)[0]
     ys, xs = np.nonzero(masks[0])
     centre = np.array([xs.mean() + 0.5, ys.mean() + 0.5])
     box = texts.xy[0]  # the text's top-left corner inside the label
@@ -283,9 +290,9 @@ def test_rotated_predictions_are_drawn_with_labels_above_their_top_corner():
     boxes = np.array([[100, 100, 120, 40, 0.4], [300, 200, 90, 30, -0.9]])
     scene = annotate.instances(bboxes=boxes, labels=[0, 1], scores=[0.9, 0.8], classes=["plane", "ship"],
                                canvas=(480, 320))
-    rotated = [node for node in scene.children if isinstance(node, sv.RotatedBoxes)][0]
+    rotated = nodes_of(scene, sv.RotatedBoxes)[0]
     np.testing.assert_allclose(rotated.corners, rotated_corners(boxes))
-    texts = [node for node in scene.children if isinstance(node, sv.Texts)][0]
+    texts = nodes_of(scene, sv.Texts)[0]
     for corner, (x, y) in zip(rotated.top_corners(), texts.xy):
         assert y < corner[1] and abs(x - corner[0]) < 60  # above the corner, about centred on it
 
@@ -305,7 +312,7 @@ def test_openpose_style_adds_the_neck_between_the_shoulders():
 
     data = _pose()
     overlay = keypoints_overlay_for(read_instances(data), (260, 180), {}, style="openpose")
-    circles = [node for node in overlay.shapes.children if isinstance(node, sv.Circles)][0]
+    circles = nodes_of(overlay.shapes, sv.Circles)[0]
     neck = (data["keypoints"][0, 5] + data["keypoints"][0, 6]) / 2
     assert (np.abs(circles.centers - neck).sum(axis=1) < 1e-9).any()
     assert len(circles.centers) == 2 * 18 - 2  # the second person's hidden wrist and ankle are left out
@@ -314,17 +321,17 @@ def test_openpose_style_adds_the_neck_between_the_shoulders():
 def test_keypoint_labels_radii_and_link_colours():
     data = _pose()
     idx = annotate.keypoints(data, canvas=(260, 180), show_kpt_idx=True)
-    strings = [s for node in idx.children if isinstance(node, sv.Texts) for s in node.strings]
+    strings = [s for node in nodes_of(idx, sv.Texts) for s in node.strings]
     expected = [str(j) for j in range(17)] + [str(j) for j in range(17) if j not in (9, 15)]  # two hidden
     assert sorted(strings, key=int) == sorted(expected, key=int)
     named = annotate.keypoints(data, canvas=(260, 180), show_kpt_names=True)
-    assert "left_shoulder" in [s for node in named.children if isinstance(node, sv.Texts) for s in node.strings]
+    assert "left_shoulder" in [s for node in nodes_of(named, sv.Texts) for s in node.strings]
     radius = np.r_[9.0, np.full(16, 2.0)]
     sized = annotate.keypoints(data, canvas=(260, 180), radius=radius, style="mmpose")
-    circles = [node for node in sized.children if isinstance(node, sv.Circles)][0]
+    circles = nodes_of(sized, sv.Circles)[0]
     assert sorted(set(np.broadcast_to(circles.radii, (len(circles.centers),)).tolist())) == [2.0, 9.0]
     gray = annotate.keypoints(data, canvas=(260, 180), link_colors="gray", style="mmpose")
-    lines = [node for node in gray.children if isinstance(node, sv.Lines)][0]
+    lines = nodes_of(gray, sv.Lines)[0]
     assert (lines.style.color[:, :3] == 128).all()
     with pytest.raises(ValueError, match="style"):
         annotate.keypoints(data, canvas=(260, 180), style="matplotlib")
@@ -373,7 +380,7 @@ def test_add_datasample_draws_mmrotate_predictions(tmp_path):
     sample = {"pred_instances": {"bboxes": np.array([[60.0, 50, 80, 20, 0.5], [150, 90, 40, 16, -1.2]]),
                                  "labels": np.array([0, 1]), "scores": np.array([0.9, 0.8])}}
     vis.add_datasample("rot", samples.photo(240, 160), sample, draw_gt=False, step=1)
-    rotated = [n for n in vis.scene.children if isinstance(n, sv.RotatedBoxes)]
+    rotated = nodes_of(vis.scene, sv.RotatedBoxes)
     assert len(rotated) == 1 and rotated[0].count == 2
     assert (tmp_path / "vis_data" / "vis_image" / "rot_1.png").exists()
 

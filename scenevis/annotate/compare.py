@@ -22,7 +22,7 @@ import numpy as np
 from scenevis.annotate.access import read_instances, read_meta
 from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes, class_names, label_texts
 from scenevis.annotate.legend import legend_beside
-from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for
+from scenevis.annotate.overlay import Overlay, canvas_of, layer, line_width_for
 from scenevis._arrays import as_numpy, check_shape, coords, number, numbers
 from scenevis.colors import class_id_array, parse_color
 from scenevis.nodes import Boxes
@@ -34,6 +34,8 @@ __all__ = ["Match", "match", "compare", "compare_overlay", "TP_COLOR", "FP_COLOR
 TP_COLOR = parse_color("#009e73").rgba
 FP_COLOR = parse_color("#d55e00").rgba
 MISSED_COLOR = parse_color("#0072b2").rgba
+#: The ``match`` metadata of the three kinds of boxes the error view draws.
+MATCHES = ("true positive", "false positive", "missed")
 
 
 class Match(NamedTuple):
@@ -126,6 +128,7 @@ def compare_overlay(gt, pred, canvas: tuple, *, iou: float = 0.5, classes: Optio
     m = match(gb, gl, pb, pl, ps, iou)
     lw = line_width_for(width, height) if line_width is None else float(line_width)
     base = base_font_size(width, height)
+    g = len(gb)
     kinds = ((pb[m.tp], pl[m.tp], None if ps is None else ps[m.tp], TP_COLOR, "-", np.flatnonzero(m.tp)),
              (pb[~m.tp], pl[~m.tp], None if ps is None else ps[~m.tp], FP_COLOR, "--", np.flatnonzero(~m.tp)),
              (gb[m.missed], gl[m.missed], None, MISSED_COLOR, ":", None))
@@ -133,19 +136,25 @@ def compare_overlay(gt, pred, canvas: tuple, *, iou: float = 0.5, classes: Optio
     for rank, (boxes, cls, scores, color, dash, index) in enumerate(kinds):
         if not len(boxes):
             continue
-        layers.append(Boxes(boxes, Style(color=color, width=lw + (1 if dash == ":" else 0), dash=dash)))
-        text = label_texts(class_names(cls, classes), scores)
+        names = class_names(cls, classes)
+        # ids number the instances: ground truth first, then predictions
+        meta = {"class": cls, "label": names, "id": g + index if index is not None else np.flatnonzero(m.missed),
+                "match": [MATCHES[rank]] * len(boxes)}
+        if scores is not None:
+            meta["score"] = scores
+        layers.append(Boxes(boxes, Style(color=color, width=lw + (1 if dash == ":" else 0), dash=dash), meta=meta))
+        text = label_texts(names, scores)
         if dash == "--":
             text = [t + _why(m, i, pl, gl, classes, iou) for t, i in zip(text, index)]
         sizes = box_font_sizes(boxes, base) if font_size is None else np.full(len(boxes), float(font_size))
         priority = (np.zeros(len(boxes)) if scores is None else scores) + (2 - rank)  # missed last
         outer = boxes + np.array([-lw / 2, -lw / 2, lw / 2, lw / 2])
         labels = labels + LabelSet(outer, text, np.tile(np.asarray(color, np.uint8), (len(boxes), 1)), sizes,
-                                   priority)
+                                   priority, metas=(meta,))
     counts = (int(m.tp.sum()), int((~m.tp).sum()), int(m.missed.sum()))
     entries = [(f"true positive ({counts[0]})", TP_COLOR, "-"), (f"false positive ({counts[1]})", FP_COLOR, "--"),
                (f"missed ({counts[2]})", MISSED_COLOR, ":")]
-    return Overlay(Group.of(*layers), labels), m, entries
+    return Overlay(layer(Group.of(*layers), "boxes"), labels), m, entries
 
 
 def compare(gt: Any, pred: Any, iou: float = 0.5, *, image: Any = None, canvas: Any = None,

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
+import attrs
 import numpy as np
 
 from scenevis._arrays import as_image
 from scenevis.annotate.access import field, read_instances, read_map, read_meta
-from scenevis.annotate.instances import instances_overlay
+from scenevis.annotate.instances import instance_meta, instances_overlay
 from scenevis.annotate.keypoints import keypoints_overlay_for
 from scenevis.annotate.labels import base_font_size
-from scenevis.annotate.overlay import Overlay
+from scenevis.annotate.overlay import Overlay, layer
 from scenevis.annotate.palettes import resolve_palette
 from scenevis.annotate.segmentation import panoptic_overlay, semantic_overlay
 from scenevis.colors import Palette
@@ -33,8 +34,9 @@ LAYOUTS = ("side", "overlay")
 
 def side_overlay(sample: Any, side: str, canvas: tuple, *, classes: Optional[Sequence[str]], palette: Palette,
                  meta: dict, score_thr: float = 0.0, dash: str = "-", label_prefix: str = "",
-                 priority_boost: float = 0.0, ignore_index: int = 255) -> Overlay:
-    """Everything of one side (``'gt'`` or ``'pred'``) of a sample as one overlay."""
+                 priority_boost: float = 0.0, ignore_index: int = 255, first_id: int = 0) -> Overlay:
+    """Everything of one side (``'gt'`` or ``'pred'``) of a sample as one overlay; its
+    instances' items carry ``id`` ``first_id + i`` for instance i (before any is left out)."""
     overlay = Overlay()
     sem = field(sample, f"{side}_sem_seg")
     if sem is not None:
@@ -47,13 +49,16 @@ def side_overlay(sample: Any, side: str, canvas: tuple, *, classes: Optional[Seq
     raw = field(sample, f"{side}_instances")
     if raw is not None:
         inst = read_instances(raw, f"{side}_instances")
+        ids = first_id + np.arange(len(inst))
         if score_thr and inst.get("scores") is not None:
+            ids = ids[inst["scores"] > score_thr]
             inst = inst.take(inst["scores"] > score_thr)
         if len(inst):
             overlay = overlay + instances_overlay(inst, canvas, classes=classes, palette=palette, dash=dash,
-                                                  label_prefix=label_prefix, priority_boost=priority_boost)
+                                                  label_prefix=label_prefix, priority_boost=priority_boost,
+                                                  item_ids=ids)
         if inst.get("keypoints") is not None and len(inst):
-            overlay = overlay + keypoints_overlay_for(inst, canvas, meta)
+            overlay = overlay + keypoints_overlay_for(inst, canvas, meta, item_meta=instance_meta(inst, classes, ids))
     return overlay
 
 
@@ -94,17 +99,22 @@ def datasample(image: Any, data_sample: Any = None, *, dataset_meta: Any = None,
     pal = resolve_palette(palette, meta)
     sides = [s for s, on in (("gt", draw_gt), ("pred", draw_pred)) if on]
     options = dict(classes=classes, palette=pal, meta=meta, ignore_index=int(meta.get("ignore_index", 255)))
+    gt = field(data_sample, "gt_instances")
+    first_ids = {"gt": 0, "pred": len(read_instances(gt, "gt_instances")) if gt is not None else 0}
     if layout == "overlay" and len(sides) == 2:
-        overlay = side_overlay(data_sample, "gt", canvas, dash="--", label_prefix="GT ", priority_boost=-10.0,
-                               **options) + side_overlay(data_sample, "pred", canvas, score_thr=pred_score_thr,
-                                                         **options)
+        gt_overlay = side_overlay(data_sample, "gt", canvas, dash="--", label_prefix="GT ", priority_boost=-10.0,
+                                  **options)
+        pred_overlay = side_overlay(data_sample, "pred", canvas, score_thr=pred_score_thr,
+                                    first_id=first_ids["pred"], **options)
+        overlay = attrs.evolve(gt_overlay, shapes=layer(gt_overlay.shapes, "gt")) + \
+            attrs.evolve(pred_overlay, shapes=layer(pred_overlay.shapes, "pred"))
         return _finish(pixels, overlay, "ground truth (dashed) and prediction" if captions else None, font_family)
     panels = []
     for side in sides:
         overlay = side_overlay(data_sample, side, canvas, score_thr=pred_score_thr if side == "pred" else 0.0,
-                               **options)
+                               first_id=first_ids[side], **options)
         panels.append(_finish(pixels, overlay, ("ground truth" if side == "gt" else "prediction") if captions
-                              else None, font_family))
+                              else None, font_family).named(side))
     if not panels:
         return Image(pixels)
     if len(panels) == 1:

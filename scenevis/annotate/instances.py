@@ -15,7 +15,7 @@ from scenevis._arrays import numbers
 from scenevis.annotate.access import Instances, box_corners, read_instances, read_meta, upright_boxes
 from scenevis.annotate.labels import LabelPlacement, LabelSet, base_font_size, box_font_sizes, class_names, label_texts
 from scenevis.annotate.legend import legend_beside
-from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for, mask_layers
+from scenevis.annotate.overlay import Overlay, canvas_of, layer, line_width_for, mask_layers
 from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
 from scenevis.annotate.regions import mask_boxes, mask_centres
 from scenevis.colors import Palette
@@ -23,7 +23,7 @@ from scenevis.nodes import Boxes, RotatedBoxes
 from scenevis.scene import Group, Scene
 from scenevis.style import Style
 
-__all__ = ["instances", "instances_overlay"]
+__all__ = ["instances", "instances_overlay", "instance_meta"]
 
 
 def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Sequence[str]] = None,
@@ -31,9 +31,12 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
                       show_labels: bool = True, show_scores: bool = True, mask_alpha: float = 0.5,
                       line_width: Optional[float] = None, font_size: Any = None,
                       dash: str = "-", label_prefix: str = "", priority_boost: float = 0.0,
-                      placement: Optional[LabelPlacement] = None) -> Overlay:
+                      placement: Optional[LabelPlacement] = None, item_ids: Any = None) -> Overlay:
     """The overlay of already-read instances on a ``canvas = (width, height)``. Rotated
-    boxes ((N, 5) or (N, 8) ``bboxes``) are drawn as such, each label at the box's top corner."""
+    boxes ((N, 5) or (N, 8) ``bboxes``) are drawn as such, each label at the box's top corner.
+    Masks and boxes are the named layers ``masks`` and ``boxes``; every item (mask, box,
+    label) carries its instance's metadata (:func:`instance_meta`, ``id`` from
+    ``item_ids``, default ``0..N-1``)."""
     n = len(data)
     if n == 0:
         return Overlay()
@@ -41,6 +44,8 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
     labels = data.get("labels")
     ids = labels if labels is not None else np.zeros(n, np.int64)
     colors = class_colors(ids, palette) if labels is not None else palette.take(np.arange(n))
+    meta = instance_meta(data, classes, np.arange(n) if item_ids is None else item_ids)
+    names = meta.get("label")
     layers: list = []
     rotated = data.get("bboxes") is not None and data["bboxes"].shape[1] != 4
     anchors = None if rotated else data.get("bboxes")
@@ -52,27 +57,26 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
         shades = instance_shades(ids, palette, data.get("instance_ids")) if labels is not None else colors
         extents = mask_boxes(masks)
         thickness = max(1, int(round(line_width_for(width, height) / 2)))
-        layers.append(mask_layers(masks, shades, mask_alpha, thickness=thickness, boxes=extents))
+        layers.append(layer(mask_layers(masks, shades, mask_alpha, thickness=thickness, boxes=extents, meta=meta),
+                            "masks"))
         if anchors is None:
             anchors = extents.astype(np.float64)
     elif anchors is None and data.get("masks") is not None:
         anchors = mask_boxes(data["masks"]).astype(np.float64)
     lw = line_width_for(width, height) if line_width is None else float(line_width)
     if rotated:
-        node = RotatedBoxes(box_corners(data["bboxes"]), style=Style(color=colors, width=lw, dash=dash))
+        node = RotatedBoxes(box_corners(data["bboxes"]), style=Style(color=colors, width=lw, dash=dash), meta=meta)
         if show_boxes:
-            layers.append(node)
+            layers.append(layer(node, "boxes"))
         top = node.top_corners() - (0.0, lw / 2 if show_boxes else 0.0)  # flush with the stroke's outer edge
         anchors = np.concatenate([top, top], axis=1)
     elif show_boxes and data.get("bboxes") is not None:
-        layers.append(Boxes(data["bboxes"], Style(color=colors, width=lw, dash=dash)))
+        layers.append(layer(Boxes(data["bboxes"], Style(color=colors, width=lw, dash=dash), meta=meta), "boxes"))
         anchors = anchors + np.array([-lw / 2, -lw / 2, lw / 2, lw / 2])  # flush with the stroke's outer edge
     label_set = LabelSet.empty()
     if show_labels and anchors is not None:
-        names = class_names(ids, classes, data.get("label_names")) if labels is not None or \
-            data.get("label_names") is not None else [""] * n
         scores = data.get("scores")
-        strings = [label_prefix + s for s in label_texts(names, scores, show_scores=show_scores)]
+        strings = [label_prefix + s for s in label_texts(names or [""] * n, scores, show_scores=show_scores)]
         strings = [s.strip() for s in strings]
         keep = np.array([bool(s) for s in strings])
         sizes = box_font_sizes(anchors, base_font_size(width, height)) if font_size is None \
@@ -87,13 +91,29 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
                 centres = mask_centres(data["masks"][mass])
                 anchors = anchors.copy()
                 anchors[mass] = np.concatenate([centres, centres], axis=1)
-        label_set = LabelSet(anchors, strings, colors, sizes, priority, **wishes).take(keep)
+        label_set = LabelSet(anchors, strings, colors, sizes, priority, metas=(meta,), **wishes).take(keep)
     legend = ()
     if labels is not None:
         first = np.unique(ids, return_index=True)[1]
         entry_names = class_names(ids[np.sort(first)], classes)
         legend = tuple(zip(entry_names, class_colors(ids[np.sort(first)], palette)))
     return Overlay(Group.of(*layers), label_set, legend)
+
+
+def instance_meta(data: Instances, classes: Optional[Sequence[str]], ids: Any) -> dict:
+    """The metadata of each instance: ``class`` (its label id) and ``label`` (its name:
+    ``label_names``, else the class name) when it has them, ``score`` when scored, and
+    ``id`` (``ids``)."""
+    meta = {}
+    if data.get("labels") is not None:
+        meta["class"] = data["labels"]
+    if data.get("labels") is not None or data.get("label_names") is not None:
+        labels = data["labels"] if data.get("labels") is not None else np.zeros(len(data), np.int64)
+        meta["label"] = class_names(labels, classes, data.get("label_names"))
+    if data.get("scores") is not None:
+        meta["score"] = data["scores"]
+    meta["id"] = np.asarray(ids, np.int64)
+    return meta
 
 
 def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, scores: Any = None,
@@ -132,7 +152,9 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
     if data is not None and fields:
         raise TypeError(f"instances: pass the fields in data or as keywords, not both (got data and {sorted(fields)})")
     inst = read_instances(data if data is not None else fields)
+    item_ids = np.arange(len(inst))
     if score_thr and inst.get("scores") is not None:
+        item_ids = np.flatnonzero(inst["scores"] >= score_thr)
         inst = inst.take(inst["scores"] >= score_thr)
     meta = read_meta(data, dataset_meta)
     boxes = inst.get("bboxes")
@@ -143,6 +165,6 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
                                 palette=resolve_palette(palette, meta), show_boxes=show_boxes,
                                 show_masks=show_masks, show_labels=show_labels, show_scores=show_scores,
                                 mask_alpha=mask_alpha, line_width=line_width, font_size=font_size,
-                                placement=placement)
+                                placement=placement, item_ids=item_ids)
     return legend_beside(overlay.scene(size, image=pixels, family=font_family), overlay.legend, size, legend_side,
                          font_family=font_family)

@@ -27,7 +27,7 @@ import numpy as np
 from scenevis._arrays import as_numpy, check_shape, numbers
 from scenevis.annotate.access import is_array, read_instances, read_meta
 from scenevis.annotate.labels import LabelSet
-from scenevis.annotate.overlay import Overlay, canvas_of
+from scenevis.annotate.overlay import Overlay, canvas_of, layer
 from scenevis.annotate.palettes import resolve_palette
 from scenevis.colors import color_array
 from scenevis.nodes import Circles, Lines, Polygons
@@ -95,13 +95,21 @@ def _spindles(segments: np.ndarray, half_width: np.ndarray, steps: int = 24) -> 
 
 def keypoints_overlay(points: np.ndarray, visible: np.ndarray, *, skeleton: np.ndarray,
                       point_colors: np.ndarray, link_colors: np.ndarray, radius: Any,
-                      line_width: Any, style: str = "scenevis", names: Optional[Sequence[str]] = None) -> Overlay:
+                      line_width: Any, style: str = "scenevis", names: Optional[Sequence[str]] = None,
+                      meta: Optional[dict] = None) -> Overlay:
     """Links and points for (N, K, 2) ``points`` and (N, K) bool ``visible`` in one of
-    :data:`KEYPOINT_STYLES`; ``radius`` is one value, one per instance (N,) or one per
-    point (N, K); ``line_width`` one value or one per instance. ``names`` (K strings)
-    label the visible points."""
+    :data:`KEYPOINT_STYLES`, as the named layer ``keypoints``; ``radius`` is one value,
+    one per instance (N,) or one per point (N, K); ``line_width`` one value or one per
+    instance. ``names`` (K strings) label the visible points. Each link, point and point
+    label carries its instance's ``meta`` (key -> one value per instance, default its
+    ``id``, ``0..N-1``); points and their labels also their ``keypoint`` index."""
     layers: list = []
     n, k = points.shape[:2]
+    meta = {"id": np.arange(n)} if meta is None else meta
+
+    def rows(inst: np.ndarray, **more) -> dict:
+        return {**{key: np.asarray(values)[inst] for key, values in meta.items()}, **more}
+
     radius = np.asarray(radius, np.float64)
     radius = np.broadcast_to(radius[:, None] if radius.ndim == 1 else radius, (n, k))
     line_width = np.broadcast_to(np.asarray(line_width, np.float64), (n,))
@@ -114,32 +122,37 @@ def keypoints_overlay(points: np.ndarray, visible: np.ndarray, *, skeleton: np.n
             flat = segments.reshape(-1, 2)
             if style == "openpose":
                 layers.append(_spindles(segments, np.maximum(line_width[inst], 2.0)).replace(
-                    style=Style(color=link_colors[link], fill=link_colors[link], alpha=0.6, width=0.0)))
+                    style=Style(color=link_colors[link], fill=link_colors[link], alpha=0.6, width=0.0),
+                    meta=rows(inst)))
             else:
                 if style == "scenevis":
-                    layers.append(Lines(flat, offsets, Style(color=(0, 0, 0), alpha=0.45, width=line_width[inst] + 2)))
-                layers.append(Lines(flat, offsets, Style(color=link_colors[link], width=line_width[inst])))
+                    layers.append(Lines(flat, offsets, Style(color=(0, 0, 0), alpha=0.45, width=line_width[inst] + 2),
+                                        meta=rows(inst)))
+                layers.append(Lines(flat, offsets, Style(color=link_colors[link], width=line_width[inst]),
+                                    meta=rows(inst)))
     inst, kpt = np.nonzero(visible)
     labels = LabelSet.empty()
     if len(inst):
         r = radius[inst, kpt]
         rims = Style(color=(255, 255, 255), fill=point_colors[kpt], width=np.maximum(1.0, r / 3)) \
             if style == "scenevis" else Style(color=point_colors[kpt], fill=point_colors[kpt], width=0.0)
-        layers.append(Circles(points[inst, kpt], r, rims))
+        layers.append(Circles(points[inst, kpt], r, rims, meta=rows(inst, keypoint=kpt)))
         if names is not None:
             at = points[inst, kpt]
             anchors = np.concatenate([at - r[:, None], at + r[:, None]], axis=1)
             labels = LabelSet(anchors, [names[j] for j in kpt], point_colors[kpt], np.maximum(8.0, 2.5 * r),
-                              np.full(len(kpt), -100.0), positions=("top_center",) * len(kpt))
-    return Overlay(Group.of(*layers), labels)
+                              np.full(len(kpt), -100.0), positions=("top_center",) * len(kpt),
+                              metas=(rows(inst, keypoint=kpt),))
+    return Overlay(layer(Group.of(*layers), "keypoints"), labels)
 
 
 def keypoints_overlay_for(inst: Any, canvas: tuple, meta: dict, *, visible: Any = None, kpt_thr: float = 0.3,
                           skeleton: Any = None, point_colors: Any = None, link_colors: Any = None,
                           radius: Any = None, line_width: Optional[float] = None, style: str = "scenevis",
                           show_kpt_idx: bool = False, show_kpt_names: bool = False,
-                          kpt_names: Optional[Sequence[str]] = None) -> Overlay:
-    """The keypoint overlay of read instances (``keypoints`` and visibility fields)."""
+                          kpt_names: Optional[Sequence[str]] = None, item_meta: Optional[dict] = None) -> Overlay:
+    """The keypoint overlay of read instances (``keypoints`` and visibility fields); each
+    instance's items carry its row of ``item_meta`` (default: its ``id``)."""
     if style not in KEYPOINT_STYLES:
         raise ValueError(f"style: expected one of {list(KEYPOINT_STYLES)}, got {style!r}")
     points = inst["keypoints"]
@@ -183,7 +196,8 @@ def keypoints_overlay_for(inst: Any, canvas: tuple, meta: dict, *, visible: Any 
     lcolors = _colors(link_colors if link_colors is not None else meta.get("skeleton_link_colors"),
                       len(links), "link_colors", default_links)
     return keypoints_overlay(np.nan_to_num(points), shown, skeleton=links, point_colors=kcolors,
-                             link_colors=lcolors, radius=r, line_width=lw, style=style, names=names)
+                             link_colors=lcolors, radius=r, line_width=lw, style=style, names=names,
+                             meta=item_meta)
 
 
 def _radii(radius: Any, n: int, k: int) -> np.ndarray:

@@ -35,6 +35,7 @@ from scenevis.annotate.palettes import text_colors
 from scenevis.annotate.placement import (ANCHORS, Placement, anchor_spots, leader_segments, moved_labels,
                                         place_labels)
 from scenevis.nodes import Circles, Lines, Texts
+from scenevis.nodes.items import check_meta, item_meta
 from scenevis.renderer.measure import text_size
 from scenevis.scene import Empty, Group, Scene, array_field
 from scenevis.style import Style
@@ -78,11 +79,21 @@ def _optional(convert):
     return lambda value: None if value is None else convert(value)
 
 
+def _metas(value: Any) -> tuple:
+    return tuple(item_meta(meta) for meta in value)
+
+
 @attrs.frozen
 class LabelSet:
     """N label requests: ``strings`` on ``colors`` (RGBA fills) attached to ``anchors``
     (xyxy boxes; a zero-size box is a point the label is centered on), drawn at
-    ``font_sizes`` pixels, placed by descending ``priority``."""
+    ``font_sizes`` pixels, placed by descending ``priority``.
+
+    Labels carry the metadata of the items they name: label i belongs to source
+    ``sources[i]`` (default: all to source 0), whose metadata ``metas[s]`` has one row per
+    label of that source, in order (``metas=(meta,)`` for one source; none: no
+    metadata). Sets from different builders (instances, segments, keypoints) keep their
+    own keys when added together, and each source is drawn as its own nodes."""
 
     anchors: np.ndarray = array_field(converter=_rect_array)
     strings: tuple = attrs.field(converter=tuple)
@@ -98,15 +109,27 @@ class LabelSet:
         lambda v: frozen(np.asarray(v, np.float64).reshape(-1, 2), np.float64)))
     max_widths: Optional[np.ndarray] = array_field(default=None, converter=_optional(_vector(np.float64)))
     overflow: str = attrs.field(default="wrap")
+    #: Which metadata block each label's item metadata is in (None: all in the first).
+    sources: Optional[np.ndarray] = array_field(default=None, converter=_optional(
+        lambda v: frozen(np.asarray(v, np.int64).reshape(-1), np.int64)))
+    #: One metadata block per source, with one row per label of that source, in order.
+    metas: tuple = attrs.field(default=(), converter=_metas)
 
     def __attrs_post_init__(self) -> None:
         n = len(self.strings)
-        for name in ("anchors", "colors", "font_sizes", "priority", "positions", "inside", "offsets", "max_widths"):
+        for name in ("anchors", "colors", "font_sizes", "priority", "positions", "inside", "offsets", "max_widths",
+                     "sources"):
             value = getattr(self, name)
             if value is not None and len(value) != n:
                 raise ValueError(f"labels: {name} expected {n} entries (one per string), got {len(value)}")
         if self.overflow not in OVERFLOWS:
             raise ValueError(f"label_overflow: expected one of {list(OVERFLOWS)}, got {self.overflow!r}")
+        if self.sources is None:
+            object.__setattr__(self, "sources", frozen(np.zeros(n, np.int64), np.int64))
+        if not self.metas:
+            object.__setattr__(self, "metas", (item_meta(None),))
+        for s, meta in enumerate(self.metas):
+            check_meta(meta, int((self.sources == s).sum()), "labels")
 
     def _filled(self, name: str) -> Any:
         """A per-label field with its default where unset."""
@@ -142,16 +165,28 @@ class LabelSet:
         return LabelSet(np.concatenate([self.anchors, other.anchors]), self.strings + other.strings,
                         np.concatenate([self.colors, other.colors]),
                         np.concatenate([self.font_sizes, other.font_sizes]),
-                        np.concatenate([self.priority, other.priority]), overflow=overflow, **wishes)
+                        np.concatenate([self.priority, other.priority]), overflow=overflow,
+                        sources=np.concatenate([self.sources, other.sources + len(self.metas)]),
+                        metas=self.metas + other.metas, **wishes)
 
     def take(self, keep: np.ndarray) -> "LabelSet":
-        idx = np.flatnonzero(keep) if np.asarray(keep).dtype == bool else np.asarray(keep)
+        idx = np.flatnonzero(keep) if np.asarray(keep).dtype == bool else np.asarray(keep, np.int64)
         wishes = {name: getattr(self, name)[idx] for name in ("inside", "offsets", "max_widths")
                   if getattr(self, name) is not None}
         if self.positions is not None:
             wishes["positions"] = tuple(self.positions[i] for i in idx)
         return LabelSet(self.anchors[idx], tuple(self.strings[i] for i in idx), self.colors[idx],
-                        self.font_sizes[idx], self.priority[idx], overflow=self.overflow, **wishes)
+                        self.font_sizes[idx], self.priority[idx], overflow=self.overflow,
+                        sources=self.sources[idx], metas=self.source_metas(idx), **wishes)
+
+    def source_metas(self, idx: np.ndarray) -> tuple:
+        """Each source's metadata for the labels ``idx``, in that order."""
+        rank = np.zeros(len(self.sources), np.int64)
+        for s in range(len(self.metas)):
+            mine = self.sources == s
+            rank[mine] = np.arange(int(mine.sum()))
+        chosen = self.sources[idx]
+        return tuple(meta.take(rank[idx[chosen == s]]) for s, meta in enumerate(self.metas))
 
 
 @attrs.frozen
@@ -357,34 +392,51 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
 
 def _label_scene(labels: LabelSet, placement: Placement, sizes_px: np.ndarray, family: str,
                  leader_width: Optional[float]) -> Scene:
+    """Leader lines (halo, then color), their end dots, then the labels; each source's
+    labels are their own nodes carrying their metadata (labels never overlap, so the
+    split changes no pixel)."""
     keep = np.flatnonzero(placement.placed)
     if not len(keep):
         return Empty()
     rects = placement.rects[keep]
     colors = labels.colors[keep]
     sizes = sizes_px[keep]
-    layers: list = []
+    metas = labels.source_metas(keep)
+    sources = labels.sources[keep]
+    groups = [(meta, sources == s) for s, meta in enumerate(metas) if (sources == s).any()]
+    halos, leaders, ends = [], [], []
     moved = placement.moved[keep]
     if moved.any():
         segments = leader_segments(rects[moved], labels.anchors[keep][moved])
         lw = float(leader_width) if leader_width is not None else float(np.clip(np.median(sizes) / 10, 1.0, 2.5))
-        ends = segments[:, 1]
-        layers.append(Lines(segments.reshape(-1, 2), np.arange(0, 2 * len(segments) + 1, 2),
-                            Style(color=(255, 255, 255), alpha=0.8, width=lw + 2)))
-        layers.append(Lines(segments.reshape(-1, 2), np.arange(0, 2 * len(segments) + 1, 2),
-                            Style(color=colors[moved], width=lw)))
-        layers.append(Circles(ends, lw * 1.6, Style(color=(255, 255, 255), fill=colors[moved], width=1.0)))
+        for meta, mine in groups:
+            chosen = mine[moved]
+            if not chosen.any():
+                continue
+            flat = segments[chosen].reshape(-1, 2)
+            offsets = np.arange(0, 2 * int(chosen.sum()) + 1, 2)
+            meta_moved = meta.take(np.flatnonzero(moved[mine]))
+            halos.append(Lines(flat, offsets, Style(color=(255, 255, 255), alpha=0.8, width=lw + 2), meta=meta_moved))
+            leaders.append(Lines(flat, offsets, Style(color=colors[moved][chosen], width=lw), meta=meta_moved))
+            ends.append(Circles(segments[chosen][:, 1], lw * 1.6,
+                                Style(color=(255, 255, 255), fill=colors[moved][chosen], width=1.0), meta=meta_moved))
     ink = text_colors(colors)
     anchors = labels.anchors[keep]
     on_region = (anchors[:, 2] <= anchors[:, 0]) & (anchors[:, 3] <= anchors[:, 1])
     # A region label sits on its own color: a faint rim sets it apart.
     rims = np.where(on_region[:, None], np.concatenate([ink[:, :3], np.full((len(keep), 1), 115)], axis=1), 0)
     strings = tuple(labels.strings[i] for i in keep)
-    layers.append(Texts(strings, rects[:, :2] + _paddings(sizes)[:, :2],
-                        Style(color=ink, font_size=sizes, font_family=family, halign="left", valign="top"),
-                        background=colors, background_edge=rims.astype(np.uint8) if on_region.any() else None,
-                        pad=_box_pads(strings, rects, sizes, family)))
-    return Group.of(*layers)
+    pads = _box_pads(strings, rects, sizes, family)
+    texts = []
+    for meta, mine in groups:
+        index = np.flatnonzero(mine)
+        texts.append(Texts(tuple(strings[i] for i in index), rects[index, :2] + _paddings(sizes[index])[:, :2],
+                           Style(color=ink[index], font_size=sizes[index], font_family=family, halign="left",
+                                 valign="top"),
+                           background=colors[index],
+                           background_edge=rims[index].astype(np.uint8) if on_region[index].any() else None,
+                           pad=pads[index], meta=meta))
+    return Group.of(*halos, *leaders, *ends, *texts)
 
 
 def _box_pads(strings: Sequence[str], rects: np.ndarray, sizes: np.ndarray, family: str) -> np.ndarray:

@@ -95,7 +95,7 @@ def legend(entries: Sequence, *, title: Optional[str] = None, font_size: float =
                                       valign="center")))
             y += row
         x += cw + gap
-    return Group.of(*layers)
+    return Group.of(*layers).named("legend")
 
 
 def with_legend(scene: Scene, legend_scene: Scene, side: str = "right", gap: float = 8.0,

@@ -20,7 +20,12 @@ from scenevis.nodes import Masks
 from scenevis.style import Style
 from scenevis.scene import Empty, Group, Image, Scene
 
-__all__ = ["Overlay", "canvas_of", "line_width_for", "mask_layers"]
+__all__ = ["Overlay", "canvas_of", "line_width_for", "mask_layers", "layer"]
+
+
+def layer(scene: Scene, name: str) -> Scene:
+    """``scene`` as the named layer ``name`` (:meth:`Scene.named`), unless it draws nothing."""
+    return scene if isinstance(scene, Empty) else scene.named(name)
 
 
 def _entries(value: Any) -> tuple:
@@ -48,7 +53,7 @@ class Overlay:
         """The overlay as a scene on ``canvas = (width, height)``, over ``image`` when given."""
         labels, _, _ = draw_labels(self.labels, canvas, family=family, obstacles=obstacles)
         base = Image(image) if image is not None else Empty()
-        return Group.of(base, self.shapes, labels)
+        return Group.of(base, self.shapes, layer(labels, "labels"))
 
 
 def canvas_of(image: Any = None, canvas: Any = None, *, masks: Optional[np.ndarray] = None,
@@ -82,14 +87,16 @@ def line_width_for(width: float, height: float) -> float:
 
 
 def mask_layers(masks: np.ndarray, colors: np.ndarray, alpha: float, *, thickness: int = 0,
-                edges: Optional[np.ndarray] = None, boxes: Optional[np.ndarray] = None) -> Scene:
+                edges: Optional[np.ndarray] = None, boxes: Optional[np.ndarray] = None,
+                meta: Optional[dict] = None) -> Scene:
     """Each mask blended in its color at ``alpha`` and outlined in it at full opacity.
 
     Each mask becomes one node holding only its bounding-box crop (and its outline in
     the same crop), placed at its offset: a hundred full-image masks cost what their
     objects cover, not a hundred images. Outlines are ``thickness`` pixels inside each
     mask's edge, or, with ``edges`` (an (H, W) bool border map), the mask's pixels on
-    those borders; ``thickness=0`` without ``edges`` draws no outline.
+    those borders; ``thickness=0`` without ``edges`` draws no outline. ``meta`` (key ->
+    one value per mask) goes to each mask's items, its fill and its outline alike.
     """
     boxes = mask_boxes(masks) if boxes is None else boxes
     h, w = masks.shape[1:]
@@ -99,11 +106,20 @@ def mask_layers(masks: np.ndarray, colors: np.ndarray, alpha: float, *, thicknes
             continue
         color = colors[i:i + 1]
         if edges is None and thickness <= 0:
-            nodes.append(Masks(masks[i, y0:y1, x0:x1], x0, y0, Style(color=color, alpha=alpha)))
+            nodes.append(Masks(masks[i, y0:y1, x0:x1], x0, y0, Style(color=color, alpha=alpha),
+                               meta=_rows(meta, i, 1)))
             continue
         if edges is None:  # a one-pixel margin, so the outline knows the outside
             y0, x0, y1, x1 = max(y0 - 1, 0), max(x0 - 1, 0), min(y1 + 1, h), min(x1 + 1, w)
         crop = masks[i, y0:y1, x0:x1]
         rim = crop & edges[y0:y1, x0:x1] if edges is not None else outline(crop, thickness)
-        nodes.append(Masks(np.stack([crop, rim]), x0, y0, Style(color=color, alpha=[alpha, 1.0])))
+        nodes.append(Masks(np.stack([crop, rim]), x0, y0, Style(color=color, alpha=[alpha, 1.0]),
+                           meta=_rows(meta, i, 2)))
     return Group.of(*nodes)
+
+
+def _rows(meta: Optional[dict], i: int, count: int) -> Optional[dict]:
+    """Item ``i``'s metadata repeated ``count`` times (None without metadata)."""
+    if not meta:
+        return None
+    return {key: np.repeat(np.asarray(values)[i:i + 1], count) for key, values in meta.items()}

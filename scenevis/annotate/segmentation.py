@@ -17,7 +17,7 @@ import numpy as np
 from scenevis.annotate.access import read_map, read_meta
 from scenevis.annotate.labels import LabelSet, base_font_size, class_names
 from scenevis.annotate.legend import legend_beside
-from scenevis.annotate.overlay import Overlay, canvas_of, mask_layers
+from scenevis.annotate.overlay import Overlay, canvas_of, layer, mask_layers
 from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
 from scenevis.annotate.regions import interior_points, map_outline
 from scenevis.colors import Palette
@@ -28,21 +28,23 @@ __all__ = ["semantic", "panoptic", "semantic_overlay", "panoptic_overlay"]
 
 def _region_overlay(seg_map: np.ndarray, ids: np.ndarray, colors: np.ndarray, names: list,
                     valid: np.ndarray, alpha: float, show_labels: bool, outline: bool,
-                    font_size: Optional[float], legend: tuple) -> Overlay:
-    """Blend one mask per id in ``colors``, outline the borders, label each region."""
+                    font_size: Optional[float], legend: tuple, meta: dict) -> Overlay:
+    """Blend one mask per id in ``colors``, outline the borders, label each region; the
+    masks are the named layer ``masks``, and masks and labels carry ``meta`` (one value
+    per region)."""
     h, w = seg_map.shape
     if not len(ids):
         return Overlay()
     masks = seg_map[None] == ids[:, None, None]
     edges = map_outline(seg_map, ignore=~valid) if outline else None
-    layers: list = [mask_layers(masks, colors, alpha, edges=edges)]
+    layers: list = [layer(mask_layers(masks, colors, alpha, edges=edges, meta=meta), "masks")]
     labels = LabelSet.empty()
     if show_labels:
         points = interior_points(seg_map, ids)
         areas = masks.reshape(len(ids), -1).sum(axis=1).astype(np.float64)
         size = base_font_size(w, h) if font_size is None else float(font_size)
         labels = LabelSet(np.concatenate([points, points], axis=1), names, colors,
-                          np.full(len(ids), size), areas / areas.max())
+                          np.full(len(ids), size), areas / areas.max(), metas=(meta,))
     return Overlay(Group.of(*layers), labels, legend)
 
 
@@ -55,7 +57,7 @@ def semantic_overlay(seg_map: np.ndarray, *, classes: Optional[Sequence[str]], p
     colors = class_colors(ids, palette)
     names = class_names(ids, classes)
     return _region_overlay(seg_map, ids, colors, names, valid, alpha, show_labels, outline, font_size,
-                           tuple(zip(names, colors)))
+                           tuple(zip(names, colors)), {"class": ids, "label": names})
 
 
 def panoptic_overlay(pan_map: np.ndarray, *, classes: Optional[Sequence[str]], palette: Palette,
@@ -77,7 +79,8 @@ def panoptic_overlay(pan_map: np.ndarray, *, classes: Optional[Sequence[str]], p
     names = class_names(seg_labels, classes)
     first = np.unique(seg_labels, return_index=True)[1]
     legend = tuple((names[i], class_colors(seg_labels[i:i + 1], palette)[0]) for i in np.sort(first))
-    return _region_overlay(pan_map, ids, colors, names, valid, alpha, show_labels, outline, font_size, legend)
+    return _region_overlay(pan_map, ids, colors, names, valid, alpha, show_labels, outline, font_size, legend,
+                           {"class": seg_labels, "label": names, "segment": ids})
 
 
 def semantic(sem_seg: Any, *, image: Any = None, classes: Optional[Sequence[str]] = None, palette: Any = None,

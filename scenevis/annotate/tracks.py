@@ -21,7 +21,7 @@ import numpy as np
 from scenevis._arrays import array_field, as_numpy, check_finite, check_shape, frozen
 from scenevis.annotate.keypoints import keypoints_overlay_for
 from scenevis.annotate.labels import LabelSet, base_font_size, box_font_sizes
-from scenevis.annotate.overlay import Overlay, canvas_of, line_width_for, mask_layers
+from scenevis.annotate.overlay import Overlay, canvas_of, layer, line_width_for, mask_layers
 from scenevis.annotate.palettes import resolve_palette
 from scenevis.annotate.regions import mask_boxes
 from scenevis.nodes import Boxes, Lines
@@ -238,32 +238,40 @@ def tracks(image: Any = None, boxes: Any = None, track_ids: Any = None, *, label
     pal = resolve_palette(palette)
     colors = pal.take(ids)
     lw = line_width_for(width, height) if line_width is None else float(line_width)
+    score_array = None
+    if scores is not None:
+        score_array = as_numpy(scores, "scores").astype(np.float64).reshape(-1)
+        check_shape(score_array, "scores", (n,))
+    names = _names(labels, n, classes) if labels is not None else None
+    meta = {"id": ids}
+    if names is not None:
+        meta["label"] = names
+    if score_array is not None:
+        meta["score"] = score_array
     layers: list = []
     if trails is not None:
-        layers.append(trails.lines(pal, max(3.0, 1.5 * lw) if trail_width is None else float(trail_width)))
+        layers.append(layer(trails.lines(pal, max(3.0, 1.5 * lw) if trail_width is None else float(trail_width)),
+                            "trails"))
     if mask_array is not None and n:
         if mask_array.shape[1:] != (round(height), round(width)):
             raise ValueError(f"masks: expected (N, {round(height)}, {round(width)}) masks of the image's size, "
                              f"got shape {mask_array.shape}")
-        layers.append(mask_layers(mask_array, colors, mask_alpha, thickness=max(1, int(round(lw / 2))),
-                                  boxes=mask_boxes(mask_array)))
-    layers.append(Boxes(xyxy, Style(color=colors, width=lw)))
+        layers.append(layer(mask_layers(mask_array, colors, mask_alpha, thickness=max(1, int(round(lw / 2))),
+                                        boxes=mask_boxes(mask_array), meta=meta), "masks"))
+    layers.append(layer(Boxes(xyxy, Style(color=colors, width=lw), meta=meta), "boxes"))
     overlay = Overlay(Group.of(*layers))
     if keypoints is not None:
         points = as_numpy(keypoints, "keypoints").astype(np.float64)
         check_shape(points, "keypoints", (n, None, 2), (n, None, 3))
         overlay = overlay + keypoints_overlay_for({"keypoints": points[..., :2],
                                                    "keypoints_visible": points[..., 2] if points.shape[-1] == 3
-                                                   else None}, size, {})
+                                                   else None}, size, {}, item_meta=meta)
     if show_labels and n:
-        score_array = None
-        if scores is not None:
-            score_array = as_numpy(scores, "scores").astype(np.float64).reshape(-1)
-            check_shape(score_array, "scores", (n,))
-        strings = track_labels(ids, _names(labels, n, classes), score_array)
+        strings = track_labels(ids, names if names is not None else _names(labels, n, classes), score_array)
         anchors = xyxy + np.array([-lw / 2, -lw / 2, lw / 2, lw / 2])  # flush with the stroke's outer edge
         sizes = box_font_sizes(anchors, base_font_size(width, height)) if font_size is None \
             else np.full(n, float(font_size))
         # the oldest tracks (lowest ids) are placed first, so labels keep their spots frame to frame
-        overlay = overlay + Overlay(labels=LabelSet(anchors, strings, colors, sizes, -ids.astype(np.float64)))
+        overlay = overlay + Overlay(labels=LabelSet(anchors, strings, colors, sizes, -ids.astype(np.float64),
+                                                    metas=(meta,)))
     return overlay.scene(size, image=pixels, family=font_family)
