@@ -328,7 +328,8 @@ def test_each_drawn_item_is_in_the_scene_and_the_svg_once(vis):
     kinds = [type(op.node).__name__ for op in flatten(vis.scene)]
     assert kinds == ["Image", "Masks", "Masks", "Masks", "Boxes", "Texts"]
     svg = scenevis.to_svg(vis.scene)
-    assert svg.count('d="M 20.5 10.5 L 60.5 10.5 L 60.5 50.5 L 20.5 50.5 Z') == 1  # the box, stroked once
+    assert svg.count('<rect x="20.5" y="10.5" width="40" height="40"') == 1  # the box, stroked once
+    assert svg.count("<image ") == 3 + 1 and svg.count(">label</text>") == 1  # the masks and the picture
     img = vis.get_image()
     assert color_at(img, 20, 30) == (255, 0, 0)  # the box is still crisp on top of the masks
 

@@ -253,6 +253,16 @@ class Fonts:
             self.layouts.put(key, block, block.nbytes(text))
         return block
 
+    def glyph_offsets(self, text: str, family: str, size: float, linear: tuple = (1.0, 0.0, 0.0, 1.0)) -> list:
+        """Where each character's glyph of a run ``text`` (one family, no line breaks, as
+        :meth:`layout` splits strings) starts, ``(dx, dy)`` from the run's pen position,
+        under a transform whose linear part is ``linear``: Cairo's toy text API draws one
+        glyph per character, advancing by the unhinted advances."""
+        ctx = self.ctx
+        ctx.set_matrix(cairo.Matrix(*linear, 0.0, 0.0))
+        self._use(family, size)
+        return [(glyph.x, glyph.y) for glyph in ctx.get_scaled_font().text_to_glyphs(0.0, 0.0, drawable(text), False)]
+
     def _layout(self, text: str, family: str, size: float, linear: tuple) -> TextBlock:
         ctx = self.ctx
         ctx.set_matrix(cairo.Matrix(*linear, 0.0, 0.0))

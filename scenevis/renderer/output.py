@@ -144,11 +144,27 @@ def _vector(scene: Scene, kind: str, target, scale: float, size, background, inf
     surface.finish()
 
 
-def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None) -> str:
-    """The scene as an SVG document (text as glyph outlines, rasters embedded as PNG)."""
-    stream = io.BytesIO()
-    _vector(scene, "svg", stream, scale, size, background)
-    return stream.getvalue().decode("utf-8")
+def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None,
+           outlines: bool = False) -> str:
+    """The scene as an SVG document that explains itself (:mod:`scenevis.renderer.svg`):
+    a ``<g>`` per named layer, an element per item with its metadata as ``data-``
+    attributes and a ``<title>`` tooltip, text as ``<text>``, images as PNG stored once.
+
+    With ``outlines=True``, Cairo's own SVG instead: text as glyph outlines (the exact
+    glyphs, whatever fonts the viewer has) but no layers, metadata or selectable text."""
+    if outlines:
+        stream = io.BytesIO()
+        _vector(scene, "svg", stream, scale, size, background)
+        return stream.getvalue().decode("utf-8")
+    from scenevis.renderer.svg import SvgPainter
+
+    _check_scene(scene)
+    width, height, base = _canvas(scene, scale, size)
+    painter = SvgPainter(base, current(), width, height)
+    if background is not None:
+        painter.fill_canvas(parse_color(background, "background").rgba)
+    painter.paint(flatten(scene))
+    return painter.document()
 
 
 def to_pdf(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None,

@@ -27,14 +27,11 @@ from scenevis.renderer import effects, marks, rasters, shapes, text
 from scenevis.renderer.context import RenderContext
 from scenevis.renderer.flatten import DrawOp
 from scenevis.renderer.fonts import font_options
-from scenevis.renderer.shapes import pick
+from scenevis.renderer.shapes import dash_lengths, pick
 from scenevis.scene import Background, Heatmap, Image
 from scenevis.style import DASHES
 
 __all__ = ["Painter", "paints_in_numpy", "buffer_shape", "image_surface", "vector_surface"]
-
-#: A dashed stroke needing more dashes than this is drawn solid (see ``Painter.set_dash``).
-_MAX_DASHES = 20_000
 
 _DRAW = {
     Image: rasters.image, Heatmap: rasters.heatmap, Background: rasters.background, Masks: rasters.masks,
@@ -340,21 +337,13 @@ class Painter:
         return True
 
     def set_dash(self, name: str, width: float) -> None:
-        """Dash the current path's stroke. Dashes scale with the line width (as matplotlib's
-        do) but never shrink below one device pixel, and a path that would need more than
-        ``_MAX_DASHES`` dashes is stroked solid: a hair-thin dashed outline of a huge shape
-        would otherwise keep Cairo busy for minutes."""
+        """Dash the current path's stroke by :func:`~scenevis.renderer.shapes.dash_lengths`."""
         ctx = self.ctx
-        pattern = DASHES[name]
-        if not pattern:
+        if not DASHES[name]:
             ctx.set_dash([])
             return
-        unit = max(width, math.hypot(*ctx.device_to_user_distance(1.0, 0.0)))
-        x0, y0, x1, y1 = ctx.path_extents()
-        if 2.0 * ((x1 - x0) + (y1 - y0)) > _MAX_DASHES * sum(pattern) * unit:
-            ctx.set_dash([])
-            return
-        ctx.set_dash([d * unit for d in pattern])
+        pixel = math.hypot(*ctx.device_to_user_distance(1.0, 0.0))
+        ctx.set_dash(dash_lengths(name, width, pixel, ctx.path_extents()))
 
     def fill_then_stroke(self, style, i: int) -> None:
         ctx = self.ctx

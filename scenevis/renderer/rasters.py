@@ -17,7 +17,7 @@ from scenevis.geometry import Affine
 from scenevis.renderer.shapes import pick
 from scenevis.resampling import resize
 
-__all__ = ["image", "heatmap", "masks", "background", "halo"]
+__all__ = ["image", "heat_colors", "heatmap", "masks", "background", "halo"]
 
 #: Heatmaps are resampled to at most this many device pixels per side before coloring.
 _MAX_HEAT_SIDE = 4096
@@ -48,21 +48,28 @@ def image(p, node, device: Affine, style) -> None:
     p.ctx.fill()
 
 
-def heatmap(p, node, device: Affine, style) -> None:
+def heat_colors(node, device: Affine) -> tuple:
+    """``(rgb, alpha)``: a heatmap's (h, w, 3) colors and (h, w) opacities as drawn under
+    ``device``. A smooth map on an axis-aligned transform is resampled to the device
+    pixels it covers first (at most ``_MAX_HEAT_SIDE`` a side), its values, not its colors:
+    between blue and red, jet passes through green and yellow, which interpolating
+    colored pixels would skip."""
     values = node.normalized()
     box = node.extent
     if node.smooth and device.is_axis_aligned:
-        # Resample the values, not the colors: between blue and red, jet passes through
-        # green and yellow, which interpolating colored pixels would skip.
         out_h = min(max(1, math.ceil(box.height * abs(device.e))), _MAX_HEAT_SIDE)
         out_w = min(max(1, math.ceil(box.width * abs(device.a))), _MAX_HEAT_SIDE)
         if (out_h, out_w) != values.shape:
             values = resize(values, (out_h, out_w))
-    lut = colormaps.lut(node.cmap)
     index = np.rint(values * 255).astype(np.uint8)
-    alpha = np.full(index.shape, round(node.alpha * 255), np.uint8)
-    bgra = pixels.premultiplied(lut[index], alpha, p.order)
-    h, w = index.shape
+    return colormaps.lut(node.cmap)[index], np.full(index.shape, round(node.alpha * 255), np.uint8)
+
+
+def heatmap(p, node, device: Affine, style) -> None:
+    rgb, alpha = heat_colors(node, device)
+    bgra = pixels.premultiplied(rgb, alpha, p.order)
+    box = node.extent
+    h, w = alpha.shape
     ctx = p.ctx
     ctx.rectangle(box.x0, box.y0, box.width, box.height)
     ctx.translate(box.x0, box.y0)

@@ -17,7 +17,10 @@ from scenevis.geometry import Affine
 from scenevis.renderer import coverage
 from scenevis.style import DASHES
 
-__all__ = ["pick", "rectangles", "boxes", "points", "circles", "lines", "polygons"]
+__all__ = ["pick", "rectangles", "dash_lengths", "boxes", "points", "circles", "lines", "polygons"]
+
+#: A dashed stroke needing more dashes than this is drawn solid (see :func:`dash_lengths`).
+MAX_DASHES = 20_000
 
 
 def pick(values, i: int):
@@ -46,6 +49,23 @@ def rectangles(device: Affine, xyxy: np.ndarray, widths: np.ndarray, whole_only:
     half = np.where(snap & (whole[:, None] % 2 == 1), 0.5, 0.0)
     lo, hi = np.where(snap, np.rint(lo) + half, lo), np.where(snap, np.rint(hi) + half, hi)
     return np.concatenate([lo, hi - lo], axis=1).tolist(), widths, True
+
+
+def dash_lengths(name: str, width: float, pixel: float, extents: tuple) -> list:
+    """The on/off lengths of a ``name`` dash pattern for a stroke ``width`` wide around a
+    path whose extents are ``(x0, y0, x1, y1)``, all in the path's units, where one device
+    pixel is ``pixel`` long; ``[]`` for a solid stroke. Dashes scale with the line width
+    (as matplotlib's do) but never shrink below one device pixel, and a path that would
+    need more than :data:`MAX_DASHES` dashes is stroked solid: a hair-thin dashed outline
+    of a huge shape would otherwise keep a rasterizer busy for minutes."""
+    pattern = DASHES[name]
+    if not pattern:
+        return []
+    unit = max(width, pixel)
+    x0, y0, x1, y1 = extents
+    if 2.0 * ((x1 - x0) + (y1 - y0)) > MAX_DASHES * sum(pattern) * unit:
+        return []
+    return [d * unit for d in pattern]
 
 
 def boxes(p, node, device: Affine, style) -> None:

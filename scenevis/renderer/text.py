@@ -15,7 +15,7 @@ from scenevis.geometry import Affine
 from scenevis.renderer.fonts import TextBlock
 from scenevis.renderer.shapes import rectangles
 
-__all__ = ["HALIGN", "place", "texts"]
+__all__ = ["HALIGN", "place", "placed", "edge_outlines", "texts"]
 
 #: The fraction of a line's width left of its anchor, by horizontal alignment.
 HALIGN = {"left": 0.0, "center": 0.5, "right": 1.0}
@@ -23,7 +23,7 @@ HALIGN = {"left": 0.0, "center": 0.5, "right": 1.0}
 
 def place(block: TextBlock, x: float, y: float, halign: str, valign: str) -> tuple:
     """The top-left corner of ``block``'s layout box anchored at ``(x, y)`` (inlined in
-    :func:`texts`, which places thousands of labels a frame)."""
+    :func:`placed`, which places thousands of labels a frame)."""
     left = x - block.width * HALIGN[halign]
     top = y - (0.0 if valign == "top" else block.ascent if valign == "baseline"
                else block.height / 2 if valign == "center" else block.height)
@@ -34,17 +34,16 @@ def per_item(values, n: int) -> list:
     return list(values) * n if len(values) == 1 else list(values)
 
 
-def texts(p, node, device: Affine, style) -> None:
+def placed(fonts, node, style, linear: tuple) -> tuple:
+    """``(items, sizes, haligns)``: ``(index, block, left, top)`` of every item that draws
+    (a non-empty string at a size above 0), laid out under a transform whose linear part
+    is ``linear``, with every item's font size and horizontal alignment. Both painters
+    place texts with it."""
     n = node.count
-    if not n:
-        return
-    ctx, fonts = p.ctx, p.context.fonts
     family = style.font_family
-    matrix = ctx.get_matrix()
-    linear = (matrix.xx, matrix.yx, matrix.xy, matrix.yy)
     sizes = np.broadcast_to(np.asarray(style.font_size, np.float64), (n,)).tolist()
     haligns, valigns = per_item(style.halign, n), per_item(style.valign, n)
-    items = []  # (index, block, left, top) of every drawn item
+    items = []
     for i, (string, size, (x, y)) in enumerate(zip(node.strings, sizes, node.xy.tolist())):
         if string and size > 0:
             block = fonts.layout(string, family, size, linear)
@@ -52,6 +51,16 @@ def texts(p, node, device: Affine, style) -> None:
             items.append((i, block, x - block.width * HALIGN[haligns[i]],
                           y - (0.0 if valign == "top" else block.ascent if valign == "baseline"
                                else block.height / 2 if valign == "center" else block.height)))
+    return items, sizes, haligns
+
+
+def texts(p, node, device: Affine, style) -> None:
+    n = node.count
+    if not n:
+        return
+    ctx = p.ctx
+    matrix = ctx.get_matrix()
+    items, sizes, haligns = placed(p.context.fonts, node, style, (matrix.xx, matrix.yx, matrix.xy, matrix.yy))
     if not items:
         return
     fills = p.sources(node.background, (1.0,), n) if node.background is not None else None
@@ -96,22 +105,28 @@ def texts(p, node, device: Affine, style) -> None:
 
 def _edges(p, node, device: Affine, items: list) -> tuple:
     """``(edges, switch)``: item k's ``(color, outline, width)`` of its background box's
-    1-pixel edge (None without edges), and whether the outlines are in device space (the
-    caller draws them under an identity matrix). A box on whole pixels gets a crisp edge,
-    on its outer pixels, as :func:`~scenevis.renderer.shapes.rectangles` draws 1-pixel
-    strokes; any other is drawn where it is. (Fills need no such care: snapping a box
-    already on whole pixels leaves its fill where it is.)"""
+    edge (None without edges), and whether the outlines are in device space (the caller
+    draws them under an identity matrix); see :func:`edge_outlines`."""
     if node.background_edge is None:
         return None, False
-    n = node.count
-    pads = np.broadcast_to(node.pad, (n, 4))
+    outlines, widths, in_device = edge_outlines(node, device, items)
+    colors = p.sources(node.background_edge, (1.0,), node.count)
+    p.ctx.set_dash([])
+    return ([(colors[item[0]], outline, width) for item, outline, width in zip(items, outlines, widths.tolist())],
+            in_device and not device.is_identity)
+
+
+def edge_outlines(node, device: Affine, items: list) -> tuple:
+    """``(outlines, widths, in_device)`` of the 1-pixel edges of the drawn items'
+    background boxes (``items`` from :func:`placed`), as
+    :func:`~scenevis.renderer.shapes.rectangles` gives them: a box on whole pixels gets
+    a crisp edge on its outer pixels, as 1-pixel box strokes are drawn; any other is
+    drawn where it is. (Fills need no such care: snapping a box already on whole pixels
+    leaves its fill where it is.)"""
+    pads = np.broadcast_to(node.pad, (node.count, 4))
     index, blocks, lefts, tops = zip(*items)
     index = list(index)
     lo = np.array([lefts, tops], np.float64).T
     size = np.array([[block.width, block.height] for block in blocks], np.float64)
     xyxy = np.concatenate([lo - pads[index, :2], lo + size + pads[index, 2:]], axis=1)
-    outlines, widths, in_device = rectangles(device, xyxy, np.ones(len(items)), whole_only=True)
-    colors = p.sources(node.background_edge, (1.0,), n)
-    p.ctx.set_dash([])
-    return ([(colors[i], outline, width) for i, outline, width in zip(index, outlines, widths.tolist())],
-            in_device and not device.is_identity)
+    return rectangles(device, xyxy, np.ones(len(items)), whole_only=True)

@@ -1,0 +1,89 @@
+"""Text of SVG documents: numbers, transforms, paints, embedded PNGs and item titles.
+
+What the semantic SVG painter (:mod:`~scenevis.renderer.svg`) and its handlers write.
+"""
+from __future__ import annotations
+
+import base64
+import math
+from typing import Optional
+
+import numpy as np
+
+from scenevis._png import encode_png
+from scenevis.geometry import Affine
+
+__all__ = ["number", "matrix", "item_title", "data_value", "png_uri", "paint", "paints", "transform_attribute",
+           "device_pixel"]
+
+
+def number(value: float) -> str:
+    """A coordinate as short text: at most 3 decimals, no trailing zeros."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def matrix(affine: Affine) -> str:
+    return "matrix(" + " ".join(number(v) for v in affine.as_tuple()) + ")"
+
+
+def item_title(meta: dict) -> Optional[str]:
+    """An item's tooltip from its metadata values: ``title``, else its ``label`` (or
+    ``class``) and ``score`` (``'person 0.87'``), else None."""
+    if "title" in meta:
+        return str(meta["title"])
+    name = meta.get("label", meta.get("class"))
+    score = meta.get("score")
+    parts = [] if name is None else [str(name)]
+    if isinstance(score, float) and math.isfinite(score):
+        parts.append(f"{score:.2f}")
+    elif score is not None:
+        parts.append(str(score))
+    return " ".join(parts) or None
+
+
+def data_value(value) -> str:
+    """A metadata value as a ``data-`` attribute's text: booleans as ``true``/``false``,
+    numbers as the shortest text that reads back to them (a float that is exactly a
+    float32, such as a score a model gave as float32, in float32's shortest: ``0.85``,
+    not ``0.8500000238418579``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        single = np.float32(value)
+        return str(single) if math.isfinite(value) and float(single) == value else repr(value)
+    return str(value)
+
+
+def png_uri(pixels: np.ndarray) -> str:
+    """A ``data:`` URI of ``pixels`` (H, W, 3 or 4 uint8) as PNG."""
+    return "data:image/png;base64," + base64.b64encode(encode_png(pixels)).decode("ascii")
+
+
+def paint(kind: str, rgba, alpha: float) -> str:
+    """``fill`` or ``stroke`` attributes for an RGBA color at ``alpha``: ``kind="none"``
+    when it would not show."""
+    opacity = rgba[3] / 255.0 * alpha
+    if opacity <= 0.0:
+        return f'{kind}="none"'
+    text = f'{kind}="#{int(rgba[0]):02x}{int(rgba[1]):02x}{int(rgba[2]):02x}"'
+    return text if opacity >= 1.0 else f'{text} {kind}-opacity="{opacity:.4g}"'
+
+
+def paints(kind: str, colors, alphas, n: int) -> list:
+    """:func:`paint` of each of ``n`` items from 1 or n colors and alphas."""
+    colors = np.asarray(colors).tolist()
+    alphas = np.asarray(alphas, np.float64).reshape(-1).tolist()
+    return [paint(kind, colors[i % len(colors)], alphas[i % len(alphas)]) for i in range(n)]
+
+
+def transform_attribute(device: Affine) -> str:
+    """`` transform="matrix(...)"`` for elements in a node's own coordinates ('' for the identity)."""
+    return "" if device.is_identity else f' transform="{matrix(device)}"'
+
+
+def device_pixel(device: Affine) -> float:
+    """The length in node units of one device pixel along x (as Cairo's
+    ``device_to_user_distance(1, 0)``)."""
+    det = device.a * device.e - device.b * device.d
+    return math.hypot(device.e, device.d) / abs(det) if det else 1.0
