@@ -78,13 +78,6 @@ def test_report_writes_the_page_where_asked(tmp_path):
     assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
 
 
-@pytest.mark.skipif(hasattr(scenevis, "load"), reason="checks the message shown until issue 16 adds scenevis.load")
-def test_render_says_what_it_needs_until_scene_files_exist(tmp_path):
-    done = run("render", tmp_path / "a.scene.json", "-o", tmp_path / "a.png")
-    assert done.returncode == 1 and done.stderr.strip() == "scenevis: error: scene files need scenevis.load (issue 16)"
-
-
-@pytest.mark.skipif(not hasattr(scenevis, "load"), reason="scene files need scenevis.load (issue 16)")
 def test_render_draws_a_stored_scene(tmp_path):
     import numpy as np
 

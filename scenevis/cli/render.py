@@ -38,11 +38,8 @@ def run(args) -> int:
     ext = os.path.splitext(args.output)[1].lower()
     if ext not in FORMATS:
         args.parser.error(f"argument -o/--output: expected a file ending in .png, .svg or .pdf, got {args.output!r}")
-    from scenevis.report.scenes import NO_LOADER, scene_loader
+    from scenevis.scenefile import load
 
-    load = scene_loader()
-    if load is None:
-        raise CommandError(NO_LOADER)
     if not os.path.isfile(args.scene):
         raise CommandError(f"SCENE {args.scene!r}: no such file")
     scene = load(args.scene)
