@@ -140,6 +140,20 @@ def test_writer_one_frame_at_a_time_and_its_encoding_thread(tmp_path):
     assert video.read(tmp_path / "w.webm").fps == 25
 
 
+@pytest.mark.parametrize("ext", ["mp4", "webm"])
+def test_scenes_are_drawn_into_reused_frames_and_encode_as_their_renders_do(tmp_path, ext):
+    """Scenes go straight into the writer's own RGBA frames (recycled once converted);
+    the file holds exactly what writing their rendered arrays gives."""
+    scenes = [scene_at(i) for i in range(3 * QUEUE)]
+    drawn = video.write(tmp_path / f"scenes.{ext}", scenes, fps=10)
+    arrays = video.write(tmp_path / f"arrays.{ext}", [sv.render(s) for s in scenes], fps=10)
+    assert np.array_equal(np.stack(list(video.read(drawn))), np.stack(list(video.read(arrays))))
+    with video.VideoWriter(tmp_path / f"count.{ext}") as out:
+        for scene in scenes:
+            out.write(scene)
+        assert 0 < out._made <= QUEUE + 2  # at most the frames in flight, however long the video
+
+
 # -- bad input ------------------------------------------------------------------------------
 @pytest.mark.parametrize("ext", ["mp4", "webm", "gif"])
 def test_a_frame_of_another_size_stops_and_leaves_a_playable_file(tmp_path, ext):
