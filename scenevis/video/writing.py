@@ -56,9 +56,11 @@ class VideoWriter:
         self._container = None
         self._stream = None
         self._graph = None
-        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE)
+        self._jobs: queue.Queue = queue.Queue(maxsize=2)  # scenes (and ready frames) for the drawing thread
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE)  # frames for the encoding thread
         self._free: queue.Queue = queue.Queue()  # RGBA frames the encoding thread is done with
         self._made = 0
+        self._drawer: Optional[threading.Thread] = None
         self._worker: Optional[threading.Thread] = None
         self._error: Optional[BaseException] = None
         self._closed = False
@@ -86,9 +88,8 @@ class VideoWriter:
             raise ValueError(f"writer: {self.path!r} is closed; open a new VideoWriter to write more")
         self._raise_pending()
         if isinstance(frame, Scene):
-            drawn = self._render_to_frame(frame)
-            if drawn is not None:
-                self._put(drawn, recycle=True)
+            if self._drawn_there(frame):
+                self._submit(("scene", frame))
                 return
             from scenevis.renderer import render
             frame = render(frame)
@@ -103,59 +104,80 @@ class VideoWriter:
         if self.format.even_size and (width % 2 or height % 2):
             array = np.pad(array, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
         # The frame is copied into FFmpeg's buffer here, so the caller may reuse its array.
-        self._put(self._av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24"), recycle=False)
+        self._submit(("frame", self._av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")))
 
-    def _put(self, frame, recycle: bool) -> None:
-        frame.pts = self.frame_count
+    def _submit(self, job: tuple) -> None:
+        """Hand a frame to the drawing thread, in order (it numbers them)."""
         while True:
             try:
-                self._queue.put((frame, recycle), timeout=0.05)
+                self._jobs.put(job, timeout=0.05)
                 break
             except queue.Full:
                 self._raise_pending()
         self.frame_count += 1
 
-    def _render_to_frame(self, scene: Scene):
-        """``scene`` rendered straight into one of the writer's own RGBA frames (no copy to
-        RGB and back, no fresh 8 MB buffer per 1080p frame: the encoding thread hands each
-        frame back once it is converted to YUV), or None where that does not apply (GIF,
-        an odd size for H.264, a size other than the first frame's: the usual path then
+    def _drawn_there(self, scene: Scene) -> bool:
+        """True when ``scene`` goes to the drawing thread, to be rendered straight into one
+        of the writer's RGBA frames; False where that does not apply (GIF, an odd size for
+        H.264, a size other than the first frame's: the caller's thread then renders it, and
         says what is wrong)."""
-        from scenevis.renderer.output import canvas_size, render_into
+        from scenevis.renderer.output import canvas_size
 
         width, height = canvas_size(scene)
         if self.format.codec == "gif" or (self.format.even_size and (width % 2 or height % 2)):
-            return None
+            return False
         if self._size is None:
             self._open(width, height)
-        elif (width, height) != self._size:
-            return None
-        while True:
-            try:
-                target = self._free.get_nowait()
-                break
-            except queue.Empty:
-                if self._made < QUEUE + 2:
-                    self._made += 1
-                    target = self._av.VideoFrame(width, height, "rgba")
-                    break
-            try:
-                target = self._free.get(timeout=0.05)
-                break
-            except queue.Empty:
-                self._raise_pending()
+        return (width, height) == self._size
+
+    def _render_to_frame(self, scene: Scene):
+        """``scene`` rendered into one of at most ``QUEUE + 2`` RGBA frames of the writer's
+        own (the encoding thread hands each back once it has converted it to YUV)."""
+        from scenevis.renderer.output import render_into
+
+        width, height = self._size
+        try:
+            target = self._free.get_nowait()
+        except queue.Empty:
+            if self._made < QUEUE + 2:
+                self._made += 1
+                target = self._av.VideoFrame(width, height, "rgba")
+            else:
+                target = self._free.get()
         plane = target.planes[0]
-        buffer = np.frombuffer(plane, np.uint8).reshape(height, plane.line_size // 4, 4)
-        render_into(scene, buffer)
+        render_into(scene, np.frombuffer(plane, np.uint8).reshape(height, plane.line_size // 4, 4))
         return target
+
+    def _draw(self) -> None:
+        """The drawing thread: renders the scenes (beside the caller building the next one;
+        Cairo and numpy let go of Python's lock while they draw), numbers every frame and
+        passes it on to the encoding thread."""
+        count = 0
+        try:
+            while True:
+                job = self._jobs.get()
+                if job is None:
+                    break
+                kind, item = job
+                frame = self._render_to_frame(item) if kind == "scene" else item
+                frame.pts = count
+                count += 1
+                self._queue.put((frame, kind == "scene"))
+        except BaseException as err:
+            self._error = self._error or err
+            while self._jobs.get() is not None:  # keep taking jobs so the caller never blocks
+                pass
+        self._queue.put(None)
 
     def close(self) -> None:
         """Encode what is queued, finish the file and close it. Idempotent."""
         if self._closed:
             return
         self._closed = True
+        if self._drawer is not None:
+            self._jobs.put(None)
+            self._drawer.join()
         if self._worker is not None:
-            self._queue.put(None)
             self._worker.join()
         if self._container is not None:
             try:
@@ -209,6 +231,8 @@ class VideoWriter:
         self._container, self._stream, self._size = container, stream, (width, height)
         self._worker = threading.Thread(target=self._encode, name="scenevis-video-write", daemon=True)
         self._worker.start()
+        self._drawer = threading.Thread(target=self._draw, name="scenevis-video-draw", daemon=True)
+        self._drawer.start()
 
     def _palette_graph(self, first):
         """FFmpeg's paletteuse with one palette of up to ``self._knob`` colors made from
@@ -271,9 +295,13 @@ class VideoWriter:
             for packet in stream.encode(None):
                 container.mux(packet)
         except BaseException as err:
-            self._error = err
-            while self._queue.get() is not None:  # keep taking frames so the caller never blocks
-                pass
+            self._error = self._error or err
+            while True:  # keep taking frames (and handing them back) so no thread ever blocks
+                item = self._queue.get()
+                if item is None:
+                    break
+                if item[1]:
+                    self._free.put(item[0])
             try:  # finish the file with what was encoded
                 for packet in stream.encode(None):
                     container.mux(packet)
