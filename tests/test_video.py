@@ -127,14 +127,14 @@ def test_reading_decodes_ahead_on_its_own_thread_and_stops_when_the_loop_does(tm
     assert len(list(reader)) == len(list(reader)) == 40
 
 
-def test_writer_one_frame_at_a_time_and_its_encoding_thread(tmp_path):
+def test_writer_one_frame_at_a_time_and_its_drawing_and_encoding_threads(tmp_path):
     with video.VideoWriter(tmp_path / "w.webm", fps=25) as out:
         assert out.size is None
         for i in range(10):
             out.write(scene_at(i))
-            assert "scenevis-video-write" in {t.name for t in threading.enumerate()}
+            assert {"scenevis-video-write", "scenevis-video-draw"} <= {t.name for t in threading.enumerate()}
         assert out.size == (W, H) and out.frame_count == 10
-    assert "scenevis-video-write" not in {t.name for t in threading.enumerate()}
+    assert not {"scenevis-video-write", "scenevis-video-draw"} & {t.name for t in threading.enumerate()}
     with pytest.raises(ValueError, match="closed"):
         out.write(scene_at(0))
     assert video.read(tmp_path / "w.webm").fps == 25
