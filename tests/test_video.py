@@ -15,11 +15,13 @@ import sys
 import threading
 import weakref
 
+import attrs
 import numpy as np
 import pytest
 
 import scenevis as sv
 from scenevis import video
+from scenevis.geometry import BBox
 from scenevis.video import VideoError
 from scenevis.video._common import QUEUE
 
@@ -174,6 +176,26 @@ def test_a_failing_generator_leaves_a_playable_file(tmp_path, ext):
     with pytest.raises(RuntimeError, match="model crashed"):
         video.write(path, frames())
     assert len(list(video.read(path))) == 3
+
+
+@attrs.frozen
+class Undrawable(sv.Scene):
+    """A scene no painter knows: rendering it fails (on the writer's drawing thread)."""
+
+    @property
+    def extent(self):
+        return BBox(0, 0, W, H)
+
+
+@pytest.mark.parametrize("ext", ["mp4", "webm"])
+def test_a_scene_failing_to_render_on_the_drawing_thread_raises_here_and_leaves_a_playable_file(tmp_path, ext):
+    path = tmp_path / f"x.{ext}"
+    with pytest.raises(TypeError, match="no painter"):
+        with video.VideoWriter(path) as out:
+            for scene in list(clip(3)) + [scene_at(3) + Undrawable()] + list(clip(20)):
+                out.write(scene)
+    assert len(list(video.read(path))) == 3
+    assert not {"scenevis-video-write", "scenevis-video-draw"} & {t.name for t in threading.enumerate()}
 
 
 @pytest.mark.parametrize("frames", [[], iter([]), np.zeros((0, 8, 8, 3), np.uint8)], ids=["list", "iterator", "array"])
