@@ -11,6 +11,8 @@ with the machine, the versions and the command. Workloads (issue 8):
 - W9 the run report: building it, its charts against matplotlib, its page in Chromium
   (``benchmarks/bench_report.py``).
 - Files: scene files of the W1 scene, dump + load and size (``benchmarks/bench_scenefile.py``).
+- W10 issue 20's drawing vocabulary beside supervision's annotators
+  (``benchmarks/bench_vocabulary.py``).
 - Memory: peak RSS of W1 above the baseline, in a fresh process.
 
 Options: ``--only W1,W3`` (workloads to run), ``--runs N`` (rounds, at least 7 unless
@@ -339,7 +341,7 @@ WORKLOADS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4}
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W7, W9, Files, Memory)")
+    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W7, W9, W10, Files, Memory)")
     parser.add_argument("--runs", type=int, default=7, help="timed rounds per case (default 7)")
     parser.add_argument("--quick", action="store_true", help="3 rounds and smaller W5/W6: a smoke test")
     parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
@@ -378,7 +380,7 @@ def main(argv: Optional[list] = None) -> int:
 def _extra_workloads(quick: bool, kinds: Sequence[str] = ()) -> dict:
     return {"W5": lambda runs: run_w5(runs, quick, kinds or W5_KINDS), "W6": lambda runs: run_w6(runs, quick),
             "W7": lambda runs: run_w7(runs, quick),
-            "W9": lambda runs: run_w9(runs, quick), "Files": run_files}
+            "W9": lambda runs: run_w9(runs, quick), "W10": run_w10, "Files": run_files}
 
 
 def run_w9(runs: int, quick: bool) -> list[Row]:
@@ -578,6 +580,24 @@ def run_w7(runs: int, quick: bool) -> list[Row]:
     return rows
 
 
+def run_w10(runs: int) -> list[Row]:
+    """``benchmarks/bench_vocabulary.py``: each node of issue 20 beside the closest
+    supervision annotator on W1's input; target scenevis within 1.5x."""
+    module = _optional_module("benchmarks.bench_vocabulary")
+    if module is None:
+        return [Row("W10", "", "scenevis", None, "not run: benchmarks/bench_vocabulary.py is missing", None)]
+    try:
+        cases = module.cases()
+    except Exception as err:
+        return [Row("W10", "", "(set-up)", None, error_text(err), None)]
+    rows = []
+    for row in _rows(run_interleaved(cases, runs=runs, progress=_progress("W10"))):
+        if row.peer == "supervision" and row.ratio is not None:
+            row = row._replace(target="≥ 0.67 (scenevis ≤ 1.5x)", met=row.ratio >= module.TARGET)
+        rows.append(row)
+    return rows
+
+
 def run_files(runs: int) -> list[Row]:
     """Scene files (``benchmarks/bench_scenefile.py``): dump + load of the W1 scene against
     one render plus PNG encode of it, and the files' sizes against that PNG's."""
@@ -648,6 +668,10 @@ is faster (for W6 it is the speed-up of 2 workers over 1).
   2 and 1 worker processes; the 5 charts alone (linear and log, to SVG) against
   matplotlib plotting every point; the page from navigation until a hover over its
   first chart is answered, in headless Chromium.
+- **W10** `benchmarks/bench_vocabulary.py`: W1's photo, 100 boxes and 20 masks; each
+  node of issue 20 (rotated boxes, markers, halos, effects, placed labels, keypoint
+  styles, an inset) rendered over the photo from the raw arrays, beside the closest
+  supervision annotator on a copy of it.
 - **Files** `benchmarks/bench_scenefile.py`: the W1 scene written with `scenevis.dump`
   and read back with `scenevis.load` (a file in a temporary folder), plain `.scene.json`
   and gzip `.scene.json.gz`; the ratios are against one render of the scene plus the

@@ -11,6 +11,7 @@
 - The numpy canvas fill, and the skipped fill under a covering image.
 - Scenes made only of rasters on whole pixels, rendered in numpy without Cairo, against
   the same rasters through the Cairo surface.
+- ``render_into`` a caller's (padded) RGBX buffer against ``render``.
 """
 import sys
 
@@ -20,6 +21,7 @@ import pytest
 
 import scenevis as sv
 from scenevis import samples
+from scenevis.renderer.output import canvas_size, render_into
 from scenevis import pixels
 from scenevis.renderer.context import current
 from scenevis.renderer.painter import Painter, image_surface
@@ -284,3 +286,17 @@ def test_threads_render_with_their_own_surface_buffers():
             color = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)][i % 4]
             assert out[2, 2].tolist() == list(color) and out[32, 32].tolist() == list(color)
             assert out[8, 32].tolist() == [0, 0, 0]
+
+
+def test_render_into_a_padded_buffer_gives_the_pixels_of_render():
+    img = samples.photo(97, 61)
+    scene = (sv.image(img) + sv.masks(np.eye(61, 97, dtype=bool)[None], color="red", alpha=0.5)
+             + sv.boxes([[5, 5, 60, 40]], color="lime", width=3) + sv.texts(["id 7"], [[8, 8]], font_size=12))
+    buffer = np.full((61, 112, 4), 7, np.uint8)  # rows padded past the 97 pixels, as a video frame's
+
+    view = render_into(scene, buffer)
+    assert canvas_size(scene) == (97, 61) and view.shape == (61, 97, 4)
+    assert np.array_equal(view[..., :3], sv.render(scene))
+    assert (buffer[:, 97:] == 7).all()  # the padding is left alone
+    with pytest.raises(ValueError, match="buffer"):
+        render_into(scene, np.zeros((61, 90, 4), np.uint8))

@@ -15,11 +15,13 @@ import sys
 import threading
 import weakref
 
+import attrs
 import numpy as np
 import pytest
 
 import scenevis as sv
 from scenevis import video
+from scenevis.geometry import BBox
 from scenevis.video import VideoError
 from scenevis.video._common import QUEUE
 
@@ -127,17 +129,31 @@ def test_reading_decodes_ahead_on_its_own_thread_and_stops_when_the_loop_does(tm
     assert len(list(reader)) == len(list(reader)) == 40
 
 
-def test_writer_one_frame_at_a_time_and_its_encoding_thread(tmp_path):
+def test_writer_one_frame_at_a_time_and_its_drawing_and_encoding_threads(tmp_path):
     with video.VideoWriter(tmp_path / "w.webm", fps=25) as out:
         assert out.size is None
         for i in range(10):
             out.write(scene_at(i))
-            assert "scenevis-video-write" in {t.name for t in threading.enumerate()}
+            assert {"scenevis-video-write", "scenevis-video-draw"} <= {t.name for t in threading.enumerate()}
         assert out.size == (W, H) and out.frame_count == 10
-    assert "scenevis-video-write" not in {t.name for t in threading.enumerate()}
+    assert not {"scenevis-video-write", "scenevis-video-draw"} & {t.name for t in threading.enumerate()}
     with pytest.raises(ValueError, match="closed"):
         out.write(scene_at(0))
     assert video.read(tmp_path / "w.webm").fps == 25
+
+
+@pytest.mark.parametrize("ext", ["mp4", "webm"])
+def test_scenes_are_drawn_into_reused_frames_and_encode_as_their_renders_do(tmp_path, ext):
+    """Scenes go straight into the writer's own RGBA frames (recycled once converted);
+    the file holds exactly what writing their rendered arrays gives."""
+    scenes = [scene_at(i) for i in range(3 * QUEUE)]
+    drawn = video.write(tmp_path / f"scenes.{ext}", scenes, fps=10)
+    arrays = video.write(tmp_path / f"arrays.{ext}", [sv.render(s) for s in scenes], fps=10)
+    assert np.array_equal(np.stack(list(video.read(drawn))), np.stack(list(video.read(arrays))))
+    with video.VideoWriter(tmp_path / f"count.{ext}") as out:
+        for scene in scenes:
+            out.write(scene)
+        assert 0 < out._made <= QUEUE + 2  # at most the frames in flight, however long the video
 
 
 # -- bad input ------------------------------------------------------------------------------
@@ -160,6 +176,26 @@ def test_a_failing_generator_leaves_a_playable_file(tmp_path, ext):
     with pytest.raises(RuntimeError, match="model crashed"):
         video.write(path, frames())
     assert len(list(video.read(path))) == 3
+
+
+@attrs.frozen
+class Undrawable(sv.Scene):
+    """A scene no painter knows: rendering it fails (on the writer's drawing thread)."""
+
+    @property
+    def extent(self):
+        return BBox(0, 0, W, H)
+
+
+@pytest.mark.parametrize("ext", ["mp4", "webm"])
+def test_a_scene_failing_to_render_on_the_drawing_thread_raises_here_and_leaves_a_playable_file(tmp_path, ext):
+    path = tmp_path / f"x.{ext}"
+    with pytest.raises(TypeError, match="no painter"):
+        with video.VideoWriter(path) as out:
+            for scene in list(clip(3)) + [scene_at(3) + Undrawable()] + list(clip(20)):
+                out.write(scene)
+    assert len(list(video.read(path))) == 3
+    assert not {"scenevis-video-write", "scenevis-video-draw"} & {t.name for t in threading.enumerate()}
 
 
 @pytest.mark.parametrize("frames", [[], iter([]), np.zeros((0, 8, 8, 3), np.uint8)], ids=["list", "iterator", "array"])

@@ -11,7 +11,7 @@ import numpy as np
 
 from scenevis.geometry import Affine, position_points
 from scenevis.nodes.markers import marker_sizes
-from scenevis.renderer.shapes import pick
+from scenevis.style import DASHES
 
 __all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC"]
 
@@ -20,19 +20,61 @@ __all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC"]
 ELLIPSE_ARC = (-math.pi / 4, 5 * math.pi / 4)
 
 
+def _draw(p, n: int, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace=None) -> None:
+    """Item by item in painter's order: its fill (``trace``), then its stroke
+    (``stroke_trace``, default ``trace``), with every per-item value worked out before
+    (:func:`_styles`) and Cairo's source and pen set only when they change."""
+    ctx = p.ctx
+    current, pen = None, None
+    for i in range(n):
+        fill, stroke, width = fills[i], strokes[i], widths[i]
+        if fill is not None:
+            trace(ctx, i)
+            if fill != current:
+                ctx.set_source_rgba(*fill)
+                current = fill
+            ctx.fill()
+        if stroke is None or width <= 0.0:
+            continue
+        (stroke_trace or trace)(ctx, i)
+        if stroke != current:
+            ctx.set_source_rgba(*stroke)
+            current = stroke
+        if (width, dashes[i]) != pen:
+            ctx.set_line_width(width)
+            p.set_dash(dashes[i], width)
+            pen = (width, dashes[i]) if not DASHES[dashes[i]] else None  # dashes depend on the path
+        ctx.stroke()
+
+
+def _styles(p, style, n: int) -> tuple:
+    """(fills, strokes, widths, dashes): item by item, worked out once."""
+    widths = np.broadcast_to(np.asarray(style.width, np.float64), (n,)).tolist()
+    dashes = list(style.dash) * n if len(style.dash) == 1 else list(style.dash)
+    return p.sources(style.fill, style.alpha, n), p.sources(style.color, style.alpha, n), widths, dashes
+
+
 def rotated_boxes(p, node, device: Affine, style) -> None:
     """Each quadrilateral filled, then stroked, with its heading tick in the same stroke."""
-    ctx = p.ctx
+    n = node.count
+    if not n:
+        return
+    corners = node.corners.tolist()
     ticks = node.ticks().tolist() if node.heading else None
-    for i, corners in enumerate(node.corners.tolist()):
-        ctx.move_to(*corners[0])
-        for x, y in corners[1:]:
-            ctx.line_to(x, y)
+    fills, strokes, widths, dashes = _styles(p, style, n)
+
+    def outline(ctx, i):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3) = corners[i]
+        ctx.move_to(x0, y0)
+        ctx.line_to(x1, y1)
+        ctx.line_to(x2, y2)
+        ctx.line_to(x3, y3)
         ctx.close_path()
         if ticks is not None:
             ctx.move_to(*ticks[i][0])
             ctx.line_to(*ticks[i][1])
-        p.fill_then_stroke(style, i)
+
+    _draw(p, n, outline, fills, strokes, widths, dashes)
 
 
 def _rounded(ctx, x0: float, y0: float, x1: float, y1: float, r: float) -> None:
@@ -59,52 +101,56 @@ def _ellipse(ctx, cx: float, cy: float, rx: float, ry: float, start: float, end:
 
 
 def markers(p, node, device: Affine, style) -> None:
-    ctx = p.ctx
+    """Every mark of the node, item by item (:func:`_draw`)."""
+    n = node.count
+    if not n:
+        return
     sizes = marker_sizes(node).tolist()
     boxes = node.xyxy.tolist()
     kind = node.kind
+    fills, strokes, widths, dashes = _styles(p, style, n)
+    stroke_trace = None
     if kind in ("triangle", "dot"):
         points = position_points(node.xyxy, node.position).tolist()
-        for i, ((x, y), s) in enumerate(zip(points, sizes)):
-            if s <= 0:
-                continue
-            if kind == "dot":
+        fills = [None if s <= 0 else color for s, color in zip(sizes, strokes)]  # solid marks: their color
+        strokes = [None] * n
+        if kind == "dot":
+            def trace(ctx, i):
                 ctx.new_sub_path()
-                ctx.arc(x, y, s, 0.0, 2 * math.pi)
-            else:
+                ctx.arc(points[i][0], points[i][1], sizes[i], 0.0, 2 * math.pi)
+        else:
+            def trace(ctx, i):
+                (x, y), s = points[i], sizes[i]
                 ctx.move_to(x, y)
                 ctx.line_to(x - s / 2, y - s)
                 ctx.line_to(x + s / 2, y - s)
                 ctx.close_path()
-            if p.source(pick(style.color, i), float(pick(style.alpha, i))):
-                ctx.fill()
-            ctx.new_path()
-        return
-    for i, ((x0, y0, x1, y1), s) in enumerate(zip(boxes, sizes)):
-        if kind == "round_box":
-            _rounded(ctx, x0, y0, x1, y1, s)
-            p.fill_then_stroke(style, i)
-        elif kind == "corners":
-            length = min(s, (x1 - x0) / 2, (y1 - y0) / 2)
+    elif kind == "round_box":
+        def trace(ctx, i):
+            _rounded(ctx, *boxes[i], sizes[i])
+    elif kind == "corners":
+        fills = [None] * n
+
+        def trace(ctx, i):
+            x0, y0, x1, y1 = boxes[i]
+            length = min(sizes[i], (x1 - x0) / 2, (y1 - y0) / 2)
             for cx, cy, dx, dy in ((x0, y0, 1, 1), (x1, y0, -1, 1), (x1, y1, -1, -1), (x0, y1, 1, -1)):
                 ctx.move_to(cx + dx * length, cy)
                 ctx.line_to(cx, cy)
                 ctx.line_to(cx, cy + dy * length)
-            if p.pen(style, i):
-                ctx.stroke()
-            ctx.new_path()
-        else:  # ellipse
-            rx = (x1 - x0) / 2
-            if rx <= 0 or s <= 0:
-                continue
-            alpha = float(pick(style.alpha, i))
-            if p.source(pick(style.fill, i), alpha):
-                _ellipse(ctx, x0 + rx, y1, rx, s, 0.0, 2 * math.pi)
-                ctx.fill()
-            _ellipse(ctx, x0 + rx, y1, rx, s, *ELLIPSE_ARC)
-            if p.pen(style, i):
-                ctx.stroke()
-            ctx.new_path()
+    else:  # ellipse
+        visible = [(b[2] - b[0]) / 2 > 0 and s > 0 for b, s in zip(boxes, sizes)]
+        fills = [f if v else None for f, v in zip(fills, visible)]
+        strokes = [c if v else None for c, v in zip(strokes, visible)]
+
+        def trace(ctx, i):
+            x0, _, x1, y1 = boxes[i]
+            _ellipse(ctx, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i], 0.0, 2 * math.pi)
+
+        def stroke_trace(ctx, i):
+            x0, _, x1, y1 = boxes[i]
+            _ellipse(ctx, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i], *ELLIPSE_ARC)
+    _draw(p, n, trace, fills, strokes, widths, dashes, stroke_trace)
 
 
 def marker_extents(node, widths: np.ndarray) -> tuple:

@@ -24,7 +24,7 @@ from scenevis.renderer.context import current
 from scenevis.renderer.flatten import flatten
 from scenevis.scene import Scene
 
-__all__ = ["render", "to_svg", "to_pdf", "to_png", "save"]
+__all__ = ["render", "render_into", "canvas_size", "to_svg", "to_pdf", "to_png", "save"]
 
 
 def _check_scene(scene: Any) -> Scene:
@@ -118,15 +118,56 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
     spare = context.take_spare(buffer_shape(width, height, rgba))
     surface, buffer = image_surface(width, height, rgba, spare)
     try:
-        painter = Painter(surface, base, context, buffer, opaque=not rgba)
-        if not (ops and painter.covers_canvas(ops[0])):
-            painter.fill_canvas(fill)  # every pixel is painted first: the spare's old pixels never show
-        painter.paint(ops)
-        surface.flush()
-        return pixels.surface_to_rgba(buffer, painter.order) if rgba else pixels.surface_to_rgb(buffer, painter.order)
+        order = _paint(surface, buffer, base, context, ops, fill, rgba)
+        return pixels.surface_to_rgba(buffer, order) if rgba else pixels.surface_to_rgb(buffer, order)
     finally:
         surface.finish()
         context.give_spare(buffer.base if buffer.base is not None else buffer)
+
+
+def _paint(surface, buffer: np.ndarray, base: Affine, context, ops: list, fill: tuple, rgba: bool) -> tuple:
+    """Paint ``ops`` on an image surface over ``buffer``; returns the buffer's byte order."""
+    from scenevis.renderer.painter import Painter
+
+    painter = Painter(surface, base, context, buffer, opaque=not rgba)
+    if not (ops and painter.covers_canvas(ops[0])):
+        painter.fill_canvas(fill)  # every pixel is painted first: a reused buffer's old pixels never show
+    painter.paint(ops)
+    surface.flush()
+    return painter.order
+
+
+def canvas_size(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None) -> tuple:
+    """``(width, height)`` in pixels of what :func:`render` makes of ``scene``."""
+    width, height, _ = _canvas(_check_scene(scene), scale, size)
+    return width, height
+
+
+def render_into(scene: Scene, buffer: np.ndarray, *, background: Any = None) -> np.ndarray:
+    """Render ``scene`` at its own size (:func:`canvas_size`) into ``buffer`` and return
+    the (H, W, 4) view of the picture in it: each pixel's red, green and blue bytes,
+    then one byte that means nothing (FFmpeg's ``rgb0``; ``rgba`` to code that ignores
+    alpha).
+
+    ``buffer`` is an (H, S, 4) C-contiguous uint8 array with ``S >= W`` (rows may be
+    padded, as a video frame's are). This is :func:`render` without the copy to an RGB
+    array, for code that hands the pixels on (a video encoder converting them to YUV).
+    """
+    from scenevis.renderer.painter import image_surface
+
+    _check_scene(scene)
+    width, height, base = _canvas(scene, 1.0, None)
+    fill = parse_color(background, "background").rgba if background is not None else (255, 255, 255, 255)
+    if not isinstance(buffer, np.ndarray):
+        raise TypeError(f"buffer: expected a numpy array, got {type(buffer).__name__}")
+    surface, view = image_surface(width, height, False, buffer)
+    try:
+        order = _paint(surface, view, base, current(), flatten(scene), fill, False)
+    finally:
+        surface.finish()
+    if tuple(order[:3]) != (0, 1, 2):  # a big-endian machine: R, G, B are elsewhere in each pixel
+        view[..., :3] = pixels.surface_to_rgb(view, order)
+    return view
 
 
 def _vector(scene: Scene, kind: str, target, scale: float, size, background, info: Optional[dict] = None) -> None:

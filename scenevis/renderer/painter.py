@@ -63,16 +63,19 @@ def buffer_shape(width: int, height: int, rgba: bool) -> tuple:
 def image_surface(width: int, height: int, rgba: bool, buffer: Optional[np.ndarray] = None) -> tuple:
     """A Cairo image surface over a numpy buffer: ``(surface, buffer (H, W, 4))``.
 
-    ``buffer`` (of :func:`buffer_shape`) is painted into when given, keeping whatever
-    pixels it held; otherwise a new zeroed one is made.
+    ``buffer`` (of :func:`buffer_shape`, or with longer rows: another library's padded
+    frame) is painted into when given, keeping whatever pixels it held; otherwise a new
+    zeroed one is made.
     """
     shape = buffer_shape(width, height, rgba)
     if buffer is None:
         buffer = np.zeros(shape, np.uint8)
-    elif buffer.shape != shape or buffer.dtype != np.uint8 or not buffer.flags.c_contiguous:
-        raise ValueError(f"buffer: expected a C-contiguous uint8 array of shape {shape}, got {buffer.shape}")
+    elif (buffer.shape[0] != shape[0] or buffer.shape[1] < shape[1] or buffer.shape[2:] != (4,)
+          or buffer.dtype != np.uint8 or not buffer.flags.c_contiguous):
+        raise ValueError(f"buffer: expected a C-contiguous uint8 array of shape {shape} (rows may be longer), "
+                         f"got {buffer.shape}")
     surface = cairo.ImageSurface.create_for_data(memoryview(buffer).cast("B"), _format(rgba), width, height,
-                                                 shape[1] * 4)
+                                                 buffer.shape[1] * 4)
     return surface, buffer[:, :width]
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from scenevis import colormaps, pixels
 from scenevis.renderer import effects
-from scenevis.geometry import Affine
+from scenevis.geometry import Affine, BBox
 from scenevis.renderer.shapes import pick
 from scenevis.resampling import resize
 
@@ -40,12 +40,33 @@ def image(p, node, device: Affine, style) -> None:
             pixels.paste_rgb(p.buffer, node.pixels, *offset, order=p.order)
         return
     h, w = node.pixels.shape[:2]
-    bgra = np.empty((h, w, 4), np.uint8)
-    pixels.paste_rgb(bgra, node.pixels, order=p.order)
+    x0, y0, x1, y1 = _visible(p, device, node, w, h)
+    bgra = np.empty((y1 - y0, x1 - x0, 4), np.uint8)
+    pixels.paste_rgb(bgra, node.pixels[y0:y1, x0:x1], order=p.order)
+    pattern = _pattern(bgra, cairo.FORMAT_RGB24, smooth=True)
+    pattern.set_matrix(cairo.Matrix(x0=-x0, y0=-y0))
     p.ctx.translate(node.x, node.y)
     p.ctx.rectangle(0, 0, w, h)
-    p.ctx.set_source(_pattern(bgra, cairo.FORMAT_RGB24, smooth=True))
+    p.ctx.set_source(pattern)
     p.ctx.fill()
+
+
+def _visible(p, device: Affine, node, w: int, h: int) -> tuple:
+    """``(x0, y0, x1, y1)``: the image's pixels that can show on a raster canvas (its
+    clip box, if any), with a margin of 2 pixels for the bilinear filter, so a zoomed
+    inset converts its region, not the whole picture; the whole image elsewhere."""
+    if p.buffer is None:
+        return 0, 0, w, h
+    height, width = p.size
+    view = BBox(0.0, 0.0, float(width), float(height))
+    if p.clip_box is not None:
+        view = view & p.clip_box
+    if view.is_empty:
+        return 0, 0, w, h
+    box = view.transformed((device @ Affine.translation(node.x, node.y)).inverse())
+    x0, y0 = max(int(math.floor(box.x0)) - 2, 0), max(int(math.floor(box.y0)) - 2, 0)
+    x1, y1 = min(int(math.ceil(box.x1)) + 2, w), min(int(math.ceil(box.y1)) + 2, h)
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else (0, 0, w, h)
 
 
 def heat_colors(node, device: Affine) -> tuple:

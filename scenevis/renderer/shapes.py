@@ -133,15 +133,33 @@ def _path(ctx, points: np.ndarray, close: bool) -> None:
 def lines(p, node, device: Affine, style) -> None:
     """Polylines join round: a corner is a data point, and a miter would draw ink past
     it (up to five line widths at a sharp turn, a spike a chart does not have)."""
+    n = node.count
+    if not n:
+        return
     ctx = p.ctx
     ctx.set_line_cap(cairo.LINE_CAP_BUTT)
     ctx.set_line_join(cairo.LINE_JOIN_ROUND)
+    # every per-item value worked out once, Cairo's source and pen set only when they
+    # change (a video frame's trails are a hundred short lines)
+    strokes = p.sources(style.color, style.alpha, n)
+    widths = np.broadcast_to(np.asarray(style.width, np.float64), (n,)).tolist()
+    dashes = list(style.dash) * n if len(style.dash) == 1 else list(style.dash)
+    points, offsets = node.points.tolist(), node.offsets.tolist()
+    current, pen = None, None
     try:
-        for i in range(node.count):
-            _path(ctx, node.points[node.offsets[i]:node.offsets[i + 1]], close=False)
-            if p.pen(style, i):
-                ctx.stroke()
-            ctx.new_path()
+        for i in range(n):
+            stroke, width, path = strokes[i], widths[i], points[offsets[i]:offsets[i + 1]]
+            if stroke is None or width <= 0.0 or not path:
+                continue
+            _path(ctx, path, close=False)
+            if stroke != current:
+                ctx.set_source_rgba(*stroke)
+                current = stroke
+            if (width, dashes[i]) != pen:
+                ctx.set_line_width(width)
+                p.set_dash(dashes[i], width)
+                pen = (width, dashes[i]) if not DASHES[dashes[i]] else None  # dashes depend on the path
+            ctx.stroke()
     finally:
         ctx.set_line_join(cairo.LINE_JOIN_MITER)
 

@@ -35,7 +35,10 @@ class VideoWriter:
     override the defaults (H.264 ``preset='ultrafast'``, the cheapest to encode, which
     costs about what OpenCV's MPEG-4 Part 2 costs at a third smaller files; VP9 real-time,
     constant quality). Color is averaged over each 2x2 block for the half-resolution
-    chroma of 4:2:0 (not sampled), which keeps thin colored lines truer.
+    chroma of 4:2:0 (not sampled), which keeps thin colored lines truer. A scene is
+    rendered straight into one of a few RGBA frames the writer reuses (the encoding
+    thread hands each back once it has converted it to YUV), not copied to an RGB array
+    and then into FFmpeg: the same pixels, two fewer copies of every frame.
     """
 
     def __init__(self, path: Any, *, fps: Any = 30, quality: Any = None, options: Optional[dict] = None) -> None:
@@ -53,7 +56,11 @@ class VideoWriter:
         self._container = None
         self._stream = None
         self._graph = None
-        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE)
+        self._jobs: queue.Queue = queue.Queue(maxsize=2)  # scenes (and ready frames) for the drawing thread
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE)  # frames for the encoding thread
+        self._free: queue.Queue = queue.Queue()  # RGBA frames the encoding thread is done with
+        self._made = 0
+        self._drawer: Optional[threading.Thread] = None
         self._worker: Optional[threading.Thread] = None
         self._error: Optional[BaseException] = None
         self._closed = False
@@ -81,6 +88,9 @@ class VideoWriter:
             raise ValueError(f"writer: {self.path!r} is closed; open a new VideoWriter to write more")
         self._raise_pending()
         if isinstance(frame, Scene):
+            if self._drawn_there(frame):
+                self._submit(("scene", frame))
+                return
             from scenevis.renderer import render
             frame = render(frame)
         name = f"frames[{self.frame_count}]"
@@ -94,23 +104,80 @@ class VideoWriter:
         if self.format.even_size and (width % 2 or height % 2):
             array = np.pad(array, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
         # The frame is copied into FFmpeg's buffer here, so the caller may reuse its array.
-        copied = self._av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")
-        copied.pts = self.frame_count
+        self._submit(("frame", self._av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")))
+
+    def _submit(self, job: tuple) -> None:
+        """Hand a frame to the drawing thread, in order (it numbers them)."""
         while True:
             try:
-                self._queue.put(copied, timeout=0.05)
+                self._jobs.put(job, timeout=0.05)
                 break
             except queue.Full:
                 self._raise_pending()
         self.frame_count += 1
+
+    def _drawn_there(self, scene: Scene) -> bool:
+        """True when ``scene`` goes to the drawing thread, to be rendered straight into one
+        of the writer's RGBA frames; False where that does not apply (GIF, an odd size for
+        H.264, a size other than the first frame's: the caller's thread then renders it, and
+        says what is wrong)."""
+        from scenevis.renderer.output import canvas_size
+
+        width, height = canvas_size(scene)
+        if self.format.codec == "gif" or (self.format.even_size and (width % 2 or height % 2)):
+            return False
+        if self._size is None:
+            self._open(width, height)
+        return (width, height) == self._size
+
+    def _render_to_frame(self, scene: Scene):
+        """``scene`` rendered into one of at most ``QUEUE + 2`` RGBA frames of the writer's
+        own (the encoding thread hands each back once it has converted it to YUV)."""
+        from scenevis.renderer.output import render_into
+
+        width, height = self._size
+        try:
+            target = self._free.get_nowait()
+        except queue.Empty:
+            if self._made < QUEUE + 2:
+                self._made += 1
+                target = self._av.VideoFrame(width, height, "rgba")
+            else:
+                target = self._free.get()
+        plane = target.planes[0]
+        render_into(scene, np.frombuffer(plane, np.uint8).reshape(height, plane.line_size // 4, 4))
+        return target
+
+    def _draw(self) -> None:
+        """The drawing thread: renders the scenes (beside the caller building the next one;
+        Cairo and numpy let go of Python's lock while they draw), numbers every frame and
+        passes it on to the encoding thread."""
+        count = 0
+        try:
+            while True:
+                job = self._jobs.get()
+                if job is None:
+                    break
+                kind, item = job
+                frame = self._render_to_frame(item) if kind == "scene" else item
+                frame.pts = count
+                count += 1
+                self._queue.put((frame, kind == "scene"))
+        except BaseException as err:
+            self._error = self._error or err
+            while self._jobs.get() is not None:  # keep taking jobs so the caller never blocks
+                pass
+        self._queue.put(None)
 
     def close(self) -> None:
         """Encode what is queued, finish the file and close it. Idempotent."""
         if self._closed:
             return
         self._closed = True
+        if self._drawer is not None:
+            self._jobs.put(None)
+            self._drawer.join()
         if self._worker is not None:
-            self._queue.put(None)
             self._worker.join()
         if self._container is not None:
             try:
@@ -164,6 +231,8 @@ class VideoWriter:
         self._container, self._stream, self._size = container, stream, (width, height)
         self._worker = threading.Thread(target=self._encode, name="scenevis-video-write", daemon=True)
         self._worker.start()
+        self._drawer = threading.Thread(target=self._draw, name="scenevis-video-draw", daemon=True)
+        self._drawer.start()
 
     def _palette_graph(self, first):
         """FFmpeg's paletteuse with one palette of up to ``self._knob`` colors made from
@@ -211,21 +280,28 @@ class VideoWriter:
         stream, container = self._stream, self._container
         try:
             while True:
-                frame = self._queue.get()
-                if frame is None:
+                item = self._queue.get()
+                if item is None:
                     break
+                frame, recycle = item
                 for ready in self._frames_for_encoder(frame):
                     for packet in stream.encode(ready):
                         container.mux(packet)
+                if recycle:
+                    self._free.put(frame)
             for ready in self._frames_for_encoder(None) if self._graph is not None else ():
                 for packet in stream.encode(ready):
                     container.mux(packet)
             for packet in stream.encode(None):
                 container.mux(packet)
         except BaseException as err:
-            self._error = err
-            while self._queue.get() is not None:  # keep taking frames so the caller never blocks
-                pass
+            self._error = self._error or err
+            while True:  # keep taking frames (and handing them back) so no thread ever blocks
+                item = self._queue.get()
+                if item is None:
+                    break
+                if item[1]:
+                    self._free.put(item[0])
             try:  # finish the file with what was encoded
                 for packet in stream.encode(None):
                     container.mux(packet)
