@@ -29,7 +29,7 @@ from scenevis.report.thumbs import THUMB_SIDE
 
 __all__ = ["write_browse", "Browse", "PR_SIZE"]
 
-PR_SIZE = (300, 220)
+PR_SIZE = (260, 190)
 _BATCH_FORMATS = ("png", "jpg", "svg", "pdf")
 
 
@@ -176,8 +176,8 @@ def _curves_html(page: Page, evaluation: Evaluation, classes: Sequence[str], iou
                        f"{curve.objects:,} objects, {curve.predictions:,} predictions</figcaption></figure>")
     page.data["ap"] = {str(label): ap for label, ap in aps.items()}
     mean = float(np.mean(list(aps.values()))) if aps else 0.0
-    return (f'<p class="sv-muted">Precision (y) against recall (x) over every prediction, by descending score, '
-            f"matched at IoU {iou:g}; AP is the area under the non-increasing envelope. Mean over "
+    return (f'<p class="sv-muted sv-note">Precision (y) against recall (x) over every prediction, by descending '
+            f"score, matched at IoU {iou:g}; AP is the area under the non-increasing envelope. Mean over "
             f"{len(aps)} classes: <b>{mean:.3f}</b>. Worst class first.</p>"
             f'<div class="sv-prs">{"".join(figures)}</div>')
 
@@ -207,13 +207,15 @@ def _body(page: Page, dataset: Dataset, items: List[dict], evaluation: Optional[
              f"{order_options}</select></label></div></header><main>")
     page.add(_notes(problems, failures))
     if evaluation is not None:
-        page.add('<h2 id="sv-confusion-head">Confusion matrix</h2><p class="sv-muted">Rows: ground-truth class; '
-                 "columns: predicted class. A prediction that matched counts on the diagonal, one that lies on an "
-                 "object of another class in that object's row, a false detection in the background row, a missed "
-                 "object in the background column. Shade: share of the row. Click a cell to see its images.</p>")
+        page.add('<div class="sv-eval"><section class="sv-eval-matrix"><h2 id="sv-confusion-head">Confusion matrix</h2>'
+                 '<p class="sv-muted sv-note">Rows: ground-truth class; columns: predicted class. A matched '
+                 "prediction counts on the diagonal, one lying on an object of another class in that object's row, "
+                 "a false detection in the background row, a missed object in the background column. Shade: share "
+                 "of the row. Click a cell to see its images.</p>")
         page.add(_confusion_html(page, evaluation, classes))
-        page.add('<h2 id="sv-pr-head">Precision and recall</h2>')
+        page.add('</section><section class="sv-eval-curves"><h2 id="sv-pr-head">Precision and recall</h2>')
         page.add(_curves_html(page, evaluation, classes, page.data["iou"]))
+        page.add("</section></div>")
     page.add('<h2 id="sv-images">Images</h2><p class="sv-muted" id="sv-shown"></p>'
              '<div class="sv-cells" id="sv-gallery"></div>'
              '<p><button type="button" id="sv-more" hidden>show more</button></p></main>')
