@@ -8,6 +8,8 @@ with the machine, the versions and the command. Workloads (issue 8):
 - W4 feature maps (``benchmarks/bench_featmap.py`` when present).
 - W5 logging backends, W6 batch rendering to PNG with 1 and 2 processes.
 - W7 a 1080p tracking video, decode -> annotate -> encode (``benchmarks/bench_video.py``).
+- W8 a whole COCO dataset through ``scenevis browse``: 1 and 2 local workers, a Dask
+  LocalCluster, supervision's loop; the driver's peak RSS (``benchmarks/bench_datasets.py``).
 - W9 the run report: building it, its charts against matplotlib, its page in Chromium
   (``benchmarks/bench_report.py``).
 - Files: scene files of the W1 scene, dump + load and size (``benchmarks/bench_scenefile.py``).
@@ -341,7 +343,7 @@ WORKLOADS = {"W1": run_w1, "W2": run_w2, "W3": run_w3, "W4": run_w4}
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W7, W9, W10, Files, Memory)")
+    parser.add_argument("--only", default="", help="comma-separated workloads (W1..W10, Files, Memory)")
     parser.add_argument("--runs", type=int, default=7, help="timed rounds per case (default 7)")
     parser.add_argument("--quick", action="store_true", help="3 rounds and smaller W5/W6: a smoke test")
     parser.add_argument("--no-write", action="store_true", help="do not write benchmarks/RESULTS.md")
@@ -379,8 +381,14 @@ def main(argv: Optional[list] = None) -> int:
 
 def _extra_workloads(quick: bool, kinds: Sequence[str] = ()) -> dict:
     return {"W5": lambda runs: run_w5(runs, quick, kinds or W5_KINDS), "W6": lambda runs: run_w6(runs, quick),
-            "W7": lambda runs: run_w7(runs, quick),
+            "W7": lambda runs: run_w7(runs, quick), "W8": lambda runs: run_w8(runs, quick),
             "W9": lambda runs: run_w9(runs, quick), "W10": run_w10, "Files": run_files}
+
+
+def run_w8(runs: int, quick: bool) -> list[Row]:
+    from benchmarks.bench_datasets import run_w8 as run
+
+    return run(runs, quick, Row, _fmt_time)
 
 
 def run_w9(runs: int, quick: bool) -> list[Row]:
@@ -663,6 +671,14 @@ is faster (for W6 it is the speed-up of 2 workers over 1).
   as OpenCV's wheel cannot encode H.264 here). "Peer / scenevis" is scenevis's frames
   per second over the peer's. PSNR compares each peer's file with its own frames before
   encoding (every 10th); memory samples the RSS of a fresh process every 100 frames.
+- **W8** `benchmarks/bench_datasets.py`: the first 120 of 2,000 generated 640x480 COCO
+  images (10-30 objects, predictions) per round through `scenevis browse` (SVG and JPEG
+  thumbnail per image, the page): the compare view on 1 and 2 local workers and a
+  2-worker Dask LocalCluster, the ground truth on 1 worker, and supervision's ground-truth
+  loop (`DetectionDataset.from_coco`, mask, box and label annotators, `cv2.imwrite` PNG).
+  CPU per image counts every process of the peer (pool and Dask workers included); the
+  supervision ratio compares CPU per image with scenevis's ground truth on 1 worker.
+  Driver RSS: `scenevis browse --limit 100` over 2,000 and 20,000 records.
 - **W9** `benchmarks/bench_report.py`: `write_report` of one run of 100,000 rows of 5
   scalars and 1,000 720p PNGs to a new page each round (every thumbnail made again), with
   2 and 1 worker processes; the 5 charts alone (linear and log, to SVG) against

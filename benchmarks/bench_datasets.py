@@ -1,25 +1,29 @@
-"""W8 (prepared, not yet in RESULTS.md): a whole COCO dataset drawn to PNG files.
+"""W8: a whole COCO dataset through ``scenevis browse`` (issue 19 §4).
 
-    python -m benchmarks.bench_datasets [--images 2000] [--limit 200] [--runs 3] [--dask]
+    python -m benchmarks --only W8          # or: python -m benchmarks.bench_datasets [--limit 120] [--runs 3]
 
 The data: ``scenevis.datasets.write_coco`` writes 2,000 640x480 JPEG images with 10-30
 objects each (boxes, polygons, every fourth object an RLE mask) and predictions, once,
-under ``benchmarks/.data/w8`` (reused while its parameters stay the same).
+under ``benchmarks/.data/w8`` (reused while its parameters stay the same). Each round
+draws the first ``limit`` images (an annotation file holding only them).
 
-The peers, each drawing every image's ground truth (masks, boxes, labels) to a PNG file:
+The peers, interleaved round after round:
 
-- scenevis: ``batch.render_records`` with 1 and 2 local workers and, with ``--dask``, a
-  2-worker Dask ``LocalCluster`` (started once, outside the clock, with the malloc
-  thresholds docs/datasets.md recommends);
-- supervision: the loop its users write, ``DetectionDataset.from_coco(...,
-  force_masks=True)`` then its mask, box and label annotators and ``cv2.imwrite``, on one
-  core. ``from_coco`` decodes every mask of the file at once (12 GB for the 2,000 images),
-  so the peer reads an annotation file holding the first ``limit`` images only.
+- ``scenevis browse`` (``write_browse``: files read, every image drawn by the workers to
+  an SVG and a JPEG thumbnail, the page written) with the predictions (the compare view)
+  on 1 and 2 local workers and on a 2-worker Dask ``LocalCluster`` (started once, outside
+  the clock, with the malloc thresholds docs/datasets.md recommends); and of the ground
+  truth alone (masks, boxes, labels) on 1 worker;
+- supervision: the loop its users write for the ground truth,
+  ``DetectionDataset.from_coco(..., force_masks=True)`` then its mask, box and label
+  annotators and ``cv2.imwrite`` of a PNG, on one core. ``from_coco`` decodes every mask
+  of its file at once (12 GB for the 2,000 images), so it reads the same subset file.
 
-Figures are images per second (median of ``runs`` interleaved rounds over the first
-``limit`` images); ``driver_rss`` measures the driver's peak RSS for 2,000 and 20,000
-records (records only, a trivial task per record). ``scenevis browse`` (issue 19 §2)
-will replace ``render_records`` here once it exists.
+Figures: images per second (median of the rounds) and CPU time per image (this process,
+its reaped children and its live descendants, so the Dask workers count), which load on
+a shared machine inflates less than wall time. The driver's peak RSS is measured for
+2,000 and 20,000 records (links to the same images) with ``--limit``, beside that of
+reading the annotation file alone.
 """
 from __future__ import annotations
 
@@ -27,6 +31,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -67,16 +72,44 @@ def subset(files: Any, limit: int, folder: str) -> str:
     return path
 
 
-def make_scenevis(annotations: str, images: str, out: str, **run: Any) -> Callable[[], None]:
-    """The file read and every record drawn by ``render_records`` (``run``: workers or executor)."""
-    from scenevis import batch, datasets
+def _read(annotations: str, images: str, results: Optional[str]) -> Any:
+    import warnings
+
+    from scenevis import datasets
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ds = datasets.read_coco(annotations, images)
+        return ds.with_predictions(datasets.read_coco_results(results, ds)) if results else ds
+
+
+def make_browse(annotations: str, images: str, results: Optional[str], out: str, **run: Any) -> Callable[[], None]:
+    """``scenevis browse`` (its ``write_browse``, the command without argument parsing):
+    the files read, every image drawn by the workers (SVG and thumbnail), the page written.
+    ``run``: ``workers`` or ``executor``."""
+    from scenevis.report.browse import write_browse
 
     def draw() -> None:
-        ds = datasets.read_coco(annotations, images)
-        report = batch.render_records(ds, out, view="gt", progress=False, **run)
-        if not report.ok:
-            raise RuntimeError(str(report.failures[0]))
+        site = write_browse(_read(annotations, images, results), out, progress=False, **run)
+        if site.failures:
+            raise RuntimeError(str(site.failures[0]))
     return draw
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process, its reaped children (a local pool's workers once shut
+    down) and its live descendants (a Dask LocalCluster's worker processes)."""
+    import psutil
+
+    times = os.times()
+    total = times.user + times.system + times.children_user + times.children_system
+    for child in psutil.Process().children(recursive=True):
+        try:
+            used = child.cpu_times()
+            total += used.user + used.system
+        except psutil.Error:
+            pass
+    return total
 
 
 def make_supervision(annotations: str, images: str, out: str) -> Callable[[], None]:
@@ -98,77 +131,140 @@ def make_supervision(annotations: str, images: str, out: str) -> Callable[[], No
     return draw
 
 
-_DRIVER = textwrap.dedent("""
+_PEAK = textwrap.dedent("""
     import sys
-    import numpy as np
-    from scenevis import batch, datasets
-
-    def records(n):
-        meta = datasets.DatasetMeta(("a", "b"), (0, 1))
-        rng = np.random.default_rng(0)
-        for i in range(n):
-            xy = rng.uniform(0, 600, (20, 2))
-            gt = datasets.Annotations(np.concatenate([xy, xy + 20], axis=1), rng.integers(0, 2, 20))
-            yield datasets.Record(i, f"r{i}", "img.jpg", 640, 480, gt, meta)
-
-    def count(record):
-        return len(record.gt)
-
-    if __name__ == "__main__":
-        assert sum(o.value for o in batch.imap(count, records(int(sys.argv[1])), workers=2, progress=False)) > 0
-        # This process's own peak (ru_maxrss would carry over the parent's peak across exec).
-        print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+    from scenevis.cli import main
+    code = main(sys.argv[1:])
+    # This process's own peak (ru_maxrss would carry over the parent's peak across exec).
+    print(next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:")))
+    sys.exit(code)
 """)
 
 
-def driver_rss(counts: tuple = (2_000, 20_000)) -> dict:
-    """The driver's peak RSS in MiB for each number of records."""
+def many_records(files: Any, count: int, folder: str) -> tuple:
+    """``(annotations, images)`` of a dataset of ``count`` records whose images are links
+    to the W8 images in turn (record i shows image i mod 2,000) with their objects."""
+    data = json.load(open(files.annotations))
+    by_image: dict = {}
+    for ann in data["annotations"]:
+        by_image.setdefault(ann["image_id"], []).append(ann)
+    images, anns = [], []
+    links = os.path.join(folder, f"images_{count}")
+    os.makedirs(links, exist_ok=True)
+    for i in range(count):
+        source = data["images"][i % len(data["images"])]
+        name = f"{i:06d}.jpg"
+        os.symlink(os.path.join(files.images, source["file_name"]), os.path.join(links, name))
+        images.append({**source, "id": i + 1, "file_name": name})
+        for ann in by_image.get(source["id"], []):
+            anns.append({**ann, "id": len(anns) + 1, "image_id": i + 1})
+    path = os.path.join(folder, f"instances_{count}.json")
+    with open(path, "w") as handle:
+        json.dump({"images": images, "annotations": anns, "categories": data["categories"]}, handle)
+    return path, links
+
+
+def driver_rss(files: Any, counts: tuple = (2_000, 20_000), limit: int = 100) -> dict:
+    """Per number of records: the peak RSS in MiB of the process running ``scenevis
+    browse --limit`` (the driver; 2 local workers draw) and of one that only reads the
+    same annotation file (``scenevis.datasets.read_coco``)."""
+    out = {}
     with tempfile.TemporaryDirectory() as root:
-        script = os.path.join(root, "driver.py")
+        script = os.path.join(root, "peak.py")
         with open(script, "w") as handle:
-            handle.write(_DRIVER)
-        return {n: int(subprocess.run([sys.executable, script, str(n)], capture_output=True, text=True, check=True,
-                                      cwd=root).stdout.split()[-1]) / 1024 for n in counts}
+            handle.write(_PEAK)
+        for n in counts:
+            annotations, images = many_records(files, n, root)
+            browse = subprocess.run([sys.executable, script, "browse", annotations, "--images", images, "-o",
+                                     os.path.join(root, f"site_{n}"), "--limit", str(limit), "--workers", "2", "-q"],
+                                    capture_output=True, text=True, check=True, cwd=root)
+            index = subprocess.run([sys.executable, "-c", textwrap.dedent(f"""
+                from scenevis import datasets
+                ds = datasets.read_coco({annotations!r}, {images!r})
+                print(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:")))""")],
+                capture_output=True, text=True, check=True, cwd=root)
+            out[n] = (int(browse.stdout.split()[-1]) / 1024, int(index.stdout.split()[-1]) / 1024)
+    return out
+
+
+def run_w8(runs: int, quick: bool, Row: Any, fmt: Callable[[float], str], limit: Optional[int] = None) -> list:
+    """W8 rows for ``python -m benchmarks``: images per second and CPU time per image of
+    each peer (interleaved rounds over the first ``limit`` images), the ratios the
+    targets name, and the driver's peak RSS."""
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    limit = limit or (40 if quick else 120)
+    files = make_w8(2000)
+    cpu: dict = {}
+    with tempfile.TemporaryDirectory() as root:
+        part = subset(files, limit, root)
+
+        def case(peer: str, draw: Callable[[], None], reference: bool = False) -> Case:
+            def timed() -> None:
+                start = cpu_seconds()
+                draw()
+                cpu.setdefault(peer, []).append((cpu_seconds() - start) / limit)
+            return Case("W8", f"{limit} of 2,000 images per round", peer, timed, reference=reference)
+
+        # Dask's default MALLOC_TRIM_THRESHOLD_=65536 costs a record 1.6x its CPU in page
+        # faults (docs/datasets.md); workers get the thresholds the local pool runs with.
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 << 20,
+                         "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 32 << 20})
+        with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+                Client(cluster, set_as_default=False) as client:
+            cases = [
+                case(PRED_1, make_browse(part, files.images, files.results, f"{root}/p1", workers=1), reference=True),
+                case(PRED_2, make_browse(part, files.images, files.results, f"{root}/p2", workers=2)),
+                case(PRED_DASK, make_browse(part, files.images, files.results, f"{root}/pd",
+                                            executor=client.get_executor())),
+                case(GT_1, make_browse(part, files.images, None, f"{root}/g1", workers=1)),
+                case(SUPERVISION, make_supervision(part, files.images, f"{root}/sv")),
+            ]
+            results = {r.case.peer: r for r in run_interleaved(cases, runs=runs)}
+    rows = []
+    cpu_ms = {peer: statistics.median(v) * 1000 for peer, v in cpu.items() if v}
+    for peer, result in results.items():
+        if result.error is not None:
+            rows.append(Row("W8", result.case.setting, peer, None, result.error, None))
+            continue
+        shown = f"{limit / result.median:.1f} images/s, {cpu_ms.get(peer, float('nan')):.1f} ms CPU per image"
+        target, met, ratio = "", None, None
+        one, local = results[PRED_1].median, results[PRED_2].median
+        if peer == PRED_2 and one:
+            ratio = one / result.median
+            target, met = "≥ 1.7 (images/s vs 1 worker)", ratio >= 1.7
+        elif peer == PRED_DASK and local:
+            ratio = result.median / local
+            target, met = "≤ 1.15 (time vs the local pool of 2)", ratio <= 1.15
+        elif peer == SUPERVISION and GT_1 in cpu_ms:
+            ratio = cpu_ms[peer] / cpu_ms[GT_1]
+            target, met = "≥ 2 (CPU per image vs scenevis ground truth, 1 worker)", ratio >= 2
+        rows.append(Row("W8", result.case.setting, peer, result.median, None, ratio, target, met, shown=shown))
+    peaks = driver_rss(files, limit=40 if quick else 100)
+    (small, small_index), (large, large_index) = peaks[2_000], peaks[20_000]
+    rows.append(Row("W8", "driver peak RSS, 2,000 → 20,000 records (--limit)", "scenevis browse", None, None, None,
+                    "flat: 20,000 ≤ 2,000 + 16 MiB", large <= small + 16,
+                    shown=f"{small:.0f} → {large:.0f} MiB (reading the index alone: {small_index:.0f} → "
+                          f"{large_index:.0f} MiB)"))
+    return rows
+
+
+PRED_1 = "browse --pred, 1 worker"
+PRED_2 = "browse --pred, 2 workers"
+PRED_DASK = "browse --pred, Dask LocalCluster 2 workers"
+GT_1 = "browse (ground truth), 1 worker"
+SUPERVISION = "supervision loop (ground truth), 1 core"
 
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--images", type=int, default=2000)
-    parser.add_argument("--limit", type=int, default=200, help="images drawn per round (default: 200)")
+    parser.add_argument("--limit", type=int, default=120, help="images drawn per round (default: 120)")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--dask", action="store_true", help="also a 2-worker Dask LocalCluster")
     args = parser.parse_args(argv)
-    files = make_w8(args.images)
-    with tempfile.TemporaryDirectory() as root:
-        part = subset(files, args.limit, root)
-        cases = [Case("W8", "", "scenevis 1 worker", make_scenevis(part, files.images, f"{root}/w1", workers=1),
-                      reference=True),
-                 Case("W8", "", "scenevis 2 workers", make_scenevis(part, files.images, f"{root}/w2", workers=2)),
-                 Case("W8", "", "supervision", make_supervision(part, files.images, f"{root}/sv"))]
-        cluster = None
-        if args.dask:
-            import dask
-            from dask.distributed import Client, LocalCluster
+    from benchmarks.__main__ import Row, _fmt_time, table
 
-            # Dask's default MALLOC_TRIM_THRESHOLD_=65536 costs a record 1.6x its CPU in page
-            # faults (docs/datasets.md); workers get the thresholds the local pool runs with.
-            dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 << 20,
-                             "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 32 << 20})
-            cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
-            client = Client(cluster, set_as_default=False)
-            cases.append(Case("W8", "", "scenevis dask 2 workers", make_scenevis(
-                part, files.images, f"{root}/dask", executor=client.get_executor())))
-        try:
-            results = run_interleaved(cases, runs=args.runs)
-        finally:
-            if cluster is not None:
-                client.close()
-                cluster.close()
-    for result in results:
-        shown = f"{args.limit / result.median:.1f} images/s" if result.error is None else result.error
-        print(f"{result.case.peer:>26}: {shown}")
-    for n, mib in driver_rss().items():
-        print(f"driver peak RSS, {n:,} records: {mib:.1f} MiB")
+    print(table(run_w8(args.runs, False, Row, _fmt_time, args.limit)))
     return 0
 
 

@@ -9,6 +9,7 @@ import sys
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
+import attrs
 import numpy as np
 import pytest
 
@@ -49,8 +50,10 @@ def test_imap_yields_each_outcome_with_what_the_worker_sent_back(tmp_path, datas
     outcomes = sorted(batch.imap(task, iter(list(dataset)), workers=2, progress=False), key=lambda o: o.index)
     assert [o.index for o in outcomes] == list(range(6)) and all(o.ok for o in outcomes)
     first = outcomes[0].value
-    assert first == batch.Rendered(0, "sub/img0", (str(tmp_path / "out" / "sub" / "img0.png"),),
-                                   datasets.Errors(tp=1, fp=2, fn=1), (0, 1))
+    assert attrs.evolve(first, matches=None) == batch.Rendered(
+        0, "sub/img0", (str(tmp_path / "out" / "sub" / "img0.png"),), datasets.Errors(tp=1, fp=2, fn=1), (0, 1),
+        size=(96, 72))
+    assert first.matches.errors(0.3) == first.errors  # how each prediction matched, for the whole set's evaluation
     assert outcomes[0].item == dataset[0].image
 
 
@@ -99,8 +102,12 @@ def test_any_executor_and_bad_arguments(tmp_path, dataset):
         batch.imap(len, [], window="8")
     with pytest.raises(TypeError, match="items: expected an iterable of items, got str"):
         batch.imap(len, "abc")
-    with pytest.raises(ValueError, match=r"formats: expected some of \['png', 'svg', 'pdf'\], got 'jpg'"):
-        batch.render_records(dataset, tmp_path / "x", formats="jpg")
+    with pytest.raises(ValueError, match=r"formats: expected some of \['png', 'jpg', 'svg', 'pdf'\], got 'gif'"):
+        batch.render_records(dataset, tmp_path / "x", formats="gif")
+    with pytest.raises(ValueError, match="formats: expected at least one of png, jpg, svg, pdf when no thumbnail"):
+        batch.render_records(dataset, tmp_path / "x", formats=())
+    with pytest.raises(ValueError, match="thumb: expected the thumbnail's longer side in pixels"):
+        batch.RenderRecord(tmp_path / "x", thumb=-1)
     with pytest.raises(ValueError, match="view: expected one of"):
         batch.RenderRecord(tmp_path, view="nope")
 

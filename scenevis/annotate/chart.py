@@ -85,6 +85,16 @@ def _domain(values: list, pad: float) -> tuple:
     return low - margin, high + margin
 
 
+def _fixed(value: Any, name: str) -> Optional[tuple]:
+    if value is None:
+        return None
+    pair = tuple(value)
+    if len(pair) != 2 or not all(isinstance(v, (int, float, np.number)) and math.isfinite(v) for v in pair) \
+            or not pair[0] < pair[1]:
+        raise ValueError(f"{name}: expected (low, high), finite numbers with low < high, got {pair!r}")
+    return float(pair[0]), float(pair[1])
+
+
 @attrs.frozen(eq=False)
 class LineChart:
     """A laid-out line chart. Build it with :func:`line_chart`."""
@@ -189,7 +199,8 @@ class LineChart:
 
 def line_chart(series: Any, *, title: Optional[str] = None, size: Sequence[int] = (640, 300),
                log_y: bool = False, colors: Any = None, x_label: Optional[str] = "step",
-               legend: Optional[bool] = None, font_size: float = 12.0, line_width: float = 1.5) -> LineChart:
+               legend: Optional[bool] = None, font_size: float = 12.0, line_width: float = 1.5,
+               x_range: Optional[Sequence[float]] = None, y_range: Optional[Sequence[float]] = None) -> LineChart:
     """A line chart of ``series``: a mapping ``name -> (x, y)`` or a sequence of
     ``(name, x, y)``, each x and y 1-D arrays of one length.
 
@@ -197,6 +208,8 @@ def line_chart(series: Any, *, title: Optional[str] = None, size: Sequence[int] 
     positive) are left out. ``colors`` gives one colour per series (default
     :data:`SERIES_COLORS` in order); ``legend`` shows the names (default: when there is
     more than one series). ``size=(width, height)`` is the whole canvas in pixels.
+    ``x_range`` and ``y_range`` fix an axis to ``(low, high)`` instead of fitting the
+    data (a precision-recall curve: both ``(0, 1)``); not with ``log_y`` for y.
     """
     items = _series(series)
     width, height = (int(v) for v in size)
@@ -217,6 +230,10 @@ def line_chart(series: Any, *, title: Optional[str] = None, size: Sequence[int] 
         y_domain = _domain(y_values, 0.05)
     else:
         y_domain = (0.0, 1.0)
+    x_domain = _fixed(x_range, "x_range") or x_domain
+    if y_range is not None and log_y:
+        raise ValueError("y_range: not with log_y (the log axis fits the data)")
+    y_domain = _fixed(y_range, "y_range") or y_domain
     y_ticks = (np.log10(log_ticks(10 ** y_domain[0], 10 ** y_domain[1])) if log_y
                else nice_ticks(*y_domain, count=max(2, round((height - 60) / 45))))
     x_ticks = nice_ticks(*x_domain, count=max(2, round(width / 110)))

@@ -3,24 +3,36 @@
 What travels to a worker is a record (an image path and its annotations, a few
 kilobytes) and the small :class:`RenderRecord` task; the worker decodes the image and the
 masks, builds the scene, renders, encodes and writes it, and sends back a
-:class:`Rendered` summary (the files, the error counts). No image or scene ever comes
-back to the driver.
+:class:`Rendered` summary (the files, the error counts, how its predictions matched). No
+image or scene ever comes back to the driver.
+
+A task with ``stamps`` also writes, after a record's files, a stamp holding the
+fingerprint of everything those files were drawn from (the record's annotations, its
+image file's size and time, the task's options, scenevis's version); with ``resume`` a
+record whose stamp and files are there and whose fingerprint is unchanged is not drawn
+again.
 """
 from __future__ import annotations
 
+import hashlib
+import math
 import os
 import time
 from typing import Any, Iterable, Optional, Tuple
 
 import attrs
+import numpy as np
 
+from scenevis._png import atomic_write
 from scenevis.batch.run import Failure, imap
-from scenevis.datasets import VIEWS, Errors, Record, record_errors, record_scene
-from scenevis.renderer import save
+from scenevis.datasets import VIEWS, Errors, Matches, Record, record_errors, record_matches, record_scene
+from scenevis.datasets.images import encode_jpeg
+from scenevis.renderer import render, save
 
 __all__ = ["RenderRecord", "Rendered", "BatchReport", "render_records", "FORMATS"]
 
-FORMATS = ("png", "svg", "pdf")
+FORMATS = ("png", "jpg", "svg", "pdf")
+STAMPS = ".scenevis"  # the folder under out_dir holding the stamps
 _TEMP_PREFIX, _TEMP_SUFFIX = ".scenevis-", ".tmp"  # how scenevis._png.atomic_write names its temporary files
 
 
@@ -28,26 +40,63 @@ _TEMP_PREFIX, _TEMP_SUFFIX = ".scenevis-", ".tmp"  # how scenevis._png.atomic_wr
 class Rendered:
     """What a worker sends back for one record: its ``index`` and ``key``, the ``files``
     written, ``errors`` (true/false positives and missed objects; None without
-    predictions) and the classes present (``labels``, ground truth and predictions)."""
+    predictions), the classes present (``labels``, ground truth and predictions), the
+    ``thumb`` file (or None), how each prediction matched (``matches``, None without
+    predictions), the picture's ``size`` (width, height) in pixels and whether the files
+    were already there (``resumed``)."""
 
     index: int
     key: str
     files: Tuple[str, ...]
     errors: Optional[Errors]
     labels: Tuple[int, ...]
+    thumb: Optional[str] = None
+    matches: Optional[Matches] = None
+    size: Optional[Tuple[int, int]] = None
+    resumed: bool = False
 
 
 def _check_formats(value: Any) -> Tuple[str, ...]:
     formats = (value,) if isinstance(value, str) else tuple(value)
-    if not formats or any(f not in FORMATS for f in formats):
+    if any(f not in FORMATS for f in formats):
         raise ValueError(f"formats: expected some of {list(FORMATS)}, got {value!r}")
     return formats
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("scenevis")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _digest(value: Any, into: Any) -> None:
+    """Feed ``value`` (arrays, attrs instances, sequences, plain values) into the hash ``into``."""
+    if isinstance(value, np.ndarray):
+        into.update(f"a{value.dtype.str}{value.shape}".encode())
+        into.update(np.ascontiguousarray(value).tobytes())
+    elif attrs.has(type(value)):
+        into.update(type(value).__name__.encode())
+        for field in attrs.fields(type(value)):
+            into.update(field.name.encode())
+            _digest(getattr(value, field.name), into)
+    elif isinstance(value, (tuple, list)):
+        into.update(f"s{len(value)}".encode())
+        for item in value:
+            _digest(item, into)
+    else:
+        into.update(f"v{value!r}".encode())
 
 
 @attrs.frozen
 class RenderRecord:
     """The task a worker runs on one record: draw it in ``view`` and write it to
-    ``out_dir/<record.key>.<format>`` for each of ``formats``."""
+    ``out_dir/<record.key>.<format>`` for each of ``formats``, and with ``thumb`` a JPEG
+    whose longer side is ``thumb`` pixels to ``out_dir/thumbs/<record.key>.jpg``.
+    ``stamps`` writes each record's fingerprint after its files; ``resume`` (which
+    implies ``stamps``) skips a record whose files are there for the same inputs."""
 
     out_dir: str = attrs.field(converter=lambda p: os.path.abspath(os.fspath(p)))
     view: str = attrs.field(default="auto")
@@ -56,11 +105,22 @@ class RenderRecord:
     iou: float = 0.5
     scale: float = 1.0
     masks: bool = True
+    thumb: int = attrs.field(default=0)
+    stamps: bool = False
+    resume: bool = False
 
     @view.validator
     def _view(self, attribute: Any, value: Any) -> None:
         if value not in VIEWS:
             raise ValueError(f"view: expected one of {list(VIEWS)}, got {value!r}")
+
+    @thumb.validator
+    def _thumb(self, attribute: Any, value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"thumb: expected the thumbnail's longer side in pixels (0 for none), got {value!r}")
+        if not value and not self.formats:
+            raise ValueError("formats: expected at least one of png, jpg, svg, pdf when no thumbnail is asked for, "
+                             "got none")
 
     def paths(self, record: Record) -> Tuple[str, ...]:
         """The files ``record`` is written to; ``ValueError`` for a key that would leave
@@ -70,18 +130,71 @@ class RenderRecord:
             raise ValueError(f"record.key: expected a relative name inside {self.out_dir}, got {record.key!r}")
         return tuple(f"{base}.{fmt}" for fmt in self.formats)
 
+    def thumb_path(self, record: Record) -> Optional[str]:
+        return os.path.join(self.out_dir, "thumbs", os.path.normpath(record.key) + ".jpg") if self.thumb else None
+
+    def stamp_path(self, record: Record) -> str:
+        return os.path.join(self.out_dir, STAMPS, os.path.normpath(record.key) + ".done")
+
+    def fingerprint(self, record: Record) -> str:
+        """A hash of what ``record``'s files are drawn from: this task's options, the
+        record (annotations, predictions, classes), its image file's size and time,
+        and scenevis's version."""
+        digest = hashlib.sha256(_version().encode())
+        _digest(attrs.evolve(self, resume=False, stamps=False), digest)
+        _digest(attrs.evolve(record, index=0), digest)
+        try:
+            stat = os.stat(record.image)
+            digest.update(f"{stat.st_size}:{stat.st_mtime_ns}".encode())
+        except OSError:
+            digest.update(b"missing")
+        return digest.hexdigest()
+
+    def _unchanged(self, record: Record, files: Tuple[str, ...], fingerprint: str) -> Optional[Tuple[int, int]]:
+        """The picture's size when its stamp holds ``fingerprint`` and every file is
+        there, else None."""
+        try:
+            with open(self.stamp_path(record), encoding="ascii") as handle:
+                stored, size = handle.read().split("\n")
+            width, height = (int(v) for v in size.split())
+        except (OSError, ValueError):
+            return None
+        if stored != fingerprint or not all(os.path.isfile(path) for path in files):
+            return None
+        return width, height
+
     def __call__(self, record: Record) -> Rendered:
         if not isinstance(record, Record):
             raise TypeError(f"record: expected a scenevis.datasets.Record, got {type(record).__name__}")
         paths = self.paths(record)
-        scene = record_scene(record, view=self.view, score_thr=self.score_thr, iou=self.iou, masks=self.masks)
-        os.makedirs(os.path.dirname(paths[0]), exist_ok=True)
-        for path in paths:
-            save(scene, path, scale=self.scale)
+        thumb = self.thumb_path(record)
+        files = paths + ((thumb,) if thumb else ())
+        fingerprint = self.fingerprint(record) if self.stamps or self.resume else None
+        size = self._unchanged(record, files, fingerprint) if self.resume else None
+        resumed = size is not None
+        if not resumed:
+            scene = record_scene(record, view=self.view, score_thr=self.score_thr, iou=self.iou, masks=self.masks)
+            extent = scene.extent
+            size = (math.ceil(extent.width * self.scale), math.ceil(extent.height * self.scale))
+            for path in paths:
+                save(scene, path, scale=self.scale)
+            if thumb:
+                self._write_thumb(scene, thumb, max(size))
+            if fingerprint is not None:
+                stamp = self.stamp_path(record)
+                os.makedirs(os.path.dirname(stamp), exist_ok=True)
+                atomic_write(stamp, f"{fingerprint}\n{size[0]} {size[1]}".encode("ascii"))
         labels = set(record.gt.labels.tolist()) | (set(record.pred.labels.tolist()) if record.pred is not None
                                                    else set())
         return Rendered(record.index, record.key, paths, record_errors(record, score_thr=self.score_thr, iou=self.iou),
-                        tuple(sorted(labels)))
+                        tuple(sorted(labels)), thumb, record_matches(record, iou=self.iou), size, resumed)
+
+    def _write_thumb(self, scene: Any, path: str, longer: int) -> None:
+        """The scene drawn at the scale that makes its longer side (``longer`` pixels at
+        the task's scale) ``thumb`` pixels, or at its own size when smaller, as a JPEG."""
+        pixels = render(scene, scale=self.scale * min(1.0, self.thumb / max(longer, 1)))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        atomic_write(path, encode_jpeg(pixels, 85))
 
 
 @attrs.frozen

@@ -17,7 +17,7 @@ from typing import List, Optional
 __all__ = ["main", "COMMANDS", "CommandError"]
 
 #: Subcommand modules, in the order ``--help`` lists them.
-COMMANDS = ("render", "report")
+COMMANDS = ("render", "report", "browse")
 
 
 class CommandError(Exception):

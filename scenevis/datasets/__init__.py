@@ -15,6 +15,7 @@ image, an unknown category, a file that is not JSON or XML) is kept in
 rest is read. Images decode through Pillow (the ``datasets`` extra).
 """
 from scenevis.datasets.coco import read_coco, read_coco_results
+from scenevis.datasets.evaluation import Evaluation, Matches, PRCurve, record_matches
 from scenevis.datasets.images import image_size, load_image
 from scenevis.datasets.masks import RLE, Polygons
 from scenevis.datasets.synthetic import SampleFiles, write_coco
@@ -24,7 +25,7 @@ from scenevis.datasets.voc import VOC_CLASSES, read_voc
 from scenevis.datasets.yolo import read_names, read_yolo
 
 __all__ = [
-    "Annotations", "Dataset", "DatasetMeta", "Errors", "Polygons", "Predictions", "Problem", "RLE", "Record",
-    "SampleFiles", "VIEWS", "VOC_CLASSES", "image_size", "load_image", "read_coco", "read_coco_results", "read_names",
-    "read_voc", "read_yolo", "record_errors", "record_scene", "write_coco",
+    "Annotations", "Dataset", "DatasetMeta", "Errors", "Evaluation", "Matches", "PRCurve", "Polygons", "Predictions",
+    "Problem", "RLE", "Record", "SampleFiles", "VIEWS", "VOC_CLASSES", "image_size", "load_image", "read_coco", "read_coco_results", "read_names",
+    "read_voc", "read_yolo", "record_errors", "record_matches", "record_scene", "write_coco",
 ]

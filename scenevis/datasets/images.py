@@ -11,13 +11,16 @@ records need it, the process that reads the index does not.
 """
 from __future__ import annotations
 
+import io
 import os
 import struct
 from typing import Any, Tuple
 
 import numpy as np
 
-__all__ = ["image_size", "load_image", "save_jpeg", "IMAGE_SUFFIXES"]
+from scenevis._png import atomic_write
+
+__all__ = ["image_size", "load_image", "encode_jpeg", "save_jpeg", "IMAGE_SUFFIXES"]
 
 #: File name endings taken for images when a reader lists a folder.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -108,6 +111,13 @@ def load_image(path: Any) -> np.ndarray:
     return pixels
 
 
+def encode_jpeg(pixels: np.ndarray, quality: int = 90) -> bytes:
+    """An (H, W, 3) uint8 RGB image as JPEG bytes (Pillow)."""
+    buffer = io.BytesIO()
+    _pillow().fromarray(np.ascontiguousarray(pixels), "RGB").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
 def save_jpeg(path: Any, pixels: np.ndarray, quality: int = 90) -> None:
-    """Write an (H, W, 3) uint8 RGB image as a JPEG file (Pillow)."""
-    _pillow().fromarray(np.ascontiguousarray(pixels), "RGB").save(os.fspath(path), quality=quality)
+    """Write an (H, W, 3) uint8 RGB image as a JPEG file (Pillow), atomically."""
+    atomic_write(os.fspath(path), encode_jpeg(pixels, quality))

@@ -53,8 +53,8 @@ def record_scene(record: Record, image: Any = None, *, view: str = "auto", score
     pixels = record.load_image() if image is None else image
     meta = record.meta.as_dict()
     if kind == "compare":  # objects that evaluation ignores (crowd, difficult) are neither drawn nor counted
-        counted = _counted(record)
-        gt = {"bboxes": record.gt.bboxes[counted], "labels": record.gt.labels[counted]}
+        kept = counted(record)
+        gt = {"bboxes": record.gt.bboxes[kept], "labels": record.gt.labels[kept]}
         pred = {"bboxes": record.pred.bboxes, "labels": record.pred.labels, "scores": record.pred.scores}
         return compare(gt, pred, iou, image=pixels, classes=record.meta.classes, score_thr=score_thr,
                        legend_side="right")
@@ -63,7 +63,8 @@ def record_scene(record: Record, image: Any = None, *, view: str = "auto", score
                       draw_pred=kind in ("pred", "side"), pred_score_thr=score_thr, captions=kind == "side")
 
 
-def _counted(record: Record) -> np.ndarray:
+def counted(record: Record) -> np.ndarray:
+    """Which ground-truth objects evaluation counts (crowd and difficult ones do not)."""
     gt = record.gt
     return ~gt.iscrowd if gt.iscrowd is not None else np.ones(len(gt), bool)
 
@@ -75,7 +76,7 @@ def record_errors(record: Record, *, score_thr: float = 0.3, iou: float = 0.5) -
         return None
     gt, pred = record.gt, record.pred
     keep = pred.scores >= score_thr if pred.scores is not None else np.ones(len(pred), bool)
-    counted = _counted(record)
-    m = match(gt.bboxes[counted], gt.labels[counted], pred.bboxes[keep], pred.labels[keep],
+    kept = counted(record)
+    m = match(gt.bboxes[kept], gt.labels[kept], pred.bboxes[keep], pred.labels[keep],
               None if pred.scores is None else pred.scores[keep], iou)
     return Errors(int(m.tp.sum()), int((~m.tp).sum()), int(m.missed.sum()))

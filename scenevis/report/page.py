@@ -10,7 +10,9 @@ kept apart so other pages (a dataset browser's index) can reuse it.
 - Pictures are referenced by paths relative to the page (:meth:`Page.picture`), or
   embedded as ``data:`` URIs when the page is built with ``embed=True``.
 - ``page.js`` gives every page a tooltip for SVG items that carry a ``<title>``, a
-  lightbox (a click on an element with ``data-full`` opens that picture full size) and
+  lightbox (a click on an element with ``data-full`` opens that picture full size; with
+  ``data-frame`` too, that SVG document opens in a sandboxed frame, where its items'
+  titles show on hover: pages built with ``frames=True`` allow frames from files) and
   step galleries (``scenevis.gallery``: one column per run, a slider over the steps).
 
     page = Page("out/index.html", "My page")
@@ -73,13 +75,15 @@ class Page:
         path: where the page will be written; relative picture URLs start from its folder.
         title: the page's title (plain text).
         embed: pictures become ``data:`` URIs instead of relative URLs.
+        frames: the policy lets the page show files (SVG documents) in frames.
     """
 
-    def __init__(self, path: str, title: str, embed: bool = False):
+    def __init__(self, path: str, title: str, embed: bool = False, frames: bool = False):
         self.path = os.path.abspath(os.fspath(path))
         self.folder = os.path.dirname(self.path)
         self.title = str(title)
         self.embed = bool(embed)
+        self.frames = bool(frames)
         self.data: dict = {}
         self._body: List[str] = []
         self._styles = ["page.css"]
@@ -114,7 +118,8 @@ class Page:
     def html(self) -> str:
         nonce = secrets.token_urlsafe(18)
         policy = (f"default-src 'none'; img-src file: data:; style-src 'unsafe-inline'; "
-                  f"script-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'")
+                  f"script-src 'nonce-{nonce}'; base-uri 'none'; form-action 'none'"
+                  + ("; frame-src file:" if self.frames else ""))
         styles = "\n".join(_asset(name) for name in self._styles)
         scripts = "\n".join(f'<script nonce="{nonce}">\n{_asset(name)}\n</script>' for name in self._scripts)
         return "\n".join([

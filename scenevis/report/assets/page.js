@@ -86,18 +86,35 @@
     else sv.hideTip("title");
   });
 
-  /* -- lightbox: a click on [data-full] opens that picture full size --------------------- */
+  /* -- lightbox: a click on [data-full] opens that picture full size; with [data-frame],
+   * that SVG document in a frame sandboxed from scripts (its <title>s show on hover),
+   * sized by [data-size] ("width height") -------------------------------------------- */
   var box = sv.el("div", { "class": "sv-lightbox", id: "sv-lightbox" });
   box.hidden = true;
   var boxPicture = sv.el("img", { alt: "" });
+  var boxFrame = sv.el("iframe", { sandbox: "", title: "picture" });
+  boxFrame.hidden = true;
   var boxCaption = sv.el("div", { "class": "sv-caption" });
   box.appendChild(boxPicture);
+  box.appendChild(boxFrame);
   box.appendChild(boxCaption);
   document.body.appendChild(box);
 
   function closeBox() {
     box.hidden = true;
     boxPicture.removeAttribute("src");
+    boxFrame.removeAttribute("src");
+  }
+
+  function openFrame(src, size) {
+    var wh = (size || "").split(" ").map(Number);
+    if (wh.length === 2 && wh[0] > 0 && wh[1] > 0) {
+      boxFrame.style.width = wh[0] + "px";
+      boxFrame.style.height = wh[1] + "px";
+    }
+    boxFrame.src = src;
+    boxFrame.hidden = false;
+    boxPicture.hidden = true;
   }
 
   document.addEventListener("click", function (event) {
@@ -107,7 +124,13 @@
     }
     var target = event.target.closest && event.target.closest("[data-full]");
     if (!target) return;
-    boxPicture.src = target.getAttribute("data-full");
+    if (target.getAttribute("data-frame")) {
+      openFrame(target.getAttribute("data-frame"), target.getAttribute("data-size"));
+    } else {
+      boxPicture.src = target.getAttribute("data-full");
+      boxPicture.hidden = false;
+      boxFrame.hidden = true;
+    }
     boxCaption.textContent = target.getAttribute("data-caption") || "";
     box.hidden = false;
   });
