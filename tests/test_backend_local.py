@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from scenevis import _png
+from scenevis import _png, _threads
 from scenevis._arrays import as_image
 from scenevis.backends import BaseVisBackend, LocalVisBackend
 from scenevis.registry import VISBACKENDS
@@ -64,11 +64,66 @@ def test_png_stream_is_one_valid_zlib_stream(monkeypatch, band_bytes):
     image = rng.integers(0, 256, (700, 1100, 3), dtype=np.uint8)  # 2.3 MB: split into bands
     image[100:300] = 17
     chunks = parse_png(_png.encode_png(image))
-    assert [k for k, _ in chunks] == [b"IHDR", b"IDAT", b"IEND"]
+    assert [k for k, _ in chunks] == [b"IHDR", b"svBD", b"IDAT", b"IEND"]
     width, height, depth, color = struct.unpack(">IIBB", chunks[0][1][:10])
     assert (width, height, depth, color) == (1100, 700, 8, 2)
-    raw = zlib.decompress(chunks[1][1])  # checks the Adler-32 of the joined bands
+    raw = zlib.decompress(chunks[2][1])  # checks the Adler-32 of the joined bands
     assert np.array_equal(unfilter_sub(raw, 700, 1100, 3), image)
+
+
+def banded_png(seed=3):
+    image = np.random.default_rng(seed).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
+    image[200:400, :, 1] = 9
+    return image, _png.encode_png(image)
+
+
+def test_the_band_index_says_where_each_band_inflates_alone():
+    image, data = banded_png()
+    chunks = dict(parse_png(data))
+    stream, index = chunks[b"IDAT"], np.frombuffer(chunks[b"svBD"], ">u4").reshape(-1, 2)
+    starts = [2, *index[:, 0].tolist(), len(stream) - 4]
+    rows = [0, *index[:, 1].tolist(), 720]
+    assert len(starts) >= 3  # 2.7 MB on at least two threads
+    for start, end, first, last in zip(starts, starts[1:], rows, rows[1:]):
+        raw = zlib.decompressobj(-15).decompress(stream[start:end])  # no reference into another band
+        assert np.array_equal(unfilter_sub(raw, last - first, 1280, 3), image[first:last])
+    assert struct.unpack(">I", stream[-4:])[0] == zlib.adler32(zlib.decompress(stream))
+
+
+def with_chunk(data, kind, body):
+    """``data`` with the body of its ``kind`` chunk replaced (checksum recomputed)."""
+    out, pos = [data[:8]], 8
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        name = data[pos + 4 : pos + 8]
+        if name == kind:
+            out.append(struct.pack(">I", len(body)) + name + body + struct.pack(">I", zlib.crc32(name + body)))
+        else:
+            out.append(data[pos : pos + 12 + length])
+        pos += 12 + length
+    return b"".join(out)
+
+
+def test_decode_png_reads_bands_in_parallel_and_trusts_no_index(monkeypatch):
+    image, data = banded_png()
+    started = []
+
+    class Recorded(threading.Thread):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(_threads.threading, "Thread", Recorded)
+    assert np.array_equal(_png.decode_png(data), image) and started  # the bands on threads
+    chunks = dict(parse_png(data))
+    index = bytearray(chunks[b"svBD"])
+    index[3] ^= 1  # an offset one byte off: the bands do not inflate, the stream is read whole
+    assert np.array_equal(_png.decode_png(with_chunk(data, b"svBD", bytes(index))), image)
+    assert np.array_equal(_png.decode_png(with_chunk(data, b"svBD", b"\x00" * 5)), image)
+    stream = bytearray(chunks[b"IDAT"])
+    stream[-40] ^= 0x55  # damage in the last band, its chunk checksum made to agree
+    with pytest.raises(ValueError, match="corrupt PNG pixel data"):
+        _png.decode_png(with_chunk(data, b"IDAT", bytes(stream)))
 
 
 def test_single_threaded_encodes_on_the_calling_thread_only(monkeypatch):
@@ -79,7 +134,7 @@ def test_single_threaded_encodes_on_the_calling_thread_only(monkeypatch):
             started.append(self)
             super().start()
 
-    monkeypatch.setattr(_png.threading, "Thread", Recorded)
+    monkeypatch.setattr(_threads.threading, "Thread", Recorded)
     monkeypatch.setattr(_png.os, "cpu_count", lambda: 4)  # as on a 4-core machine
     image = np.random.default_rng(2).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
     banded = _png.encode_png(image)
@@ -88,8 +143,9 @@ def test_single_threaded_encodes_on_the_calling_thread_only(monkeypatch):
     with _png.single_threaded():
         alone = _png.encode_png(image)
     assert started == []
-    assert parse_png(alone)[1][1] != parse_png(banded)[1][1]  # one band: no sync-flush joins
-    assert zlib.decompress(parse_png(alone)[1][1]) == zlib.decompress(parse_png(banded)[1][1])
+    alone, banded = dict(parse_png(alone)), dict(parse_png(banded))
+    assert b"svBD" not in alone and alone[b"IDAT"] != banded[b"IDAT"]  # one band: no sync-flush joins
+    assert zlib.decompress(alone[b"IDAT"]) == zlib.decompress(banded[b"IDAT"])
     _png.encode_png(image)
     assert len(started) == 1  # the cap ended with the block
 

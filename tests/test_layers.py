@@ -17,7 +17,7 @@ LAYERS = {
     # L0: the array boundary, geometry, resampling, PNG files, sample data, error types, digests
     "scenevis._arrays": 0, "scenevis.geometry": 0, "scenevis.resampling": 0, "scenevis._png": 0,
     "scenevis.samples": 0, "scenevis.errors": 0, "scenevis.pixels": 0, "scenevis._digest": 0,
-    "scenevis._version": 0,
+    "scenevis._version": 0, "scenevis._threads": 0,
     # L1: colors, colormaps, styles
     "scenevis.colors": 1, "scenevis.colormaps": 1, "scenevis.style": 1,
     # L2: the scene algebra and its leaf nodes
@@ -44,6 +44,7 @@ SAME_LAYER = {
     ("scenevis.geometry", "scenevis._arrays"),      # coordinate limits
     ("scenevis.resampling", "scenevis._arrays"),
     ("scenevis._png", "scenevis._arrays"),
+    ("scenevis._png", "scenevis._threads"),         # bands deflated and inflated on threads
     ("scenevis.colors", "scenevis._arrays"),
     ("scenevis.style", "scenevis.colors"),          # style fields hold colors
     ("scenevis.scene", "scenevis.scene"),
