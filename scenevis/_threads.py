@@ -4,20 +4,27 @@ Layer 0: the standard library only.
 """
 from __future__ import annotations
 
+import os
 import threading
-from typing import Callable
+from typing import Callable, Optional
 
 __all__ = ["run_threads"]
 
 
-def run_threads(work: Callable[[int], None], count: int) -> None:
-    """``work(0) ... work(count - 1)``: all but the first on threads of their own, the
-    first on the calling thread; returns when every one has ended."""
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(1, count)]
-    for thread in threads:
-        thread.start()
+def run_threads(work: Callable[[int], None], count: int, threads: Optional[int] = None) -> None:
+    """``work(0) ... work(count - 1)`` spread over ``threads`` threads (default: one per
+    core, at most ``count``), one of them the calling thread; returns when all have ended."""
+    threads = max(1, min(count, threads or os.cpu_count() or 1))
+
+    def share(first: int) -> None:
+        for i in range(first, count, threads):
+            work(i)
+
+    helpers = [threading.Thread(target=share, args=(t,)) for t in range(1, threads)]
+    for helper in helpers:
+        helper.start()
     try:
-        work(0)
+        share(0)
     finally:
-        for thread in threads:
-            thread.join()
+        for helper in helpers:
+            helper.join()

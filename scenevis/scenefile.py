@@ -26,6 +26,7 @@ import json
 import math
 import os
 import re
+import struct
 import zlib
 from collections.abc import Mapping
 from typing import Any, Callable, NamedTuple, Optional, Union
@@ -35,6 +36,7 @@ import numpy as np
 
 from scenevis._digest import nodes_in
 from scenevis._png import atomic_write, decode_png, encode_png
+from scenevis._threads import run_threads
 from scenevis._version import __version__
 from scenevis.geometry import Affine, BBox
 from scenevis.nodes import (Boxes, Circles, Effect, Halo, Lines, Markers, Masks, MaskStack, Points, Polygons, Regions,
@@ -446,11 +448,71 @@ def dumps(scene: Scene, compress: bool = False) -> bytes:
     return _gzip(data) if compress else data
 
 
+#: Each gzip member of a ``.scene.json.gz`` holds this many bytes of JSON or fewer.
+GZIP_MEMBER_BYTES = 1 << 20
+#: The extra field every member's header carries: subfield ``sv`` of 4 bytes, the
+#: member's whole size (little-endian), so a reader finds every member without inflating.
+_GZIP_HEADER = struct.Struct("<4sIBBH2sHI")
+
+
 def _gzip(data: bytes) -> bytes:
     """gzip with Huffman coding only: scene files are mostly base64 of compressed data,
-    which string matching cannot shrink, while Huffman codes take back its 6-bits-in-8."""
-    deflate = zlib.compressobj(1, zlib.DEFLATED, 31, 9, zlib.Z_HUFFMAN_ONLY)
-    return deflate.compress(data) + deflate.flush()
+    which string matching cannot shrink, while Huffman codes take back its 6-bits-in-8.
+
+    The JSON is cut into members of :data:`GZIP_MEMBER_BYTES` compressed on parallel
+    threads; any gzip reader reads the members one after another as one file."""
+    count = max(1, -(-len(data) // GZIP_MEMBER_BYTES))
+    edges = [len(data) * i // count for i in range(count + 1)]
+    members: list = [b""] * count
+
+    def member(i: int) -> None:
+        part = memoryview(data)[edges[i]:edges[i + 1]]
+        deflate = zlib.compressobj(1, zlib.DEFLATED, -15, 9, zlib.Z_HUFFMAN_ONLY)
+        body = deflate.compress(part) + deflate.flush()
+        size = _GZIP_HEADER.size + len(body) + 8
+        header = _GZIP_HEADER.pack(b"\x1f\x8b\x08\x04", 0, 0, 255, 8, b"sv", 4, size)
+        members[i] = header + body + struct.pack("<II", zlib.crc32(part), len(part))
+
+    run_threads(member, count)
+    return b"".join(members)
+
+
+def _members(data: bytes) -> Optional[list]:
+    """``[(start, end, size)]``: where each member written by :func:`_gzip` lies and how
+    many bytes it holds, read from the headers and trailers alone; None for gzip data
+    written otherwise (or not as its headers say), which is read one member at a time."""
+    spans, pos, total = [], 0, 0
+    while pos < len(data):
+        if pos + _GZIP_HEADER.size + 8 > len(data):
+            return None
+        magic, _, _, _, xlen, tag, length, size = _GZIP_HEADER.unpack_from(data, pos)
+        if (magic, xlen, tag, length) != (b"\x1f\x8b\x08\x04", 8, b"sv", 4) or size < _GZIP_HEADER.size + 8 \
+                or pos + size > len(data):
+            return None
+        (held,) = struct.unpack_from("<I", data, pos + size - 4)
+        spans.append((pos, pos + size, held))
+        total += held
+        pos += size
+    return spans if total <= MAX_FILE_BYTES else None
+
+
+def _gunzip_members(data: bytes, spans: list) -> Optional[bytes]:
+    """The bytes of the members at ``spans``, each inflated on a thread of its own and
+    checked against its CRC-32 and length; None when one is not as its trailer says."""
+    parts: list = [None] * len(spans)
+
+    def member(i: int) -> None:
+        start, end, held = spans[i]
+        inflater = zlib.decompressobj(-15)
+        try:
+            part = inflater.decompress(memoryview(data)[start + _GZIP_HEADER.size:end - 8], held + 1)
+        except zlib.error:
+            return
+        if inflater.eof and len(part) == held and struct.pack("<I", zlib.crc32(part)) == data[end - 8:end - 4]:
+            parts[i] = part
+
+    run_threads(member, len(spans))
+    return b"".join(parts) if all(part is not None for part in parts) else None
 
 
 def _reject_constant(name: str) -> None:
@@ -482,7 +544,12 @@ def loads(data: Union[bytes, str], name: str = "scene file") -> Scene:
 
 def _gunzip(data: bytes, name: str) -> bytes:
     """The bytes of gzip ``data`` (one member or more; each checked against its CRC-32),
-    never inflated past ``MAX_FILE_BYTES``."""
+    never inflated past ``MAX_FILE_BYTES``. Members that :func:`_gzip` wrote are inflated
+    on parallel threads."""
+    spans = _members(data)
+    whole = _gunzip_members(data, spans) if spans else None
+    if whole is not None:
+        return whole
     parts, left = [], MAX_FILE_BYTES + 1
     while data and left > 0:
         inflater = zlib.decompressobj(31)

@@ -10,6 +10,7 @@ import math
 import pickle
 import re
 import struct
+import threading
 import zlib
 
 import attrs
@@ -20,7 +21,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import scenevis as sv
 import scenevis._digest as digest_module
 from golden_scenes import SCENES
-from scenevis import scenefile
+from scenevis import _threads, scenefile
 from scenevis.scene import Scene
 
 CANVAS = dict(size=(64, 48))
@@ -481,6 +482,59 @@ def test_fuzzed_values_load_or_are_refused(data):
 def test_fuzzed_bytes_load_or_are_refused(data):
     """Truncated, cut or overwritten bytes, plain or gzip: loaded, or a ValueError or TypeError."""
     raw = scenefile.dumps(good(), compress=data.draw(st.booleans()))
+    start = data.draw(st.integers(0, len(raw)))
+    end = data.draw(st.integers(start, min(len(raw), start + 64)))
+    _loads_or_refuses(raw[:start] + data.draw(st.binary(max_size=16)) + raw[end:])
+
+
+def gzip_members(data):
+    """``[(extra field, body length)]`` of each gzip member, walked by their size fields."""
+    out, pos = [], 0
+    while pos < len(data):
+        assert data[pos:pos + 4] == b"\x1f\x8b\x08\x04"  # deflate, with an extra field
+        (xlen,) = struct.unpack_from("<H", data, pos + 10)
+        extra = data[pos + 12:pos + 12 + xlen]
+        assert extra[:4] == b"sv\x04\x00"
+        (size,) = struct.unpack_from("<I", extra, 4)
+        out.append((extra, size))
+        pos += size
+    assert pos == len(data)
+    return out
+
+
+def test_gzip_files_are_members_inflated_on_parallel_threads(monkeypatch):
+    monkeypatch.setattr(scenefile, "GZIP_MEMBER_BYTES", 4096)
+    scene = sv.image(np.random.default_rng(5).integers(0, 256, (90, 120, 3), np.uint8)) + sv.boxes([[1, 1, 9, 9]])
+    data = scenefile.dumps(scene, compress=True)
+    members = gzip_members(data)
+    assert len(members) > 5
+    assert gzip.decompress(data) == scenefile.dumps(scene)  # any gzip reader reads it whole
+    started = []
+
+    class Recorded(threading.Thread):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(_threads.threading, "Thread", Recorded)
+    assert scenefile.loads(data) == scene and started
+    damaged = bytearray(data)
+    damaged[members[0][1] + 40] ^= 0x20  # inside the second member's body: its CRC-32 disagrees
+    with pytest.raises(ValueError, match="broken gzip"):
+        scenefile.loads(bytes(damaged))
+    lying = bytearray(data)
+    lying[16:20] = struct.pack("<I", members[0][1] + 1)  # a size field one byte off: not trusted,
+    assert scenefile.loads(bytes(lying)) == scene       # the members are read one by one
+    several = gzip.compress(scenefile.dumps(scene)[:1000]) + gzip.compress(scenefile.dumps(scene)[1000:])
+    assert scenefile.loads(several) == scene  # members written by another tool, read one by one
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_fuzzed_gzip_members_load_or_are_refused(data):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scenefile, "GZIP_MEMBER_BYTES", 97)
+        raw = scenefile.dumps(good(), compress=True)
     start = data.draw(st.integers(0, len(raw)))
     end = data.draw(st.integers(start, min(len(raw), start + 64)))
     _loads_or_refuses(raw[:start] + data.draw(st.binary(max_size=16)) + raw[end:])
