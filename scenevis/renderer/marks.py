@@ -11,7 +11,7 @@ import numpy as np
 
 from scenevis.geometry import Affine, position_points
 from scenevis.nodes.markers import marker_sizes
-from scenevis.style import DASHES
+from scenevis.renderer.shapes import Pen
 
 __all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC"]
 
@@ -25,26 +25,17 @@ def _draw(p, n: int, trace, fills: list, strokes: list, widths: list, dashes: li
     (``stroke_trace``, default ``trace``), with every per-item value worked out before
     (:func:`_styles`) and Cairo's source and pen set only when they change."""
     ctx = p.ctx
-    current, pen = None, None
+    pen = Pen(p)
     for i in range(n):
         fill, stroke, width = fills[i], strokes[i], widths[i]
         if fill is not None:
             trace(ctx, i)
-            if fill != current:
-                ctx.set_source_rgba(*fill)
-                current = fill
+            pen.color(fill)
             ctx.fill()
         if stroke is None or width <= 0.0:
             continue
         (stroke_trace or trace)(ctx, i)
-        if stroke != current:
-            ctx.set_source_rgba(*stroke)
-            current = stroke
-        if (width, dashes[i]) != pen:
-            ctx.set_line_width(width)
-            p.set_dash(dashes[i], width)
-            pen = (width, dashes[i]) if not DASHES[dashes[i]] else None  # dashes depend on the path
-        ctx.stroke()
+        pen.stroke(stroke, width, dashes[i])
 
 
 def _styles(p, style, n: int) -> tuple:

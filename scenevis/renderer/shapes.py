@@ -17,7 +17,7 @@ from scenevis.geometry import Affine
 from scenevis.renderer import coverage
 from scenevis.style import DASHES
 
-__all__ = ["pick", "rectangles", "dash_lengths", "boxes", "points", "circles", "lines", "polygons"]
+__all__ = ["Pen", "pick", "rectangles", "dash_lengths", "boxes", "points", "circles", "lines", "polygons"]
 
 #: A dashed stroke needing more dashes than this is drawn solid (see :func:`dash_lengths`).
 MAX_DASHES = 20_000
@@ -68,6 +68,30 @@ def dash_lengths(name: str, width: float, pixel: float, extents: tuple) -> list:
     return [d * unit for d in pattern]
 
 
+class Pen:
+    """Cairo's source and line settings for one node's items, drawn one after another:
+    each is set only when it changes from the item before."""
+
+    def __init__(self, p) -> None:
+        self.p, self.ctx = p, p.ctx
+        self.source = None
+        self.line = None
+
+    def color(self, rgba: tuple) -> None:
+        if rgba != self.source:
+            self.ctx.set_source_rgba(*rgba)
+            self.source = rgba
+
+    def stroke(self, rgba: tuple, width: float, dash: str) -> None:
+        """Stroke the current path."""
+        self.color(rgba)
+        if (width, dash) != self.line:
+            self.ctx.set_line_width(width)
+            self.p.set_dash(dash, width)
+            self.line = (width, dash) if not DASHES[dash] else None  # dashes depend on the path
+        self.ctx.stroke()
+
+
 def boxes(p, node, device: Affine, style) -> None:
     """Item by item (fill, then stroke), with every per-item number worked out in numpy
     first and Cairo state set only when it changes."""
@@ -81,23 +105,14 @@ def boxes(p, node, device: Affine, style) -> None:
     fills = p.sources(style.fill, style.alpha, n)
     strokes = p.sources(style.color, style.alpha, n)
     dashes = list(style.dash) * n if len(style.dash) == 1 else list(style.dash)
-    current, pen = None, None
+    pen = Pen(p)
     for rect, fill, stroke, width, dash in zip(rects, fills, strokes, widths.tolist(), dashes):
         ctx.rectangle(*rect)
         if fill is not None:
-            if fill != current:
-                ctx.set_source_rgba(*fill)
-                current = fill
+            pen.color(fill)
             ctx.fill_preserve()
         if width > 0.0 and stroke is not None:
-            if stroke != current:
-                ctx.set_source_rgba(*stroke)
-                current = stroke
-            if (width, dash) != pen:
-                ctx.set_line_width(width)
-                p.set_dash(dash, width)
-                pen = (width, dash) if not DASHES[dash] else None  # dashes depend on the path
-            ctx.stroke()
+            pen.stroke(stroke, width, dash)
         else:
             ctx.new_path()
 
@@ -145,21 +160,14 @@ def lines(p, node, device: Affine, style) -> None:
     widths = np.broadcast_to(np.asarray(style.width, np.float64), (n,)).tolist()
     dashes = list(style.dash) * n if len(style.dash) == 1 else list(style.dash)
     points, offsets = node.points.tolist(), node.offsets.tolist()
-    current, pen = None, None
+    pen = Pen(p)
     try:
         for i in range(n):
             stroke, width, path = strokes[i], widths[i], points[offsets[i]:offsets[i + 1]]
             if stroke is None or width <= 0.0 or not path:
                 continue
             _path(ctx, path, close=False)
-            if stroke != current:
-                ctx.set_source_rgba(*stroke)
-                current = stroke
-            if (width, dashes[i]) != pen:
-                ctx.set_line_width(width)
-                p.set_dash(dashes[i], width)
-                pen = (width, dashes[i]) if not DASHES[dashes[i]] else None  # dashes depend on the path
-            ctx.stroke()
+            pen.stroke(stroke, width, dashes[i])
     finally:
         ctx.set_line_join(cairo.LINE_JOIN_MITER)
 
