@@ -68,6 +68,25 @@ def offline(tmp_path, monkeypatch):
     return tmp_path / "run"
 
 
+@pytest.fixture
+def started_threads(monkeypatch):
+    """The threads that scenevis's thread helper (``scenevis._threads``) starts during
+    the test, in a list that fills as they start."""
+    import threading
+
+    from scenevis import _threads
+
+    started = []
+
+    class Recorded(threading.Thread):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(_threads.threading, "Thread", Recorded)
+    return started
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield

@@ -2,14 +2,13 @@
 import os
 import runpy
 import struct
-import threading
 import zlib
 
 import cv2
 import numpy as np
 import pytest
 
-from scenevis import _png, _threads
+from scenevis import _png
 from scenevis._arrays import as_image
 from scenevis.backends import BaseVisBackend, LocalVisBackend
 from scenevis.registry import VISBACKENDS
@@ -104,17 +103,9 @@ def with_chunk(data, kind, body):
     return b"".join(out)
 
 
-def test_decode_png_reads_bands_in_parallel_and_trusts_no_index(monkeypatch):
+def test_decode_png_reads_bands_in_parallel_and_trusts_no_index(started_threads):
     image, data = banded_png()
-    started = []
-
-    class Recorded(threading.Thread):
-        def start(self):
-            started.append(self)
-            super().start()
-
-    monkeypatch.setattr(_threads.threading, "Thread", Recorded)
-    assert np.array_equal(_png.decode_png(data), image) and started  # the bands on threads
+    assert np.array_equal(_png.decode_png(data), image) and started_threads  # the bands on threads
     chunks = dict(parse_png(data))
     index = bytearray(chunks[b"svBD"])
     index[3] ^= 1  # an offset one byte off: the bands do not inflate, the stream is read whole
@@ -126,28 +117,20 @@ def test_decode_png_reads_bands_in_parallel_and_trusts_no_index(monkeypatch):
         _png.decode_png(with_chunk(data, b"IDAT", bytes(stream)))
 
 
-def test_single_threaded_encodes_on_the_calling_thread_only(monkeypatch):
-    started = []
-
-    class Recorded(threading.Thread):
-        def start(self):
-            started.append(self)
-            super().start()
-
-    monkeypatch.setattr(_threads.threading, "Thread", Recorded)
+def test_single_threaded_encodes_on_the_calling_thread_only(monkeypatch, started_threads):
     monkeypatch.setattr(_png.os, "cpu_count", lambda: 4)  # as on a 4-core machine
     image = np.random.default_rng(2).integers(0, 256, (720, 1280, 3), dtype=np.uint8)
     banded = _png.encode_png(image)
-    assert len(started) == 1  # 2.7 MB: two bands, one of them on a helper thread
-    started.clear()
+    assert len(started_threads) == 1  # 2.7 MB: two bands, one of them on a helper thread
+    started_threads.clear()
     with _png.single_threaded():
         alone = _png.encode_png(image)
-    assert started == []
+    assert started_threads == []
     alone, banded = dict(parse_png(alone)), dict(parse_png(banded))
     assert b"svBD" not in alone and alone[b"IDAT"] != banded[b"IDAT"]  # one band: no sync-flush joins
     assert zlib.decompress(alone[b"IDAT"]) == zlib.decompress(banded[b"IDAT"])
     _png.encode_png(image)
-    assert len(started) == 1  # the cap ended with the block
+    assert len(started_threads) == 1  # the cap ended with the block
 
 
 def test_gray_alpha_png_via_parser():

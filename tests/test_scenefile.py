@@ -10,7 +10,6 @@ import math
 import pickle
 import re
 import struct
-import threading
 import zlib
 
 import attrs
@@ -21,7 +20,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import scenevis as sv
 import scenevis._digest as digest_module
 from golden_scenes import SCENES
-from scenevis import _threads, scenefile
+from scenevis import scenefile
 from scenevis.scene import Scene
 
 CANVAS = dict(size=(64, 48))
@@ -502,22 +501,14 @@ def gzip_members(data):
     return out
 
 
-def test_gzip_files_are_members_inflated_on_parallel_threads(monkeypatch):
+def test_gzip_files_are_members_inflated_on_parallel_threads(monkeypatch, started_threads):
     monkeypatch.setattr(scenefile, "GZIP_MEMBER_BYTES", 4096)
     scene = sv.image(np.random.default_rng(5).integers(0, 256, (90, 120, 3), np.uint8)) + sv.boxes([[1, 1, 9, 9]])
     data = scenefile.dumps(scene, compress=True)
     members = gzip_members(data)
     assert len(members) > 5
     assert gzip.decompress(data) == scenefile.dumps(scene)  # any gzip reader reads it whole
-    started = []
-
-    class Recorded(threading.Thread):
-        def start(self):
-            started.append(self)
-            super().start()
-
-    monkeypatch.setattr(_threads.threading, "Thread", Recorded)
-    assert scenefile.loads(data) == scene and started
+    assert scenefile.loads(data) == scene and started_threads
     damaged = bytearray(data)
     damaged[members[0][1] + 40] ^= 0x20  # inside the second member's body: its CRC-32 disagrees
     with pytest.raises(ValueError, match="broken gzip"):
