@@ -49,7 +49,7 @@ from scenevis import distributed, scenefile
 from scenevis._arrays import as_image, coords
 from scenevis.backends._config import check_config
 from scenevis.backends._paths import check_file_name
-from scenevis.backends._values import check_name, check_step, scalar_value, scalar_values
+from scenevis.backends._values import check_image, check_name, check_step, scalar_value, scalar_values
 from scenevis.backends.base import BaseVisBackend
 from scenevis.colors import is_one_color
 from scenevis.errors import VisualizerValueError, facade_errors
@@ -683,10 +683,10 @@ class Visualizer(ManagedInstances):
         if image is None:
             raise VisualizerValueError("image: expected an (H, W, 3) RGB image, got None (use gather=True "
                                        "to record the drawn scenes of all ranks)")
-        self._fan_out("add_image", name, as_image(image, "image"), step, scene=self._drawn_scene_file(image))
+        self._fan_out("add_image", name, check_image(image), step, scene=self._drawn_scene_file(image))
 
     def _add_gathered(self, name: str, image: Any, step: int) -> None:
-        scene = self.scene if image is None else Image(as_image(image, "image"))
+        scene = self.scene if image is None else Image(check_image(image))
         gathered = distributed.gather_to_main(scene)
         if gathered is None:
             return

@@ -97,15 +97,23 @@ def test_a_wrong_kind_stays_a_type_error(tmp_path):
     assert not isinstance(caught.value, AssertionError)
 
 
-def test_integer_images_are_converted_not_refused(tmp_path):
-    # Deliberate: MMEngine's local backend asserts uint8; scenevis reads any image by
-    # one rule (integers are 0-255 levels), so an int64 picture is stored as it looks.
-    pixels = np.random.default_rng(1).integers(0, 256, (6, 8, 3))
-    backend = LocalVisBackend(str(tmp_path))
-    backend.add_image("wide", pixels, step=0)
-    backend.add_image("narrow", pixels.astype(np.uint8), step=0)
+@pytest.mark.parametrize("dtype", [np.int64, np.int32, np.uint16])
+def test_images_of_integers_other_than_uint8_are_refused_as_mmengine_asserts(tmp_path, dtype):
+    # whether such pixels are 0-255 levels or a wider range cannot be told
+    pixels = np.random.default_rng(1).integers(0, 256, (6, 8, 3)).astype(dtype)
+    backend = LocalVisBackend(str(tmp_path / "b"))
+    vis = Visualizer(name=unique(), vis_backends=[dict(type="LocalVisBackend")], save_dir=str(tmp_path / "v"))
+    for add_image in (backend.add_image, vis.add_image):
+        with pytest.raises(AssertionError, match=rf"image: expected uint8 pixels \(or bool, or floats in 0-1\), "
+                                                 rf"got {np.dtype(dtype)}; if its values are 0-255 levels") as caught:
+            add_image("x", pixels, step=0)
+        assert isinstance(caught.value, ValueError)
+    backend.add_image("x", pixels.astype(np.uint8), step=0)
+    backend.add_image("f", pixels / 255.0, step=0)  # floats in 0-1 are scaled by 255
     backend.close()
-    assert (tmp_path / "vis_image" / "wide_0.png").read_bytes() == (tmp_path / "vis_image" / "narrow_0.png").read_bytes()
+    stored = sorted(p.name for p in (tmp_path / "b").rglob("*.png"))
+    assert stored == ["f_0.png", "x_0.png"] and not list((tmp_path / "v").rglob("*.png"))
+    assert (tmp_path / "b" / "vis_image" / "x_0.png").read_bytes() == (tmp_path / "b" / "vis_image" / "f_0.png").read_bytes()
 
 
 # -- backends: the attributes MMEngine's code reads -----------------------------------------

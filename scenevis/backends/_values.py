@@ -12,6 +12,10 @@ before anything is written:
   drops or overwrites such keys).
 - **Steps**: an integer (Python, numpy, or a 0-d integer array or tensor) in
   ``[-2**63, 2**63)``, the range TensorBoard's ``int64`` step can hold.
+- **Images**: uint8 pixels as MMEngine's backends assert, bool, or floats, read by the
+  rule of :func:`scenevis._arrays.as_image`; integers of other dtypes are refused, since
+  whether they hold 0-255 levels or a wider range (a 16-bit picture reaches 65535) cannot
+  be told.
 - **Scalars**: one real number: a Python or numpy ``bool``, integer (in the ``int64``
   range) or float (NaN and infinities included), or an array or tensor holding exactly
   one such element. Returned as a Python ``bool``, ``int`` or ``float``. Anything else
@@ -34,10 +38,10 @@ from typing import Any, Dict, Union
 
 import numpy as np
 
-from scenevis._arrays import as_numpy
-from scenevis.errors import VisualizerValueError
+from scenevis._arrays import as_image, as_numpy
+from scenevis.errors import VisualizerValueError, facade_errors
 
-__all__ = ["check_name", "check_step", "scalar_value", "scalar_values", "json_line", "RESERVED_NAME"]
+__all__ = ["check_name", "check_step", "check_image", "scalar_value", "scalar_values", "json_line", "RESERVED_NAME"]
 
 RESERVED_NAME = "step"
 _INT64 = (-(2**63), 2**63)
@@ -82,6 +86,15 @@ def check_step(step: Any) -> int:
     if not _INT64[0] <= value < _INT64[1]:
         raise VisualizerValueError(f"step: expected an integer in [-2**63, 2**63), got {value}")
     return value
+
+
+def check_image(image: Any) -> np.ndarray:
+    """``image`` to record, as (H, W, 3) uint8 RGB (see the module's rule for images)."""
+    array = facade_errors(as_numpy)(image, "image")
+    if array.dtype.kind in "iu" and array.dtype != np.uint8:
+        raise VisualizerValueError(f"image: expected uint8 pixels (or bool, or floats in 0-1), got {array.dtype}; "
+                                   f"if its values are 0-255 levels, pass image.astype(np.uint8)")
+    return facade_errors(as_image)(array, "image")
 
 
 def scalar_value(value: Any, arg: str = "value") -> Union[bool, int, float]:

@@ -36,9 +36,8 @@ from typing import Any, Callable, Optional, Sequence, Union
 
 import numpy as np
 
-from scenevis._arrays import as_image
-from scenevis.backends._values import check_name, check_step
-from scenevis.errors import VisualizerValueError, facade_errors
+from scenevis.backends._values import check_image, check_name, check_step
+from scenevis.errors import VisualizerValueError
 
 __all__ = ["BaseVisBackend"]
 
@@ -129,9 +128,9 @@ class BaseVisBackend(abc.ABC):
 
     @staticmethod
     def _check_image(image: Any) -> np.ndarray:
-        """``image`` as (H, W, 3) uint8 RGB by the rule of :func:`scenevis._arrays.as_image`
-        (a wrong value is a :class:`~scenevis.errors.VisualizerValueError`)."""
-        return facade_errors(as_image)(image, "image")
+        """``image`` as (H, W, 3) uint8 RGB by the rule of
+        :func:`scenevis.backends._values.check_image`."""
+        return check_image(image)
 
     def add_config(self, config: Any, **kwargs: Any) -> None:
         """Record the run's config (a dict, an mmengine ``Config`` or a config file path)."""
