@@ -313,3 +313,27 @@ def test_transforms_clips_and_scale_look_like_the_raster(chromium, scale):
     mean = float(np.abs(raster.astype(np.int16) - shot.astype(np.int16)).mean())
     assert mean <= 2.0, mean
     assert re.search(r'<svg [^>]*width="%d" height="%d"' % raster.shape[1::-1], svg)
+
+
+@pytest.mark.parametrize("scale", [1.0, 2.0])
+def test_the_drawing_vocabulary_scaled_clipped_and_rotated_looks_like_the_raster(chromium, scale):
+    photo = sv.image(samples.photo(120, 80, seed=4))
+    det = samples.detections(120, 80, seed=4)
+    b, masks, ids = det["bboxes"], det["masks"], det["labels"]
+    cos, sin = np.cos(0.3), np.sin(0.3)
+    turn = sv.Affine(cos, -sin, 60 - 60 * cos + 40 * sin, sin, cos, 40 - 60 * sin - 40 * cos)  # about the centre
+    cells = [photo + sv.blur(b[:2], 5) + sv.pixelate(masks[2:4], 4) + sv.desaturate(b[:3], outside=True,
+                                                                                   frame=(0, 0, 120, 80)),
+             (photo + sv.halo(masks[:3], radius=6, class_ids=ids[:3]) + sv.markers(b, "ellipse", class_ids=ids)
+              + sv.markers(b, "corners", class_ids=ids, dash="--")).scale(0.75),
+             (photo + sv.dim(masks[:2], 0.5) + sv.rotated_boxes([[60, 40, 50, 20, 0.4]], heading=True, color="yellow",
+                                                              width=2)).clipped((10, 10, 100, 70)),
+             (photo + sv.brighten(b[3:5], 0.4) + sv.markers(b, "triangle", class_ids=ids)
+             + sv.markers(b[:3], "round_box", fill=(255, 255, 255, 60), class_ids=ids[:3])).transformed(turn)]
+    scene = sv.grid(cells, cols=2, gap=4)
+    raster = sv.render(scene, scale=scale)
+    svg = sv.to_svg(scene, scale=scale)
+    assert "<filter" in svg and 'class="Effect pixelate"' in svg
+    shot = chromium.screenshot_svg(svg, raster.shape[1::-1])
+    mean = float(np.abs(raster.astype(np.int16) - shot.astype(np.int16)).mean())
+    assert mean <= 2.0, mean
