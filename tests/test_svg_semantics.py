@@ -213,6 +213,15 @@ def test_effects_are_svg_filters_on_what_lies_beneath():
     assert root.findall("svg:rect", NS) and not outer.findall(".//svg:rect", NS)
 
 
+def test_a_layer_holding_an_effect_is_closed_before_it_and_opened_again_after_it():
+    box = [[10, 10, 40, 40]]
+    scene = (sv.image(samples.photo(60, 50, seed=1)) + sv.dim(box, 0.5) + sv.boxes(box)).named("privacy")
+    root = parse(scene)
+    effect = root.find("svg:g", NS)
+    assert effect.get("class") == "Effect dim" and [g.get("id") for g in effect] == ["privacy"]
+    assert [g.get("id") for g in root.findall("svg:g[@class='privacy']", NS)] == ["privacy-2"]
+
+
 def stored_pixels(root: ET.Element) -> list:
     from scenevis._png import decode_png
 
