@@ -346,3 +346,14 @@ def test_the_drawing_vocabulary_scaled_clipped_and_rotated_looks_like_the_raster
     shot = chromium.screenshot_svg(svg, raster.shape[1::-1])
     mean = float(np.abs(raster.astype(np.int16) - shot.astype(np.int16)).mean())
     assert mean <= 2.0, mean
+
+
+def test_blurs_and_halos_at_the_canvas_border_look_like_the_raster(chromium):
+    """Past the border the raster's blur cells are cut and its halos repeat the edge pixels."""
+    photo = sv.image(samples.photo(120, 80, seed=3))
+    corners = [[0, 0, 50, 40], [80, 50, 120, 80]]
+    for scene in (photo + sv.blur(corners, 10), photo + sv.halo(corners, radius=12, color="yellow")):
+        raster = sv.render(scene)
+        shot = chromium.screenshot_svg(sv.to_svg(scene), (120, 80))
+        difference = np.abs(raster.astype(np.int16) - shot.astype(np.int16))
+        assert difference.mean() <= 2.0 and np.percentile(difference, 99) <= 24, difference.mean()

@@ -197,6 +197,10 @@ class SvgPainter:
             self.defs.append(f'<{tag} id="{found}" {attributes}>{body}</{tag}>')
         return found
 
+    def beneath(self) -> np.ndarray:
+        """The (H, W, 4) straight-alpha canvas the Cairo painter paints before the current operation."""
+        return self._painted(self._ops[:self.index])
+
     def pixelation(self) -> Optional[tuple]:
         """The current pixelation's ``(covered, y0, x0, canvas after it)``, or None."""
         return self._pixelations.get(self.index)

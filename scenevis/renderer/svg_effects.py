@@ -2,16 +2,17 @@
 
 An effect changes what lies beneath it, so the painter wraps everything written before it
 in a ``<g class="Effect KIND" filter=...>`` (:meth:`~scenevis.renderer.svg.SvgPainter.wrap`);
-the filter works in device pixels on that content (``SourceGraphic``) and keeps its
-result only inside the effect's area, the same pixels the raster changes
+the filter works in device pixels on that content (``SourceGraphic``) and puts its
+result in place of the content inside the effect's area, the same pixels the raster changes
 (:func:`~scenevis.renderer.effects.area`): for boxes on whole pixels, a white
 ``<feFlood>`` per box; otherwise an ``<feImage>`` of the covered pixels. Filters work in
 sRGB values as the raster does:
 
 - blur: ``feGaussianBlur`` with the standard deviation of the raster's blur (a cell's
   mean, ``b`` pixels wide, interpolated linearly between cell centres ``b`` apart: a
-  variance of ``b**2 / 12 + b**2 / 6``, so ``sigma = b / 2``), edges repeated at the
-  canvas's borders as the raster's cells are cut there;
+  variance of ``b**2 / 12 + b**2 / 6``, so ``sigma = b / 2``); where it reads past the
+  canvas's border over opaque content, the mean of the canvas's pixels only, as the
+  raster's cells are cut there;
 - desaturate: ``feColorMatrix`` towards Rec. 601 luma; dim and brighten:
   ``feComponentTransfer`` towards black or white.
 
@@ -79,11 +80,17 @@ def _area(work: list) -> str:
             f'href="{png_uri(rgba)}"{PIXELATED} result="area"/>')
 
 
-def _operation(kind: str, amount: float, window: str) -> str:
-    """The primitive that changes the pixels (its result: ``changed``)."""
+def _operation(kind: str, amount: float, window: str, opaque_edge: bool) -> str:
+    """The primitive that changes the pixels (its result: ``changed``). ``opaque_edge``:
+    the blur reads past the canvas's border, and what lies beneath is opaque there."""
     if kind == "blur":
-        return (f'<feGaussianBlur in="SourceGraphic" stdDeviation="{number(amount / 2)}" edgeMode="duplicate" '
-                f'{window} result="changed"/>')
+        blur = f'<feGaussianBlur in="SourceGraphic" stdDeviation="{number(amount / 2)}" {window}'
+        if not opaque_edge:
+            return blur + ' result="changed"/>'
+        # Past the border there is nothing: the blurred color is the mean of the canvas's
+        # pixels (as the raster's cells are cut there), made opaque again.
+        return (blur + '/><feComponentTransfer result="changed"><feFuncA type="linear" slope="255"/>'
+                '</feComponentTransfer>')
     if kind == "desaturate":
         k = amount
         rows = []
@@ -107,11 +114,18 @@ def effect(p, node, device: Affine, style) -> None:
     work = effects.area(node, device, (p.height, p.width), p.clip_box)
     if not work:
         return
-    window = _window(min(w.x0 for w in work), min(w.y0 for w in work), max(w.x1 for w in work),
-                     max(w.y1 for w in work))
-    body = (_operation(node.kind, amount, window) + _area(work)
+    x0, y0 = min(w.x0 for w in work), min(w.y0 for w in work)
+    x1, y1 = max(w.x1 for w in work), max(w.y1 for w in work)
+    opaque_edge = False
+    if node.kind == "blur":
+        reach = math.ceil(1.5 * amount)  # three standard deviations
+        if x0 < reach or y0 < reach or x1 + reach > p.width or y1 + reach > p.height:
+            below = p.beneath()[max(y0 - reach, 0):y1 + reach, max(x0 - reach, 0):x1 + reach, 3]
+            opaque_edge = bool((below == 255).all())
+    body = (_operation(node.kind, amount, _window(x0, y0, x1, y1), opaque_edge) + _area(work)
             + '<feComposite in="changed" in2="area" operator="in" result="inside"/>'
-            + '<feMerge><feMergeNode in="SourceGraphic"/><feMergeNode in="inside"/></feMerge>')
+            + '<feComposite in="SourceGraphic" in2="area" operator="out" result="outside"/>'
+            + '<feMerge><feMergeNode in="outside"/><feMergeNode in="inside"/></feMerge>')
     found = p.define("filter", f'filterUnits="userSpaceOnUse" primitiveUnits="userSpaceOnUse" '
                                f'{_window(0, 0, p.width, p.height)} color-interpolation-filters="sRGB"', body)
     p.wrap(f'class="Effect {node.kind}" filter="url(#{found})"')
@@ -152,7 +166,8 @@ def halo(p, node, device: Affine, style) -> None:
     if not node.count:
         return
     reach = max(1, int(node.radius * effects.device_scale(device)))
-    sigma = number(halo_deviation(reach))
+    deviation = halo_deviation(reach)
+    sigma, m = number(deviation), math.ceil(3 * deviation)
     marks = p.marks(node)
     for piece in effects.pieces(node.regions, device, (p.height, p.width)):
         k = piece.item
@@ -160,17 +175,20 @@ def halo(p, node, device: Affine, style) -> None:
         opacity = rgba[3] / 255.0 * float(pick(style.alpha, k))
         if opacity <= 0.0:
             continue
-        body = (f'<feGaussianBlur in="SourceGraphic" stdDeviation="{sigma}" edgeMode="duplicate"/>'
+        body = (f'<feGaussianBlur in="SourceGraphic" stdDeviation="{sigma}"/>'
                 f'<feComponentTransfer><feFuncA type="table" tableValues="0 {opacity:.4g} {opacity:.4g}"/>'
                 f'</feComponentTransfer><feComposite in2="SourceAlpha" operator="out"/>')
         found = p.define("filter", f'filterUnits="userSpaceOnUse" {_window(0, 0, p.width, p.height)} '
                                    f'color-interpolation-filters="sRGB"', body)
         color = paint("fill", (*rgba[:3], 255), 1.0)
-        where = _window(piece.x0, piece.y0, piece.x1, piece.y1)
         mark = marks[k] if marks else None
+        # The raster repeats the canvas's edge pixels outwards: a region at the border goes on past it.
+        pad = [m * (piece.y0 == 0), m * (piece.y1 == p.height), m * (piece.x0 == 0), m * (piece.x1 == p.width)]
+        where = _window(piece.x0 - pad[2], piece.y0 - pad[0], piece.x1 + pad[3], piece.y1 + pad[1])
         if piece.mask is None:
             p.element("rect", f'{where} {color} filter="url(#{found})"', mark)
             continue
-        silhouette = np.zeros(piece.mask.shape + (4,), np.uint8)
-        silhouette[piece.mask] = (*rgba[:3], 255)
+        cover = np.pad(piece.mask, (pad[:2], pad[2:]), mode="edge")
+        silhouette = np.zeros(cover.shape + (4,), np.uint8)
+        silhouette[cover] = (*rgba[:3], 255)
         p.element("image", f'{where} href="{png_uri(silhouette)}"{PIXELATED} filter="url(#{found})"', mark)
