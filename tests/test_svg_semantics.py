@@ -228,6 +228,15 @@ def stored_pixels(root: ET.Element) -> list:
     return [decode_png(base64.b64decode(i.get("href").split(",", 1)[1])) for i in root.iter(f"{SVG}image")]
 
 
+def test_pixelated_pixels_are_not_in_the_svg_at_any_scale():
+    pixels = samples.photo(120, 80, seed=3)
+    scene = sv.image(pixels) + sv.pixelate([[20, 16, 60, 56]], 8)
+    (photo,) = [s for s in stored_pixels(parse(scene, scale=2)) if s.shape == pixels.shape]
+    raster = sv.render(scene, scale=2)
+    assert np.array_equal(photo[16:56, 20:60], raster[33:113:2, 41:121:2])  # each pixel's centre on the canvas
+    assert np.array_equal(photo[:16], pixels[:16]) and np.array_equal(photo[56:], pixels[56:])
+
+
 def test_pixelated_pixels_are_not_in_the_svg():
     pixels = samples.photo(120, 80, seed=3)
     scene = sv.image(pixels) + sv.pixelate([[20, 16, 60, 56]], 8) + sv.boxes([[20, 16, 60, 56]], color="red")
