@@ -79,7 +79,6 @@ class SvgPainter:
         self._layer_ids: set = set()
         self._background: Optional[tuple] = None
         self._defined: dict = {}   # (tag, attributes, body) -> id of the definition
-        self._wraps = 0
         self._ops: list = []
         self.index = 0
         #: The device box the current operation's clips leave (for effects), or None.
@@ -210,7 +209,7 @@ class SvgPainter:
         whose centre lands in a later pixelation's area replaced by what that pixelation
         leaves there: the file never holds the pixels a pixelation hides."""
         later = [found for index, found in sorted(self._pixelations.items()) if index > self.index]
-        if not later:
+        if not later or device.a * device.e == device.b * device.d:  # none, or an image seen edge-on
             return rgb
         out = None
         inverse = device.inverse()
