@@ -366,3 +366,11 @@ def test_blurs_and_halos_at_the_canvas_border_look_like_the_raster(chromium):
         shot = chromium.screenshot_svg(sv.to_svg(scene), (120, 80))
         difference = np.abs(raster.astype(np.int16) - shot.astype(np.int16))
         assert difference.mean() <= 2.0 and np.percentile(difference, 99) <= 24, difference.mean()
+
+
+def test_a_scene_seen_edge_on_is_left_out_as_the_raster_leaves_it_out():
+    photo = samples.photo(60, 40, seed=2)
+    flat = (sv.image(photo) + sv.blur([[0, 0, 30, 30]], 4) + sv.pixelate([[0, 0, 30, 30]], 4)
+            + sv.halo([[5, 5, 20, 20]]) + sv.markers([[1, 1, 9, 9]], "dot")).transformed(sv.Affine(1, 1, 0, 1, 1, 0))
+    root = parse(sv.background((0, 0, 60, 40)) + flat)
+    assert [e.tag for e in root if e.tag != f"{SVG}style"] == [f"{SVG}rect"]  # the background alone

@@ -42,7 +42,7 @@ from scenevis.nodes import Boxes, Circles, Effect, Halo, Lines, Markers, Masks, 
 from scenevis.renderer import svg_effects, svg_marks, svg_rasters, svg_shapes, svg_text
 from scenevis.renderer.context import RenderContext
 from scenevis.renderer.flatten import DrawOp
-from scenevis.renderer.painter import Painter, image_surface
+from scenevis.renderer.painter import Painter, drawable, image_surface
 from scenevis.renderer.svg_write import data_value, item_title, matrix, number, paint, png_uri
 from scenevis.scene import Background, Heatmap, Image
 
@@ -102,6 +102,8 @@ class SvgPainter:
                 raise TypeError(f"scene: no painter for node type {type(op.node).__name__}")
             self.index = index
             device = self.base @ op.transform
+            if not drawable(op, device):
+                continue  # seen edge-on: covers no pixel
             if type(op.node) is Effect:  # works on what lies beneath: its clip is a device box
                 self.clip_box = self._device_clip(op.clips)
                 draw(self, op.node, device, op.style)
@@ -124,8 +126,9 @@ class SvgPainter:
         """Each pixelation's covered pixels and the canvas the Cairo painter paints with it."""
         found = {}
         for index, op in enumerate(ops):
-            if type(op.node) is Effect and op.node.kind == "pixelate":
-                area = svg_effects.pixelated_area(op.node, self.base @ op.transform, (self.height, self.width),
+            device = self.base @ op.transform
+            if type(op.node) is Effect and op.node.kind == "pixelate" and drawable(op, device):
+                area = svg_effects.pixelated_area(op.node, device, (self.height, self.width),
                                                   self._device_clip(op.clips))
                 if area is not None:
                     found[index] = (*area, self._painted(ops[:index + 1]))
@@ -209,7 +212,7 @@ class SvgPainter:
         whose centre lands in a later pixelation's area replaced by what that pixelation
         leaves there: the file never holds the pixels a pixelation hides."""
         later = [found for index, found in sorted(self._pixelations.items()) if index > self.index]
-        if not later or device.a * device.e == device.b * device.d:  # none, or an image seen edge-on
+        if not later:
             return rgb
         out = None
         inverse = device.inverse()
