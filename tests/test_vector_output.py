@@ -4,10 +4,12 @@ opened in headless Chromium, the PDF rasterized by poppler's pdftoppm, each comp
 
 The semantic SVG (``to_svg``, scenevis's own SVG painter) is held to a mean absolute
 difference of at most ``SVG_MAX_MEAN`` levels over all channels, besides
-tests/golden_compare.py's ``assert_looks_like``. Measured over the 19 golden scenes
+tests/golden_compare.py's ``assert_looks_like``. Measured over the 20 golden scenes
 (Chromium 156): at most 0.75 levels (render_heatmap_text: the most text for its size;
 annotate_crowded, 100 labels, 0.63); what differs is anti-aliasing at glyph and diagonal
-edges, since glyphs land on the whole pixels Cairo puts them on. Cairo's own SVG
+edges, since glyphs land on the whole pixels Cairo puts them on. The drawing vocabulary,
+as elements and SVG filters: vocabulary_rotated 0.21, vocabulary_markers (with halos)
+0.14, vocabulary_effects 0.19. Cairo's own SVG
 (``to_svg(outlines=True)``, text as glyph outlines) and the PDF are held to
 ``assert_looks_like`` alone, whose docstring gives the bound and the figures it was set
 from. The goldens drawn without a scene (``draw_featmap``'s arrays) have no vector form

@@ -23,7 +23,7 @@ import numpy as np
 
 from scenevis.geometry import Affine, BBox
 
-__all__ = ["Piece", "pieces", "apply", "glow", "device_scale"]
+__all__ = ["Piece", "pieces", "area", "apply", "glow", "device_scale", "device_amount"]
 
 #: Elements in one strip of the work of blurs and pixelations: their uint16 temporaries
 #: (256 KiB) stay in cache and are allocated once. A fresh multi-megabyte array costs a
@@ -377,6 +377,24 @@ def _compute(kind: str, amount: float, snap: np.ndarray, snap_origin: tuple, pie
     return _pixelated(src, (a0 + sy, b0 + sx), int(amount))[inner[0]:inner[1], inner[2]:inner[3]]
 
 
+def device_amount(node, device: Affine):
+    """An effect's amount on the device: a blur's cell or a pixelation's block in whole
+    device pixels (1 changes nothing), the other kinds' strength as it is."""
+    if node.kind in ("blur", "pixelate"):
+        return max(1, int(round(node.amount * device_scale(device))))
+    return node.amount
+
+
+def area(node, device: Affine, size: tuple, clip: Optional[BBox] = None) -> list:
+    """The :class:`Piece` s of the pixels an effect changes on a ``size = (H, W)`` canvas:
+    one per region, or, with ``outside``, the pixels of its frame no region covers."""
+    parts = pieces(node.regions, device, size, clip)
+    if not node.outside:
+        return parts
+    frame = _window(node.area_frame.transformed(device), size, clip)
+    return [p for p in [_outside(parts, frame)] if p is not None]
+
+
 def apply(node, device: Affine, buffer: np.ndarray, channels: tuple, alpha: Optional[int],
           clip: Optional[BBox] = None) -> None:
     """Apply the effect ``node`` to ``buffer`` (H, W, C) in place through ``device``.
@@ -386,18 +404,10 @@ def apply(node, device: Affine, buffer: np.ndarray, channels: tuple, alpha: Opti
     box the effect stays within.
     """
     size = buffer.shape[:2]
-    parts = pieces(node.regions, device, size, clip)
-    scale = device_scale(device)
-    amount = node.amount * scale if node.kind in ("blur", "pixelate") else node.amount
-    if node.kind in ("blur", "pixelate"):
-        amount = max(1, int(round(amount)))
-        if amount == 1:
-            return
-    if node.outside:
-        frame = _window(node.area_frame.transformed(device), size, clip)
-        work = [p for p in [_outside(parts, frame)] if p is not None]
-    else:
-        work = parts
+    amount = device_amount(node, device)
+    if amount == 1 and node.kind in ("blur", "pixelate"):
+        return
+    work = area(node, device, size, clip)
     if not work:
         return
     m = _margin(node.kind, amount)

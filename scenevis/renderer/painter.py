@@ -31,7 +31,7 @@ from scenevis.renderer.shapes import dash_lengths, pick
 from scenevis.scene import Background, Heatmap, Image
 from scenevis.style import DASHES
 
-__all__ = ["Painter", "paints_in_numpy", "buffer_shape", "image_surface", "vector_surface"]
+__all__ = ["Painter", "paints_in_numpy", "buffer_shape", "image_surface", "vector_surface", "drawable"]
 
 _DRAW = {
     Image: rasters.image, Heatmap: rasters.heatmap, Background: rasters.background, Masks: rasters.masks,
@@ -48,6 +48,12 @@ def _invertible(transform: Affine) -> bool:
     if not math.isfinite(det):
         raise ValueError(f"transform: expected a scale floating point can hold, got a determinant of {det}")
     return det != 0.0
+
+
+def drawable(op: DrawOp, device: Affine) -> bool:
+    """False for an operation whose ``device`` transform or a clip's collapses the plane
+    (it covers no pixel): painters skip it."""
+    return all([_invertible(device)] + [_invertible(transform) for _, transform in op.clips])
 
 
 def _format(rgba: bool):
@@ -192,7 +198,7 @@ class Painter:
             if draw is None:
                 raise TypeError(f"scene: no painter for node type {type(op.node).__name__}")
             device = self.base @ op.transform
-            if not all([_invertible(device)] + [_invertible(transform) for _, transform in op.clips]):
+            if not drawable(op, device):
                 continue  # seen edge-on: a scene collapsed onto a line or a point covers no pixel
             self.index = index
             self.clip_box = self._device_clip(op.clips) if op.clips else None

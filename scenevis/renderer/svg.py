@@ -21,11 +21,12 @@ Geometry follows the Cairo painter's rules where they change pixels: boxes and l
 edges snapped to whole device pixels (:func:`~scenevis.renderer.shapes.rectangles`),
 dash lengths (:func:`~scenevis.renderer.shapes.dash_lengths`), text placement
 (:func:`~scenevis.renderer.text.placed`), heatmap resampling
-(:func:`~scenevis.renderer.rasters.heat_colors`). A node type without a handler is
-written as the pixels it changes, painted by the Cairo painter (exact, but one image
-instead of elements per item); a new node type adds its handler to :data:`HANDLERS`,
-written with the element helpers of :class:`SvgPainter` and
-:mod:`~scenevis.renderer.svg_write`.
+(:func:`~scenevis.renderer.rasters.heat_colors`). Effects change what lies beneath:
+the content written before one is wrapped in a group with an SVG filter
+(:mod:`~scenevis.renderer.svg_effects`), except pixelation, written as the pixels it
+leaves, with the images beneath it holding those pixels in place of their own. A new
+node type adds its handler to :data:`HANDLERS`, written with the element helpers of
+:class:`SvgPainter` and :mod:`~scenevis.renderer.svg_write`.
 """
 from __future__ import annotations
 
@@ -37,12 +38,11 @@ import numpy as np
 
 from scenevis import pixels
 from scenevis.geometry import Affine, BBox
-from scenevis.nodes import Boxes, Circles, Lines, Masks, Points, Polygons, Texts
-from scenevis.renderer import svg_rasters, svg_shapes, svg_text
-from scenevis.renderer.svg_rasters import PIXELATED
+from scenevis.nodes import Boxes, Circles, Effect, Halo, Lines, Markers, Masks, Points, Polygons, RotatedBoxes, Texts
+from scenevis.renderer import svg_effects, svg_marks, svg_rasters, svg_shapes, svg_text
 from scenevis.renderer.context import RenderContext
 from scenevis.renderer.flatten import DrawOp
-from scenevis.renderer.painter import Painter, image_surface
+from scenevis.renderer.painter import Painter, drawable, image_surface
 from scenevis.renderer.svg_write import data_value, item_title, matrix, number, paint, png_uri
 from scenevis.scene import Background, Heatmap, Image
 
@@ -53,6 +53,8 @@ HANDLERS = {
     Image: svg_rasters.image, Heatmap: svg_rasters.heatmap, Background: svg_shapes.background,
     Masks: svg_rasters.masks, Boxes: svg_shapes.boxes, Points: svg_shapes.points, Circles: svg_shapes.circles,
     Lines: svg_shapes.lines, Polygons: svg_shapes.polygons, Texts: svg_text.texts,
+    RotatedBoxes: svg_marks.rotated_boxes, Markers: svg_marks.markers, Effect: svg_effects.effect,
+    Halo: svg_effects.halo,
 }
 
 _NAMESPACE = "http://www.w3.org/2000/svg"
@@ -76,6 +78,14 @@ class SvgPainter:
         self._layers: list = []    # names of the open layer groups, outermost first
         self._layer_ids: set = set()
         self._background: Optional[tuple] = None
+        self._defined: dict = {}   # (tag, attributes, body) -> id of the definition
+        self._ops: list = []
+        self.index = 0
+        #: The device box the current operation's clips leave (for effects), or None.
+        self.clip_box: Optional[BBox] = None
+        #: Operation index -> (covered pixels, their top-left y and x, the canvas after it)
+        #: of each pixelation (:mod:`~scenevis.renderer.svg_effects`).
+        self._pixelations: dict = {}
 
     # -- the document ----------------------------------------------------------------------
     def fill_canvas(self, rgba: tuple) -> None:
@@ -83,35 +93,46 @@ class SvgPainter:
         self.parts.append(f'<rect width="{self.width}" height="{self.height}" {paint("fill", rgba, 1.0)}/>')
 
     def paint(self, ops: list[DrawOp]) -> None:
+        self._ops = ops
+        self._pixelations = self._pixelated_areas(ops)
         for index, op in enumerate(ops):
             self._enter(op.layers)
             draw = HANDLERS.get(type(op.node))
             if draw is None:
-                self._changed_pixels(ops, index)
+                raise TypeError(f"scene: no painter for node type {type(op.node).__name__}")
+            self.index = index
+            device = self.base @ op.transform
+            if not drawable(op, device):
+                continue  # seen edge-on: covers no pixel
+            if type(op.node) is Effect:  # works on what lies beneath: its clip is a device box
+                self.clip_box = self._device_clip(op.clips)
+                draw(self, op.node, device, op.style)
                 continue
             for box, transform in op.clips:
                 self.parts.append(f'<g clip-path="url(#{self._clip(box, transform)})">')
-            draw(self, op.node, self.base @ op.transform, op.style)
+            draw(self, op.node, device, op.style)
             if op.clips:
                 self.parts.append("</g>" * len(op.clips))
         self._enter(())
 
-    def _changed_pixels(self, ops: list[DrawOp], index: int) -> None:
-        """A node type without an SVG handler: the pixels it changes, as the Cairo painter
-        paints the canvas up to it and then with it, embedded as one image in device
-        pixels (what lies beneath included, for effects that work on it). Exact at the
-        scale written, but no per-item elements: a handler in :data:`HANDLERS` does better."""
-        before, after = self._painted(ops[:index]), self._painted(ops[:index + 1])
-        changed = (before != after).any(axis=2)
-        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
-        if not len(rows):
-            return
-        y0, y1, x0, x1 = int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1
-        patch = after[y0:y1, x0:x1].copy()
-        patch[~changed[y0:y1, x0:x1]] = 0
-        node = ops[index].node
-        self.element("image", f'x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" href="{png_uri(patch)}"'
-                              f'{PIXELATED} class="{type(node).__name__}"')
+    def _device_clip(self, clips: tuple) -> Optional[BBox]:
+        box = None
+        for rect, transform in clips:
+            placed = rect.transformed(self.base @ transform)
+            box = placed if box is None else box & placed
+        return box
+
+    def _pixelated_areas(self, ops: list[DrawOp]) -> dict:
+        """Each pixelation's covered pixels and the canvas the Cairo painter paints with it."""
+        found = {}
+        for index, op in enumerate(ops):
+            device = self.base @ op.transform
+            if type(op.node) is Effect and op.node.kind == "pixelate" and drawable(op, device):
+                area = svg_effects.pixelated_area(op.node, device, (self.height, self.width),
+                                                  self._device_clip(op.clips))
+                if area is not None:
+                    found[index] = (*area, self._painted(ops[:index + 1]))
+        return found
 
     def _painted(self, ops: list[DrawOp]) -> np.ndarray:
         """The (H, W, 4) straight-alpha canvas the Cairo painter paints ``ops`` on."""
@@ -162,6 +183,61 @@ class SvgPainter:
         return found
 
     # -- what handlers use -----------------------------------------------------------------
+    def wrap(self, attributes: str) -> None:
+        """Put everything written so far in ``<g attributes>`` (an effect on what lies
+        beneath); the open layer groups are closed first and reopened by what follows."""
+        self._enter(())
+        self.parts.insert(0, f"<g {attributes}>")
+        self.parts.append("</g>")
+
+    def define(self, tag: str, attributes: str, body: str) -> str:
+        """The id of ``<tag attributes>body</tag>`` in ``<defs>``, written once."""
+        key = (tag, attributes, body)
+        found = self._defined.get(key)
+        if found is None:
+            found = self._defined[key] = f"{tag}-{len(self._defined)}"
+            self.defs.append(f'<{tag} id="{found}" {attributes}>{body}</{tag}>')
+        return found
+
+    def beneath(self) -> np.ndarray:
+        """The (H, W, 4) straight-alpha canvas the Cairo painter paints before the current operation."""
+        return self._painted(self._ops[:self.index])
+
+    def pixelation(self) -> Optional[tuple]:
+        """The current pixelation's ``(covered, y0, x0, canvas after it)``, or None."""
+        return self._pixelations.get(self.index)
+
+    def redacted(self, rgb: np.ndarray, x: float, y: float, device: Affine) -> np.ndarray:
+        """An image's pixels ``rgb`` placed at ``(x, y)`` under ``device``, with every pixel
+        whose centre lands in a later pixelation's area replaced by what that pixelation
+        leaves there: the file never holds the pixels a pixelation hides."""
+        later = [found for index, found in sorted(self._pixelations.items()) if index > self.index]
+        if not later:
+            return rgb
+        out = None
+        inverse = device.inverse()
+        h, w = rgb.shape[:2]
+        for covered, y0, x0, after in later:
+            ch, cw = covered.shape
+            corners = np.array([[x0, y0], [x0 + cw, y0], [x0, y0 + ch], [x0 + cw, y0 + ch]], np.float64)
+            u = inverse.a * corners[:, 0] + inverse.b * corners[:, 1] + inverse.c - x
+            v = inverse.d * corners[:, 0] + inverse.e * corners[:, 1] + inverse.f - y
+            c0, c1 = max(int(np.floor(u.min())) - 1, 0), min(int(np.ceil(u.max())) + 1, w)
+            r0, r1 = max(int(np.floor(v.min())) - 1, 0), min(int(np.ceil(v.max())) + 1, h)
+            if c1 <= c0 or r1 <= r0:
+                continue
+            cols, rows = np.meshgrid(np.arange(c0, c1) + x + 0.5, np.arange(r0, r1) + y + 0.5)
+            dx = np.floor(device.a * cols + device.b * rows + device.c).astype(np.int64) - x0
+            dy = np.floor(device.d * cols + device.e * rows + device.f).astype(np.int64) - y0
+            inside = (dx >= 0) & (dx < cw) & (dy >= 0) & (dy < ch)
+            inside[inside] = covered[dy[inside], dx[inside]]
+            if not inside.any():
+                continue
+            if out is None:
+                out = rgb.copy()
+            out[r0:r1, c0:c1][inside] = after[y0 + dy[inside], x0 + dx[inside], :3]
+        return rgb if out is None else out
+
     def marks(self, node) -> Optional[list]:
         """Per item of ``node``, the text its element carries for its metadata:
         ``data-<key>`` attributes and a ``<title>`` element; None without metadata."""

@@ -22,7 +22,7 @@ PIXELATED = ' style="image-rendering:pixelated"'
 
 
 def image(p, node, device: Affine, style) -> None:
-    found = p.raster(node.pixels)
+    found = p.raster(p.redacted(node.pixels, node.x, node.y, device))
     p.element("use", f'href="#{found}" x="{number(node.x)}" y="{number(node.y)}"{transform_attribute(device)}')
 
 
