@@ -70,3 +70,34 @@ def test_blocks_share_one_namespace_and_other_fences_do_not_run(tmp_path):
     result = docs.run(page, tmp_path)
     assert result.ok, result.log
     assert (tmp_path / "x.txt").read_text() == "42"
+
+
+def test_every_test_the_docs_cite_exists():
+    """``file.py::test_name`` (and ``::test_name``, in the file cited before it) in the
+    README and docs/ names a test function that is there; a bare file name is found
+    under tests/."""
+    import ast
+    import re
+
+    root = Path(__file__).resolve().parents[1]
+    cite = re.compile(r"`((?:[\w./-]+\.py)?)::(\w+)`")
+    defined = {}
+
+    def names(path):
+        if path not in defined:
+            tree = ast.parse(path.read_text())
+            defined[path] = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        return defined[path]
+
+    wrong, count = [], 0
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        current = None
+        for number, line in enumerate(page.read_text().splitlines(), 1):
+            for file, name in cite.findall(line):
+                if file:
+                    found = [root / file] if file.startswith("tests/") else sorted((root / "tests").rglob(file))
+                    current = found[0] if len(found) == 1 and found[0].exists() else None
+                count += 1
+                if current is None or name not in names(current):
+                    wrong.append(f"{page.name}:{number}: {file}::{name}")
+    assert count > 20 and not wrong, wrong
