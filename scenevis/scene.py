@@ -386,6 +386,24 @@ class Group(Scene):
                       name=self.name)
         return Group.of(*group.children) if group.is_plain else group
 
+    def styled(self, **settings: Any) -> "Scene":
+        """This group with ``settings`` filling what its own style leaves unset: the same
+        picture as a group around it, one group deep however long the chain (a named
+        layer keeps its own style and gets a group around it)."""
+        if self.name is not None:
+            return super().styled(**settings)
+        style = Style(**settings)
+        style.check_items(1, "styled")
+        return Group(children=self.children, transform=self.transform, style=self.style.over(style), clip=self.clip)
+
+    def clipped(self, box: Any = None) -> "Scene":
+        """This group cut to ``box`` too; a group without a transform or a name takes the
+        intersection into its own clip, so a chain of clips stays one group deep."""
+        if box is None or self.name is not None or not self.transform.is_identity:
+            return super().clipped(box)
+        cut = _extent(box)
+        return Group(children=self.children, style=self.style, clip=cut if self.clip is None else self.clip & cut)
+
     @property
     def is_plain(self) -> bool:
         """True when the group only orders its children (no transform, style, clip or name)."""

@@ -74,6 +74,28 @@ def test_3000_nested_translations_compose_without_recursion():
     assert not isinstance(a.children[0], sv.Group)  # one group deep, whatever the chain
 
 
+def test_3000_nested_styles_and_clips_stay_one_group_deep(tmp_path):
+    scene = sv.boxes([[2, 2, 40, 30]], color="red") + sv.texts("a", [4, 4])
+    for i in range(3000):
+        scene = scene.styled(width=1 + i % 3).clipped([i % 5, 0, 60, 50])
+    assert not any(isinstance(child, sv.Group) for child in scene.children)
+    assert scene.clip == sv.BBox(4, 0, 60, 50) and scene.style.width[0] == 1  # the innermost setting wins
+    assert pickle.loads(pickle.dumps(scene)) == scene and sv.load(sv.dump(scene, tmp_path / "s.scene.json")) == scene
+    assert scene.render(size=(60, 50)).any()
+
+
+@pytest.mark.parametrize("name", [None, "layer"])
+def test_folded_styles_and_clips_draw_what_nested_groups_draw(name):
+    inner = sv.Group(children=(sv.boxes([[2, 2, 40, 30]]), sv.lines([[[0, 0], [60, 50]]])), style=Style(color="blue"),
+                     clip=sv.BBox(1, 1, 50, 40), name=name)
+    folded = inner.styled(width=4, color="red").clipped([10, 0, 60, 45]).styled(dash="dashed")
+    nested = sv.Group(children=(sv.Group(children=(sv.Group(children=(inner,), style=Style(width=4, color="red")),),
+                                         clip=sv.BBox(10, 0, 60, 45)),), style=Style(dash="dashed"))
+    assert np.array_equal(folded.render(size=(60, 50)), nested.render(size=(60, 50)))
+    if name is not None:
+        assert folded.layer("layer") == inner  # a named layer keeps its own style and clip
+
+
 def test_nested_translations_equal_one_translation():
     base = sv.boxes(BOX, color="red").styled(width=3)
     chained = base.translate(2, 1).scale(2).translate(-1, 5)
