@@ -9,7 +9,9 @@ before anything is written:
   is valid Unicode text (no lone surrogates: protobuf and W&B cannot encode them), not
   ``'step'`` (the step has its own argument, and W&B's step metric is called so) and not
   starting with ``'_'`` (W&B keeps ``_step``, ``_runtime``, ... for itself and silently
-  drops or overwrites such keys).
+  drops or overwrites such keys), with at most :data:`MAX_NAME_LEVELS` ``/``-separated
+  parts (a local backend makes a folder of each; far deeper trees break every tool that
+  walks folders recursively).
 - **Steps**: an integer (Python, numpy, or a 0-d integer array or tensor) in
   ``[-2**63, 2**63)``, the range TensorBoard's ``int64`` step can hold.
 - **Images**: uint8 pixels as MMEngine's backends assert, bool, or floats, read by the
@@ -41,9 +43,11 @@ import numpy as np
 from scenevis._arrays import as_image, as_numpy
 from scenevis.errors import VisualizerValueError, facade_errors
 
-__all__ = ["check_name", "check_step", "check_image", "scalar_value", "scalar_values", "json_line", "RESERVED_NAME"]
+__all__ = ["check_name", "check_step", "check_image", "scalar_value", "scalar_values", "json_line", "RESERVED_NAME",
+           "MAX_NAME_LEVELS"]
 
 RESERVED_NAME = "step"
+MAX_NAME_LEVELS = 32
 _INT64 = (-(2**63), 2**63)
 
 
@@ -65,6 +69,9 @@ def check_name(name: Any, arg: str = "name") -> str:
         name.encode("utf-8")
     except UnicodeEncodeError:
         raise VisualizerValueError(f"{arg}: expected text without lone surrogates, got {name!r}") from None
+    if name.count("/") >= MAX_NAME_LEVELS:
+        raise VisualizerValueError(f"{arg}: expected at most {MAX_NAME_LEVELS} '/'-separated parts, got "
+                                   f"{name.count('/') + 1} (a name starting {name[:40]!r})")
     return name
 
 

@@ -100,3 +100,19 @@ def test_mapping_is_invertible_and_stays_inside(name, suffix):
 def test_distinct_names_give_distinct_paths(a, b):
     if a != b:
         assert name_parts(a, "_0.png") != name_parts(b, "_0.png")
+
+
+def test_a_name_nesting_thousands_of_folders_is_refused_before_any_is_made(tmp_path):
+    from scenevis import Visualizer
+    from scenevis.backends._values import MAX_NAME_LEVELS
+
+    image = np.zeros((4, 4, 3), np.uint8)
+    backend = LocalVisBackend(str(tmp_path / "b"))
+    vis = Visualizer(name="deep-names", vis_backends=[dict(type="LocalVisBackend")], save_dir=str(tmp_path / "v"))
+    for add_image in (backend.add_image, vis.add_image):
+        with pytest.raises(ValueError, match=rf"name: expected at most {MAX_NAME_LEVELS} '/'-separated parts, "
+                                             r"got 2101 \(a name starting 'a/a/"):
+            add_image("a/" * 2100, image)
+    assert not (tmp_path / "b" / "vis_image").exists() and not list((tmp_path / "v").rglob("a"))
+    backend.add_image("a/" * (MAX_NAME_LEVELS - 1) + "x", image)  # as deep as names go
+    assert len(list((tmp_path / "b").rglob("x_0.png"))) == 1
