@@ -28,6 +28,7 @@ from typing import Optional
 
 import numpy as np
 
+from scenevis import pixels
 from scenevis._png import write_png
 
 __all__ = ["show_image", "has_display", "in_notebook"]
@@ -129,8 +130,7 @@ def show_cv2(image: np.ndarray, win_name: str, wait_time: float, key: int) -> No
     window = f"scenevis-{key}"
     cv2.namedWindow(window)
     cv2.setWindowTitle(window, win_name)
-    bgr = np.ascontiguousarray(image[..., ::-1])
-    cv2.imshow(window, bgr)
+    cv2.imshow(window, pixels.bgr(image))
     cv2.waitKey(int(math.ceil(wait_time * 1000)))
 
 

@@ -16,11 +16,11 @@ hands Cairo as a mask in the region's color.
 from __future__ import annotations
 
 import math
-import sys
 from typing import NamedTuple, Optional
 
 import numpy as np
 
+from scenevis import pixels
 from scenevis.geometry import Affine, BBox
 
 __all__ = ["Piece", "pieces", "area", "apply", "glow", "device_scale", "device_amount"]
@@ -273,7 +273,7 @@ def _smoothed(src: np.ndarray, origin: tuple, block: int, piece: tuple) -> np.nd
     n, width = y1 - y0, x1 - x0
     tx = np.repeat(tx, 4)  # one weight per lane: the products run over contiguous memory
     ty = ty[:, None]
-    flat = np.empty(n * width * channels + 1, np.uint8)  # one spare byte: see _store
+    flat = np.empty(n * width * channels + 1, np.uint8)  # one spare byte: see pixels.store_lanes
     out = flat[:-1].reshape(n, width, channels)
     step = max(1, min(n, STRIP // (4 * width)))
     low = np.empty((step, 4 * width), np.uint16)
@@ -296,23 +296,8 @@ def _smoothed(src: np.ndarray, origin: tuple, block: int, piece: tuple) -> np.nd
         b *= ty[s:e]
         a += b
         a >>= 8
-        _store(a.astype(np.uint8).reshape(e - s, width, 4), flat, s * width * channels, channels)
+        pixels.store_lanes(a.astype(np.uint8).reshape(e - s, width, 4), flat, s * width * channels, channels)
     return out
-
-
-def _store(lanes: np.ndarray, flat: np.ndarray, start: int, channels: int) -> None:
-    """Write the first ``channels`` bytes of each 4-byte pixel of ``lanes`` (k, w, 4) into
-    ``flat`` from byte ``start`` on. Three channels go as 32-bit words at a 3-byte stride,
-    in increasing address order, each word's fourth byte overwritten by the next word
-    (the last one by the next strip's first word, or the buffer's spare byte): one
-    sequential pass instead of a copy with a 3-of-4 inner loop (the trick of
-    :func:`scenevis.pixels.rgb_from_words`)."""
-    count = lanes.shape[0] * lanes.shape[1]
-    if channels == 3 and sys.byteorder == "little":
-        words = np.ndarray((count,), np.uint32, buffer=flat, offset=start, strides=(3,))
-        np.copyto(words, lanes.view(np.uint32).reshape(count))
-        return
-    flat[start:start + count * channels] = lanes[..., :channels].reshape(-1)
 
 
 def _scaled(kind: str, src: np.ndarray, amount: float) -> np.ndarray:
