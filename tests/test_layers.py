@@ -32,7 +32,8 @@ LAYERS = {
     "scenevis.registry": 6, "scenevis.backends": 6, "scenevis.batch": 6, "scenevis.distributed": 6,
     "scenevis.report": 6,
     # L7: the MMEngine-compatible facade and its integrations
-    "scenevis.visualizer": 7, "scenevis.det_visualizer": 7, "scenevis.track_visualizer": 7, "scenevis._facade_args": 7, "scenevis._show": 7,
+    "scenevis.visualizer": 7, "scenevis.det_visualizer": 7, "scenevis.track_visualizer": 7, "scenevis._facade_args": 7,
+    "scenevis._facade_draw": 7, "scenevis._facade_record": 7, "scenevis._show": 7,
     "scenevis.integrations": 7, "scenevis.cli": 7,
     # L8: the package's __init__ re-exports everything
     "scenevis": 8,
@@ -63,7 +64,9 @@ SAME_LAYER = {
     ("scenevis.report", "scenevis.report"),
     ("scenevis.report", "scenevis.backends._paths"),  # image files back to names by the backend's own rule
     ("scenevis.report", "scenevis.batch"),           # thumbnails on the batch engine's pool
-    ("scenevis.visualizer", "scenevis._facade_args"),
+    ("scenevis.visualizer", "scenevis._facade_draw"),   # the draw_* calls
+    ("scenevis.visualizer", "scenevis._facade_record"),  # the backends and add_* calls
+    ("scenevis._facade_draw", "scenevis._facade_args"),
     ("scenevis.visualizer", "scenevis._show"),
     ("scenevis.det_visualizer", "scenevis.visualizer"),
     ("scenevis.det_visualizer", "scenevis._facade_args"),
