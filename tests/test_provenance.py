@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import scenevis as sv
-import scenevis.visualizer as visualizer_module
+import scenevis._facade_record as recording_module
 from golden_compare import read_png
 from scenevis import samples
 from scenevis._png import decode_png, encode_png
@@ -173,7 +173,7 @@ def test_add_datasample_keeps_the_scene_too(tmp_path):
 
 def test_scenes_are_kept_only_when_asked(tmp_path, monkeypatch):
     checksums = []
-    monkeypatch.setattr(visualizer_module, "zlib", type("Z", (), {"crc32": lambda data: checksums.append(1) or 0}))
+    monkeypatch.setattr(recording_module, "zlib", type("Z", (), {"crc32": lambda data: checksums.append(1) or 0}))
     vis = sv.Visualizer(vis_backends=dict(type="LocalVisBackend"), save_dir=str(tmp_path))
     vis.set_image(samples.photo(64, 48))
     vis.add_image("drawn", vis.draw_bboxes(np.array([[1, 1, 9, 9]])).get_image(), step=0)
@@ -185,8 +185,8 @@ def test_scenes_are_kept_only_when_asked(tmp_path, monkeypatch):
 
 def test_the_scene_file_is_made_once_for_all_backends(tmp_path, monkeypatch):
     made = []
-    real = visualizer_module.scenefile.dumps
-    monkeypatch.setattr(visualizer_module.scenefile, "dumps", lambda s: made.append(s) or real(s))
+    real = recording_module.scenefile.dumps
+    monkeypatch.setattr(recording_module.scenefile, "dumps", lambda s: made.append(s) or real(s))
     backends = [dict(type="LocalVisBackend", save_scene=True, name="a"),
                 dict(type="LocalVisBackend", save_scene=True, name="b", img_save_dir="other")]
     vis = sv.Visualizer(vis_backends=backends, save_dir=str(tmp_path))

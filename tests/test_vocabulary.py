@@ -134,7 +134,7 @@ def test_an_effect_changes_pixels_only_inside_its_regions(regions, make, outside
     changed = (out != below).any(axis=2)
     allowed = _covered(regions, below.shape[:2], scale, outside, frame)
     assert not (changed & ~allowed).any(), f"{(changed & ~allowed).sum()} pixels changed outside the regions"
-    if make in (sv.dim, sv.desaturate):  # noise changes under these wherever they apply
+    if make in (sv.dim, sv.desaturate) and allowed.any():  # noise changes under these wherever they apply
         assert changed[allowed].mean() > 0.7
 
 
