@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 import scenevis as sv
 from scenevis import annotate, samples
@@ -126,6 +126,7 @@ regions_st = st.one_of(
 @settings(max_examples=60, deadline=None)
 @given(regions_st, st.sampled_from([sv.blur, sv.pixelate, sv.desaturate, sv.dim, sv.brighten]), st.booleans(),
        st.sampled_from([1.0, 2.0]))
+@example(np.array([[0.0, -1.0, 1.0, 0.0]]), sv.desaturate, False, 1.0)  # a region above the picture
 def test_an_effect_changes_pixels_only_inside_its_regions(regions, make, outside, scale):
     frame = (3.5, 2.0, 50.0, 40.5)
     picture = sv.image(_noise())
