@@ -8,7 +8,8 @@ from scenevis.annotate.access import read_instances
 from scenevis.annotate.instances import instances_overlay
 from scenevis.annotate.labels import LabelSet, draw_labels
 from scenevis.annotate.palettes import resolve_palette
-from scenevis.annotate.placement import leader_segments, overlaps, place_labels
+from scenevis.annotate import placement as placement_module
+from scenevis.annotate.placement import ANCHORS, anchor_spots, leader_segments, overlaps, place_labels
 from scenevis.nodes import Boxes, Lines, Texts
 from scenevis.renderer.flatten import flatten
 from scenevis.renderer.measure import text_size
@@ -112,6 +113,66 @@ def test_moved_labels_get_leader_segments_to_their_box():
     scene, placement, _ = draw_labels(labels, (400, 400))
     lines = [op.node for op in flatten(scene) if isinstance(op.node, Lines)]
     assert lines and lines[-1].count == placement.moved.sum()
+
+
+def _crowd(seed: int, n: int):
+    """Boxes, label sizes, obstacles, priorities and asked-for spots (some NaN) that make
+    many labels lose their first spot."""
+    rng = np.random.default_rng(seed)
+    lo = rng.uniform([0, 0], [360, 260], (n, 2))
+    boxes = np.concatenate([lo, lo + rng.uniform(4, 60, (n, 2))], axis=1)
+    boxes[::7, 2:] = boxes[::7, :2]  # some point anchors
+    sizes = np.column_stack([rng.uniform(20, 70, n), rng.uniform(8, 16, n)])
+    sizes[3] = (500, 10)  # wider than the canvas: placed at its corner
+    obstacles = np.array([[0, 0, 400, 12], [150, 120, 260, 170]], float)
+    spots = np.where(rng.random((n, 1)) < 0.3, rng.uniform(-20, 380, (n, 2)), np.nan)
+    return boxes, sizes, obstacles, rng.random(n), spots
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("gap", [0.0, 2.5])
+def test_the_table_of_first_spots_places_every_label_where_testing_each_spot_does(seed, gap, monkeypatch):
+    boxes, sizes, obstacles, priority, spots = _crowd(seed, 30 + 15 * seed)
+    for kwargs in ({}, {"priority": priority, "obstacles": obstacles}, {"priority": priority, "spots": spots}):
+        quick = place_labels(boxes, sizes, (400, 300), gap=gap, **kwargs)
+        monkeypatch.setattr(placement_module, "QUICK_LABELS", 0)  # every spot tested against the placed labels
+        tested = place_labels(boxes, sizes, (400, 300), gap=gap, **kwargs)
+        monkeypatch.undo()
+        assert quick.placed.sum() > len(boxes) // 2 and quick.moved.any()  # a real contest, not an empty canvas
+        np.testing.assert_array_equal(quick.rects, tested.rects)
+        np.testing.assert_array_equal(quick.placed, tested.placed)
+        np.testing.assert_array_equal(quick.moved, tested.moved)
+
+
+def _anchor_spot(box, size, name, inside, offset):
+    """One label's asked-for spot, worked out by the rule in anchor_spots' docstring."""
+    if name is None:
+        return np.array([np.nan, np.nan])
+    fx, fy = sv.geometry.POSITIONS["center" if name == "mass" else name]
+    x0, y0, x1, y1 = box
+    w, h = size
+    ax, ay = x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
+    x, y = ax - fx * w, ay - fy * h
+    if not inside and fy != 0.5:
+        y = ay - h if fy == 0.0 else ay
+    elif not inside and fx != 0.5:
+        x = ax - w if fx == 0.0 else ax
+    return np.array([x + offset[0], y + offset[1]])
+
+
+def test_anchor_spots_follow_the_rule_for_every_anchor_inside_and_outside():
+    rng = np.random.default_rng(5)
+    names = [None, *ANCHORS] * 4
+    n = len(names)
+    boxes = np.concatenate([rng.uniform(0, 300, (n, 2)), rng.uniform(300, 500, (n, 2))], axis=1)
+    sizes = rng.uniform(5, 80, (n, 2))
+    inside = np.arange(n) % 2 == 0
+    offsets = rng.uniform(-5, 5, (n, 2))
+    got = anchor_spots(boxes, sizes, names, inside, offsets)
+    expected = np.array([_anchor_spot(*args) for args in zip(boxes, sizes, names, inside, offsets)])
+    np.testing.assert_array_equal(got, expected)
+    assert np.isnan(got[[i for i, name in enumerate(names) if name is None]]).all()
+    assert anchor_spots(np.zeros((0, 4)), np.zeros((0, 2)), [], np.zeros(0, bool), np.zeros((0, 2))).shape == (0, 2)
 
 
 def test_label_wider_than_the_canvas_is_shrunk_then_shortened_to_fit():

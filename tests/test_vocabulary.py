@@ -154,6 +154,21 @@ def test_pixelate_makes_blocks_on_the_canvas_grid_and_blur_smooths():
     assert np.abs(np.diff(soft, axis=1)).mean() < 0.2 * np.abs(np.diff(_noise().astype(float), axis=1)).mean()
 
 
+
+@pytest.mark.parametrize("box", [(3, 5, 70, 50), (13, 11, 59, 41), (0, 0, 70, 50)])
+def test_each_pixelated_block_is_the_mean_of_its_canvas_cell(box):
+    """Cells cut by the canvas's edge and cells the box cuts (their means come from the
+    whole cell) alike."""
+    noise = _noise(70, 50, seed=3)
+    out = sv.render(sv.image(noise) + sv.pixelate([box], 8))
+    x0, y0, x1, y1 = box
+    expected = noise.copy()
+    for y in range(y0, y1):
+        for x in range(x0, x1):
+            cell = noise[y // 8 * 8:y // 8 * 8 + 8, x // 8 * 8:x // 8 * 8 + 8]
+            expected[y, x] = np.rint(cell.reshape(-1, 3).mean(axis=0))
+    np.testing.assert_array_equal(out, expected)
+
 def test_desaturate_outside_keeps_colour_only_on_the_objects():
     img = np.zeros((20, 30, 3), np.uint8)
     img[..., 0] = 200

@@ -20,7 +20,9 @@ time by descending priority; each takes the first free spot from, in turn:
    (a free spot can always slide until it touches one), nearest first.
 
 Candidates are tested against all placed labels in one vectorized overlap test per
-batch. A size that fits nowhere is remembered, so larger labels skip the searches. A
+batch; whether each label's first spot is free is kept in one table of all first spots
+against each other, updated as labels are placed, so most labels need no test of their
+own. A size that fits nowhere is remembered, so larger labels skip the searches. A
 label whose final spot does not touch its box is marked ``moved``, and
 :func:`leader_segments` gives the line joining it to its box. On crowded synthetic
 scenes 100 labels place in about 5 ms (640x480 to 1280x720, this machine).
@@ -39,6 +41,10 @@ __all__ = ["Placement", "place_labels", "leader_segments", "rect_distance", "ove
 #: Where a label may be asked to sit: the nine positions on its box (``POSITIONS``), and
 #: ``'mass'``: centred on a mask's centre of mass (the anchor box is that point).
 ANCHORS = tuple(POSITIONS) + ("mass",)
+
+#: Up to this many labels, whether each label's first spot is free is read from one
+#: table of every first spot against every other (n x n booleans); more test spot by spot.
+QUICK_LABELS = 1024
 
 
 class Placement(NamedTuple):
@@ -121,21 +127,23 @@ def anchor_spots(anchors: np.ndarray, sizes: np.ndarray, positions, inside: np.n
     it for the middle row; ``'center'`` and ``'mass'`` are always centred.
     """
     anchors = np.asarray(anchors, np.float64).reshape(-1, 4)
-    out = np.full((len(anchors), 2), np.nan)
-    for i, name in enumerate(positions):
-        if name is None:
-            continue
-        fx, fy = POSITIONS["center" if name == "mass" else name]
-        x0, y0, x1, y1 = anchors[i]
-        w, h = sizes[i]
-        ax, ay = x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
-        x, y = ax - fx * w, ay - fy * h
-        if not inside[i]:
-            if fy != 0.5:
-                y = ay - h if fy == 0.0 else ay
-            elif fx != 0.5:
-                x = ax - w if fx == 0.0 else ax
-        out[i] = x + offsets[i, 0], y + offsets[i, 1]
+    sizes = np.asarray(sizes, np.float64).reshape(-1, 2)
+    offsets = np.asarray(offsets, np.float64).reshape(-1, 2)
+    inside = np.asarray(inside, bool).reshape(-1)
+    wished = np.array([name is not None for name in positions], bool).reshape(-1)
+    fractions = np.array([POSITIONS["center" if name in (None, "mass") else name] for name in positions],
+                         np.float64).reshape(-1, 2)
+    fx, fy = fractions[:, 0], fractions[:, 1]
+    x0, y0, x1, y1 = anchors.T
+    w, h = sizes.T
+    ax, ay = x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)
+    x, y = ax - fx * w, ay - fy * h
+    above_below = ~inside & (fy != 0.5)
+    beside = ~inside & (fy == 0.5) & (fx != 0.5)
+    y = np.where(above_below, np.where(fy == 0.0, ay - h, ay), y)
+    x = np.where(beside, np.where(fx == 0.0, ax - w, ax), x)
+    out = np.stack([x + offsets[:, 0], y + offsets[:, 1]], axis=1)
+    out[~wished] = np.nan
     return out
 
 
@@ -245,15 +253,29 @@ def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: 
                             np.clip(spots[:, 1], 0.0, np.maximum(height - sizes[:, 1], 0.0))], axis=1)
         candidates = np.where(wished[:, None, None], np.concatenate([clamped[:, None], candidates], axis=1)[:, :-1],
                               candidates)
+    # Most labels take their first spot. With the table, blocked[j] says whether label
+    # j's first spot touches an obstacle or a label placed so far, so that spot is not
+    # tested again label by label (overlaps() is symmetric: a row of the table serves).
+    quick = n <= QUICK_LABELS
+    if quick:
+        firsts = np.concatenate([candidates[:, 0], candidates[:, 0] + sizes], axis=1)
+        clash = overlaps(firsts, firsts, gap)
+        blocked = overlaps(firsts, taken, gap).any(axis=1)
     for i in order:
         w, h = sizes[i]
         box = anchors[i]
         current = buffer[:count]
+        took_first = False
         if w > width or h > height:
             spot = np.array([0.0, 0.0])
         else:
             first = candidates[i]
-            spot = _first_free(first, w, h, current, gap)
+            if not quick:
+                spot = _first_free(first, w, h, current, gap)
+            elif blocked[i]:
+                spot = _first_free(first[1:], w, h, current, gap)
+            else:
+                spot, took_first = first[0], True
             if spot is None:
                 spot = _first_free(_nudged(first[:3], w, h, gap, width, height), w, h, current, gap)
             if spot is None and not (failed and any(w >= fw and h >= fh for fw, fh in failed)):
@@ -268,6 +290,8 @@ def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: 
         placed[i] = True
         buffer[count] = rects[i]
         count += 1
+        if quick:
+            blocked |= clash[i] if took_first else overlaps(firsts, rects[i:i + 1], gap)[:, 0]
     return Placement(rects, placed, moved_labels(rects, placed, anchors, sizes, (width, height), spots))
 
 

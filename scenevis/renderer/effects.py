@@ -208,9 +208,13 @@ def _cell_sums(a: np.ndarray, axis: int, sizes: list, block: int, dtype) -> np.n
         elif axis == 0:
             body.reshape((full, block) + body.shape[1:]).sum(axis=1, dtype=dtype, out=sums)
         else:
-            np.add(body[0::block], body[1::block], out=sums, dtype=dtype)
+            # Added up in a new array in the input's own layout, then stored: written in
+            # place through the moved axis, numpy's inner loop runs over the channels only.
+            body = np.moveaxis(body, 0, 1)
+            total = np.add(body[:, 0::block], body[:, 1::block], dtype=dtype)
             for k in range(2, block):
-                sums += body[k::block]
+                total += body[:, k::block]
+            sums[...] = np.moveaxis(total, 1, 0)
     if tail:
         a[a.shape[0] - tail:].sum(axis=0, dtype=dtype, out=out[-1])
     return np.moveaxis(out, 0, axis)
