@@ -1,6 +1,7 @@
 """The run report without a browser: runs found and read (with a note for each problem),
 image files mapped back to names and steps, thumbnails, the page's data and escaping.
 tests/test_report_browser.py opens the same pages in Chromium."""
+import io
 import json
 import os
 import re
@@ -144,6 +145,90 @@ def test_large_images_get_thumbnails_made_once(tmp_path):
     made = [t.stat().st_mtime_ns for t in thumbs]
     write_report([str(run)], str(out), progress=False, workers=2)
     assert [t.stat().st_mtime_ns for t in thumbs] == made  # found, not made again
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    from PIL import Image
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB" if image.mode in ("RGB", "L") else "RGBA")).astype(int)
+
+
+def _thumbnail(path, factor=3) -> np.ndarray:
+    """The thumbnail's pixels made as the report first made them: Pillow decodes the whole
+    picture, ``reduce`` shrinks it, JPEG (PNG with alpha) stores it."""
+    from PIL import Image
+    with Image.open(path) as image:
+        small = image.reduce(factor)
+    out = io.BytesIO()
+    small.save(out, "JPEG" if small.mode in ("RGB", "L") else "PNG", quality=85)
+    return _pixels(out.getvalue())
+
+
+def test_thumbnails_are_the_same_whoever_decodes_the_png(tmp_path):
+    from PIL import Image
+    from scenevis import samples
+    from scenevis._png import write_png
+    photo = np.asarray(samples.photo(1280, 720, seed=3))
+    files = {"sub.png": photo, "rgba.png": np.dstack([photo, np.arange(720 * 1280).reshape(720, 1280) % 251]),
+             "gray.png": photo[:, :, 1]}
+    for name, pixels in files.items():  # scenevis's own filters: decoded by decode_png
+        write_png(str(tmp_path / name), pixels.astype(np.uint8))
+    Image.fromarray(photo).save(tmp_path / "paeth.png")  # Pillow's adaptive filters: decoded by Pillow
+    for name in [*files, "paeth.png"]:
+        info = inspect_image(str(tmp_path / name))
+        assert (info.width, info.height) == (1280, 720)
+        assert np.array_equal(_pixels(info.thumb_bytes), _thumbnail(tmp_path / name)), name
+
+
+def test_pngs_inflate_alike_with_either_zlib(tmp_path):
+    import zlib
+    from isal import isal_zlib
+    from scenevis import samples
+    from scenevis._png import decode_png, encode_png
+    from scenevis.report import thumbs
+    data = encode_png(np.asarray(samples.photo(320, 200, seed=1)))
+    assert np.array_equal(decode_png(data, zlib_module=isal_zlib), decode_png(data, zlib_module=zlib))
+    assert thumbs._inflater() is isal_zlib
+    with pytest.raises(ValueError, match="corrupt PNG pixel data"):
+        broken = bytearray(data)
+        broken[60:64] = b"\xff\xff\xff\xff"
+        start = 33 + 8  # IDAT's payload, after the header chunk; fix its CRC so only the stream is bad
+        length = int.from_bytes(data[33:37], "big")
+        broken[start + length:start + length + 4] = zlib.crc32(bytes(broken[37:start + length])).to_bytes(4, "big")
+        decode_png(bytes(broken), zlib_module=isal_zlib)
+
+
+def test_jpeg_thumbnails_are_decoded_small_and_look_the_same(tmp_path):
+    from PIL import Image
+    from scenevis import samples
+    Image.fromarray(np.asarray(samples.photo(1280, 720, seed=3))).save(tmp_path / "photo.jpg", quality=92)
+    shown = _pixels(inspect_image(str(tmp_path / "photo.jpg")).thumb_bytes)
+    expected = _thumbnail(tmp_path / "photo.jpg")
+    assert shown.shape == expected.shape == (240, 427, 3)
+    assert np.abs(shown - expected).mean() < 4
+
+
+def test_an_image_pillow_refuses_is_a_note_and_its_neighbours_are_shown(tmp_path):
+    import struct
+    import zlib
+    from scenevis.report.thumbs import inspect_images
+    from scenevis._png import write_png
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    bomb = tmp_path / "bomb.png"  # a header claiming 40000 x 40000 pixels: a decompression bomb to Pillow
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    paths = []
+    for i in range(7):
+        paths.append(str(tmp_path / f"p{i}.png"))
+        write_png(paths[-1], np.full((20, 30, 3), i, np.uint8))
+    paths.insert(3, str(bomb))
+    infos = inspect_images(paths, workers=1, progress=False)
+    assert [i.path for i in infos] == paths
+    assert [i.problem is None for i in infos] == [True] * 3 + [False] + [True] * 4
+    assert "DecompressionBombError" in infos[3].problem and infos[4].width == 30
 
 
 def test_embed_puts_every_picture_into_the_page(tmp_path):
