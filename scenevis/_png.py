@@ -174,8 +174,8 @@ def decode_png(data: bytes, name: str = "png", shape: Optional[tuple] = None,
     image at a time). Anything else, a bad checksum, a truncated stream, a side above
     ``MAX_IMAGE_SIDE`` or a header other than the expected ``shape`` (when given) is a
     ``ValueError`` naming ``name``, raised before the pixels are inflated; the stream is
-    never inflated past the size its header states. ``zlib_module`` inflates the pixels: a
-    module with the standard library ``zlib``'s ``decompressobj`` and ``error``
+    never inflated past the size its header states. ``zlib_module`` checks and inflates: a
+    module with the standard library ``zlib``'s ``crc32``, ``decompressobj`` and ``error``
     (``isal.isal_zlib`` inflates in a third of the time).
     """
     if not isinstance(data, (bytes, bytearray, memoryview)):
@@ -192,7 +192,7 @@ def decode_png(data: bytes, name: str = "png", shape: Optional[tuple] = None,
         if len(body) != length or pos + 12 + length > len(data):
             raise ValueError(f"{name}: truncated PNG ({kind!r} chunk of {length} bytes)")
         (crc,) = struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])
-        if crc != zlib.crc32(body, zlib.crc32(kind)):
+        if crc != zlib_module.crc32(body, zlib_module.crc32(kind)):
             raise ValueError(f"{name}: corrupt PNG (bad checksum in its {kind!r} chunk)")
         pos += 12 + length
         if header is None and kind != b"IHDR":
