@@ -3,7 +3,9 @@
 A *run* is a folder written by :class:`~scenevis.backends.LocalVisBackend` (or MMEngine's):
 it holds ``scalars.json`` or a ``vis_image/`` folder, or it is an MMEngine ``vis_data``
 folder. :func:`find_runs` looks for runs below a folder (an MMEngine work dir holds one
-per timestamp: ``work_dirs/exp/20261201_120000/vis_data``); :func:`read_run` reads one.
+per timestamp: ``work_dirs/exp/20261201_120000/vis_data``); :func:`read_run` reads one
+(:func:`list_run` lists its pictures, :func:`read_contents` then reads the rest, so a
+report can start on the pictures while it reads the scalars).
 
 Reading never fails on what a run holds: a torn last line (the run is still writing), a
 line that is not JSON, a value that is not a number, an unreadable config become
@@ -24,7 +26,8 @@ import numpy as np
 
 from scenevis.backends._paths import name_from_parts
 
-__all__ = ["Problem", "Picture", "Run", "find_runs", "read_run", "read_scalars", "NotARunError"]
+__all__ = ["Problem", "Picture", "Run", "find_runs", "read_run", "list_run", "read_contents", "read_scalars",
+           "NotARunError"]
 
 SCALARS = "scalars.json"
 IMAGES = "vis_image"
@@ -260,18 +263,31 @@ def _read_pictures(run: Run) -> None:
 
 def read_run(folder: str, name: str) -> Run:
     """Everything the report shows of the run in ``folder``; problems become notes."""
+    run = list_run(folder, name)
+    read_contents(run)
+    return run
+
+
+def list_run(folder: str, name: str) -> Run:
+    """The run in ``folder`` with its pictures listed (a note when they cannot be); its
+    scalars and config are for :func:`read_contents`."""
     run = Run(name=name, path=os.path.abspath(folder))
-    scalars = os.path.join(folder, SCALARS)
+    try:
+        _read_pictures(run)
+    except OSError as err:
+        run.note(IMAGES, f"cannot be listed: {err.strerror or err}")
+    return run
+
+
+def read_contents(run: Run) -> None:
+    """Read the scalars and the config of ``run`` (made by :func:`list_run`)."""
+    scalars = os.path.join(run.path, SCALARS)
     if os.path.isfile(scalars):
         try:
             run.scalars = read_scalars(scalars, run)
         except OSError as err:
             run.note(SCALARS, f"cannot be read: {err.strerror or err}")
-    try:
-        _read_pictures(run)
-    except OSError as err:
-        run.note(IMAGES, f"cannot be listed: {err.strerror or err}")
-    config = os.path.join(folder, CONFIG)
+    config = os.path.join(run.path, CONFIG)
     if os.path.isfile(config):
         try:
             with open(config, "rb") as handle:
@@ -284,4 +300,3 @@ def read_run(folder: str, name: str) -> Run:
             run.note(CONFIG, f"cannot be read: {err.strerror or err}")
     if not run.scalars and not run.pictures:
         run.note("", "the run holds no scalars and no images yet")
-    return run
