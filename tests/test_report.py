@@ -82,6 +82,26 @@ def test_scalars_are_read_and_every_problem_becomes_a_note(tmp_path):
     assert any(n.startswith('1 line without a numeric "step" (first: line 6)') for n in notes)
 
 
+def test_scalars_of_lines_alike_are_read_as_one_table_and_odd_lines_still_noted(tmp_path):
+    from scenevis.report.runs import Run, read_scalars
+    path = tmp_path / "scalars.json"
+    path.write_text("".join(json.dumps({"loss": 1 / (i + 1), "lr": 0.1, "step": 10 * i}) + "\n" for i in range(5)))
+    run = Run("r", str(tmp_path))
+    scalars = read_scalars(str(path), run)
+    assert list(scalars) == ["loss", "lr"] and run.problems == []
+    assert scalars["loss"][0].tolist() == [0, 10, 20, 30, 40] and scalars["loss"][1][1] == 0.5
+    assert scalars["lr"][1].tolist() == [0.1] * 5
+    # A bool is no number even when every line holds the same keys; two objects on one line
+    # are not JSON Lines (joined with commas they would parse, one line short).
+    path.write_text('{"loss": 1, "ok": true, "step": 0}\n{"loss": 2, "ok": false, "step": 1}\n'
+                    '{"loss": 3, "step": 2}, {"loss": 4, "step": 3}\n{"loss": 5, "ok": true, "step": 4}\n')
+    run = Run("r", str(tmp_path))
+    scalars = read_scalars(str(path), run)
+    assert scalars["loss"][0].tolist() == [0, 1, 4] and "ok" not in scalars
+    assert [p.message for p in run.problems] == ["1 line not JSON (line 3); left out",
+                                                 "'ok': 3 values not a number (first: line 1, true); left out"]
+
+
 def test_image_files_map_back_to_the_names_and_steps_they_were_added_with(tmp_path):
     names = ["val/pred", "a b/é 100%", "deep/er/still", "x_7", '<b>"q"|?*:\\ ', "dots.."]
     backend = LocalVisBackend(str(tmp_path))
