@@ -105,7 +105,7 @@ def _shrunk(image: Any, path: str, factor: int, opaque: bool) -> Any:
         image.draft(None, size)
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGB" if opaque else "RGBA")
-    small = image.reduce(factor) if image.size == full else image.resize(size, Image.Resampling.BOX)  # drafted
+    small = image.reduce(factor) if image.size == full else image.resize(size, Image.Resampling.BOX)  # a JPEG drafted
     return small.convert("RGB") if opaque and small.mode not in ("RGB", "L") else small
 
 
