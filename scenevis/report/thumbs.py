@@ -36,6 +36,7 @@ __all__ = ["ImageInfo", "inspect_image", "inspect_images", "THUMB_SIDE"]
 
 THUMB_SIDE = 480
 CHUNK = 16  # images per task sent to a worker
+AHEAD = 8  # chunks per worker handed to the pool at a time
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 # The bytes every complete file of a format ends with (a PNG's IEND chunk, JPEG's EOI).
 _ENDINGS = {".png": b"IEND\xaeB`\x82", ".jpg": b"\xff\xd9", ".jpeg": b"\xff\xd9"}
@@ -183,13 +184,15 @@ def inspect_images(paths: Iterable[str], folder: Optional[str] = None, workers: 
                    progress: bool = True, meanwhile: Optional[Callable[[], None]] = None) -> List[ImageInfo]:
     """:func:`inspect_image` of every path, in order, on a local pool of ``workers``
     processes (default: every core) through :func:`scenevis.batch.imap`, fed chunks of up
-    to ``CHUNK`` paths (a round trip per chunk, not per image), with a progress bar.
+    to ``CHUNK`` paths (a round trip per chunk, not per image), ``AHEAD`` chunks per
+    worker at a time, with a progress bar.
     ``folder`` holds the thumbnails. An image whose inspection failed in an unexpected way
     (Pillow refusing a decompression bomb, a worker that died twice) comes back with that
     failure as its ``problem``.
 
-    ``meanwhile`` runs here once every chunk is with the pool (at once when there is no
-    image): the caller's own work then overlaps the workers'.
+    ``meanwhile`` runs here once the first chunks are with the pool (at once when there is
+    no image): the caller's own work then overlaps the workers'. (Not every chunk: when a
+    worker dies, every chunk in flight runs again and counts a try.)
     """
     from scenevis.batch import default_workers, imap
     from scenevis.batch.progress import progress_bar
@@ -202,18 +205,19 @@ def inspect_images(paths: Iterable[str], folder: Optional[str] = None, workers: 
     _pillow()  # a missing Pillow is one error here, not a note per image from the workers
     if folder is not None:
         os.makedirs(folder, exist_ok=True)
-    size = max(1, min(CHUNK, len(paths) // (4 * (workers or default_workers()))))
+    workers = workers or default_workers()
+    size = max(1, min(CHUNK, len(paths) // (4 * workers)))
     chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
     results: List[List[ImageInfo]] = [[] for _ in chunks]
     bar = progress_bar(len(paths), "images", progress)
     try:
         for outcome in imap(functools.partial(_inspect_chunk, folder=folder), chunks, workers=workers,
-                            window=len(chunks), progress=False):
+                            window=AHEAD * workers, progress=False):
             chunk = chunks[outcome.index]
             results[outcome.index] = outcome.value if outcome.ok else \
                 [ImageInfo(path, problem=f"cannot be read ({outcome.failure.error})") for path in chunk]
             bar.update(len(chunk))
-            if meanwhile is not None:  # every chunk was handed to the pool before this first outcome
+            if meanwhile is not None:  # the first window of chunks was handed to the pool before this outcome
                 meanwhile()
                 meanwhile = None
     finally:
