@@ -106,6 +106,13 @@ def with_chunk(data, kind, body):
 def test_decode_png_reads_bands_in_parallel_and_trusts_no_index(started_threads):
     image, data = banded_png()
     assert np.array_equal(_png.decode_png(data), image) and started_threads  # the bands on threads
+    from isal import isal_zlib
+
+    started_threads.clear()
+    assert np.array_equal(_png.decode_png(data, zlib_module=isal_zlib), image) and started_threads
+    started_threads.clear()
+    with _png.single_threaded():
+        assert np.array_equal(_png.decode_png(data), image) and not started_threads
     chunks = dict(parse_png(data))
     index = bytearray(chunks[b"svBD"])
     index[3] ^= 1  # an offset one byte off: the bands do not inflate, the stream is read whole

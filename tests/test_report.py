@@ -1,6 +1,7 @@
 """The run report without a browser: runs found and read (with a note for each problem),
 image files mapped back to names and steps, thumbnails, the page's data and escaping.
 tests/test_report_browser.py opens the same pages in Chromium."""
+import io
 import json
 import os
 import re
@@ -81,6 +82,26 @@ def test_scalars_are_read_and_every_problem_becomes_a_note(tmp_path):
     assert any(n.startswith('1 line without a numeric "step" (first: line 6)') for n in notes)
 
 
+def test_scalars_of_lines_alike_are_read_as_one_table_and_odd_lines_still_noted(tmp_path):
+    from scenevis.report.runs import Run, read_scalars
+    path = tmp_path / "scalars.json"
+    path.write_text("".join(json.dumps({"loss": 1 / (i + 1), "lr": 0.1, "step": 10 * i}) + "\n" for i in range(5)))
+    run = Run("r", str(tmp_path))
+    scalars = read_scalars(str(path), run)
+    assert list(scalars) == ["loss", "lr"] and run.problems == []
+    assert scalars["loss"][0].tolist() == [0, 10, 20, 30, 40] and scalars["loss"][1][1] == 0.5
+    assert scalars["lr"][1].tolist() == [0.1] * 5
+    # A bool is no number even when every line holds the same keys; two objects on one line
+    # are not JSON Lines (joined with commas they would parse, one line short).
+    path.write_text('{"loss": 1, "ok": true, "step": 0}\n{"loss": 2, "ok": false, "step": 1}\n'
+                    '{"loss": 3, "step": 2}, {"loss": 4, "step": 3}\n{"loss": 5, "ok": true, "step": 4}\n')
+    run = Run("r", str(tmp_path))
+    scalars = read_scalars(str(path), run)
+    assert scalars["loss"][0].tolist() == [0, 1, 4] and "ok" not in scalars
+    assert [p.message for p in run.problems] == ["1 line not JSON (line 3); left out",
+                                                 "'ok': 3 values not a number (first: line 1, true); left out"]
+
+
 def test_image_files_map_back_to_the_names_and_steps_they_were_added_with(tmp_path):
     names = ["val/pred", "a b/é 100%", "deep/er/still", "x_7", '<b>"q"|?*:\\ ', "dots.."]
     backend = LocalVisBackend(str(tmp_path))
@@ -144,6 +165,113 @@ def test_large_images_get_thumbnails_made_once(tmp_path):
     made = [t.stat().st_mtime_ns for t in thumbs]
     write_report([str(run)], str(out), progress=False, workers=2)
     assert [t.stat().st_mtime_ns for t in thumbs] == made  # found, not made again
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    from PIL import Image
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB" if image.mode in ("RGB", "L") else "RGBA")).astype(int)
+
+
+def _thumbnail(path, factor=3) -> np.ndarray:
+    """The thumbnail's pixels made as the report first made them: Pillow decodes the whole
+    picture, ``reduce`` shrinks it, JPEG (PNG with alpha) stores it."""
+    from PIL import Image
+    with Image.open(path) as image:
+        small = image.reduce(factor)
+    out = io.BytesIO()
+    small.save(out, "JPEG" if small.mode in ("RGB", "L") else "PNG", quality=85)
+    return _pixels(out.getvalue())
+
+
+def test_thumbnails_are_the_same_whoever_decodes_the_png(tmp_path):
+    from PIL import Image
+    from scenevis import samples
+    from scenevis._png import write_png
+    photo = np.asarray(samples.photo(1280, 720, seed=3))
+    files = {"sub.png": photo, "rgba.png": np.dstack([photo, np.arange(720 * 1280).reshape(720, 1280) % 251]),
+             "gray.png": photo[:, :, 1]}
+    for name, pixels in files.items():  # scenevis's own filters: decoded by decode_png
+        write_png(str(tmp_path / name), pixels.astype(np.uint8))
+    Image.fromarray(photo).save(tmp_path / "paeth.png")  # Pillow's adaptive filters: decoded by Pillow
+    for name in [*files, "paeth.png"]:
+        info = inspect_image(str(tmp_path / name))
+        assert (info.width, info.height) == (1280, 720)
+        assert np.array_equal(_pixels(info.thumb_bytes), _thumbnail(tmp_path / name)), name
+
+
+def test_pngs_inflate_alike_with_either_zlib(tmp_path):
+    import zlib
+    from isal import isal_zlib
+    from scenevis import samples
+    from scenevis._png import decode_png, encode_png
+    from scenevis.report import thumbs
+    data = encode_png(np.asarray(samples.photo(320, 200, seed=1)))
+    assert np.array_equal(decode_png(data, zlib_module=isal_zlib), decode_png(data, zlib_module=zlib))
+    assert thumbs._inflater() is isal_zlib
+    with pytest.raises(ValueError, match="corrupt PNG pixel data"):
+        broken = bytearray(data)
+        broken[60:64] = b"\xff\xff\xff\xff"
+        start = 33 + 8  # IDAT's payload, after the header chunk; fix its CRC so only the stream is bad
+        length = int.from_bytes(data[33:37], "big")
+        broken[start + length:start + length + 4] = zlib.crc32(bytes(broken[37:start + length])).to_bytes(4, "big")
+        decode_png(bytes(broken), zlib_module=isal_zlib)
+
+
+def test_jpeg_thumbnails_are_decoded_small_and_look_the_same(tmp_path):
+    from PIL import Image
+    from scenevis import samples
+    Image.fromarray(np.asarray(samples.photo(1280, 720, seed=3))).save(tmp_path / "photo.jpg", quality=92)
+    shown = _pixels(inspect_image(str(tmp_path / "photo.jpg")).thumb_bytes)
+    expected = _thumbnail(tmp_path / "photo.jpg")
+    assert shown.shape == expected.shape == (240, 427, 3)
+    assert np.abs(shown - expected).mean() < 4
+
+
+def test_an_image_pillow_refuses_is_a_note_and_its_neighbours_are_shown(tmp_path):
+    import struct
+    import zlib
+    from scenevis.report.thumbs import inspect_images
+    from scenevis._png import write_png
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    bomb = tmp_path / "bomb.png"  # a header claiming 40000 x 40000 pixels: a decompression bomb to Pillow
+    bomb.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 40000, 40000, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    paths = []
+    for i in range(7):
+        paths.append(str(tmp_path / f"p{i}.png"))
+        write_png(paths[-1], np.full((20, 30, 3), i, np.uint8))
+    paths.insert(3, str(bomb))
+    infos = inspect_images(paths, workers=1, progress=False)
+    assert [i.path for i in infos] == paths
+    assert [i.problem is None for i in infos] == [True] * 3 + [False] + [True] * 4
+    assert "DecompressionBombError" in infos[3].problem and infos[4].width == 30
+
+
+@pytest.mark.skipif(__import__("platform").libc_ver()[0] != "glibc", reason="glibc's malloc")
+def test_workers_reuse_freed_memory_for_the_image_buffers(tmp_path):
+    """Mapping each megabyte buffer afresh costs a page fault per 4 KiB: about 2,000 per
+    720p image by default, where the worker keeps freed memory for reuse."""
+    import subprocess
+    import sys
+    from scenevis import samples
+    from scenevis._png import write_png
+    write_png(str(tmp_path / "a.png"), np.asarray(samples.photo(1280, 720, seed=2)))
+    code = """if 1:
+        import resource, sys
+        from scenevis.report.thumbs import _inspect_chunk
+        path = sys.argv[1]
+        _inspect_chunk([path], None)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        _inspect_chunk([path] * 5, None)
+        print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before) / 5)
+    """
+    faults = float(subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.png")], capture_output=True,
+                                  text=True, check=True).stdout)
+    assert faults < 300
 
 
 def test_embed_puts_every_picture_into_the_page(tmp_path):

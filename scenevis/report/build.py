@@ -1,9 +1,10 @@
 """The run report: one HTML page for one or more runs.
 
 :func:`write_report` finds the runs below each folder given (:mod:`scenevis.report.runs`),
-draws a line chart per scalar key with :func:`scenevis.annotate.chart.line_chart` (one
-colour per run, linear and log scale, each as SVG), makes thumbnails of large images on
-several processes (:mod:`scenevis.report.thumbs`), loads stored scenes, and writes one
+hands their large images to several processes for thumbnails (:mod:`scenevis.report.thumbs`)
+and meanwhile reads the scalars, draws a line chart per scalar key with
+:func:`scenevis.annotate.chart.line_chart` (one colour per run, linear and log scale, each
+as SVG) and loads stored scenes; then it writes one
 page (:class:`scenevis.report.page.Page`) with the charts grouped by key prefix, the
 configs and their differences, a gallery per image name and a note for every problem met.
 """
@@ -19,7 +20,7 @@ import numpy as np
 from scenevis.annotate.chart import SERIES_COLORS, line_chart
 from scenevis.report.configs import config_html
 from scenevis.report.page import Page, data_uri, escape, svg_data_uri
-from scenevis.report.runs import Picture, Problem, Run, find_runs, read_run, run_name
+from scenevis.report.runs import Picture, Problem, Run, find_runs, list_run, read_contents, run_name
 from scenevis.report.scenes import scene_svgs
 from scenevis.report.thumbs import inspect_images
 
@@ -48,7 +49,7 @@ def _runs(folders: Sequence[str]) -> List[Run]:
     runs = []
     for name, folder in found:
         names[name] = names.get(name, 0) + 1
-        runs.append(read_run(folder, name if names[name] == 1 else f"{name} ({names[name]})"))
+        runs.append(list_run(folder, name if names[name] == 1 else f"{name} ({names[name]})"))
     return runs
 
 
@@ -213,19 +214,26 @@ def write_report(run_dirs: Sequence[str], out: str, *, embed: bool = False, titl
     colors = [SERIES_COLORS[i % len(SERIES_COLORS)] for i in range(len(runs))]
     page = Page(out, title or "scenevis report: " + ", ".join(run.name for run in runs), embed=embed)
     page.use(css="report.css", js="report.js")
-    problems = [p for run in runs for p in run.problems]
-
     pictures = [p for run in runs for p in run.pictures if not p.scene]
     thumbs = None if embed else os.path.splitext(page.path)[0] + "_files"
-    infos = {info.path: info for info in inspect_images([p.path for p in pictures], thumbs, workers, progress)}
+    done: dict = {}
+
+    def meanwhile() -> None:  # while the workers make thumbnails: scalars, configs, scenes, charts
+        for run in runs:
+            read_contents(run)
+        done["scenes"] = scene_svgs([p for run in runs for p in run.pictures if p.scene], runs)
+        keys = list(dict.fromkeys(key for run in runs for key in run.scalars))
+        done["charts"] = keys, [_chart(key, runs, colors) for key in keys]
+
+    infos = {info.path: info for info in inspect_images([p.path for p in pictures], thumbs, workers, progress,
+                                                        meanwhile)}
+    svgs, scene_texts, scene_problems = done["scenes"]
+    keys, charts = done["charts"]
+    problems = [p for run in runs for p in run.problems]
     problems += [Problem(run.name, os.path.relpath(p.path, run.path), infos[p.path].problem)
                  for run in runs for p in run.pictures if not p.scene and infos[p.path].problem is not None]
-    scenes = [p for run in runs for p in run.pictures if p.scene]
-    svgs, scene_texts, scene_problems = scene_svgs(scenes, runs)
     problems += scene_problems
-
-    keys = list(dict.fromkeys(key for run in runs for key in run.scalars))
-    charts = [_chart(key, runs, colors) for key in keys]
+    scenes = [p for run in runs for p in run.pictures if p.scene]
     page.data.update(runs=[dict(name=run.name, color=color) for run, color in zip(runs, colors)],
                      charts=[chart["data"] for chart in charts], galleries=_galleries(page, runs, infos, svgs),
                      scenes=scene_texts)
