@@ -129,6 +129,18 @@ def test_reading_decodes_ahead_on_its_own_thread_and_stops_when_the_loop_does(tm
     assert len(list(reader)) == len(list(reader)) == 40
 
 
+def test_frames_read_are_read_only_and_a_scene_holds_them_without_a_copy(tmp_path):
+    path = video.write(tmp_path / "a.mp4", clip(3))
+    frame = next(iter(video.read(path)))
+    assert not frame.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        frame[0, 0] = 0
+    assert sv.image(frame).pixels is frame
+    mine = frame.copy()
+    mine[0, 0] = 0  # a copy is the caller's to draw on
+    assert mine.flags.writeable
+
+
 def test_writer_one_frame_at_a_time_and_its_drawing_and_encoding_threads(tmp_path):
     with video.VideoWriter(tmp_path / "w.webm", fps=25) as out:
         assert out.size is None
