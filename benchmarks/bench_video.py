@@ -8,7 +8,8 @@ Each peer reads the clip, draws every object's box, a ``#id person 0.87`` label 
 30-frame trail, and encodes the result:
 
 - **scenevis**: ``video.read`` -> ``annotate.tracks`` with ``Trails`` -> ``video.write``
-  to H.264 (decoding, drawing and encoding on three threads; FFmpeg's own threads inside).
+  to H.264 (decoding, two drawing threads and encoding beside the caller's thread;
+  FFmpeg's own threads inside).
 - **supervision**: ``get_video_frames_generator`` -> ``TraceAnnotator``, ``BoxAnnotator``,
   ``LabelAnnotator`` -> ``VideoSink``. OpenCV's wheel has no H.264 encoder here (its FFmpeg
   lacks libx264 and the fallback needs a hardware device), so ``VideoSink`` writes its

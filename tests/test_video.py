@@ -24,6 +24,7 @@ from scenevis import video
 from scenevis.geometry import BBox
 from scenevis.video import VideoError
 from scenevis.video._common import QUEUE
+from scenevis.video.writing import DRAWERS
 
 W, H = 160, 120
 
@@ -129,12 +130,25 @@ def test_reading_decodes_ahead_on_its_own_thread_and_stops_when_the_loop_does(tm
     assert len(list(reader)) == len(list(reader)) == 40
 
 
+def test_frames_read_are_read_only_and_a_scene_holds_them_without_a_copy(tmp_path):
+    path = video.write(tmp_path / "a.mp4", clip(3))
+    frame = next(iter(video.read(path)))
+    assert not frame.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        frame[0, 0] = 0
+    assert sv.image(frame).pixels is frame
+    mine = frame.copy()
+    mine[0, 0] = 0  # a copy is the caller's to draw on
+    assert mine.flags.writeable
+
+
 def test_writer_one_frame_at_a_time_and_its_drawing_and_encoding_threads(tmp_path):
     with video.VideoWriter(tmp_path / "w.webm", fps=25) as out:
         assert out.size is None
         for i in range(10):
             out.write(scene_at(i))
-            assert {"scenevis-video-write", "scenevis-video-draw"} <= {t.name for t in threading.enumerate()}
+            names = [t.name for t in threading.enumerate()]
+            assert names.count("scenevis-video-draw") == DRAWERS == 2 and "scenevis-video-write" in names
         assert out.size == (W, H) and out.frame_count == 10
     assert not {"scenevis-video-write", "scenevis-video-draw"} & {t.name for t in threading.enumerate()}
     with pytest.raises(ValueError, match="closed"):
@@ -143,17 +157,24 @@ def test_writer_one_frame_at_a_time_and_its_drawing_and_encoding_threads(tmp_pat
 
 
 @pytest.mark.parametrize("ext", ["mp4", "webm"])
-def test_scenes_are_drawn_into_reused_frames_and_encode_as_their_renders_do(tmp_path, ext):
-    """Scenes go straight into the writer's own RGBA frames (recycled once converted);
-    the file holds exactly what writing their rendered arrays gives."""
+def test_scenes_are_drawn_into_reused_frames_and_encode_as_their_renders_do(tmp_path, ext, monkeypatch):
+    """Scenes go straight into the drawing threads' own RGBA frames, one each, reused for
+    every scene; the file holds exactly what writing their rendered arrays gives, in order."""
+    from scenevis.renderer import output
+
     scenes = [scene_at(i) for i in range(3 * QUEUE)]
-    drawn = video.write(tmp_path / f"scenes.{ext}", scenes, fps=10)
     arrays = video.write(tmp_path / f"arrays.{ext}", [sv.render(s) for s in scenes], fps=10)
+    buffers = set()
+    render_into = output.render_into
+
+    def spy(scene, buffer, **kw):
+        buffers.add(buffer.ctypes.data)
+        return render_into(scene, buffer, **kw)
+
+    monkeypatch.setattr(output, "render_into", spy)
+    drawn = video.write(tmp_path / f"scenes.{ext}", scenes, fps=10)
     assert np.array_equal(np.stack(list(video.read(drawn))), np.stack(list(video.read(arrays))))
-    with video.VideoWriter(tmp_path / f"count.{ext}") as out:
-        for scene in scenes:
-            out.write(scene)
-        assert 0 < out._made <= QUEUE + 2  # at most the frames in flight, however long the video
+    assert 0 < len(buffers) <= DRAWERS  # however long the video
 
 
 # -- bad input ------------------------------------------------------------------------------

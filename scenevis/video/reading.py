@@ -37,7 +37,8 @@ _END = object()
 
 
 class VideoReader:
-    """A video file's frames as (H, W, 3) uint8 RGB arrays.
+    """A video file's frames as (H, W, 3) uint8 RGB arrays, read-only (a scene holds one
+    without copying it; ``frame.copy()`` gives one to draw on in place).
 
     Opening reads the metadata: :attr:`fps`, :attr:`width`, :attr:`height`, :attr:`size`
     and :attr:`frame_count` (from the container, or counted from its packets without
@@ -132,7 +133,9 @@ class VideoReader:
                     stream = container.streams.video[0]
                     stream.thread_type = "AUTO"  # FFmpeg decodes on all cores
                     for frame in container.decode(stream):
-                        _put(frames, frame.to_ndarray(format="rgb24"), stop)
+                        pixels = frame.to_ndarray(format="rgb24")
+                        pixels.flags.writeable = False  # a scene takes it as it is, without a copy
+                        _put(frames, pixels, stop)
                         count += 1
             except av.FFmpegError as err:
                 raise VideoError(f"path: {self.path!r} stopped decoding after {count} of {self.frame_count} "

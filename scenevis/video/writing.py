@@ -19,6 +19,8 @@ from scenevis.video.reading import read
 
 __all__ = ["VideoWriter", "write", "EncodedVideo", "encode"]
 
+DRAWERS = 2  # threads rendering scenes into the writer's frames, side by side
+
 
 class VideoWriter:
     """Write frames to ``path`` one at a time; close (or leave the ``with`` block) to finish.
@@ -35,10 +37,11 @@ class VideoWriter:
     override the defaults (H.264 ``preset='ultrafast'``, the cheapest to encode, which
     costs about what OpenCV's MPEG-4 Part 2 costs at a third smaller files; VP9 real-time,
     constant quality). Color is averaged over each 2x2 block for the half-resolution
-    chroma of 4:2:0 (not sampled), which keeps thin colored lines truer. A scene is
-    rendered straight into one of a few RGBA frames the writer reuses (the encoding
-    thread hands each back once it has converted it to YUV), not copied to an RGB array
-    and then into FFmpeg: the same pixels, two fewer copies of every frame.
+    chroma of 4:2:0 (not sampled), which keeps thin colored lines truer. Two drawing
+    threads take the frames in turn: each renders a scene straight into an RGBA frame it
+    reuses (not into an RGB array copied into FFmpeg: the same pixels, two fewer copies of
+    every frame) and converts it to YUV; the encoding thread puts the frames back in order
+    and only encodes.
     """
 
     def __init__(self, path: Any, *, fps: Any = 30, quality: Any = None, options: Optional[dict] = None) -> None:
@@ -56,11 +59,11 @@ class VideoWriter:
         self._container = None
         self._stream = None
         self._graph = None
-        self._jobs: queue.Queue = queue.Queue(maxsize=2)  # scenes (and ready frames) for the drawing thread
-        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE)  # frames for the encoding thread
-        self._free: queue.Queue = queue.Queue()  # RGBA frames the encoding thread is done with
-        self._made = 0
-        self._drawer: Optional[threading.Thread] = None
+        self._jobs: queue.Queue = queue.Queue(maxsize=2)  # scenes (and ready frames) for the drawing threads
+        self._queue: queue.Queue = queue.Queue(maxsize=QUEUE)  # numbered frames for the encoding thread
+        self._drawers: list = []
+        self._drawers_left = 0
+        self._left_lock = threading.Lock()
         self._worker: Optional[threading.Thread] = None
         self._error: Optional[BaseException] = None
         self._closed = False
@@ -107,10 +110,10 @@ class VideoWriter:
         self._submit(("frame", self._av.VideoFrame.from_ndarray(np.ascontiguousarray(array), format="rgb24")))
 
     def _submit(self, job: tuple) -> None:
-        """Hand a frame to the drawing thread, in order (it numbers them)."""
+        """Hand a frame, numbered, to the drawing threads."""
         while True:
             try:
-                self._jobs.put(job, timeout=0.05)
+                self._jobs.put((self.frame_count, *job), timeout=0.05)
                 break
             except queue.Full:
                 self._raise_pending()
@@ -130,53 +133,52 @@ class VideoWriter:
             self._open(width, height)
         return (width, height) == self._size
 
-    def _render_to_frame(self, scene: Scene):
-        """``scene`` rendered into one of at most ``QUEUE + 2`` RGBA frames of the writer's
-        own (the encoding thread hands each back once it has converted it to YUV)."""
+    def _draw(self) -> None:
+        """A drawing thread: renders scenes into an RGBA frame of its own (beside the caller
+        building the next scene and the other drawing thread; Cairo, numpy and FFmpeg let go
+        of Python's lock while they work), converts every frame to what the encoder takes
+        (YUV 4:2:0; GIF's palette stays with the encoding thread) and passes it on, with its
+        number, to the encoding thread. After a failure, jobs are only passed on, not drawn."""
         from scenevis.renderer.output import render_into
 
-        width, height = self._size
-        try:
-            target = self._free.get_nowait()
-        except queue.Empty:
-            if self._made < QUEUE + 2:
-                self._made += 1
-                target = self._av.VideoFrame(width, height, "rgba")
-            else:
-                target = self._free.get()
-        plane = target.planes[0]
-        render_into(scene, np.frombuffer(plane, np.uint8).reshape(height, plane.line_size // 4, 4))
-        return target
-
-    def _draw(self) -> None:
-        """The drawing thread: renders the scenes (beside the caller building the next one;
-        Cairo and numpy let go of Python's lock while they draw), numbers every frame and
-        passes it on to the encoding thread."""
-        count = 0
-        try:
-            while True:
-                job = self._jobs.get()
-                if job is None:
-                    break
-                kind, item = job
-                frame = self._render_to_frame(item) if kind == "scene" else item
-                frame.pts = count
-                count += 1
-                self._queue.put((frame, kind == "scene"))
-        except BaseException as err:
-            self._error = self._error or err
-            while self._jobs.get() is not None:  # keep taking jobs so the caller never blocks
-                pass
-        self._queue.put(None)
+        canvas = None
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                break
+            number, kind, frame = job
+            drawn = self._error is None
+            if drawn:
+                try:
+                    if kind == "scene":
+                        if canvas is None:
+                            canvas = self._av.VideoFrame(*self._size, "rgba")
+                        plane = canvas.planes[0]
+                        render_into(frame, np.frombuffer(plane, np.uint8).reshape(canvas.height, plane.line_size // 4, 4))
+                        frame = canvas
+                    if self.format.codec != "gif":
+                        frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG",
+                                               interpolation="AREA")
+                    frame.pts = number
+                except BaseException as err:
+                    self._error = self._error or err
+                    drawn = False
+            self._queue.put((number, frame if drawn else None))
+        with self._left_lock:
+            self._drawers_left -= 1
+            last = self._drawers_left == 0
+        if last:
+            self._queue.put(None)
 
     def close(self) -> None:
         """Encode what is queued, finish the file and close it. Idempotent."""
         if self._closed:
             return
         self._closed = True
-        if self._drawer is not None:
+        for _ in self._drawers:
             self._jobs.put(None)
-            self._drawer.join()
+        for drawer in self._drawers:
+            drawer.join()
         if self._worker is not None:
             self._worker.join()
         if self._container is not None:
@@ -231,8 +233,11 @@ class VideoWriter:
         self._container, self._stream, self._size = container, stream, (width, height)
         self._worker = threading.Thread(target=self._encode, name="scenevis-video-write", daemon=True)
         self._worker.start()
-        self._drawer = threading.Thread(target=self._draw, name="scenevis-video-draw", daemon=True)
-        self._drawer.start()
+        self._drawers = [threading.Thread(target=self._draw, name="scenevis-video-draw", daemon=True)
+                         for _ in range(DRAWERS)]
+        self._drawers_left = DRAWERS
+        for drawer in self._drawers:
+            drawer.start()
 
     def _palette_graph(self, first):
         """FFmpeg's paletteuse with one palette of up to ``self._knob`` colors made from
@@ -263,8 +268,7 @@ class VideoWriter:
 
     def _frames_for_encoder(self, frame) -> list:
         if self.format.codec != "gif":
-            return [frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG",
-                                   interpolation="AREA")]
+            return [frame]
         if self._graph is None:
             self._graph = self._palette_graph(frame)
         graph, frames_in = self._graph
@@ -276,37 +280,45 @@ class VideoWriter:
             except (self._av.BlockingIOError, self._av.EOFError):
                 return out
 
+    def _in_order(self):
+        """The drawing threads' frames in their numbers' order (None for one that failed to
+        draw); frames that arrive early wait here while their drawing thread moves on."""
+        early: dict = {}
+        wanted = 0
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            early[item[0]] = item[1]
+            while wanted in early:
+                yield early.pop(wanted)
+                wanted += 1
+
     def _encode(self) -> None:
         stream, container = self._stream, self._container
+        frames = self._in_order()
         try:
-            while True:
-                item = self._queue.get()
-                if item is None:
+            for frame in frames:
+                if frame is None:  # a scene failed to render: the frames before it are the file
                     break
-                frame, recycle = item
                 for ready in self._frames_for_encoder(frame):
                     for packet in stream.encode(ready):
                         container.mux(packet)
-                if recycle:
-                    self._free.put(frame)
-            for ready in self._frames_for_encoder(None) if self._graph is not None else ():
-                for packet in stream.encode(ready):
-                    container.mux(packet)
+            else:
+                for ready in self._frames_for_encoder(None) if self._graph is not None else ():
+                    for packet in stream.encode(ready):
+                        container.mux(packet)
             for packet in stream.encode(None):
                 container.mux(packet)
         except BaseException as err:
             self._error = self._error or err
-            while True:  # keep taking frames (and handing them back) so no thread ever blocks
-                item = self._queue.get()
-                if item is None:
-                    break
-                if item[1]:
-                    self._free.put(item[0])
             try:  # finish the file with what was encoded
                 for packet in stream.encode(None):
                     container.mux(packet)
             except Exception:
                 pass
+        for _ in frames:  # keep taking frames so no drawing thread ever blocks
+            pass
 
 
 def write(path: Any, frames: Iterable[Any], *, fps: Any = 30, quality: Any = None,
