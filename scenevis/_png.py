@@ -315,12 +315,20 @@ def write_raster(path: str, image: Any, text: Optional[dict] = None) -> None:
     ``text`` goes into a PNG's text chunks (a JPEG holds none)."""
     if os.path.splitext(path)[1].lower() == ".png":
         return write_png(path, image, text=text)
+    atomic_write(path, encode_jpeg(image, 95, f"path: writing {path!r} as JPEG needs Pillow (pip install pillow); "
+                                              "or write a .png"))
+
+
+def encode_jpeg(image: Any, quality: int, missing: str) -> bytes:
+    """An RGB(A) uint8 ``image`` as JPEG bytes of ``quality`` (alpha dropped), with Pillow;
+    without it a ``ValueError`` with the message ``missing``."""
     try:
         from PIL import Image as PILImage
     except ImportError:
-        raise ValueError(f"path: writing {path!r} as JPEG needs Pillow (pip install pillow); or write a .png") from None
+        raise ValueError(missing) from None
     import io
 
     buffer = io.BytesIO()
-    PILImage.fromarray(as_numpy(image, "image")[..., :3], "RGB").save(buffer, format="JPEG", quality=95)
-    atomic_write(path, buffer.getvalue())
+    PILImage.fromarray(np.ascontiguousarray(as_numpy(image, "image")[..., :3]), "RGB").save(
+        buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()

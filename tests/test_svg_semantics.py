@@ -84,6 +84,30 @@ def test_the_picture_is_embedded_once(detection):
     assert [u.get("href") for u in placed] == ["#" + stored[0].get("id")] * 2
 
 
+def test_images_can_be_embedded_as_jpeg(detection):
+    """``image_quality``: the photo stored once as JPEG (decoding to nearly its pixels),
+    masks still PNG; a quality out of range or with outlines is a ValueError."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    scene, _ = detection
+    root = parse(scene, image_quality=90)
+    stored = root.findall("svg:defs/svg:image", NS)
+    assert len(stored) == 1 and stored[0].get("href").startswith("data:image/jpeg;base64,")
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(stored[0].get("href").split(",", 1)[1]))))
+    photo = next(op.node.pixels for op in sv.renderer.flatten.flatten(scene) if isinstance(op.node, sv.Image))
+    assert pixels.shape == photo.shape and np.abs(pixels.astype(int) - photo).mean() < 3
+    masks = [e.get("href") for e in root.iter(SVG + "image") if e not in stored]
+    assert masks and all(href.startswith("data:image/png;base64,") for href in masks)
+    for bad in (0, 96, 90.0, True):
+        with pytest.raises(ValueError, match="image_quality: expected a JPEG quality from 1 to 95"):
+            sv.to_svg(scene, image_quality=bad)
+    with pytest.raises(ValueError, match="with outlines=True"):
+        sv.to_svg(scene, image_quality=90, outlines=True)
+
+
 def test_title_given_wins_and_values_are_escaped():
     scene = (sv.background((0, 0, 50, 40))
              + sv.boxes([[2, 2, 20, 20], [25, 5, 45, 30]], title=['<b>"one" & more</b>', "two"],
