@@ -211,8 +211,8 @@ def same_records(a, b):
 
 def test_coco_files_are_read_in_one_pass_whatever_the_chunks_and_the_text(tmp_path, monkeypatch):
     """The reader walks the file in chunks: values cut at any byte (numbers, strings,
-    UTF-8 characters), indented JSON, a byte order mark, non-ASCII names and members in
-    any order read the same as in one chunk."""
+    UTF-8 characters), indented JSON, a byte order mark, non-ASCII names, members in any
+    order and objects not listed image by image read the same as in one chunk."""
     from scenevis.datasets import _jsonscan
 
     path = coco_instances(tmp_path)
@@ -225,7 +225,8 @@ def test_coco_files_are_read_in_one_pass_whatever_the_chunks_and_the_text(tmp_pa
     odd = {"info": {"note": "ünïcode [{"}, "categories": data["categories"], "annotations": data["annotations"],
            "images": data["images"]}
     results = coco_results(tmp_path)
-    for text in (json.dumps(odd, ensure_ascii=False), "\ufeff" + json.dumps(odd, indent=3), json.dumps(odd)):
+    interleaved = dict(odd, annotations=[data["annotations"][i] for i in (0, 2, 1, 3)])  # images 100, 101, 100, 101
+    for text in (json.dumps(odd, ensure_ascii=False), "\ufeff" + json.dumps(odd, indent=3), json.dumps(interleaved)):
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
         one = quiet(datasets.read_coco, path, tmp_path / "images")

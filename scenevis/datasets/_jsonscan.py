@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, Iterator, Tuple
 
 import numpy as np
 
-__all__ = ["Scanner", "ScanError", "Spans", "decode", "read_spans", "unchanged"]
+__all__ = ["Scanner", "ScanError", "Spans", "decode", "decode_run", "read_spans", "unchanged"]
 
 CHUNK = 1 << 18
 _DECODER = json.JSONDecoder()
@@ -36,6 +36,20 @@ def decode(raw: bytes) -> Any:
         return json.loads(raw.decode("utf-8", "surrogatepass"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         raise ScanError(str(err)) from None
+
+
+def decode_run(raw: bytes) -> list:
+    """The values of ``raw``: consecutive elements of an array, as the file has them
+    (values separated by commas and whitespace)."""
+    text = raw.decode("utf-8", "surrogatepass")
+    values, pos = [], 0
+    while True:
+        value, pos = _DECODER.raw_decode(text, _SPACE.match(text, pos).end())
+        values.append(value)
+        pos = _SPACE.match(text, pos).end()
+        if pos == len(text):
+            return values
+        pos += 1  # the comma
 
 
 class Scanner:
@@ -166,6 +180,8 @@ class Spans:
         if (groups[1:] < groups[:-1]).any():
             order = np.argsort(groups, kind="stable")
             starts, lengths = starts[order], lengths[order]
+        else:  # copies: the arrays may be much longer than what they hold
+            starts, lengths = starts.copy(), lengths.copy()
         first = np.zeros(count + 1, np.int64)
         np.cumsum(np.bincount(groups, minlength=count), out=first[1:])
         return starts, lengths, first

@@ -10,8 +10,9 @@ keypoints. Labels are category positions in ``categories`` (COCO's ids are spars
 
 Neither file is held: one pass over it (:mod:`scenevis.datasets._jsonscan`) checks every
 item and keeps, per image, where in the file the image and its objects are (byte offsets
-in numpy arrays, 8 bytes an object); a record decodes just those bytes again when asked
-for, so the reader's memory grows by a few bytes per object, not by the parsed file.
+in numpy arrays: 12 bytes per run of consecutive objects of one image, so per image in a
+file listed image by image); a record decodes just those bytes again when asked for, so
+the reader's memory grows by a few bytes per image, not by the parsed file.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from scenevis.datasets._jsonscan import Scanner, ScanError, Spans, decode, read_spans, unchanged
+from scenevis.datasets._jsonscan import Scanner, ScanError, Spans, decode, decode_run, read_spans, unchanged
 from scenevis.datasets._problems import Problem, ProblemLog, load_json, number, short
 from scenevis.datasets.masks import RLE, Polygons
 from scenevis.datasets.records import (Annotations, Dataset, DatasetMeta, EntryIndex, ImageEntry, Predictions,
@@ -232,38 +233,48 @@ def _check_objects(items: Iterable[Tuple[Any, int, int]], section: str, position
                    log: ProblemLog, spans: Spans, *, results: bool) -> None:
     """Check every object of ``items`` (``(object, start, end)`` in file order) and add to
     ``spans`` those on an image in ``positions`` (image id -> dataset index), grouped by
-    it; objects of images ``known`` but left out are dropped quietly. Problems go to
+    it: one span for each run of consecutive objects of one image (the whole image's in a
+    file listed image by image); objects of images ``known`` but left out are dropped
+    quietly. Problems go to
     ``log``: the objects that are not objects or on no image first, in file order; then
     the rest by image (in dataset order for annotations, in order of first mention for
     results), each image's in file order."""
     k = len(meta.keypoint_names)
     found: List[Tuple[int, int, List[Problem]]] = []
     first_mention: Dict[int, int] = {}
+    run: Optional[list] = None  # [image, start, end] of the run being read
     for i, (ann, start, end) in enumerate(items):
         where = f"{section}[{i}]"
+        image_id = ann.get("image_id") if isinstance(ann, dict) else None
+        index = positions.get(image_id) if _is_id(image_id) else None
+        if run is not None and run[0] == index:
+            run[2] = end
+        else:
+            if run is not None:
+                spans.add(run[1], run[2], run[0])
+            run = None if index is None else [index, start, end]
         if not isinstance(ann, dict):
             log.add(where, i, f"expected an object, got {short(ann)}; left out")
             continue
-        image_id = ann.get("image_id")
-        if not _is_id(image_id) or image_id not in positions:
+        if index is None:
             if not (_is_id(image_id) and known(image_id)):
                 log.add(where, i, f"image_id {short(image_id)} is not among the images; left out")
             continue
-        index = positions[image_id]
-        spans.add(start, end, index)
         own = ProblemLog(log.file)
         _object(i, ann, int(widths[index]), int(heights[index]), label_of, k, own, results)
         if own.problems:
             found.append((first_mention.setdefault(index, len(first_mention)) if results else index, i, own.problems))
         elif results:
             first_mention.setdefault(index, len(first_mention))
+    if run is not None:
+        spans.add(run[1], run[2], run[0])
     for _, _, problems in sorted(found, key=lambda item: item[:2]):
         log.problems.extend(problems)
 
 
 class _CocoIndex(EntryIndex):
-    """The images of a COCO file read back on demand: per image the spans of its object
-    and of its annotations."""
+    """The images of a COCO file read back on demand: per image the span of its entry and
+    those of its runs of objects."""
 
     def __init__(self, path: str, stamp: Tuple[int, int], root: str, meta: DatasetMeta, label_of: Dict[int, int],
                  images: _Images, annotations: Spans):
@@ -284,7 +295,9 @@ class _CocoIndex(EntryIndex):
         a, b = self.first[i], self.first[i + 1]
         starts = np.concatenate([self.image_starts[i:i + 1], self.starts[a:b]])
         lengths = np.concatenate([self.image_lengths[i:i + 1], self.lengths[a:b]])
-        img, *anns = (decode(raw) for raw in read_spans(self.path, self.stamp, starts, lengths))
+        img, *runs = read_spans(self.path, self.stamp, starts, lengths)
+        img = decode(img)
+        anns = [ann for run in runs for ann in decode_run(run)]
         image = os.path.join(self.root, img["file_name"])
         width, height = img["width"], img["height"]
         gt = _objects(anns, width, height, self.label_of, self.meta, results=False)
@@ -315,7 +328,8 @@ class _CocoResults(collections.abc.Mapping):
                 not 0 <= index < len(self.widths) or self.first[index] == self.first[index + 1]:
             raise KeyError(index)
         a, b = self.first[index], self.first[index + 1]
-        anns = (decode(raw) for raw in read_spans(self.path, self.stamp, self.starts[a:b], self.lengths[a:b]))
+        anns = [ann for run in read_spans(self.path, self.stamp, self.starts[a:b], self.lengths[a:b])
+                for ann in decode_run(run)]
         return _objects(anns, int(self.widths[index]), int(self.heights[index]), self.label_of, self.meta,
                         results=True)
 
