@@ -108,6 +108,26 @@ def test_images_can_be_embedded_as_jpeg(detection):
         sv.to_svg(scene, image_quality=90, outlines=True)
 
 
+def test_a_mask_is_a_one_bit_png_of_its_color_at_its_alpha():
+    """What Pillow decodes from each mask's 1-bit palette PNG is the RGBA crop it stands
+    for: the mask's pixels in its color at its alpha, the rest transparent (any width,
+    bits packed across byte ends)."""
+    import io
+
+    from PIL import Image
+
+    from scenevis._png import encode_mask_png
+
+    rng = np.random.default_rng(3)
+    for height, width in ((1, 1), (3, 7), (5, 8), (4, 9), (9, 17), (30, 61)):
+        mask = rng.random((height, width)) < 0.5
+        decoded = np.asarray(Image.open(io.BytesIO(encode_mask_png(mask, (200, 30, 90, 255), 128))).convert("RGBA"))
+        expected = np.zeros((height, width, 4), np.uint8)
+        expected[..., :3] = (200, 30, 90)
+        expected[..., 3] = mask * 128
+        np.testing.assert_array_equal(decoded, expected)
+
+
 def test_title_given_wins_and_values_are_escaped():
     scene = (sv.background((0, 0, 50, 40))
              + sv.boxes([[2, 2, 20, 20], [25, 5, 45, 30]], title=['<b>"one" & more</b>', "two"],
