@@ -106,7 +106,7 @@ def _toggle_points(xy: np.ndarray, height: int, width: int) -> np.ndarray:
     """The column-major pixel indexes where one polygon's fill toggles (pycocotools' rule)."""
     x = np.trunc(_SCALE * xy[:, 0] + 0.5).astype(np.int64)   # C's (int) cast truncates toward zero
     y = np.trunc(_SCALE * xy[:, 1] + 0.5).astype(np.int64)
-    xs, ys, xe, ye = x, y, np.roll(x, -1), np.roll(y, -1)
+    xs, ys, xe, ye = x, y, np.concatenate([x[1:], x[:1]]), np.concatenate([y[1:], y[:1]])
     dx, dy = np.abs(xe - xs), np.abs(ye - ys)
     along_x = dx >= dy
     steps = np.where(along_x, dx, dy)
