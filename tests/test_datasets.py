@@ -64,6 +64,26 @@ def test_polygon_masks_match_pycocotools_pixel_for_pixel():
         np.testing.assert_array_equal(Polygons(tuple(rings)).decode(h, w), ref.astype(bool), err_msg=str(rings))
 
 
+def test_the_polygons_of_many_objects_rasterized_together_match_pycocotools():
+    """Annotations.masks walks the polygons of all its objects at once; each mask is
+    still pycocotools' own, whatever rings, empty objects and RLEs sit beside it."""
+    rng = np.random.default_rng(7)
+    h, w = 40, 50
+    segments = []
+    for k in range(40):
+        rings = tuple(rng.uniform(-5, 55, (int(rng.integers(3, 9)), 2)) for _ in range(int(rng.integers(1, 4))))
+        segments.append(None if k % 7 == 3 else RLE(rle(blob(20, 20, 9, 6, w, h))["counts"], h, w) if k % 7 == 5
+                        else Polygons(rings))
+    masks = datasets.Annotations(np.zeros((40, 4)), np.zeros(40, np.int64), segments=segments).masks(h, w)
+    for segment, mask in zip(segments, masks):
+        if segment is None:
+            assert not mask.any()
+            continue
+        ref = coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects([r.ravel().tolist() for r in segment.rings], h, w))) \
+            if isinstance(segment, Polygons) else blob(20, 20, 9, 6, w, h)
+        np.testing.assert_array_equal(mask, ref.astype(bool))
+
+
 def test_bad_rle_strings_and_sizes_are_errors():
     with pytest.raises(ValueError, match="truncated"):
         RLE("0g", 4, 4).decode()  # 'g' sets the continuation bit: the number never ends

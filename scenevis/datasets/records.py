@@ -18,7 +18,7 @@ import numpy as np
 
 from scenevis._arrays import frozen
 from scenevis.datasets.images import load_image
-from scenevis.datasets.masks import Segment
+from scenevis.datasets.masks import Segment, paint_segments
 
 __all__ = ["Problem", "DatasetMeta", "Annotations", "Record", "ImageEntry", "EntryIndex", "Dataset", "Predictions", "relative_key"]
 
@@ -98,9 +98,7 @@ class Annotations:
         if not any(s is not None for s in self.segments):
             return None
         out = np.zeros((len(self), height, width), bool)
-        for i, segment in enumerate(self.segments):
-            if segment is not None:
-                segment.paint(out[i])
+        paint_segments(self.segments, out)
         return out
 
     def instances(self, height: int, width: int, *, classes: Sequence[str] = (), ignored_as: str = "crowd",
