@@ -34,7 +34,7 @@ import numpy as np
 from scenevis._arrays import MAX_IMAGE_SIDE, as_numpy
 from scenevis._threads import run_threads
 
-__all__ = ["encode_png", "decode_png", "write_png", "atomic_write", "single_threaded", "PICTURE_TYPES", "picture_type",
+__all__ = ["encode_png", "encode_mask_png", "decode_png", "write_png", "atomic_write", "single_threaded", "PICTURE_TYPES", "picture_type",
            "picture_path", "write_raster"]
 
 #: The picture files scenevis writes, by extension.
@@ -179,6 +179,19 @@ def encode_png(image: Any, text: Optional[dict] = None) -> bytes:
     if bands:
         chunks += _chunk(BAND_CHUNK, bands)
     return _SIGNATURE + _chunk(b"IHDR", header) + chunks + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def encode_mask_png(mask: np.ndarray, rgb: Any, alpha: int) -> bytes:
+    """A bool (H, W) ``mask`` as a 1-bit palette PNG: its True pixels ``rgb`` at ``alpha``
+    (0-255), the others the same color fully transparent. What an RGBA PNG of the mask
+    in its color shows, from a 32nd of the bytes to filter and compress."""
+    height, width = mask.shape
+    header = struct.pack(">IIBBBBB", width, height, 1, 3, 0, 0, 0)
+    palette = bytes(int(v) for v in rgb[:3]) * 2
+    rows = np.zeros((height, (width + 7) // 8 + 1), np.uint8)  # filter byte 0 (None), then the bits
+    rows[:, 1:] = np.packbits(mask, axis=1)
+    return (_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"PLTE", palette) + _chunk(b"tRNS", bytes([0, alpha]))
+            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + _chunk(b"IEND", b""))
 
 
 _CHANNELS = {color: channels for channels, color in _COLOR_TYPES.items()}
@@ -401,12 +414,20 @@ def write_raster(path: str, image: Any, text: Optional[dict] = None) -> None:
     ``text`` goes into a PNG's text chunks (a JPEG holds none)."""
     if os.path.splitext(path)[1].lower() == ".png":
         return write_png(path, image, text=text)
+    atomic_write(path, encode_jpeg(image, 95, f"path: writing {path!r} as JPEG needs Pillow (pip install pillow); "
+                                              "or write a .png"))
+
+
+def encode_jpeg(image: Any, quality: int, missing: str) -> bytes:
+    """An RGB(A) uint8 ``image`` as JPEG bytes of ``quality`` (alpha dropped), with Pillow;
+    without it a ``ValueError`` with the message ``missing``."""
     try:
         from PIL import Image as PILImage
     except ImportError:
-        raise ValueError(f"path: writing {path!r} as JPEG needs Pillow (pip install pillow); or write a .png") from None
+        raise ValueError(missing) from None
     import io
 
     buffer = io.BytesIO()
-    PILImage.fromarray(as_numpy(image, "image")[..., :3], "RGB").save(buffer, format="JPEG", quality=95)
-    atomic_write(path, buffer.getvalue())
+    PILImage.fromarray(np.ascontiguousarray(as_numpy(image, "image")[..., :3]), "RGB").save(
+        buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()

@@ -64,6 +64,26 @@ def test_polygon_masks_match_pycocotools_pixel_for_pixel():
         np.testing.assert_array_equal(Polygons(tuple(rings)).decode(h, w), ref.astype(bool), err_msg=str(rings))
 
 
+def test_the_polygons_of_many_objects_rasterized_together_match_pycocotools():
+    """Annotations.masks walks the polygons of all its objects at once; each mask is
+    still pycocotools' own, whatever rings, empty objects and RLEs sit beside it."""
+    rng = np.random.default_rng(7)
+    h, w = 40, 50
+    segments = []
+    for k in range(40):
+        rings = tuple(rng.uniform(-5, 55, (int(rng.integers(3, 9)), 2)) for _ in range(int(rng.integers(1, 4))))
+        segments.append(None if k % 7 == 3 else RLE(rle(blob(20, 20, 9, 6, w, h))["counts"], h, w) if k % 7 == 5
+                        else Polygons(rings))
+    masks = datasets.Annotations(np.zeros((40, 4)), np.zeros(40, np.int64), segments=segments).masks(h, w)
+    for segment, mask in zip(segments, masks):
+        if segment is None:
+            assert not mask.any()
+            continue
+        ref = coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects([r.ravel().tolist() for r in segment.rings], h, w))) \
+            if isinstance(segment, Polygons) else blob(20, 20, 9, 6, w, h)
+        np.testing.assert_array_equal(mask, ref.astype(bool))
+
+
 def test_bad_rle_strings_and_sizes_are_errors():
     with pytest.raises(ValueError, match="truncated"):
         RLE("0g", 4, 4).decode()  # 'g' sets the continuation bit: the number never ends
@@ -195,6 +215,102 @@ def test_truncated_and_foreign_json_are_problems_not_crashes(tmp_path):
     with pytest.warns(UserWarning):
         ds = datasets.read_coco(path)
     assert "expected a JSON object with 'images'" in ds.problems[0].message
+
+
+def same_records(a, b):
+    assert [(r.key, r.image, r.width, r.height, r.image_id) for r in a] == \
+        [(r.key, r.image, r.width, r.height, r.image_id) for r in b]
+    for x, y in zip(a, b):
+        for one, two in ((x.gt, y.gt), (x.pred, y.pred)) if x.pred is not None else ((x.gt, y.gt),):
+            np.testing.assert_array_equal(one.bboxes, two.bboxes)
+            np.testing.assert_array_equal(one.labels, two.labels)
+            masks = one.masks(x.height, x.width)
+            np.testing.assert_array_equal(masks if masks is not None else 0, two.masks(y.height, y.width)
+                                          if masks is not None else 0)
+
+
+def test_coco_files_are_read_in_one_pass_whatever_the_chunks_and_the_text(tmp_path, monkeypatch):
+    """The reader walks the file in chunks: values cut at any byte (numbers, strings,
+    UTF-8 characters), indented JSON, a byte order mark, non-ASCII names, members in any
+    order and objects not listed image by image read the same as in one chunk."""
+    from scenevis.datasets import _jsonscan
+
+    path = coco_instances(tmp_path)
+    boxes = [r.gt.bboxes for r in quiet(datasets.read_coco, path, tmp_path / "images")]
+    data = json.loads(open(path).read())
+    os.makedirs(tmp_path / "images" / "straße")
+    os.rename(tmp_path / "images" / "img1.jpg", tmp_path / "images" / "straße" / "ö.jpg")
+    data["images"][1]["file_name"] = "straße/ö.jpg"
+    data["categories"][1]["name"] = "café \U0001f697"
+    odd = {"info": {"note": "ünïcode [{"}, "categories": data["categories"], "annotations": data["annotations"],
+           "images": data["images"]}
+    results = coco_results(tmp_path)
+    interleaved = dict(odd, annotations=[data["annotations"][i] for i in (0, 2, 1, 3)])  # images 100, 101, 100, 101
+    for text in (json.dumps(odd, ensure_ascii=False), "\ufeff" + json.dumps(odd, indent=3), json.dumps(interleaved)):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        one = quiet(datasets.read_coco, path, tmp_path / "images")
+        one = one.with_predictions(quiet(datasets.read_coco_results, results, one))
+        monkeypatch.setattr(_jsonscan, "CHUNK", 3)
+        small = quiet(datasets.read_coco, path, tmp_path / "images")
+        small = small.with_predictions(quiet(datasets.read_coco_results, results, small))
+        monkeypatch.setattr(_jsonscan, "CHUNK", 1 << 20)
+        assert one.meta.classes == small.meta.classes == ("person", "café \U0001f697", "dog")
+        assert [r.key for r in small] == ["sub/img0", "straße/ö", "img2"]
+        same_records(one, small)
+        assert len(small[0].pred) == 3
+        for record, expected in zip(small, boxes):
+            np.testing.assert_array_equal(record.gt.bboxes, expected)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"images": [], "annotations": [1, ], "categories": []}', "not valid JSON at line 1, column 35: Expecting value"),
+    ('{"images": [], "categories": []} {}', "not valid JSON at line 1, column 34: Extra data"),
+    ('{"images": [], "categories": [] ', "Expecting ',' delimiter; the file ends before its brackets close"),
+    ('{"images": [], "categories": [{"id": 1, "name": "\xff"}]}', "not UTF-8 text (invalid start byte at byte 49)"),
+    ("", "not valid JSON at line 1, column 1: Expecting value"),
+])
+def test_a_file_one_pass_cannot_read_gets_jsons_own_message(tmp_path, text, message):
+    path = tmp_path / "bad.json"
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.warns(UserWarning, match="1 problem while reading"):
+        ds = datasets.read_coco(path)
+    assert len(ds) == 0 and [p.index for p in ds.problems] == [None]
+    assert message in ds.problems[0].message, ds.problems[0].message
+
+
+def test_the_index_keeps_offsets_not_the_parsed_file(tmp_path, monkeypatch):
+    """Ten times the images cost the reader a few bytes per object more, not the parsed
+    file: the index keeps where each image and its objects are, and a record reads them
+    back; a file changed after reading is an error, not wrong records."""
+    import tracemalloc
+
+    from scenevis.datasets import _jsonscan
+
+    monkeypatch.setattr(_jsonscan, "CHUNK", 1 << 16)  # both files many chunks long
+    files = datasets.write_coco(tmp_path, images=4, size=(64, 48), objects=(20, 20))
+    data = json.loads(open(files.annotations).read())
+    peaks, sizes = {}, {}
+    for n in (200, 2000):
+        images = [dict(data["images"][i % 4], id=i + 1, file_name=f"{i}.jpg") for i in range(n)]
+        anns = [dict(a, id=len(images) * 100 + j, image_id=i + 1) for i in range(n)
+                for j, a in enumerate(x for x in data["annotations"] if x["image_id"] == i % 4 + 1)]
+        path = tmp_path / f"many_{n}.json"
+        path.write_text(json.dumps({"images": images, "annotations": anns, "categories": data["categories"]}))
+        sizes[n] = os.path.getsize(path)
+        del images, anns
+        tracemalloc.start()
+        ds = quiet(datasets.read_coco, path, files.images, check_files=False)
+        peaks[n] = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert len(ds) == n and len(ds[-1].gt) == 20 and ds[-1].image_id == n
+    assert sizes[2000] > 4 * 2**20 and peaks[2000] - peaks[200] < 0.25 * sizes[2000], (peaks, sizes)
+    record = ds[7]
+    np.testing.assert_allclose(record.gt.bboxes, datasets.read_coco(files.annotations, files.images)[3].gt.bboxes)
+    with open(path, "a") as handle:
+        handle.write("\n")
+    with pytest.raises(ValueError, match="the file changed after it was read"):
+        ds[7]
 
 
 def test_instances_for_the_annotate_layer(tmp_path):

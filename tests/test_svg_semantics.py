@@ -85,6 +85,50 @@ def test_the_picture_is_embedded_once(detection):
     assert [u.get("href") for u in placed] == ["#" + stored[0].get("id")] * 2
 
 
+def test_images_can_be_embedded_as_jpeg(detection):
+    """``image_quality``: the photo stored once as JPEG (decoding to nearly its pixels),
+    masks still PNG; a quality out of range or with outlines is a ValueError."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    scene, _ = detection
+    root = parse(scene, image_quality=90)
+    stored = root.findall("svg:defs/svg:image", NS)
+    assert len(stored) == 1 and stored[0].get("href").startswith("data:image/jpeg;base64,")
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(stored[0].get("href").split(",", 1)[1]))))
+    photo = next(op.node.pixels for op in sv.renderer.flatten.flatten(scene) if isinstance(op.node, sv.Image))
+    assert pixels.shape == photo.shape and np.abs(pixels.astype(int) - photo).mean() < 3
+    masks = [e.get("href") for e in root.iter(SVG + "image") if e not in stored]
+    assert masks and all(href.startswith("data:image/png;base64,") for href in masks)
+    for bad in (0, 96, 90.0, True):
+        with pytest.raises(ValueError, match="image_quality: expected a JPEG quality from 1 to 95"):
+            sv.to_svg(scene, image_quality=bad)
+    with pytest.raises(ValueError, match="with outlines=True"):
+        sv.to_svg(scene, image_quality=90, outlines=True)
+
+
+def test_a_mask_is_a_one_bit_png_of_its_color_at_its_alpha():
+    """What Pillow decodes from each mask's 1-bit palette PNG is the RGBA crop it stands
+    for: the mask's pixels in its color at its alpha, the rest transparent (any width,
+    bits packed across byte ends)."""
+    import io
+
+    from PIL import Image
+
+    from scenevis._png import encode_mask_png
+
+    rng = np.random.default_rng(3)
+    for height, width in ((1, 1), (3, 7), (5, 8), (4, 9), (9, 17), (30, 61)):
+        mask = rng.random((height, width)) < 0.5
+        decoded = np.asarray(Image.open(io.BytesIO(encode_mask_png(mask, (200, 30, 90, 255), 128))).convert("RGBA"))
+        expected = np.zeros((height, width, 4), np.uint8)
+        expected[..., :3] = (200, 30, 90)
+        expected[..., 3] = mask * 128
+        np.testing.assert_array_equal(decoded, expected)
+
+
 def test_title_given_wins_and_values_are_escaped():
     scene = (sv.background((0, 0, 50, 40))
              + sv.boxes([[2, 2, 20, 20], [25, 5, 45, 30]], title=['<b>"one" & more</b>', "two"],

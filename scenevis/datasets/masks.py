@@ -20,7 +20,7 @@ them):
 """
 from __future__ import annotations
 
-from typing import Any, Sequence, Tuple, Union
+from typing import Any, List, Sequence, Tuple, Union
 
 import attrs
 import numpy as np
@@ -102,11 +102,19 @@ def _check_total(counts: np.ndarray, height: int, width: int) -> None:
         raise ValueError(f"counts: expected runs covering {height}x{width} = {height * width} pixels, got {total}")
 
 
-def _toggle_points(xy: np.ndarray, height: int, width: int) -> np.ndarray:
-    """The column-major pixel indexes where one polygon's fill toggles (pycocotools' rule)."""
+def _ring_toggles(rings: Sequence[np.ndarray], height: int, width: int) -> List[np.ndarray]:
+    """For each polygon of ``rings`` ((K, 2) x, y each), the column-major pixel indexes
+    where its fill toggles (pycocotools' rule); all rings walked at once."""
+    sizes = np.array([len(ring) for ring in rings], np.int64)
+    if not sizes.sum():
+        return [np.zeros(0, np.int64) for _ in rings]
+    xy = np.concatenate([np.asarray(ring, np.float64).reshape(-1, 2) for ring in rings])
     x = np.trunc(_SCALE * xy[:, 0] + 0.5).astype(np.int64)   # C's (int) cast truncates toward zero
     y = np.trunc(_SCALE * xy[:, 1] + 0.5).astype(np.int64)
-    xs, ys, xe, ye = x, y, np.roll(x, -1), np.roll(y, -1)
+    ends = np.cumsum(sizes)
+    following = np.arange(1, len(x) + 1)  # each vertex's next one, the last of a ring wrapping to its first
+    following[ends[sizes > 0] - 1] = (ends - sizes)[sizes > 0]
+    xs, ys, xe, ye = x, y, x[following], y[following]
     dx, dy = np.abs(xe - xs), np.abs(ye - ys)
     along_x = dx >= dy
     steps = np.where(along_x, dx, dy)
@@ -123,22 +131,38 @@ def _toggle_points(xy: np.ndarray, height: int, width: int) -> np.ndarray:
     walk = t * slope[edge]
     u = np.where(along_x[edge], t + lo_x[edge], np.trunc(lo_x[edge] + walk + 0.5).astype(np.int64))
     v = np.where(along_x[edge], np.trunc(lo_y[edge] + walk + 0.5).astype(np.int64), t + lo_y[edge])
-    # Where the walk changes column, keep the crossings that land on pixel centres.
-    cross = np.flatnonzero(u[1:] != u[:-1]) + 1
+    ring = np.repeat(np.arange(len(rings)), sizes)[edge]
+    # Where the walk changes column within a ring, keep the crossings that land on pixel centres.
+    cross = np.flatnonzero((u[1:] != u[:-1]) & (ring[1:] == ring[:-1])) + 1
     xd = np.where(u[cross] < u[cross - 1], u[cross], u[cross] - 1).astype(np.float64)
     xd = (xd + 0.5) / _SCALE - 0.5
     keep = (np.floor(xd) == xd) & (xd >= 0) & (xd <= width - 1)
     yd = np.minimum(v[cross], v[cross - 1]).astype(np.float64)
     yd = np.ceil(np.clip((yd + 0.5) / _SCALE - 0.5, 0, height))
-    return xd[keep].astype(np.int64) * height + yd[keep].astype(np.int64)
+    toggles = xd[keep].astype(np.int64) * height + yd[keep].astype(np.int64)
+    return np.split(toggles, np.cumsum(np.bincount(ring[cross][keep], minlength=len(rings)))[:-1])
 
 
 def polygon_mask(polygons: Sequence[np.ndarray], height: int, width: int) -> np.ndarray:
     """The (height, width) bool mask of the union of ``polygons`` (each (K, 2) x, y)."""
     out = np.zeros((height, width), bool)
-    for xy in polygons:
-        _paint_toggles(out, _toggle_points(np.asarray(xy, np.float64).reshape(-1, 2), height, width))
+    for toggles in _ring_toggles(polygons, height, width):
+        _paint_toggles(out, toggles)
     return out
+
+
+def paint_segments(segments: Sequence[Any], out: np.ndarray) -> None:
+    """Paint segment ``i`` (a :class:`Polygons`, an :class:`RLE` or None) into ``out[i]``
+    ((N, H, W) bool, all False), the polygons of all of them rasterized in one pass."""
+    rings, owners = [], []
+    for i, segment in enumerate(segments):
+        if isinstance(segment, Polygons):
+            rings += segment.rings
+            owners += [i] * len(segment.rings)
+        elif segment is not None:
+            segment.paint(out[i])
+    for i, toggles in zip(owners, _ring_toggles(rings, *out.shape[1:]) if rings else ()):
+        _paint_toggles(out[i], toggles)
 
 
 def rle_bbox(counts: np.ndarray, height: int) -> np.ndarray:
@@ -168,8 +192,8 @@ class Polygons:
     def paint(self, target: np.ndarray) -> None:
         """Set this outline's pixels in ``target`` (an (H, W) bool array, all False where
         it is not to be set), touching only the columns it spans."""
-        for xy in self.rings:
-            _paint_toggles(target, _toggle_points(xy, *target.shape))
+        for toggles in _ring_toggles(self.rings, *target.shape):
+            _paint_toggles(target, toggles)
 
     def bbox(self) -> np.ndarray:
         """The xyxy box around every vertex."""

@@ -9,6 +9,7 @@ what a worker does.
 """
 from __future__ import annotations
 
+import abc
 import os
 from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
 
@@ -17,9 +18,9 @@ import numpy as np
 
 from scenevis._arrays import frozen
 from scenevis.datasets.images import load_image
-from scenevis.datasets.masks import Segment
+from scenevis.datasets.masks import Segment, paint_segments
 
-__all__ = ["Problem", "DatasetMeta", "Annotations", "Record", "ImageEntry", "Dataset", "Predictions", "relative_key"]
+__all__ = ["Problem", "DatasetMeta", "Annotations", "Record", "ImageEntry", "EntryIndex", "Dataset", "Predictions", "relative_key"]
 
 
 @attrs.frozen
@@ -97,9 +98,7 @@ class Annotations:
         if not any(s is not None for s in self.segments):
             return None
         out = np.zeros((len(self), height, width), bool)
-        for i, segment in enumerate(self.segments):
-            if segment is not None:
-                segment.paint(out[i])
+        paint_segments(self.segments, out)
         return out
 
     def instances(self, height: int, width: int, *, classes: Sequence[str] = (), ignored_as: str = "crowd",
@@ -177,6 +176,19 @@ class ImageEntry:
     image_id: Any = None
 
 
+class EntryIndex(Sequence):
+    """Entries read back from their file on demand (the COCO reader's: the index keeps
+    where each image and its objects are, not the objects)."""
+
+    @abc.abstractmethod
+    def indexes_by_image_id(self) -> Dict[Any, int]:
+        """The dataset index of each image id, without reading the entries back."""
+
+
+def _entries(value: Any) -> Sequence:
+    return value if isinstance(value, EntryIndex) else tuple(value)
+
+
 @attrs.frozen(eq=False)
 class Predictions:
     """Predicted objects by image (``by_index``: dataset index -> :class:`Annotations`),
@@ -198,7 +210,7 @@ class Dataset(Sequence):
 
     source: str
     meta: DatasetMeta
-    entries: Tuple[ImageEntry, ...] = attrs.field(converter=tuple, repr=lambda e: f"<{len(e)} images>")
+    entries: Sequence[ImageEntry] = attrs.field(converter=_entries, repr=lambda e: f"<{len(e)} images>")
     problems: Tuple[Problem, ...] = attrs.field(default=(), converter=tuple)
     predictions: Optional[Predictions] = None
 
@@ -233,6 +245,8 @@ class Dataset(Sequence):
 
     def indexes_by_image_id(self) -> Dict[Any, int]:
         """The dataset index of each image id."""
+        if isinstance(self.entries, EntryIndex):
+            return self.entries.indexes_by_image_id()
         return {entry.image_id: i for i, entry in enumerate(self.entries)}
 
 

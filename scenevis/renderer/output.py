@@ -186,13 +186,22 @@ def _vector(scene: Scene, kind: str, target, scale: float, size, background, inf
 
 
 def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None,
-           outlines: bool = False) -> str:
+           outlines: bool = False, image_quality: Optional[int] = None) -> str:
     """The scene as an SVG document that explains itself (:mod:`scenevis.renderer.svg`):
     a ``<g>`` per named layer, an element per item with its metadata as ``data-``
     attributes and a ``<title>`` tooltip, text as ``<text>``, images as PNG stored once.
 
+    ``image_quality`` (1 to 95) embeds the scene's images (photographs) as JPEG of that
+    quality instead (with Pillow): a 640x480 photo at 90 takes about 1 ms and 60 kB
+    where PNG takes 8 ms and 400 kB, at the cost of JPEG's loss; masks and heatmaps stay
+    PNG. Not with ``outlines``.
+
     With ``outlines=True``, Cairo's own SVG instead: text as glyph outlines (the exact
     glyphs, whatever fonts the viewer has) but no layers, metadata or selectable text."""
+    if image_quality is not None and (isinstance(image_quality, bool) or not isinstance(image_quality, int)
+                                      or not 1 <= image_quality <= 95 or outlines):
+        raise ValueError(f"image_quality: expected a JPEG quality from 1 to 95 (or None for PNG), without "
+                         f"outlines=True, got {image_quality!r}" + (" with outlines=True" if outlines else ""))
     if outlines:
         stream = io.BytesIO()
         _vector(scene, "svg", stream, scale, size, background)
@@ -201,7 +210,7 @@ def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, ba
 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
-    painter = SvgPainter(base, current(), width, height)
+    painter = SvgPainter(base, current(), width, height, image_quality)
     if background is not None:
         painter.fill_canvas(parse_color(background, "background").rgba)
     painter.paint(flatten(scene))

@@ -43,7 +43,7 @@ from scenevis.renderer import svg_effects, svg_marks, svg_rasters, svg_shapes, s
 from scenevis.renderer.context import RenderContext
 from scenevis.renderer.flatten import DrawOp
 from scenevis.renderer.painter import Painter, drawable, image_surface
-from scenevis.renderer.svg_write import data_value, item_title, matrix, number, paint, png_uri
+from scenevis.renderer.svg_write import data_value, item_title, jpeg_uri, matrix, number, paint, png_uri
 from scenevis.scene import Background, Heatmap, Image
 
 __all__ = ["SvgPainter", "HANDLERS"]
@@ -65,10 +65,13 @@ _STYLE = "text{white-space:pre;font-kerning:none;font-variant-ligatures:none}"
 
 class SvgPainter:
     """Writes flattened operations through the ``base`` (canvas) transform into an SVG
-    document of ``width`` x ``height`` pixels; :meth:`document` returns its text."""
+    document of ``width`` x ``height`` pixels; :meth:`document` returns its text. Images
+    are embedded as PNG, or as JPEG of ``image_quality`` when given."""
 
-    def __init__(self, base: Affine, context: RenderContext, width: int, height: int):
+    def __init__(self, base: Affine, context: RenderContext, width: int, height: int,
+                 image_quality: Optional[int] = None):
         self.base = base
+        self.image_quality = image_quality
         self.context = context
         self.width, self.height = width, height
         self.parts: list = []
@@ -271,7 +274,8 @@ class SvgPainter:
         if found is None:
             found = self._rasters[key] = f"image-{len(self._rasters)}"
             h, w = rgb.shape[:2]
-            self.defs.append(f'<image id="{found}" width="{w}" height="{h}" href="{png_uri(rgb)}"/>')
+            uri = png_uri(rgb) if self.image_quality is None else jpeg_uri(rgb, self.image_quality)
+            self.defs.append(f'<image id="{found}" width="{w}" height="{h}" href="{uri}"/>')
         return found
 
 

@@ -3,7 +3,7 @@
 An image is stored once however often it is drawn (in ``<defs>``, placed with ``<use>``);
 a heatmap is colored and resampled as the Cairo painter does it
 (:func:`~scenevis.renderer.rasters.heat_colors`); each mask is one ``<image>`` of its
-bounding-box crop in its color and opacity, drawn pixel for pixel, so it can carry its
+bounding-box crop in its color and opacity (a 1-bit palette PNG), drawn pixel for pixel, so it can carry its
 item's metadata and tooltip.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 from scenevis.geometry import Affine
 from scenevis.renderer.rasters import heat_colors
 from scenevis.renderer.shapes import pick
-from scenevis.renderer.svg_write import number, png_uri, transform_attribute
+from scenevis.renderer.svg_write import mask_uri, number, png_uri, transform_attribute
 
 __all__ = ["image", "heatmap", "masks", "PIXELATED"]
 
@@ -47,10 +47,7 @@ def masks(p, node, device: Affine, style) -> None:
         a = round(float(pick(alphas, k)) * color[3])
         if x1 <= x0 or a == 0:
             continue
-        crop = node.masks.crops[k]
-        rgba = np.empty(crop.shape + (4,), np.uint8)
-        rgba[..., :3] = color[:3]
-        rgba[..., 3] = crop.astype(np.uint8) * np.uint8(a)
         p.element("image", f'x="{number(node.x + x0)}" y="{number(node.y + y0)}" width="{x1 - x0}" '
-                           f'height="{y1 - y0}" href="{png_uri(rgba)}"{PIXELATED}{transform}',
+                           f'height="{y1 - y0}" href="{mask_uri(node.masks.crops[k], color, a)}"{PIXELATED}'
+                           f'{transform}',
                   marks[k] if marks else None)

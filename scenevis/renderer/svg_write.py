@@ -10,10 +10,10 @@ from typing import Optional
 
 import numpy as np
 
-from scenevis._png import encode_png
+from scenevis._png import encode_jpeg, encode_mask_png, encode_png
 from scenevis.geometry import Affine
 
-__all__ = ["number", "matrix", "item_title", "data_value", "png_uri", "paint", "paints", "transform_attribute",
+__all__ = ["number", "matrix", "item_title", "data_value", "png_uri", "mask_uri", "jpeg_uri", "paint", "paints", "transform_attribute",
            "device_pixel"]
 
 
@@ -58,6 +58,18 @@ def data_value(value) -> str:
 def png_uri(pixels: np.ndarray) -> str:
     """A ``data:`` URI of ``pixels`` (H, W, 3 or 4 uint8) as PNG."""
     return "data:image/png;base64," + base64.b64encode(encode_png(pixels)).decode("ascii")
+
+
+def mask_uri(mask: np.ndarray, rgb, alpha: int) -> str:
+    """A ``data:`` URI of a bool (H, W) ``mask`` as a 1-bit PNG in ``rgb`` at ``alpha`` (0-255)."""
+    return "data:image/png;base64," + base64.b64encode(encode_mask_png(mask, rgb, alpha)).decode("ascii")
+
+
+def jpeg_uri(pixels: np.ndarray, quality: int) -> str:
+    """A ``data:`` URI of ``pixels`` (H, W, 3 uint8) as JPEG of ``quality`` (Pillow)."""
+    data = encode_jpeg(pixels, quality, "to_svg: image_quality (images embedded as JPEG) needs Pillow "
+                                        "(pip install pillow); or leave image_quality=None for PNG")
+    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
 
 
 def paint(kind: str, rgba, alpha: float) -> str:
