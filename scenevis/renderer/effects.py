@@ -23,7 +23,7 @@ import numpy as np
 from scenevis import pixels
 from scenevis.geometry import Affine, BBox
 
-__all__ = ["Piece", "pieces", "area", "apply", "glow", "device_scale", "device_amount"]
+__all__ = ["Piece", "pieces", "area", "apply", "glow", "device_scale", "device_amount", "union"]
 
 #: Elements in one strip of the work of blurs and pixelations: their uint16 temporaries
 #: (256 KiB) stay in cache and are allocated once. A fresh multi-megabyte array costs a
@@ -150,7 +150,7 @@ def pieces(regions, device: Affine, size: tuple, clip: Optional[BBox] = None) ->
     return [p._replace(item=k) for k, p in out if p is not None and (p.mask is None or p.mask.any())]
 
 
-def _union(parts: list) -> Piece:
+def union(parts: list) -> Piece:
     """The window around ``parts`` and which of its pixels any of them covers."""
     y0, y1 = min(p.y0 for p in parts), max(p.y1 for p in parts)
     x0, x1 = min(p.x0 for p in parts), max(p.x1 for p in parts)
@@ -412,8 +412,8 @@ def apply(node, device: Affine, buffer: np.ndarray, channels: tuple, alpha: Opti
         for p in work:
             buffer[p.y0:p.y1, p.x0:p.x1] = values[p.y0 - window.y0:p.y1 - window.y0, p.x0 - window.x0:p.x1 - window.x0]
         return
-    if len(work) > 1 and any(p.mask is not None for p in work) and sum(p.area for p in work) > _union(work).area:
-        work = [_union(work)]
+    if len(work) > 1 and any(p.mask is not None for p in work) and sum(p.area for p in work) > union(work).area:
+        work = [union(work)]
     if len(work) > 1:
         pixels = pixels.copy()  # every piece reads the pixels as they were before any is written
     for piece in work:

@@ -49,16 +49,9 @@ _LUMA = (77 / 256, 150 / 256, 29 / 256)
 
 def coverage(work: list) -> tuple:
     """The pixels ``work`` (pieces) cover: ``(mask (h, w) bool, y0, x0)`` over their window."""
-    y0, y1 = min(w.y0 for w in work), max(w.y1 for w in work)
-    x0, x1 = min(w.x0 for w in work), max(w.x1 for w in work)
-    mask = np.zeros((y1 - y0, x1 - x0), np.bool_)
-    for w in work:
-        view = mask[w.y0 - y0:w.y1 - y0, w.x0 - x0:w.x1 - x0]
-        if w.mask is None:
-            view[...] = True
-        else:
-            view |= w.mask
-    return mask, y0, x0
+    piece = effects.union(work)
+    mask = piece.mask if piece.mask is not None else np.ones((piece.y1 - piece.y0, piece.x1 - piece.x0), np.bool_)
+    return mask, piece.y0, piece.x0
 
 
 def _window(x0: int, y0: int, x1: int, y1: int) -> str:
