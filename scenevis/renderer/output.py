@@ -65,6 +65,8 @@ def _canvas(scene: Scene, scale: float, size: Optional[tuple]) -> tuple[int, int
 #: Bytes the renderer holds per canvas pixel at its peak: the 4-byte Cairo surface and the
 #: 3-byte (or 4-byte) output array.
 BYTES_PER_PIXEL = 8
+#: Canvases needing at most this many bytes (a 4096x2048 picture) skip the memory check.
+UNCHECKED_BYTES = 64 << 20
 
 
 def available_memory() -> Optional[int]:
@@ -85,12 +87,14 @@ def available_memory() -> Optional[int]:
 
 
 def _check_memory(width: int, height: int) -> None:
-    """Refuse, with a clear error, a canvas whose buffers would not fit in available memory."""
-    available = available_memory()
-    if available is None:
-        return
+    """Refuse, with a clear error, a canvas whose buffers would not fit in available memory.
+    Canvases of up to :data:`UNCHECKED_BYTES` bytes are drawn without asking the system (a
+    read of ``/proc/meminfo`` costs more than drawing a small picture)."""
     needed = width * height * BYTES_PER_PIXEL
-    if needed > available:
+    if needed <= UNCHECKED_BYTES:
+        return
+    available = available_memory()
+    if available is not None and needed > available:
         raise MemoryError(f"size: a {width}x{height} canvas needs about {needed / 2**30:.1f} GiB to render, "
                           f"but only {available / 2**30:.1f} GiB of memory is available")
 

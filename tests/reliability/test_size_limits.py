@@ -85,3 +85,12 @@ def test_a_scale_that_leaves_no_pixel_is_a_named_error(scale):
 def test_a_scale_beyond_cairo_limit_is_a_named_error():
     with pytest.raises(ValueError, match=r"size: expected at most 32768 pixels per side, got 400000x200000"):
         sv.render(sv.image(sv.samples.photo(200, 100)), scale=2000)
+
+
+def test_small_canvases_do_not_ask_the_system_for_memory(monkeypatch):
+    asked = []
+    monkeypatch.setattr(output, "available_memory", lambda: asked.append(1) or 2**40)
+    sv.render(sv.background((0, 0, 2048, 2048)))  # 32 MiB of buffers
+    assert asked == []
+    sv.render(sv.background((0, 0, 4096, 4096)), size=(4096, 3000))  # 94 MiB
+    assert asked == [1]
