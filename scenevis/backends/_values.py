@@ -65,10 +65,11 @@ def check_name(name: Any, arg: str = "name") -> str:
         raise VisualizerValueError(f"{arg}: expected a name other than 'step' (give the step as step=), got 'step'")
     if name.startswith("_"):
         raise VisualizerValueError(f"{arg}: expected a name not starting with '_' (W&B keeps those for itself), got {name!r}")
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise VisualizerValueError(f"{arg}: expected text without lone surrogates, got {name!r}") from None
+    if not name.isascii():
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            raise VisualizerValueError(f"{arg}: expected text without lone surrogates, got {name!r}") from None
     if name.count("/") >= MAX_NAME_LEVELS:
         raise VisualizerValueError(f"{arg}: expected at most {MAX_NAME_LEVELS} '/'-separated parts, got "
                                    f"{name.count('/') + 1} (a name starting {name[:40]!r})")
@@ -78,6 +79,8 @@ def check_name(name: Any, arg: str = "name") -> str:
 def check_step(step: Any) -> int:
     """``step`` as an ``int`` in ``[-2**63, 2**63)``; integers of any kind (Python, numpy,
     0-d integer arrays or tensors) are accepted."""
+    if type(step) is int and _INT64[0] <= step < _INT64[1]:
+        return step
     if isinstance(step, (bool, np.bool_)):
         raise TypeError(f"step: expected an integer, got {type(step).__name__}")
     value = step
@@ -106,6 +109,8 @@ def check_image(image: Any) -> np.ndarray:
 
 def scalar_value(value: Any, arg: str = "value") -> Union[bool, int, float]:
     """``value`` as a Python ``bool``, ``int`` or ``float`` when it is one real number."""
+    if type(value) is float:
+        return value
     if isinstance(value, np.ndarray) or _is_tensor(value):
         array = as_numpy(value, arg)
         if array.size != 1 or array.dtype.kind not in "biuf":
@@ -132,7 +137,9 @@ def scalar_values(scalar_dict: Any, arg: str = "scalar_dict") -> Dict[str, Union
         raise TypeError(f"{arg}: expected a dict, got {type(scalar_dict).__name__}")
     if RESERVED_NAME in scalar_dict:
         raise VisualizerValueError(f"{arg}: expected no 'step' key (give the step as step=), got one")
-    return {check_name(key, f"{arg} keys"): scalar_value(value, f"{arg}[{key!r}]") for key, value in scalar_dict.items()}
+    keys = f"{arg} keys"
+    return {check_name(key, keys): value if type(value) is float else scalar_value(value, f"{arg}[{key!r}]")
+            for key, value in scalar_dict.items()}
 
 
 def json_line(record: dict) -> bytes:
