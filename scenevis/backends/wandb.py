@@ -205,6 +205,7 @@ class WandbVisBackend(BaseVisBackend):
         self._min_free_bytes = min_free_bytes
         self._wandb: Any = None
         self._run: Any = None
+        self._run_file: Optional[str] = None  # the run's file, read once (wandb copies its settings per read)
         self._finished = False
         self._links_media = False
         self._pending_step: Optional[int] = None  # commit=False: the step of the open row
@@ -225,6 +226,7 @@ class WandbVisBackend(BaseVisBackend):
             run = wandb.init(**kwargs)
         self._close_at_exit(_finish_quietly, run)
         self._wandb, self._run = wandb, run
+        self._run_file = None
         self._links_media = bool(getattr(run.settings, "allow_media_symlink", False))
         run.define_metric(STEP_METRIC)
         run.define_metric("*", step_metric=STEP_METRIC)
@@ -264,7 +266,9 @@ class WandbVisBackend(BaseVisBackend):
         A disabled run (``mode='disabled'``, ``WANDB_MODE=disabled``) writes no file."""
         if self._run.disabled:
             return
-        run_file = self._run.settings.sync_file
+        if self._run_file is None:
+            self._run_file = self._run.settings.sync_file
+        run_file = self._run_file
         stats = os.statvfs(os.path.dirname(run_file))
         free = stats.f_bavail * stats.f_frsize
         if free < self._min_free_bytes:
