@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from scenevis import _png
+from scenevis import _png, _threads
 from scenevis._arrays import as_image
 from scenevis.backends import BaseVisBackend, LocalVisBackend
 from scenevis.registry import VISBACKENDS
@@ -434,3 +434,16 @@ def test_callers_scalar_dict_is_not_modified(tmp_path):
     backend.add_scalars(values, step=3, file_path="x.json")
     backend.close()
     assert values == {"loss": 0.5}
+
+
+def test_an_error_on_a_helper_thread_reaches_the_caller():
+    done = []
+
+    def work(i):
+        if i == 3:
+            raise ValueError("band 3")
+        done.append(i)
+
+    with pytest.raises(ValueError, match="band 3"):
+        _threads.run_threads(work, 6, threads=2)  # the helper thread takes 1, 3, 5 and stops at 3
+    assert sorted(done) == [0, 1, 2, 4]
