@@ -105,14 +105,24 @@ def boxes(p, node, device: Affine, style) -> None:
     fills = p.sources(style.fill, style.alpha, n)
     strokes = p.sources(style.color, style.alpha, n)
     dashes = list(style.dash) * n if len(style.dash) == 1 else list(style.dash)
-    pen = Pen(p)
+    # what Pen does, inlined: boxes are the one shape drawn by the thousand
+    current, line = None, None
     for rect, fill, stroke, width, dash in zip(rects, fills, strokes, widths.tolist(), dashes):
         ctx.rectangle(*rect)
         if fill is not None:
-            pen.color(fill)
+            if fill != current:
+                ctx.set_source_rgba(*fill)
+                current = fill
             ctx.fill_preserve()
         if width > 0.0 and stroke is not None:
-            pen.stroke(stroke, width, dash)
+            if stroke != current:
+                ctx.set_source_rgba(*stroke)
+                current = stroke
+            if (width, dash) != line:
+                ctx.set_line_width(width)
+                p.set_dash(dash, width)
+                line = (width, dash) if not DASHES[dash] else None  # dashes depend on the path
+            ctx.stroke()
         else:
             ctx.new_path()
 
