@@ -358,3 +358,17 @@ def test_every_annotate_view_names_its_layers():
     track = tracks_scene()
     assert track.layer("boxes").children[0].meta["id"].tolist() == [4, 11]
     assert track.filter(lambda m: m["id"] == 4).layer("labels").children[0].strings[0].startswith("#4")
+
+
+def test_halos_carry_metadata_and_filter_by_it():
+    boxes = [[1, 1, 9, 9], [20, 20, 30, 30]]
+    glow = sv.halo(boxes, meta={"label": ["car", "dog"], "score": [0.9, 0.5]}, title=["a car", "a dog"])
+    svg = (sv.background((0, 0, 40, 40)) + glow).to_svg()
+    assert "<title>a car</title>" in svg and 'data-label="dog"' in svg
+    kept = glow.filter(lambda m: m["score"] > 0.6)
+    assert kept.count == 1 and kept.regions.boxes.tolist() == [boxes[0]] and kept.meta["title"].tolist() == ["a car"]
+    masks = np.zeros((2, 40, 40), bool)
+    masks[0, 2:8, 2:8] = masks[1, 20:30, 20:30] = True
+    second = sv.halo(masks, meta={"id": [1, 2]}).filter(lambda m: m["id"] == 2)
+    canvas = sv.background((0, 0, 40, 40))
+    assert np.array_equal(sv.render(canvas + second), sv.render(canvas + sv.halo(masks[1:], meta={"id": [2]})))

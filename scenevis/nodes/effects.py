@@ -15,10 +15,12 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import attrs
+import numpy as np
 
 from scenevis._arrays import number, number_field
 from scenevis.geometry import BBox
 from scenevis.nodes.base import Shape, class_style, style_field
+from scenevis.nodes.items import with_title
 from scenevis.nodes.regions import Regions, as_regions
 from scenevis.scene import Scene, _extent
 from scenevis.style import Style
@@ -88,6 +90,9 @@ class Halo(Shape):
     def count(self) -> int:
         return self.regions.count
 
+    def _take_items(self, index: np.ndarray) -> dict:
+        return {"regions": self.regions.take(index)}
+
 
 def _effect(kind: str, regions: Any, amount: float, outside: bool, frame: Any) -> Effect:
     return Effect(kind, as_regions(regions), amount, outside, frame)
@@ -123,7 +128,8 @@ def brighten(regions: Any, amount: float = 0.5, *, outside: bool = False, frame:
 
 
 def halo(regions: Any, *, radius: float = 12.0, color: Any = None, alpha: Any = None,
-         class_ids: Any = None) -> Halo:
-    """A soft glow around each region (boxes or masks), fading over ``radius`` pixels."""
+         class_ids: Any = None, meta: Any = None, title: Any = None) -> Halo:
+    """A soft glow around each region (boxes or masks), fading over ``radius`` pixels;
+    ``meta`` and ``title`` as :func:`~scenevis.nodes.shapes.boxes` takes them."""
     node = Halo(as_regions(regions), radius)
-    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha))
+    return node.replace(style=class_style(node.count, class_ids, color, alpha=alpha), meta=with_title(meta, title))

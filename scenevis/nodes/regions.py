@@ -50,6 +50,14 @@ class Regions:
     def count(self) -> int:
         return len(self.boxes) if self.boxes is not None else len(self.masks)
 
+    def take(self, index: np.ndarray) -> "Regions":
+        """The regions at ``index`` (integer positions), in that order."""
+        if self.boxes is not None:
+            return Regions(boxes=self.boxes[index])
+        stack = self.masks
+        return Regions(masks=MaskStack([stack.crops[i] for i in index.tolist()], stack.boxes[index], stack.size),
+                       x=self.x, y=self.y)
+
     def item_boxes(self) -> np.ndarray:
         """(N, 4) float64 xyxy box of each region (a mask's box around its pixels; an
         empty mask's box has no size)."""
