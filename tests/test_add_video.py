@@ -4,7 +4,6 @@ parsing the offline run's .wandb file and opening the media file it names."""
 import glob
 import os
 import tempfile
-import time
 import warnings
 
 import numpy as np
@@ -31,16 +30,6 @@ def frames() -> np.ndarray:
 
 def close_to(got: np.ndarray, want: np.ndarray, bound: float = 6.0) -> bool:
     return float(np.abs(got.astype(int) - want).mean()) <= bound
-
-
-@pytest.fixture
-def offline(tmp_path, monkeypatch):
-    for var, sub in [("WANDB_CONFIG_DIR", "cfg"), ("WANDB_CACHE_DIR", "cache"), ("WANDB_DATA_DIR", "data")]:
-        monkeypatch.setenv(var, str(tmp_path / sub))
-    monkeypatch.setenv("WANDB_MODE", "offline")
-    monkeypatch.setenv("WANDB_SILENT", "true")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def test_local_backend_writes_vis_video_name_step_mp4(tmp_path):
@@ -70,30 +59,15 @@ def test_tensorboard_stores_an_animated_gif_image_summary(tmp_path):
     assert all(close_to(got, want) for got, want in zip(back, frames()))
 
 
-def records_with_exit(path):
-    """The run file's records once wandb-core has written its exit record (``finish()`` may
-    return before the service flushes the offline file)."""
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            records = wandb_reader.read_records(path)
-            if any(r.WhichOneof("record_type") == "exit" for r in records):
-                return records
-        except ValueError:  # a chunk still being written
-            pass
-        assert time.monotonic() < deadline, f"{path} never got its exit record"
-        time.sleep(0.05)
-
-
 def test_wandb_logs_a_video_at_its_step(offline):
-    save_dir = offline / "run"
+    save_dir = offline
     vis = Visualizer(name="video_wandb", vis_backends=[dict(type="WandbVisBackend")], save_dir=str(save_dir))
     vis.add_scalar("loss", 0.5, step=1)
     vis.add_video("rollout", frames(), step=2, fps=6)
     vis.close()
     (run,) = glob.glob(str(save_dir / "vis_data" / "wandb" / "offline-run-*"))
     (log,) = glob.glob(os.path.join(run, "run-*.wandb"))
-    rows = [row for row in wandb_reader.history(records_with_exit(log)) if "rollout/_type" in row]
+    rows = [row for row in wandb_reader.history(wandb_reader.records_with_exit(log)) if "rollout/_type" in row]
     (row,) = rows
     assert row["step"] == 2 and row["rollout/_type"] == "video-file"  # the caller's step, as WandbVisBackend records it
     assert row["rollout/path"].startswith("media/videos/rollout_") and row["rollout/path"].endswith(".mp4")

@@ -4,7 +4,6 @@ import hashlib
 import os
 import sys
 import tempfile
-import time
 
 import cv2
 import numpy as np
@@ -25,23 +24,10 @@ def run_folder(save_dir):
 
 
 def wandb_file(save_dir):
-    """The run's .wandb file, once wandb-core has written it to the end.
-
-    ``run.finish()`` can return before the wandb-core service has flushed the offline
-    file (seen about once in a dozen runs in one process), so wait for the exit record.
-    """
+    """The run's .wandb file, once wandb-core has written it to the end."""
     (path,) = glob.glob(os.path.join(run_folder(save_dir), "run-*.wandb"))
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            records = wandb_reader.read_records(path)
-            if any(r.WhichOneof("record_type") == "exit" for r in records):
-                return path
-        except ValueError:  # a chunk still being written
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{path} never got its exit record")
-        time.sleep(0.05)
+    wandb_reader.records_with_exit(path)
+    return path
 
 
 def records_of(save_dir):

@@ -88,6 +88,25 @@ def read_records(path, torn_tail=False):
     return records
 
 
+def records_with_exit(path, timeout=60.0):
+    """The file's records once wandb-core has written its exit record: ``run.finish()``
+    can return before the service has flushed the offline file (seen about once in a
+    dozen runs in one process)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            records = read_records(path)
+            if any(r.WhichOneof("record_type") == "exit" for r in records):
+                return records
+        except ValueError:  # a chunk still being written
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{path} never got its exit record")
+        time.sleep(0.05)
+
+
 def history(records):
     """History rows as dicts (values JSON-decoded), including ``_step``."""
     rows = []
