@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
 import attrs
 import numpy as np
@@ -276,14 +276,7 @@ def summary(scene: Scene) -> str:
     order with its number of nodes (when more than one) and items, e.g.
     ``'Group (640x427 px): Image 640x427, Masks (9 items), Boxes x2 (18 items)'``."""
     kinds: dict = {}
-    stack = [scene]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Group):
-            stack.extend(reversed(node.children))
-            continue
-        if isinstance(node, Empty):
-            continue
+    for node in _walk_leaves(scene):
         entry = kinds.setdefault(type(node).__name__, [0, 0, node])
         entry[0] += 1
         entry[1] += getattr(node, "count", 0)
@@ -422,16 +415,23 @@ class Group(Scene):
         return (box & self.clip if self.clip is not None else box).transformed(self.transform)
 
 
-def _leaves(scene: Scene) -> dict:
-    """Every distinct leaf node of ``scene`` by ``id``, in painter's order."""
-    found: dict = {}
+def _walk_leaves(scene: Scene) -> Iterator[Scene]:
+    """Every leaf node of ``scene`` but ``Empty``, in painter's order (a node used twice
+    comes twice), walked without recursion."""
     stack = [scene]
     while stack:
         node = stack.pop()
         if isinstance(node, Group):
             stack.extend(reversed(node.children))
         elif not isinstance(node, Empty):
-            found.setdefault(id(node), node)
+            yield node
+
+
+def _leaves(scene: Scene) -> dict:
+    """Every distinct leaf node of ``scene`` by ``id``, in painter's order."""
+    found: dict = {}
+    for node in _walk_leaves(scene):
+        found.setdefault(id(node), node)
     return found
 
 
