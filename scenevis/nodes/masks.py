@@ -69,6 +69,10 @@ class MaskStack:
     def shape(self) -> tuple:
         return (len(self.crops),) + self.size
 
+    def take(self, index: np.ndarray) -> "MaskStack":
+        """The masks at ``index`` (integer positions), in that order."""
+        return MaskStack([self.crops[i] for i in index.tolist()], self.boxes[index], self.size)
+
     def dense(self) -> np.ndarray:
         """A new (N, H, W) bool array of the full masks."""
         out = np.zeros(self.shape, np.bool_)
@@ -147,10 +151,7 @@ class Masks(Shape):
         return len(self.masks)
 
     def _take_items(self, index: np.ndarray) -> dict:
-        stack = self.masks
-        boxes = stack.boxes[index]
-        boxes.flags.writeable = False
-        return {"masks": MaskStack([stack.crops[i] for i in index.tolist()], boxes, stack.size)}
+        return {"masks": self.masks.take(index)}
 
     def _placed_over(self, below: Scene) -> None:
         """``picture + masks`` with masks of another size than the picture, at its corner,

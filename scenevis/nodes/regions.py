@@ -54,9 +54,7 @@ class Regions:
         """The regions at ``index`` (integer positions), in that order."""
         if self.boxes is not None:
             return Regions(boxes=self.boxes[index])
-        stack = self.masks
-        return Regions(masks=MaskStack([stack.crops[i] for i in index.tolist()], stack.boxes[index], stack.size),
-                       x=self.x, y=self.y)
+        return Regions(masks=self.masks.take(index), x=self.x, y=self.y)
 
     def item_boxes(self) -> np.ndarray:
         """(N, 4) float64 xyxy box of each region (a mask's box around its pixels; an
