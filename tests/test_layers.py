@@ -100,7 +100,7 @@ HOMES = {
     "distributed": ("scenevis.batch.cluster",),
     "tqdm": ("scenevis.batch.progress",),
     "PIL": ("scenevis.datasets.images", "scenevis._png", "scenevis.report.thumbs"),  # _png: JPEG files, imported when one is written
-    "isal": ("scenevis.report.thumbs",),
+    "isal": ("scenevis._png",),
     "yaml": ("scenevis.datasets.yolo",),
     "mlflow": ("scenevis.backends.mlflow",),
     "clearml": ("scenevis.backends.clearml",),

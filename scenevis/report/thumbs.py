@@ -10,8 +10,8 @@ page again reuses them.
 
 Decoding is most of the cost (a 720p PNG holds 2.7 MB of deflated pixels). PNGs whose
 rows use the filters scenevis writes (None, Sub, Up) are decoded by
-:func:`scenevis._png.decode_png` with ISA-L's inflate (``isal``, in the ``report`` extra;
-the standard library's zlib without it), in about 60% of Pillow's time; other PNGs
+:func:`scenevis._png.decode_png` (with ISA-L's inflate, ``isal``, which the ``report`` extra
+installs), in about 60% of Pillow's time; other PNGs
 (Average and Paeth filters, palettes, 16 bits, interlacing) by Pillow. JPEGs are decoded
 at a reduced size (Pillow's ``draft``: libjpeg scales by 1/2, 1/4 or 1/8 while decoding).
 The workers keep freed memory for the next image's buffers (glibc's ``mallopt``).
@@ -25,7 +25,6 @@ import functools
 import hashlib
 import io
 import os
-import zlib
 from typing import Any, Callable, Iterable, List, Optional
 
 import attrs
@@ -62,16 +61,6 @@ def _pillow():
     return Image
 
 
-@functools.lru_cache(maxsize=None)
-def _inflater() -> Any:
-    """ISA-L's zlib module when installed, else the standard library's."""
-    try:
-        from isal import isal_zlib
-    except ImportError:
-        return zlib
-    return isal_zlib
-
-
 def _complete(path: str, size: int) -> bool:
     ending = _ENDINGS.get(os.path.splitext(path)[1].lower())
     if ending is None:
@@ -97,7 +86,7 @@ def _shrunk(image: Any, path: str, factor: int, opaque: bool) -> Any:
         with open(path, "rb") as handle:
             data = handle.read()
         try:
-            pixels = decode_png(data, path, zlib_module=_inflater())
+            pixels = decode_png(data, path)
         except ValueError:  # a PNG decode_png leaves to Pillow, or a damaged one Pillow names
             pass
         else:
