@@ -11,7 +11,7 @@ import numpy as np
 
 from scenevis.geometry import Affine, position_points
 from scenevis.nodes.markers import marker_sizes
-from scenevis.renderer.shapes import Pen
+from scenevis.renderer.shapes import Pen, aliased
 
 __all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC"]
 
@@ -20,12 +20,18 @@ __all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC"]
 ELLIPSE_ARC = (-math.pi / 4, 5 * math.pi / 4)
 
 
-def _draw(p, n: int, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace=None) -> None:
+def _draw(p, node, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace=None) -> None:
     """Item by item in painter's order: its fill (``trace``), then its stroke
     (``stroke_trace``, default ``trace``), with every per-item value worked out before
-    (:func:`_styles`) and Cairo's source and pen set only when they change."""
+    (:func:`_styles`) and Cairo's source and pen set only when they change; aliased when
+    the node asks (``antialias=False``)."""
     ctx = p.ctx
     pen = Pen(p)
+    with aliased(ctx, not node.antialias):
+        _items(ctx, pen, node.count, trace, fills, strokes, widths, dashes, stroke_trace)
+
+
+def _items(ctx, pen: Pen, n: int, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace) -> None:
     for i in range(n):
         fill, stroke, width = fills[i], strokes[i], widths[i]
         if fill is not None:
@@ -65,7 +71,7 @@ def rotated_boxes(p, node, device: Affine, style) -> None:
             ctx.move_to(*ticks[i][0])
             ctx.line_to(*ticks[i][1])
 
-    _draw(p, n, outline, fills, strokes, widths, dashes)
+    _draw(p, node, outline, fills, strokes, widths, dashes)
 
 
 def _rounded(ctx, x0: float, y0: float, x1: float, y1: float, r: float) -> None:
@@ -141,7 +147,7 @@ def markers(p, node, device: Affine, style) -> None:
         def stroke_trace(ctx, i):
             x0, _, x1, y1 = boxes[i]
             _ellipse(ctx, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i], *ELLIPSE_ARC)
-    _draw(p, n, trace, fills, strokes, widths, dashes, stroke_trace)
+    _draw(p, node, trace, fills, strokes, widths, dashes, stroke_trace)
 
 
 def marker_extents(node, widths: np.ndarray) -> tuple:
