@@ -218,13 +218,14 @@ def _grid_search(box: np.ndarray, w: float, h: float, taken: np.ndarray, gap: fl
 
 
 class _SpotTable:
-    """Every label's candidate spots as rectangles, each marked free until a placed
-    rectangle (or an obstacle) comes closer than ``gap``: :func:`overlaps` of the spot
-    with the rectangle, on columns kept apart so an update is a few numpy operations."""
+    """Every label's candidate spots as rectangles, rows in the order labels are placed,
+    each spot marked free until a placed rectangle (or an obstacle) comes closer than
+    ``gap``: :func:`overlaps` of the spot with the rectangle, on columns kept apart so an
+    update is a few numpy operations over the labels still to place."""
 
     def __init__(self, candidates: np.ndarray, sizes: np.ndarray, obstacles: np.ndarray, gap: float) -> None:
         n, k = candidates.shape[:2]
-        self.candidates = candidates
+        self.candidates, self.k = candidates, k
         lo = candidates.reshape(-1, 2)
         hi = lo + np.repeat(sizes, k, axis=0)
         self.x0, self.y0 = lo[:, 0].copy(), lo[:, 1].copy()
@@ -234,17 +235,17 @@ class _SpotTable:
         self.free = ~overlaps(rects, obstacles, gap).any(axis=1) if len(obstacles) else np.ones(n * k, bool)
         self.rows = self.free.reshape(n, k)
 
-    def take(self, rect: np.ndarray) -> None:
-        """Mark the spots ``rect`` (a placed label) comes too close to."""
+    def take(self, rect: np.ndarray, start: int) -> None:
+        """Mark the spots of rows ``start`` on that ``rect`` (a placed label) comes too close to."""
         x0, y0, x1, y1 = rect.tolist()
-        g = self.gap
-        self.free &= ~((self.x0 < x1 + g) & (self.x1 > x0) & (self.y0 < y1 + g) & (self.y1 > y0))
+        g, s = self.gap, start * self.k
+        self.free[s:] &= ~((self.x0[s:] < x1 + g) & (self.x1[s:] > x0) & (self.y0[s:] < y1 + g) & (self.y1[s:] > y0))
 
-    def first_free(self, i: int) -> Optional[np.ndarray]:
-        """Label i's first free spot, or None."""
-        row = self.rows[i]
-        k = int(row.argmax())
-        return self.candidates[i, k] if row[k] else None
+    def first_free(self, row: int) -> Optional[np.ndarray]:
+        """The first free spot of a row, or None."""
+        free = self.rows[row]
+        k = int(free.argmax())
+        return self.candidates[row, k] if free[k] else None
 
 
 def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: float = 1.0,
@@ -288,16 +289,17 @@ def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: 
     # so no label tests its spots against the placed labels one by one.
     quick = n <= QUICK_LABELS
     if quick:
-        spots_of = _SpotTable(candidates, sizes, taken, gap)
-    for i in order:
-        w, h = sizes[i]
+        spots_of = _SpotTable(candidates[order], sizes[order], taken, gap)
+    size_list = sizes.tolist()
+    for rank, i in enumerate(order.tolist()):
+        w, h = size_list[i]
         box = anchors[i]
         current = buffer[:count]
         if w > width or h > height:
             spot = np.array([0.0, 0.0])
         else:
             first = candidates[i]
-            spot = spots_of.first_free(i) if quick else _first_free(first, w, h, current, gap)
+            spot = spots_of.first_free(rank) if quick else _first_free(first, w, h, current, gap)
             if spot is None:
                 spot = _first_free(_nudged(first[:3], w, h, gap, width, height), w, h, current, gap)
             if spot is None and not (failed and any(w >= fw and h >= fh for fw, fh in failed)):
@@ -313,7 +315,7 @@ def place_labels(anchors, sizes, canvas, *, priority=None, obstacles=None, gap: 
         buffer[count] = rects[i]
         count += 1
         if quick:
-            spots_of.take(rects[i])
+            spots_of.take(rects[i], rank + 1)
     return Placement(rects, placed, moved_labels(rects, placed, anchors, sizes, (width, height), spots))
 
 
