@@ -69,27 +69,33 @@ def overlaps(a: np.ndarray, b: np.ndarray, gap: float = 0.0) -> np.ndarray:
             & (a[:, None, 1] < b[None, :, 3] + gap) & (a[:, None, 3] + gap > b[None, :, 1]))
 
 
+# Each anchor spot's top-left corner as weights of (x0, x1, w) and of (y0, y1, h): the
+# anchor box's sides and the label's size. Outside: above the top-left corner, below the
+# bottom-left, then the other corners and beside the box; inside: the four corners.
+_OUTSIDE = [((1, 0, 0), (1, 0, -1)), ((1, 0, 0), (0, 1, 0)), ((0, 1, -1), (1, 0, -1)), ((0, 1, -1), (0, 1, 0)),
+            ((0, 1, 0), (1, 0, 0)), ((1, 0, -1), (1, 0, 0)), ((0, 1, 0), (0, 1, -1)), ((1, 0, -1), (0, 1, -1))]
+_INSIDE = [((1, 0, 0), (1, 0, 0)), ((0, 1, -1), (1, 0, 0)), ((1, 0, 0), (0, 1, -1)), ((0, 1, -1), (0, 1, -1))]
+_AROUND = [((.5, .5, -.5), (.5, .5, -.5)), ((.5, .5, -.5), (.5, .5, -1)), ((.5, .5, -.5), (.5, .5, 0)),
+           ((.5, .5, 0), (.5, .5, -.5))] + [((.5, .5, -1), (.5, .5, -.5))] * 8
+# (3 groups: roomy, tight, around) x (x, y) x (3 weights) x (12 spots)
+_SPOT_WEIGHTS = np.array([_OUTSIDE[:1] + _INSIDE[:1] + _OUTSIDE[1:2] + _INSIDE[1:] + _OUTSIDE[2:],
+                          _OUTSIDE + _INSIDE, _AROUND], np.float64).transpose(0, 2, 3, 1)
+
+
 def _anchor_candidates(anchors: np.ndarray, sizes: np.ndarray, width: float, height: float) -> np.ndarray:
     """(N, 12, 2) top-left corners for every label, in preference order, clamped into
     the canvas; spots that would hide over a third of a small box come last."""
     x0, y0, x1, y1 = (anchors[:, i:i + 1] for i in range(4))
     w, h = sizes[:, :1], sizes[:, 1:]
-    outside = [(x0, y0 - h), (x0, y1), (x1 - w, y0 - h), (x1 - w, y1), (x1, y0), (x0 - w, y0),
-               (x1, y1 - h), (x0 - w, y1 - h)]
-    inside = [(x0, y0), (x1 - w, y0), (x0, y1 - h), (x1 - w, y1 - h)]
-    roomy = outside[:1] + inside[:1] + outside[1:2] + inside[1:] + outside[2:]  # above, inside, below...
-    tight = outside + inside
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    around = [(cx - w / 2, cy - h / 2), (cx - w / 2, cy - h), (cx - w / 2, cy), (cx, cy - h / 2), (cx - w, cy - h / 2)]
-    around += around[-1:] * 7
-    spots = {name: np.stack([np.concatenate(xy, axis=1) for xy in group], axis=1)
-             for name, group in (("roomy", roomy), ("tight", tight), ("around", around))}
     bw, bh = (x1 - x0)[:, 0], (y1 - y0)[:, 0]
     point = (bw <= 0) & (bh <= 0)
     fits = (sizes[:, 0] <= 0.8 * bw) & (sizes[:, 1] <= 0.5 * bh)
-    xy = np.where(point[:, None, None], spots["around"], np.where(fits[:, None, None], spots["roomy"], spots["tight"]))
-    xy[..., 0] = np.clip(xy[..., 0], 0.0, np.maximum(width - sizes[:, :1], 0.0))
-    xy[..., 1] = np.clip(xy[..., 1], 0.0, np.maximum(height - sizes[:, 1:], 0.0))
+    weights = _SPOT_WEIGHTS[np.where(point, 2, np.where(fits, 0, 1))]  # (N, 2, 3, 12)
+    # summed in this order, the weights give exactly what (x0 + x1) / 2 - w / 2 and the like give
+    xs = x0 * weights[:, 0, 0] + x1 * weights[:, 0, 1] + w * weights[:, 0, 2]
+    ys = y0 * weights[:, 1, 0] + y1 * weights[:, 1, 1] + h * weights[:, 1, 2]
+    xy = np.stack([np.clip(xs, 0.0, np.maximum(width - w, 0.0)), np.clip(ys, 0.0, np.maximum(height - h, 0.0))],
+                  axis=-1)
     ix = np.clip(np.minimum(xy[..., 0] + w, x1) - np.maximum(xy[..., 0], x0), 0, None)
     iy = np.clip(np.minimum(xy[..., 1] + h, y1) - np.maximum(xy[..., 1], y0), 0, None)
     hides = (ix * iy > (bw * bh / 3)[:, None]) & ~(fits | point)[:, None]
