@@ -6,6 +6,7 @@ is the node's device transform (the same contract as :mod:`scenevis.renderer.sha
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
@@ -25,15 +26,23 @@ ELLIPSE_TOLERANCE = 0.3
 ELLIPSE_ARC = (-math.pi / 4, 5 * math.pi / 4)
 
 
-def _draw(p, node, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace=None) -> None:
+def _draw(p, node, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace=None,
+          tolerance: Optional[float] = None) -> None:
     """Item by item in painter's order: its fill (``trace``), then its stroke
     (``stroke_trace``, default ``trace``), with every per-item value worked out before
     (:func:`_styles`) and Cairo's source and pen set only when they change; aliased when
-    the node asks (``antialias=False``)."""
+    the node asks (``antialias=False``), curves flattened within ``tolerance`` device
+    pixels when given."""
     ctx = p.ctx
     pen = Pen(p)
-    with aliased(ctx, not node.antialias):
-        _items(ctx, pen, node.count, trace, fills, strokes, widths, dashes, stroke_trace)
+    before = ctx.get_tolerance()
+    if tolerance is not None:
+        ctx.set_tolerance(tolerance)
+    try:
+        with aliased(ctx, not node.antialias):
+            _items(ctx, pen, node.count, trace, fills, strokes, widths, dashes, stroke_trace)
+    finally:
+        ctx.set_tolerance(before)
 
 
 def _items(ctx, pen: Pen, n: int, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace) -> None:
@@ -111,7 +120,7 @@ def markers(p, node, device: Affine, style) -> None:
     boxes = node.xyxy.tolist()
     kind = node.kind
     fills, strokes, widths, dashes = _styles(p, style, n)
-    stroke_trace = None
+    stroke_trace, tolerance = None, None
     if kind in ("triangle", "dot"):
         points = position_points(node.xyxy, node.position).tolist()
         fills = [None if s <= 0 else color for s, color in zip(sizes, strokes)]  # solid marks: their color
@@ -153,14 +162,8 @@ def markers(p, node, device: Affine, style) -> None:
             x0, _, x1, y1 = boxes[i]
             _ellipse(ctx, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i], *ELLIPSE_ARC)
 
-        tolerance = p.ctx.get_tolerance()
-        p.ctx.set_tolerance(ELLIPSE_TOLERANCE)
-        try:
-            _draw(p, node, trace, fills, strokes, widths, dashes, stroke_trace)
-        finally:
-            p.ctx.set_tolerance(tolerance)
-        return
-    _draw(p, node, trace, fills, strokes, widths, dashes, stroke_trace)
+        tolerance = ELLIPSE_TOLERANCE
+    _draw(p, node, trace, fills, strokes, widths, dashes, stroke_trace, tolerance)
 
 
 def marker_extents(node, widths: np.ndarray) -> tuple:
