@@ -251,6 +251,8 @@ def test_aliased_marks_keep_their_setting_in_svg_and_scene_files():
     assert scene.to_svg().count('shape-rendering="crispEdges"') == 1
     loaded = scenefile.loads(scenefile.dumps(scene))
     assert [node.antialias for node in nodes_of(loaded, (sv.nodes.RotatedBoxes, sv.nodes.Markers))] == [False, True]
+    with pytest.raises(TypeError, match="antialias: expected True or False, got 'no'"):
+        sv.markers([[10, 10, 90, 60]], "ellipse", antialias="no")
 
 
 # ------------------------------------------------------------------------------ labels

@@ -28,7 +28,7 @@ import numpy as np
 
 from scenevis._arrays import array_field
 from scenevis.geometry import POSITIONS
-from scenevis.nodes.base import Shape, class_style, radii, style_field
+from scenevis.nodes.base import Shape, class_style, flag, radii, style_field
 from scenevis.nodes.items import with_title
 from scenevis.nodes.shapes import _boxes
 from scenevis.style import Style
@@ -67,7 +67,7 @@ class Markers(Shape):
     size: Optional[np.ndarray] = array_field(default=None, converter=_optional_sizes)
     at: Optional[str] = attrs.field(default=None, converter=_at)
     style: Style = style_field()
-    antialias: bool = attrs.field(default=True, converter=bool, kw_only=True)
+    antialias: bool = attrs.field(default=True, converter=flag("antialias"), kw_only=True)
 
     @property
     def count(self) -> int:

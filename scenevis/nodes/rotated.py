@@ -18,7 +18,7 @@ import attrs
 import numpy as np
 
 from scenevis._arrays import array_field, coords, frozen
-from scenevis.nodes.base import Shape, class_style, style_field
+from scenevis.nodes.base import Shape, class_style, flag, style_field
 from scenevis.nodes.items import with_title
 from scenevis.style import Style
 
@@ -65,7 +65,7 @@ class RotatedBoxes(Shape):
     corners: np.ndarray = array_field(converter=_corners)
     heading: bool = attrs.field(default=False, converter=bool)
     style: Style = style_field()
-    antialias: bool = attrs.field(default=True, converter=bool, kw_only=True)
+    antialias: bool = attrs.field(default=True, converter=flag("antialias"), kw_only=True)
 
     @classmethod
     def from_cxcywha(cls, boxes: Any, angle_unit: str = "rad", heading: bool = False,
