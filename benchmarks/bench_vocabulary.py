@@ -4,7 +4,8 @@ W1's 1280x720 photo, its 100 boxes and 20 masks (``workloads.detection()``). Eac
 draws one thing over a fresh picture and returns a new (H, W, 3) uint8 image: scenevis
 builds the node from the raw arrays and renders ``image + node``; supervision annotates a
 copy of the image (its ``Detections`` are built inside the clock too, from the same
-arrays). The target is scenevis within 1.5x of supervision (peer / scenevis >= 0.67).
+arrays). The "aliased" rows draw scenevis's marks with ``antialias=False``, as OpenCV draws
+them (the default is antialiased). The target is scenevis within 1.5x of supervision (peer / scenevis >= 0.67).
 ``python -m benchmarks`` runs it as W10 (``--only W10``); alone, as a table:
 
     python -m benchmarks.bench_vocabulary [--runs 7]
@@ -73,9 +74,13 @@ def cases(runs_hint: int = 7) -> list:
     pairs = [
         ("rotated boxes", ours(lambda: sv.rotated_boxes(rotated, color=colors, width=2)),
          theirs(oriented, lambda: dets(data={"xyxyxyxy": corners}))),
+        ("rotated boxes, aliased", ours(lambda: sv.rotated_boxes(rotated, color=colors, width=2, antialias=False)),
+         theirs(oriented, lambda: dets(data={"xyxyxyxy": corners}))),
         ("corner brackets", ours(lambda: sv.markers(boxes, "corners", color=colors, width=3, size=15)),
          theirs(svn.BoxCornerAnnotator(color=palette, thickness=3, corner_length=15, color_lookup=lookup), dets)),
         ("foot ellipses", ours(lambda: sv.markers(boxes, "ellipse", color=colors, width=2)),
+         theirs(svn.EllipseAnnotator(color=palette, thickness=2, color_lookup=lookup), dets)),
+        ("foot ellipses, aliased", ours(lambda: sv.markers(boxes, "ellipse", color=colors, width=2, antialias=False)),
          theirs(svn.EllipseAnnotator(color=palette, thickness=2, color_lookup=lookup), dets)),
         ("triangles", ours(lambda: sv.markers(boxes, "triangle", color=colors, size=10)),
          theirs(svn.TriangleAnnotator(color=palette, base=10, height=10, color_lookup=lookup), dets)),

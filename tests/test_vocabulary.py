@@ -228,6 +228,33 @@ def test_markers_land_where_asked():
     assert square[30, 30] and not rounded[30, 30] and rounded[30, 50]
 
 
+@pytest.mark.parametrize("make", [
+    lambda aa: sv.rotated_boxes([[50, 40, 60, 24, 0.4], [30, 30, 20, 30, -0.7]], color="red", width=2, antialias=aa),
+    lambda aa: sv.markers([[10, 10, 90, 60], [20, 30, 60, 70]], "ellipse", color="red", width=2, antialias=aa),
+    lambda aa: sv.markers([[10, 10, 90, 60]], "round_box", color="red", width=3, antialias=aa),
+    lambda aa: sv.markers([[10, 10, 90, 60]], "dot", color="red", size=6, antialias=aa),
+])
+def test_aliased_marks_ink_whole_pixels_where_the_antialiased_ones_ink(make):
+    canvas = sv.background((0, 0, 100, 80), "white")
+    smooth, aliased = sv.render(canvas + make(True)), sv.render(canvas + make(False))
+    red = (aliased == RED).all(axis=2)
+    assert red.sum() > 20 and (red | (aliased == 255).all(axis=2)).all()  # every pixel inked or not
+    partial = ~(smooth == RED).all(axis=2) & ~(smooth == 255).all(axis=2)
+    assert partial.sum() > 10  # the default is antialiased
+    assert not (red & (smooth == 255).all(axis=2)).any()  # no ink where the smooth mark has none
+
+
+def test_aliased_marks_keep_their_setting_in_svg_and_scene_files():
+    from scenevis import scenefile
+
+    scene = sv.rotated_boxes([[50, 40, 60, 24, 0.4]], antialias=False) + sv.markers([[10, 10, 90, 60]], "ellipse")
+    assert scene.to_svg().count('shape-rendering="crispEdges"') == 1
+    loaded = scenefile.loads(scenefile.dumps(scene))
+    assert [node.antialias for node in nodes_of(loaded, (sv.nodes.RotatedBoxes, sv.nodes.Markers))] == [False, True]
+    with pytest.raises(TypeError, match="antialias: expected True or False, got 'no'"):
+        sv.markers([[10, 10, 90, 60]], "ellipse", antialias="no")
+
+
 # ------------------------------------------------------------------------------ labels
 
 anchors_st = st.sampled_from(list(annotate.placement.ANCHORS[:-1]) + [None])

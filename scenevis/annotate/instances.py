@@ -73,7 +73,7 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
     elif show_boxes and data.get("bboxes") is not None:
         layers.append(layer(Boxes(data["bboxes"], Style(color=colors, width=lw, dash=dash), meta=meta), "boxes"))
         anchors = anchors + np.array([-lw / 2, -lw / 2, lw / 2, lw / 2])  # flush with the stroke's outer edge
-    label_set = LabelSet.empty()
+    label_set = None
     if show_labels and anchors is not None:
         scores = data.get("scores")
         strings = [label_prefix + s for s in label_texts(names or [""] * n, scores, show_scores=show_scores)]
@@ -91,13 +91,15 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
                 centres = mask_centres(data["masks"][mass])
                 anchors = anchors.copy()
                 anchors[mass] = np.concatenate([centres, centres], axis=1)
-        label_set = LabelSet(anchors, strings, colors, sizes, priority, metas=(meta,), **wishes).take(keep)
+        label_set = LabelSet(anchors, strings, colors, sizes, priority, metas=(meta,), **wishes)
+        if not keep.all():
+            label_set = label_set.take(keep)
     legend = ()
     if labels is not None:
         first = np.unique(ids, return_index=True)[1]
         entry_names = class_names(ids[np.sort(first)], classes)
         legend = tuple(zip(entry_names, class_colors(ids[np.sort(first)], palette)))
-    return Overlay(Group.of(*layers), label_set, legend)
+    return Overlay(Group.of(*layers), label_set if label_set is not None else LabelSet.empty(), legend)
 
 
 def instance_meta(data: Instances, classes: Optional[Sequence[str]], ids: Any) -> dict:

@@ -369,7 +369,7 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
     spots = _spots(labels, boxes)
     result = place_labels(labels.anchors, boxes, (width, height), priority=labels.priority,
                           obstacles=fixed, gap=gap, spots=spots)
-    rects, placed = result.rects.copy(), result.placed.copy()
+    rects, placed, moved = result.rects.copy(), result.placed.copy(), result.moved
     while not placed.all():
         retry = np.flatnonzero(~placed & (sizes_px > MIN_FONT_SIZE))
         if not len(retry):
@@ -383,9 +383,11 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
                              spots=None if spots is None else spots[retry])
         rects[retry] = again.rects
         placed[retry] = again.placed
+        moved = None
         if not again.placed.any() and (sizes_px[retry] <= MIN_FONT_SIZE).all():
             break
-    moved = moved_labels(rects, placed, labels.anchors, boxes, (width, height), _spots(labels, boxes))
+    if moved is None:  # some labels were placed again, smaller
+        moved = moved_labels(rects, placed, labels.anchors, boxes, (width, height), _spots(labels, boxes))
     placement = Placement(rects, placed, moved)
     return _label_scene(labels, placement, sizes_px, family, leader_width), placement, sizes_px
 

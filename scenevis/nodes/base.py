@@ -18,7 +18,7 @@ from scenevis.nodes.items import EMPTY_META, ItemMeta, check_meta, item_meta, se
 from scenevis.scene import Scene
 from scenevis.style import DEFAULT_STYLE, Style
 
-__all__ = ["Shape", "radii", "offsets", "check_offsets", "style_field", "class_style"]
+__all__ = ["Shape", "radii", "flag", "offsets", "check_offsets", "style_field", "class_style"]
 
 
 def offsets(value: Any) -> np.ndarray:
@@ -212,6 +212,15 @@ def radii(name: str):
         if array.size and array.min() < 0:
             raise ValueError(f"{name}: expected values >= 0, got {array.min():g}")
         return array
+    return convert
+
+
+def flag(name: str):
+    """A converter to ``bool`` that takes only True or False (numpy's too)."""
+    def convert(value: Any) -> bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{name}: expected True or False, got {value!r}")
+        return bool(value)
     return convert
 
 

@@ -15,7 +15,9 @@ Layer 2. A :class:`Markers` node draws, for each (N, 4) xyxy box, one of:
   the shorter side), stroked and optionally filled.
 
 Outlines (ellipse, corners, round box) use the style's ``color``, ``width``, ``dash`` and
-``fill``; solid marks (triangle, dot) are filled with ``color``.
+``fill``; solid marks (triangle, dot) are filled with ``color``. With ``antialias=False``
+marks are drawn aliased, each pixel inked or not (as OpenCV draws), which rasterizes
+slanted and curved edges several times faster; SVG output asks for crisp edges.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ import numpy as np
 
 from scenevis._arrays import array_field
 from scenevis.geometry import POSITIONS
-from scenevis.nodes.base import Shape, class_style, radii, style_field
+from scenevis.nodes.base import Shape, class_style, flag, radii, style_field
 from scenevis.nodes.items import with_title
 from scenevis.nodes.shapes import _boxes
 from scenevis.style import Style
@@ -65,6 +67,7 @@ class Markers(Shape):
     size: Optional[np.ndarray] = array_field(default=None, converter=_optional_sizes)
     at: Optional[str] = attrs.field(default=None, converter=_at)
     style: Style = style_field()
+    antialias: bool = attrs.field(default=True, converter=flag("antialias"), kw_only=True)
 
     @property
     def count(self) -> int:
@@ -93,9 +96,10 @@ def marker_sizes(node: Markers) -> np.ndarray:
 
 def markers(xyxy: Any, kind: str = "corners", *, size: Any = None, at: Optional[str] = None, color: Any = None,
             fill: Any = None, alpha: Any = None, width: Any = None, dash: Any = None,
-            class_ids: Any = None, meta: Any = None, title: Any = None) -> Markers:
+            class_ids: Any = None, meta: Any = None, title: Any = None, antialias: bool = True) -> Markers:
     """Marks of one ``kind`` for (N, 4) xyxy boxes (see :mod:`scenevis.nodes.markers`);
-    ``meta`` and ``title`` as :func:`~scenevis.nodes.shapes.boxes` takes them."""
-    node = Markers(xyxy, kind, size, at)
+    ``meta`` and ``title`` as :func:`~scenevis.nodes.shapes.boxes` takes them;
+    ``antialias=False`` draws them aliased (faster)."""
+    node = Markers(xyxy, kind, size, at, antialias=antialias)
     return node.replace(style=class_style(node.count, class_ids, color, fill=fill, alpha=alpha, width=width, dash=dash),
                         meta=with_title(meta, title))

@@ -6,26 +6,46 @@ is the node's device transform (the same contract as :mod:`scenevis.renderer.sha
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 
 from scenevis.geometry import Affine, position_points
 from scenevis.nodes.markers import marker_sizes
-from scenevis.renderer.shapes import Pen
+from scenevis.renderer.shapes import Pen, aliased
 
-__all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC"]
+__all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC", "ELLIPSE_TOLERANCE"]
+
+#: How far, in device pixels, Cairo's flattened foot ellipses may stray from the true
+#: curve (Cairo's default is 0.1): at 0.3 a foot ellipse of W1 (boxes 20-200 px wide)
+#: has about a third fewer edges to rasterize, with no change visible at 100%.
+ELLIPSE_TOLERANCE = 0.3
 
 #: The part of a foot ellipse drawn, in radians (y down: from the upper right, round the
 #: front, to the upper left), as supervision draws it.
 ELLIPSE_ARC = (-math.pi / 4, 5 * math.pi / 4)
 
 
-def _draw(p, n: int, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace=None) -> None:
+def _draw(p, node, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace=None,
+          tolerance: Optional[float] = None) -> None:
     """Item by item in painter's order: its fill (``trace``), then its stroke
     (``stroke_trace``, default ``trace``), with every per-item value worked out before
-    (:func:`_styles`) and Cairo's source and pen set only when they change."""
+    (:func:`_styles`) and Cairo's source and pen set only when they change; aliased when
+    the node asks (``antialias=False``), curves flattened within ``tolerance`` device
+    pixels when given."""
     ctx = p.ctx
     pen = Pen(p)
+    before = ctx.get_tolerance()
+    if tolerance is not None:
+        ctx.set_tolerance(tolerance)
+    try:
+        with aliased(ctx, not node.antialias):
+            _items(ctx, pen, node.count, trace, fills, strokes, widths, dashes, stroke_trace)
+    finally:
+        ctx.set_tolerance(before)
+
+
+def _items(ctx, pen: Pen, n: int, trace, fills: list, strokes: list, widths: list, dashes: list, stroke_trace) -> None:
     for i in range(n):
         fill, stroke, width = fills[i], strokes[i], widths[i]
         if fill is not None:
@@ -65,7 +85,7 @@ def rotated_boxes(p, node, device: Affine, style) -> None:
             ctx.move_to(*ticks[i][0])
             ctx.line_to(*ticks[i][1])
 
-    _draw(p, n, outline, fills, strokes, widths, dashes)
+    _draw(p, node, outline, fills, strokes, widths, dashes)
 
 
 def _rounded(ctx, x0: float, y0: float, x1: float, y1: float, r: float) -> None:
@@ -100,7 +120,7 @@ def markers(p, node, device: Affine, style) -> None:
     boxes = node.xyxy.tolist()
     kind = node.kind
     fills, strokes, widths, dashes = _styles(p, style, n)
-    stroke_trace = None
+    stroke_trace, tolerance = None, None
     if kind in ("triangle", "dot"):
         points = position_points(node.xyxy, node.position).tolist()
         fills = [None if s <= 0 else color for s, color in zip(sizes, strokes)]  # solid marks: their color
@@ -141,7 +161,9 @@ def markers(p, node, device: Affine, style) -> None:
         def stroke_trace(ctx, i):
             x0, _, x1, y1 = boxes[i]
             _ellipse(ctx, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i], *ELLIPSE_ARC)
-    _draw(p, n, trace, fills, strokes, widths, dashes, stroke_trace)
+
+        tolerance = ELLIPSE_TOLERANCE
+    _draw(p, node, trace, fills, strokes, widths, dashes, stroke_trace, tolerance)
 
 
 def marker_extents(node, widths: np.ndarray) -> tuple:

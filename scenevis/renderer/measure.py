@@ -41,7 +41,10 @@ def text_size(strings: Sequence[str], font_size: Any, family: str = "DejaVu Sans
     sizes = np.broadcast_to(np.asarray(font_size, np.float64).reshape(-1), (len(items),)) if items else []
     if len(items) and (not np.isfinite(sizes).all() or sizes.min() <= 0):
         raise ValueError(f"font_size: expected finite sizes > 0, got {np.asarray(font_size).tolist()}")
-    out = np.zeros((len(items), 2), np.float64)
-    for i, (text, size) in enumerate(zip(items, sizes)):
-        out[i, :] = text_block(text, float(size), family)[:2]
-    return out
+    fonts = current().fonts
+    out = [(0.0, 0.0)] * len(items)
+    for i, (text, size) in enumerate(zip(items, np.asarray(sizes, np.float64).tolist())):
+        if text:
+            block = fonts.layout(text, family, size)
+            out[i] = (block.width, block.height)
+    return np.array(out, np.float64).reshape(-1, 2)

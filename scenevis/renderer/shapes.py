@@ -8,6 +8,7 @@ on pixel centres), so its edges are crisp.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import cairo
@@ -17,10 +18,23 @@ from scenevis.geometry import Affine
 from scenevis.renderer import coverage
 from scenevis.style import DASHES
 
-__all__ = ["Pen", "pick", "rectangles", "dash_lengths", "boxes", "points", "circles", "lines", "polygons"]
+__all__ = ["Pen", "aliased", "pick", "rectangles", "dash_lengths", "boxes", "points", "circles", "lines", "polygons"]
 
 #: A dashed stroke needing more dashes than this is drawn solid (see :func:`dash_lengths`).
 MAX_DASHES = 20_000
+
+
+@contextlib.contextmanager
+def aliased(ctx, on: bool):
+    """Cairo's antialiasing off (each pixel inked or not) for the drawing inside, when ``on``."""
+    if not on:
+        yield
+        return
+    ctx.set_antialias(cairo.ANTIALIAS_NONE)
+    try:
+        yield
+    finally:
+        ctx.set_antialias(cairo.ANTIALIAS_DEFAULT)
 
 
 def pick(values, i: int):

@@ -4,6 +4,7 @@ painter traces them (:mod:`~scenevis.renderer.marks`).
 Each item is one ``<path>`` in the node's own coordinates under its transform, starting
 where Cairo's path starts (dashes begin there), with the item's metadata. A foot ellipse
 with a fill is a ``<g>`` of its filled ellipse and its open arc (one path cannot be both).
+A node drawn without antialiasing asks for crisp edges (``shape-rendering``) on each.
 """
 from __future__ import annotations
 
@@ -29,12 +30,19 @@ def _extents(points) -> tuple:
     return (*array.min(axis=0).tolist(), *array.max(axis=0).tolist())
 
 
+def _tail(pens: Pens, node) -> str:
+    """The attributes every element of the node ends with: its transform, and crisp edges
+    when it is drawn without antialiasing."""
+    return pens.transform + ("" if node.antialias else ' shape-rendering="crispEdges"')
+
+
 def rotated_boxes(p, node, device: Affine, style) -> None:
     """Each quadrilateral filled and stroked, its heading tick a second sub-path of the
     same stroke."""
     if not node.count:
         return
     pens = Pens(p, node, device, style)
+    tail = _tail(pens, node)
     corners = node.corners.tolist()
     ticks = node.ticks().tolist() if node.heading else None
     for i, quad in enumerate(corners):
@@ -42,7 +50,7 @@ def rotated_boxes(p, node, device: Affine, style) -> None:
         if ticks is not None:
             (a, b), (c, e) = ticks[i]
             d += f" M{_xy(a, b)} L{_xy(c, e)}"
-        p.element("path", f'd="{d}" {pens.fills[i]} {pens.stroke(i, _extents(quad))}{pens.transform}', pens.mark(i))
+        p.element("path", f'd="{d}" {pens.fills[i]} {pens.stroke(i, _extents(quad))}{tail}', pens.mark(i))
 
 
 def _rounded(x0: float, y0: float, x1: float, y1: float, r: float) -> str:
@@ -73,6 +81,7 @@ def markers(p, node, device: Affine, style) -> None:
     if not n:
         return
     pens = Pens(p, node, device, style)
+    tail = _tail(pens, node)
     sizes = marker_sizes(node).tolist()
     boxes = node.xyxy.tolist()
     kind = node.kind
@@ -83,31 +92,31 @@ def markers(p, node, device: Affine, style) -> None:
             if s <= 0 or solid[i].endswith('"none"'):
                 continue
             if kind == "dot":
-                p.element("circle", f'cx="{number(x)}" cy="{number(y)}" r="{number(s)}" {solid[i]}{pens.transform}',
+                p.element("circle", f'cx="{number(x)}" cy="{number(y)}" r="{number(s)}" {solid[i]}{tail}',
                           pens.mark(i))
             else:
                 d = f"M{_xy(x, y)} L{_xy(x - s / 2, y - s)} L{_xy(x + s / 2, y - s)} Z"
-                p.element("path", f'd="{d}" {solid[i]}{pens.transform}', pens.mark(i))
+                p.element("path", f'd="{d}" {solid[i]}{tail}', pens.mark(i))
         return
     for i, (x0, y0, x1, y1) in enumerate(boxes):
         if kind == "round_box":
             p.element("path", f'd="{_rounded(x0, y0, x1, y1, sizes[i])}" {pens.fills[i]} '
-                              f'{pens.stroke(i, (x0, y0, x1, y1))}{pens.transform}', pens.mark(i))
+                              f'{pens.stroke(i, (x0, y0, x1, y1))}{tail}', pens.mark(i))
         elif kind == "corners":
             p.element("path", f'd="{_corners(x0, y0, x1, y1, sizes[i])}" fill="none" '
-                              f'{pens.stroke(i, (x0, y0, x1, y1))}{pens.transform}', pens.mark(i))
+                              f'{pens.stroke(i, (x0, y0, x1, y1))}{tail}', pens.mark(i))
         else:
-            _foot(p, pens, i, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i])
+            _foot(p, pens, tail, i, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i])
 
 
-def _foot(p, pens: Pens, i: int, cx: float, cy: float, rx: float, ry: float) -> None:
+def _foot(p, pens: Pens, tail: str, i: int, cx: float, cy: float, rx: float, ry: float) -> None:
     if rx <= 0 or ry <= 0:
         return
     arc = (f'd="{_arc(cx, cy, rx, ry)}" fill="none" '
-           f'{pens.stroke(i, (cx - rx, cy - ry, cx + rx, cy + ry))}{pens.transform}')
+           f'{pens.stroke(i, (cx - rx, cy - ry, cx + rx, cy + ry))}{tail}')
     if pens.fills[i].endswith('"none"'):
         p.element("path", arc, pens.mark(i))
         return
     ellipse = (f'<ellipse cx="{number(cx)}" cy="{number(cy)}" rx="{number(rx)}" ry="{number(ry)}" '
-               f'{pens.fills[i]}{pens.transform}/>')
+               f'{pens.fills[i]}{tail}/>')
     p.element("g", 'class="foot"', pens.mark(i), f"{ellipse}<path {arc}/>")
