@@ -1,7 +1,8 @@
 """Run one function over a stream of items on any ``concurrent.futures.Executor``.
 
-The driver (this process) reads the items one at a time and keeps at most ``window`` of
-them in flight, so its memory stays the same for 2,000 items or 20,000; the workers do
+The driver (this process) reads the items a few at a time, sends them in tasks of
+several (one round trip each) and keeps at most ``window`` tasks in flight, so its
+memory stays the same for 2,000 items or 20,000; the workers do
 the work (for records: decode, draw, render, encode, write) and send back small results.
 The executor is a local process pool by default, any ``concurrent.futures.Executor``
 given (a Dask cluster's ``Client(...).get_executor()``, a thread pool...), or a Dask
@@ -25,7 +26,7 @@ from scenevis._png import single_threaded
 
 __all__ = ["imap", "Outcome", "Failure", "BatchError", "default_workers"]
 
-CHUNK = 8  # items per task, at most, on an executor other than the local pool
+CHUNK = 8  # items per task, at most
 
 
 @attrs.frozen
@@ -163,9 +164,8 @@ def _executor(executor: Any, workers: Optional[int]) -> Tuple[Any, Optional[Call
 
 
 def _chunk(remaining: Optional[int], slots: int) -> int:
-    """Items in the next task sent to an executor other than the local pool: up to
-    :data:`CHUNK`, fewer as the ``remaining`` items (when known) run out, so that the
-    ``slots`` finish together."""
+    """Items in the next task: up to :data:`CHUNK`, fewer as the ``remaining`` items
+    (when known) run out, so that the ``slots`` finish together."""
     if remaining is None:
         return CHUNK
     return max(1, min(CHUNK, remaining // (2 * slots)))
@@ -180,11 +180,11 @@ def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None
     ``fn`` must be picklable (a module-level function or an instance of a module-level
     class) and ``items`` any iterable, read lazily. The items go to the workers in tasks
     of ``chunk`` items, each task one round trip, and at most ``window`` tasks are in
-    flight (default: twice the workers). By default a task is one item on the local pool,
-    whose round trip costs little, and up to :data:`CHUNK` items on other executors (a
-    Dask task costs milliseconds of the scheduler's and the workers' time), fewer toward
-    the end so the workers finish together. ``executor`` is None (a local process pool of
-    ``workers`` processes, default: every core this process may use), any
+    flight (default: twice the workers). By default a task holds up to :data:`CHUNK`
+    items (each round trip costs the driver, and a Dask cluster's scheduler and workers,
+    CPU time), fewer toward the end so the workers finish together. ``executor`` is None
+    (a local process pool of ``workers`` processes, default: every core this process may
+    use), any
     ``concurrent.futures.Executor`` (not shut down here), or a Dask scheduler's address
     (a client is made and closed here). A failing item yields an Outcome with its
     ``failure`` (index, name, error, the worker's traceback) and the rest go on; with
@@ -213,7 +213,6 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
 
     target, close, slots = _executor(executor, workers)
     limit = window or 2 * slots
-    local = isinstance(target, _LocalPool)
     sent = 0
     source = ((index, describe(item), item) for index, item in enumerate(items))
     in_flight: Dict[Future, Tuple[List[Entry], int]] = {}  # future -> (its items, tries)
@@ -222,7 +221,7 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
         exhausted = False
         while True:
             while not exhausted and len(in_flight) < limit:
-                size = chunk or (1 if local else _chunk(None if total is None else total - sent, slots))
+                size = chunk or _chunk(None if total is None else total - sent, slots)
                 entries = list(itertools.islice(source, size))
                 exhausted = len(entries) < size
                 sent += len(entries)
