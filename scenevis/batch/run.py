@@ -2,8 +2,8 @@
 
 The driver (this process) reads the items a few at a time, sends them in tasks of
 several (one round trip each) and keeps at most ``window`` tasks in flight, so its
-memory stays the same for 2,000 items or 20,000; the workers do
-the work (for records: decode, draw, render, encode, write) and send back small results.
+memory stays the same for 2,000 items or 20,000; the workers do the work (for records:
+decode, draw, render, encode, write) and send back small results.
 The executor is a local process pool by default, any ``concurrent.futures.Executor``
 given (a Dask cluster's ``Client(...).get_executor()``, a thread pool...), or a Dask
 scheduler's address. Each item's failure is caught in the worker and reported with the
@@ -184,9 +184,8 @@ def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None
     items (each round trip costs the driver, and a Dask cluster's scheduler and workers,
     CPU time), fewer toward the end so the workers finish together. ``executor`` is None
     (a local process pool of ``workers`` processes, default: every core this process may
-    use), any
-    ``concurrent.futures.Executor`` (not shut down here), or a Dask scheduler's address
-    (a client is made and closed here). A failing item yields an Outcome with its
+    use), any ``concurrent.futures.Executor`` (not shut down here), or a Dask scheduler's
+    address (a client is made and closed here). A failing item yields an Outcome with its
     ``failure`` (index, name, error, the worker's traceback) and the rest go on; with
     ``fail_fast`` the first failure raises :class:`BatchError` and the items still in
     flight are cancelled. When a worker of the local pool dies, the pool is made anew
@@ -204,7 +203,7 @@ def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None
     return _drive(fn, items, executor, workers, window, chunk, fail_fast, progress, desc, total)
 
 
-Entry = Tuple[int, str, Any]  # an item in flight: (index, name, item)
+_Entry = Tuple[int, str, Any]  # an item in flight: (index, name, item)
 
 
 def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int], window: Optional[int],
@@ -215,7 +214,7 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
     limit = window or 2 * slots
     sent = 0
     source = ((index, describe(item), item) for index, item in enumerate(items))
-    in_flight: Dict[Future, Tuple[List[Entry], int]] = {}  # future -> (its items, tries)
+    in_flight: Dict[Future, Tuple[List[_Entry], int]] = {}  # future -> (its items, tries)
     bar = None
     try:
         exhausted = False
@@ -232,7 +231,7 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
             if not in_flight:
                 break
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            died: List[Tuple[List[Entry], int]] = []
+            died: List[Tuple[List[_Entry], int]] = []
             for future in done:
                 entries, tries = in_flight.pop(future)
                 try:
