@@ -5,7 +5,9 @@
 The data: ``scenevis.datasets.write_coco`` writes 2,000 640x480 JPEG images with 10-30
 objects each (boxes, polygons, every fourth object an RLE mask) and predictions, once,
 under ``benchmarks/.data/w8`` (reused while its parameters stay the same). Each round
-draws the first ``limit`` images (an annotation file holding only them).
+draws the first ``limit`` images (an annotation file and a results file holding only
+them: with the whole results file, the driver read 17 times the predictions and noted
+each one not on the subset's images as a problem).
 
 The peers, interleaved round after round:
 
@@ -36,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
 from benchmarks.timing import Case, run_interleaved
 
@@ -60,16 +62,19 @@ def make_w8(images: int = 2000, folder: str = DATA, seed: int = 0) -> Any:
     return files
 
 
-def subset(files: Any, limit: int, folder: str) -> str:
-    """An annotation file holding the first ``limit`` images of ``files`` (and their objects)."""
+def subset(files: Any, limit: int, folder: str) -> Tuple[str, str]:
+    """``(annotations, results)``: files holding the first ``limit`` images of ``files``,
+    their objects and their predictions only (as a dataset of that size would have)."""
     data = json.load(open(files.annotations))
     keep = {img["id"] for img in data["images"][:limit]}
     data["images"] = data["images"][:limit]
     data["annotations"] = [a for a in data["annotations"] if a["image_id"] in keep]
-    path = os.path.join(folder, f"instances_{limit}.json")
-    with open(path, "w") as handle:
+    paths = os.path.join(folder, f"instances_{limit}.json"), os.path.join(folder, f"results_{limit}.json")
+    with open(paths[0], "w") as handle:
         json.dump(data, handle)
-    return path
+    with open(paths[1], "w") as handle:
+        json.dump([r for r in json.load(open(files.results)) if r["image_id"] in keep], handle)
+    return paths
 
 
 def _read(annotations: str, images: str, results: Optional[str]) -> Any:
@@ -198,7 +203,7 @@ def run_w8(runs: int, quick: bool, Row: Any, fmt: Callable[[float], str], limit:
     files = make_w8(2000)
     cpu: dict = {}
     with tempfile.TemporaryDirectory() as root:
-        part = subset(files, limit, root)
+        part, results = subset(files, limit, root)
 
         def case(peer: str, draw: Callable[[], None], reference: bool = False) -> Case:
             def timed() -> None:
@@ -214,9 +219,9 @@ def run_w8(runs: int, quick: bool, Row: Any, fmt: Callable[[float], str], limit:
         with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
                 Client(cluster, set_as_default=False) as client:
             cases = [
-                case(PRED_1, make_browse(part, files.images, files.results, f"{root}/p1", workers=1), reference=True),
-                case(PRED_2, make_browse(part, files.images, files.results, f"{root}/p2", workers=2)),
-                case(PRED_DASK, make_browse(part, files.images, files.results, f"{root}/pd",
+                case(PRED_1, make_browse(part, files.images, results, f"{root}/p1", workers=1), reference=True),
+                case(PRED_2, make_browse(part, files.images, results, f"{root}/p2", workers=2)),
+                case(PRED_DASK, make_browse(part, files.images, results, f"{root}/pd",
                                             executor=client.get_executor())),
                 case(GT_1, make_browse(part, files.images, None, f"{root}/g1", workers=1)),
                 case(SUPERVISION, make_supervision(part, files.images, f"{root}/sv")),

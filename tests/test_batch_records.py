@@ -87,6 +87,39 @@ def test_a_key_that_would_leave_the_output_folder_fails_that_record_only(tmp_pat
     assert not (tmp_path / "escaped.png").exists()
 
 
+class CountingPool(ThreadPoolExecutor):
+    """A thread pool that keeps how many items each task it ran held."""
+
+    def __init__(self, workers):
+        super().__init__(workers)
+        self.tasks = []
+
+    def submit(self, fn, *args):
+        self.tasks.append(len(args[-1]))
+        return super().submit(fn, *args)
+
+
+def halve(n):
+    if n == 13:
+        raise ValueError("13 is unlucky")
+    return n // 2
+
+
+def test_items_go_to_an_executor_in_tasks_of_several_and_each_gives_its_own_outcome():
+    """A task's round trip costs a Dask cluster milliseconds: items travel several to a
+    task, fewer toward the end so the workers finish together; a failing item fails alone."""
+    with CountingPool(2) as pool:
+        outcomes = sorted(batch.imap(halve, range(100), executor=pool, progress=False), key=lambda o: o.index)
+    assert [o.index for o in outcomes] == list(range(100))
+    assert [o.value for o in outcomes if o.ok] == [n // 2 for n in range(100) if n != 13]
+    assert outcomes[13].failure.error == "ValueError: 13 is unlucky"
+    assert sum(pool.tasks) == 100 and pool.tasks[0] == batch.run.CHUNK and pool.tasks[-3:] == [1, 1, 1]
+    assert len(pool.tasks) < 25
+    with CountingPool(2) as pool:
+        assert len(list(batch.imap(halve, iter(range(10)), executor=pool, chunk=3, progress=False))) == 10
+    assert pool.tasks == [3, 3, 3, 1]
+
+
 def test_any_executor_and_bad_arguments(tmp_path, dataset):
     with ThreadPoolExecutor(2) as pool:
         report = batch.render_records(dataset, tmp_path / "threads", executor=pool, progress=False)
@@ -100,6 +133,8 @@ def test_any_executor_and_bad_arguments(tmp_path, dataset):
         batch.imap(len, [], workers=0)
     with pytest.raises(TypeError, match="window: expected an integer >= 1, got str"):
         batch.imap(len, [], window="8")
+    with pytest.raises(ValueError, match="chunk: expected an integer >= 1, got 0"):
+        batch.imap(len, [], chunk=0)
     with pytest.raises(TypeError, match="items: expected an iterable of items, got str"):
         batch.imap(len, "abc")
     with pytest.raises(ValueError, match=r"formats: expected some of \['png', 'jpg', 'svg', 'pdf'\], got 'gif'"):

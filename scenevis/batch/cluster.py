@@ -13,8 +13,8 @@ __all__ = ["address_executor"]
 
 
 def address_executor(address: str) -> Tuple[Executor, Callable[[], None], int]:
-    """``(executor, close, window)``: a new client of the scheduler at ``address``, its
-    executor, the function that closes the client, and twice the cluster's threads."""
+    """``(executor, close, slots)``: a new client of the scheduler at ``address``, its
+    executor, the function that closes the client, and the cluster's threads."""
     try:
         from dask.distributed import Client
     except ImportError:
@@ -25,4 +25,4 @@ def address_executor(address: str) -> Tuple[Executor, Callable[[], None], int]:
     except OSError as err:
         raise OSError(f"executor: no Dask scheduler answered at {address!r} ({err})") from err
     threads = sum(client.nthreads().values())
-    return client.get_executor(), client.close, max(2 * threads, 2)
+    return client.get_executor(), client.close, max(threads, 1)

@@ -1,8 +1,9 @@
 """Run one function over a stream of items on any ``concurrent.futures.Executor``.
 
-The driver (this process) reads the items one at a time and keeps at most ``window`` of
-them in flight, so its memory stays the same for 2,000 items or 20,000; the workers do
-the work (for records: decode, draw, render, encode, write) and send back small results.
+The driver (this process) reads the items a few at a time, sends them in tasks of
+several (one round trip each) and keeps at most ``window`` tasks in flight, so its
+memory stays the same for 2,000 items or 20,000; the workers do the work (for records:
+decode, draw, render, encode, write) and send back small results.
 The executor is a local process pool by default, any ``concurrent.futures.Executor``
 given (a Dask cluster's ``Client(...).get_executor()``, a thread pool...), or a Dask
 scheduler's address. Each item's failure is caught in the worker and reported with the
@@ -10,19 +11,22 @@ item's index and name; the others go on unless ``fail_fast``.
 """
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import sys
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, Callable, Dict, Iterable, Iterator, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import attrs
 
 from scenevis._png import single_threaded
 
 __all__ = ["imap", "Outcome", "Failure", "BatchError", "default_workers"]
+
+CHUNK = 8  # items per task, at most
 
 
 @attrs.frozen
@@ -73,10 +77,15 @@ def default_workers() -> int:
 def _call(fn: Callable, item: Any) -> Tuple[bool, Any]:
     """Runs in the worker: ``(True, value)`` or ``(False, (error, traceback))``."""
     try:
-        with single_threaded():  # each worker is one core's worth of work
-            return True, fn(item)
+        return True, fn(item)
     except Exception as err:
         return False, (f"{type(err).__name__}: {err}", traceback.format_exc())
+
+
+def _call_chunk(fn: Callable, items: List[Any]) -> List[Tuple[bool, Any]]:
+    """Runs in the worker: :func:`_call` of each item, in order."""
+    with single_threaded():  # each worker is one core's worth of work
+        return [_call(fn, item) for item in items]
 
 
 def describe(item: Any) -> str:
@@ -137,93 +146,116 @@ def _check_executor(executor: Any, workers: Any) -> None:
 
 
 def _executor(executor: Any, workers: Optional[int]) -> Tuple[Any, Optional[Callable[[], None]], int]:
-    """``(executor, close or None, window)`` for a checked ``executor=`` argument."""
+    """``(executor, close or None, slots)`` for a checked ``executor=`` argument: slots is
+    how many items it runs at once (8 when it does not say)."""
     if executor is None:
         pool = _LocalPool(workers or default_workers())
-        return pool, pool.close, 2 * pool.workers
+        return pool, pool.close, pool.workers
     if isinstance(executor, str):
         from scenevis.batch.cluster import address_executor
 
         return address_executor(executor)
     size = getattr(executor, "_max_workers", None)  # process and thread pools say how many they run
-    return executor, None, 2 * size if isinstance(size, int) and size > 0 else 16
+    if not isinstance(size, int) or size <= 0:
+        client = getattr(executor, "_client", None)  # a Dask client's executor
+        threads = getattr(client, "nthreads", None)
+        size = sum(threads().values()) if callable(threads) else 8
+    return executor, None, max(size, 1)
+
+
+def _chunk(remaining: Optional[int], slots: int) -> int:
+    """Items in the next task: up to :data:`CHUNK`, fewer as the ``remaining`` items
+    (when known) run out, so that the ``slots`` finish together."""
+    if remaining is None:
+        return CHUNK
+    return max(1, min(CHUNK, remaining // (2 * slots)))
 
 
 def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None, workers: Optional[int] = None,
-         window: Optional[int] = None, fail_fast: bool = False, progress: bool = True,
+         window: Optional[int] = None, chunk: Optional[int] = None, fail_fast: bool = False, progress: bool = True,
          desc: str = "scenevis") -> Iterator[Outcome]:
     """``fn(item)`` for every item, on ``executor``; yields an :class:`Outcome` per item
     as each finishes (not in order).
 
     ``fn`` must be picklable (a module-level function or an instance of a module-level
-    class) and ``items`` any iterable, read lazily: at most ``window`` items are in flight
-    (default: twice the workers). ``executor`` is None (a local process pool of
-    ``workers`` processes, default: every core this process may use), any
-    ``concurrent.futures.Executor`` (not shut down here), or a Dask scheduler's address
-    (a client is made and closed here). A failing item yields an Outcome with its
+    class) and ``items`` any iterable, read lazily. The items go to the workers in tasks
+    of ``chunk`` items, each task one round trip, and at most ``window`` tasks are in
+    flight (default: twice the workers). By default a task holds up to :data:`CHUNK`
+    items (each round trip costs the driver, and a Dask cluster's scheduler and workers,
+    CPU time), fewer toward the end so the workers finish together. ``executor`` is None
+    (a local process pool of ``workers`` processes, default: every core this process may
+    use), any ``concurrent.futures.Executor`` (not shut down here), or a Dask scheduler's
+    address (a client is made and closed here). A failing item yields an Outcome with its
     ``failure`` (index, name, error, the worker's traceback) and the rest go on; with
     ``fail_fast`` the first failure raises :class:`BatchError` and the items still in
     flight are cancelled. When a worker of the local pool dies, the pool is made anew
-    and its items run once more. ``progress`` shows a tqdm bar on stderr, and each
-    failure above it as it happens.
+    and the items it held run once more, one per task. ``progress`` shows a tqdm bar on
+    stderr, and each failure above it as it happens.
     """
     if not callable(fn):
         raise TypeError(f"fn: expected a callable taking one item, got {type(fn).__name__}")
     if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
         raise TypeError(f"items: expected an iterable of items, got {type(items).__name__}")
     _check_count(window, "window")
+    _check_count(chunk, "chunk")
     _check_executor(executor, workers)
     total = len(items) if hasattr(items, "__len__") else None  # type: ignore[arg-type]
-    return _drive(fn, items, executor, workers, window, fail_fast, progress, desc, total)
+    return _drive(fn, items, executor, workers, window, chunk, fail_fast, progress, desc, total)
+
+
+_Entry = Tuple[int, str, Any]  # an item in flight: (index, name, item)
 
 
 def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int], window: Optional[int],
-           fail_fast: bool, progress: bool, desc: str, total: Optional[int]) -> Iterator[Outcome]:
+           chunk: Optional[int], fail_fast: bool, progress: bool, desc: str, total: Optional[int]) -> Iterator[Outcome]:
     from scenevis.batch.progress import progress_bar
 
-    target, close, default_window = _executor(executor, workers)
-    limit = window or default_window
-    source = enumerate(items)
-    in_flight: Dict[Future, Tuple[int, str, Any, int]] = {}  # future -> (index, name, item, tries)
+    target, close, slots = _executor(executor, workers)
+    limit = window or 2 * slots
+    sent = 0
+    source = ((index, describe(item), item) for index, item in enumerate(items))
+    in_flight: Dict[Future, Tuple[List[_Entry], int]] = {}  # future -> (its items, tries)
     bar = None
     try:
         exhausted = False
         while True:
             while not exhausted and len(in_flight) < limit:
-                try:
-                    index, item = next(source)
-                except StopIteration:
-                    exhausted = True
-                    break
-                in_flight[target.submit(_call, fn, item)] = (index, describe(item), item, 1)
+                size = chunk or _chunk(None if total is None else total - sent, slots)
+                entries = list(itertools.islice(source, size))
+                exhausted = len(entries) < size
+                sent += len(entries)
+                if entries:
+                    in_flight[target.submit(_call_chunk, fn, [item for _, _, item in entries])] = (entries, 1)
             if bar is None:  # after the first submissions: a forked pool has started its workers
                 bar = progress_bar(total, desc, progress)
             if not in_flight:
                 break
             done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            died = []
+            died: List[Tuple[List[_Entry], int]] = []
             for future in done:
-                index, name, item, tries = in_flight.pop(future)
+                entries, tries = in_flight.pop(future)
                 try:
-                    ok, value = future.result()
+                    results = future.result()
                 except BrokenProcessPool as err:
                     if isinstance(target, _LocalPool):
-                        died.append((index, name, item, tries))
+                        died.append((entries, tries))
                         continue
-                    ok, value = False, (f"BrokenProcessPool: {err}", "")
+                    results = [(False, (f"BrokenProcessPool: {err}", ""))] * len(entries)
                 except Exception as err:  # the executor could not run it (pickling, a lost worker...)
-                    ok, value = False, (f"{type(err).__name__}: {err}", traceback.format_exc())
-                yield from _report(index, name, ok, value, bar, desc, fail_fast)
-            if died:  # only the local pool breaks: run what it held once more on a new one
-                for future in list(in_flight):
-                    died.append(in_flight.pop(future))
+                    results = [(False, (f"{type(err).__name__}: {err}", traceback.format_exc()))] * len(entries)
+                for (index, name, _), (ok, value) in zip(entries, results):
+                    yield from _report(index, name, ok, value, bar, desc, fail_fast)
+            if died:  # only the local pool breaks: run what it held once more on a new one, an item per task
+                died.extend(in_flight.pop(future) for future in list(in_flight))
                 target.renew()
-                for index, name, item, tries in died:
-                    if tries >= 2:
-                        yield from _report(index, name, False, (
-                            "BrokenProcessPool: a worker process died while it ran, twice", ""), bar, desc, fail_fast)
-                    else:
-                        in_flight[target.submit(_call, fn, item)] = (index, name, item, tries + 1)
+                for entries, tries in died:
+                    for index, name, item in entries:
+                        if tries >= 2:
+                            yield from _report(index, name, False, (
+                                "BrokenProcessPool: a worker process died while it ran, twice", ""), bar, desc,
+                                fail_fast)
+                        else:
+                            in_flight[target.submit(_call_chunk, fn, [item])] = ([(index, name, item)], tries + 1)
     finally:
         for future in in_flight:
             future.cancel()

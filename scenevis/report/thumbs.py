@@ -201,7 +201,7 @@ def inspect_images(paths: Iterable[str], folder: Optional[str] = None, workers: 
     bar = progress_bar(len(paths), "images", progress)
     try:
         for outcome in imap(functools.partial(_inspect_chunk, folder=folder), chunks, workers=workers,
-                            window=AHEAD * workers, progress=False):
+                            window=AHEAD * workers, chunk=1, progress=False):
             chunk = chunks[outcome.index]
             results[outcome.index] = outcome.value if outcome.ok else \
                 [ImageInfo(path, problem=f"cannot be read ({outcome.failure.error})") for path in chunk]
