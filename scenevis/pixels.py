@@ -28,7 +28,7 @@ import numpy as np
 __all__ = [
     "BGRA", "NATIVE", "SWAPPED", "RGB_WORDS", "WORD_SHIFTS", "cairo_channels", "packed_color", "rgb_words", "rgb_from_words",
     "paste_rgb", "surface_to_rgb", "surface_to_rgba", "premultiplied", "fill_opaque", "blend_masks", "covers",
-    "store_lanes", "bgr",
+    "store_lanes", "bgr", "copy_tiles",
 ]
 
 _LITTLE = sys.byteorder == "little"
@@ -212,6 +212,55 @@ def surface_to_rgb(buf: np.ndarray, order=NATIVE) -> np.ndarray:
     out[..., 1] = buf[..., g]
     out[..., 2] = buf[..., b]
     return out
+
+
+def _tile_grids(shape: tuple, tile: int):
+    """``(tile rows, pixel rows, block height), (tile columns, pixel columns, block width)``
+    of the up to four rectangles of equal blocks that make up an (H, W) canvas cut into
+    ``tile``-sided tiles: whole tiles, and the shorter last row and column of them."""
+    def spans(n: int) -> list:
+        whole = n // tile
+        out = [(slice(0, whole), slice(0, whole * tile), tile)] if whole else []
+        if n > whole * tile:
+            out.append((slice(whole, whole + 1), slice(whole * tile, n), n - whole * tile))
+        return out
+
+    for rows in spans(shape[0]):
+        for cols in spans(shape[1]):
+            yield rows, cols
+
+
+def _block_rows(array: np.ndarray, rows: slice, cols: slice, bh: int, bw: int) -> np.ndarray:
+    """The (ny, bh, nx) view of ``array[rows, cols]`` (H, W, C) as blocks of ``bh`` rows,
+    each row of a block one record of its ``bw * C`` bytes (so copies of blocks move
+    whole rows, never a byte at a time)."""
+    part = array[rows, cols]
+    h, w, c = part.shape
+    records = part.reshape(h, w * c).view(np.dtype((np.void, bw * c)))
+    s0, s1 = records.strides
+    return np.lib.stride_tricks.as_strided(records, (h // bh, bh, w // bw), (s0 * bh, s0, s1))
+
+
+def copy_tiles(target: np.ndarray, source: np.ndarray, tiles: np.ndarray, tile: int, order=NATIVE) -> None:
+    """Copy the ``tile``-sided tiles marked True in ``tiles`` (one bool per tile, the
+    canvas's last row and column of tiles possibly shorter) from an (H, W, 3) RGB array
+    into an opaque (H, W, 4) surface buffer in ``order``, or back (by the shapes given).
+    The marked tiles are gathered, converted (:func:`paste_rgb`, :func:`surface_to_rgb`)
+    and scattered with one vectorized copy per grid of equal tiles."""
+    into_surface = target.shape[2] == 4
+    for (ty, py, bh), (tx, px, bw) in _tile_grids(target.shape[:2], tile):
+        iy, ix = np.nonzero(tiles[ty, tx])
+        if not len(iy):
+            continue
+        picked = _block_rows(source, py, px, bh, bw)[iy, :, ix]
+        picked = picked.view(np.uint8).reshape(len(iy) * bh, bw, source.shape[2])
+        if into_surface:
+            converted = np.empty(picked.shape[:2] + (4,), np.uint8)
+            paste_rgb(converted, picked, order=order)
+        else:
+            converted = surface_to_rgb(picked, order)
+        records = converted.reshape(len(iy), bh, bw * target.shape[2]).view(np.dtype((np.void, bw * target.shape[2])))
+        _block_rows(target, py, px, bh, bw)[iy, :, ix] = records[..., 0]
 
 
 def surface_to_rgba(buf: np.ndarray, order=NATIVE) -> np.ndarray:
