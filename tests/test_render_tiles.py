@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import scenevis as sv
-from scenevis import samples
+from scenevis import pixels, samples
 from scenevis.geometry import Affine
 from scenevis.renderer import output, tiles
 from scenevis.renderer.context import current
@@ -149,3 +149,25 @@ def test_ink_boxes_hold_the_ink_of_each_piece():
     assert len(lo) == 4 and (hi - lo).max() == pytest.approx(12)
     filled = walk(sv.boxes([[10, 10, 110, 60]], width=2, fill="red"))[0]
     assert len(ink_boxes(filled.node, filled.style, current())[0]) == 1
+
+
+@pytest.mark.parametrize("order", [pixels.NATIVE, pixels.SWAPPED])
+@pytest.mark.parametrize("shape", [(48, 64), (37, 53), (5, 70)])
+def test_marked_tiles_go_into_the_surface_and_back_and_nothing_else(order, shape):
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, shape + (3,), dtype=np.uint8)
+    marked = rng.random((math.ceil(shape[0] / 16), math.ceil(shape[1] / 16))) < 0.5
+    marked[-1, -1] = True
+    inside = marked.repeat(16, 0).repeat(16, 1)[:shape[0], :shape[1]]
+    inside[(shape[0] // 16) * 16:] |= marked[shape[0] // 16:].any()  # a short last row of tiles goes whole
+    inside[:, (shape[1] // 16) * 16:] |= marked[:, shape[1] // 16:].any()
+    buf = np.full(shape + (4,), 7, np.uint8)
+    work = pixels.Tiles(marked, 16, shape)
+    work.into_surface(buf, rgb, order)
+    r, g, b, a = order
+    assert (buf[..., [r, g, b]][inside] == rgb[inside]).all() and (buf[..., a][inside] == 255).all()
+    assert (buf[~inside] == 7).all()
+    buf[..., [r, g, b]] = 255 - buf[..., [r, g, b]]
+    out = rgb.copy()
+    work.from_surface(out, buf, order)
+    assert (out[inside] == 255 - rgb[inside]).all() and (out[~inside] == rgb[~inside]).all()

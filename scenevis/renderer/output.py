@@ -153,11 +153,12 @@ def _render_tiles(ops: list, base: Affine, context, width: int, height: int) -> 
     surface, buffer = image_surface(width, height, False, spare)
     try:
         painter = Painter(surface, base, context, buffer)
-        pixels.copy_tiles(buffer, out, marked, tiles.TILE, painter.order)
+        work = pixels.Tiles(marked, tiles.TILE, (height, width))
+        work.into_surface(buffer, out, painter.order)
         surface.mark_dirty()
         painter.paint(ops[1:])
         surface.flush()
-        pixels.copy_tiles(out, buffer, marked, tiles.TILE, painter.order)
+        work.from_surface(out, buffer, painter.order)
         return out
     finally:
         surface.finish()

@@ -13,7 +13,6 @@ every pixel comes out as it would from the whole surface.
 """
 from __future__ import annotations
 
-import math
 from typing import Optional
 
 import numpy as np
@@ -37,18 +36,25 @@ PAD = 2
 MAX_SHARE = 0.4
 
 
-def _device_boxes(lo: np.ndarray, hi: np.ndarray, device: Affine) -> tuple:
-    """The boxes ``(lo, hi)`` as device boxes around their corners under ``device``."""
+#: Added to an (x0, y0, x1, y1) device box: the pixels around it that may take ink.
+_GROW = np.array([-PAD, -PAD, PAD, PAD], np.float64)
+
+
+def _device_boxes(lo: np.ndarray, hi: np.ndarray, device: Affine) -> np.ndarray:
+    """(K, 4) ``x0, y0, x1, y1`` device boxes around the boxes ``(lo, hi)`` under ``device``."""
     if device.is_axis_aligned:
-        scale, shift = np.array([device.a, device.e]), np.array([device.c, device.f])
-        a, b = lo * scale + shift, hi * scale + shift
-        return np.minimum(a, b), np.maximum(a, b)
+        box = np.concatenate([lo, hi], axis=1)
+        box *= (device.a, device.e, device.a, device.e)
+        box += (device.c, device.f, device.c, device.f)
+        if device.a < 0 or device.e < 0:
+            box = np.concatenate([np.minimum(box[:, :2], box[:, 2:]), np.maximum(box[:, :2], box[:, 2:])], axis=1)
+        return box
     corners = np.stack([lo, np.stack([hi[:, 0], lo[:, 1]], 1), np.stack([lo[:, 0], hi[:, 1]], 1), hi])
     placed = device.apply(corners.reshape(-1, 2)).reshape(4, -1, 2)
-    return placed.min(axis=0), placed.max(axis=0)
+    return np.concatenate([placed.min(axis=0), placed.max(axis=0)], axis=1)
 
 
-def _clip_box(op: DrawOp, base: Affine) -> Optional[BBox]:
+def _clip_box(op: DrawOp, base: Affine) -> BBox:
     box = None
     for rect, transform in op.clips:
         placed = rect.transformed(base @ transform)
@@ -61,7 +67,7 @@ def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple
     may ink a pixel; None when one of them reads what lies beneath or has no ink boxes
     (the whole canvas must be painted)."""
     height, width = size
-    los, his = [], []
+    boxes = []
     for op in ops:
         kind = type(op.node)
         if kind in (Effect, Halo) or kind not in KINDS:
@@ -69,34 +75,30 @@ def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple
         device = base @ op.transform
         if not drawable(op, device):
             continue
-        matrix = (device.a, device.d, device.b, device.e)
-        lo, hi = _device_boxes(*ink_boxes(op.node, op.style, context, matrix), device)
+        box = _device_boxes(*ink_boxes(op.node, op.style, context, (device.a, device.d, device.b, device.e)), device)
         if op.clips:
             clip = _clip_box(op, base)
             if clip.is_empty:
                 continue
-            lo, hi = np.maximum(lo, [clip.x0, clip.y0]), np.minimum(hi, [clip.x1, clip.y1])
-        los.append(lo)
-        his.append(hi)
-    rows, cols = math.ceil(height / TILE), math.ceil(width / TILE)
-    tiles = np.zeros((rows, cols), bool)
-    if not los:
-        return tiles
-    lo, hi = np.concatenate(los), np.concatenate(his)
-    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+            box = np.concatenate([np.maximum(box[:, :2], (clip.x0, clip.y0)), np.minimum(box[:, 2:], (clip.x1, clip.y1))],
+                                 axis=1)
+        boxes.append(box)
+    rows, cols = -(-height // TILE), -(-width // TILE)
+    if not boxes:
+        return np.zeros((rows, cols), bool)
+    box = np.concatenate(boxes) if len(boxes) > 1 else boxes[0]
+    if not np.isfinite(box).all():
         return None
-    keep = (lo <= hi).all(axis=1)
-    lo, hi = lo[keep] - PAD, hi[keep] + PAD
-    keep = (hi[:, 0] > 0) & (hi[:, 1] > 0) & (lo[:, 0] < width) & (lo[:, 1] < height)
-    lo, hi = lo[keep], hi[keep]
-    x0 = np.clip(np.floor(lo[:, 0] / TILE), 0, cols - 1).astype(np.intp)
-    y0 = np.clip(np.floor(lo[:, 1] / TILE), 0, rows - 1).astype(np.intp)
-    x1 = np.clip(np.ceil(hi[:, 0] / TILE), 1, cols).astype(np.intp)
-    y1 = np.clip(np.ceil(hi[:, 1] / TILE), 1, rows).astype(np.intp)
-    # Each box adds 1 over its tiles in a difference table; the sums mark the tiles.
-    steps = np.zeros((rows + 1) * (cols + 1), np.intp)
+    box = box[(box[:, 0] <= box[:, 2]) & (box[:, 1] <= box[:, 3])]
+    # Tiles of the first and last pixel each box may ink, first ones past the canvas
+    # clipped to one tile past it and last ones to one tile before it, so a box off the
+    # canvas spans no tile.
+    span = np.clip((box + _GROW) // TILE, (0, 0, -1, -1), (cols, rows, cols - 1, rows - 1)).astype(np.intp)
+    span[:, 2:] += 1
+    # Each box adds 1 over its tiles in a table of differences; their running sums mark the tiles.
     stride = cols + 1
-    for ys, xs, sign in ((y0, x0, 1), (y0, x1, -1), (y1, x0, -1), (y1, x1, 1)):
-        steps += sign * np.bincount(ys * stride + xs, minlength=len(steps))
-    sums = steps.reshape(rows + 1, cols + 1).cumsum(axis=0).cumsum(axis=1)
-    return sums[:rows, :cols] > 0
+    index = span[:, [1, 1, 3, 3]] * stride + span[:, [0, 2, 0, 2]]
+    cells = (rows + 1) * stride
+    steps = np.bincount(index[:, [0, 3]].reshape(-1), minlength=cells) - np.bincount(index[:, [1, 2]].reshape(-1),
+                                                                                    minlength=cells)
+    return steps.reshape(rows + 1, stride).cumsum(axis=0).cumsum(axis=1)[:rows, :cols] > 0
