@@ -143,7 +143,7 @@ def _render_tiles(ops: list, base: Affine, context, width: int, height: int) -> 
     if offset is None:
         return None
     marked = tiles.touched(ops[1:], base, context, (height, width))
-    if marked is None or marked.mean() > tiles.MAX_SHARE:
+    if marked is None:
         return None
     x, y = offset
     out = np.array(ops[0].node.pixels[-y:height - y, -x:width - x], order="C")

@@ -18,7 +18,7 @@ from typing import Optional
 import numpy as np
 
 from scenevis.geometry import Affine, BBox
-from scenevis.nodes import Effect, Halo
+from scenevis.nodes import Effect, Halo, Texts
 from scenevis.renderer.context import RenderContext
 from scenevis.renderer.flatten import DrawOp
 from scenevis.renderer.ink import KINDS, ink_boxes
@@ -62,27 +62,24 @@ def _clip_box(op: DrawOp, base: Affine) -> BBox:
     return box
 
 
-def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple) -> Optional[np.ndarray]:
-    """One bool per tile of a ``size = (height, width)`` canvas: True where one of ``ops``
-    may ink a pixel; None when one of them reads what lies beneath or has no ink boxes
-    (the whole canvas must be painted)."""
+def _device_ink(op: DrawOp, base: Affine, context: RenderContext) -> Optional[np.ndarray]:
+    """(K, 4) device boxes around ``op``'s ink, cut to its clips; None when it draws nothing."""
+    device = base @ op.transform
+    if not drawable(op, device):
+        return None
+    box = _device_boxes(*ink_boxes(op.node, op.style, context, (device.a, device.d, device.b, device.e)), device)
+    if not op.clips:
+        return box
+    clip = _clip_box(op, base)
+    if clip.is_empty:
+        return None
+    return np.concatenate([np.maximum(box[:, :2], (clip.x0, clip.y0)), np.minimum(box[:, 2:], (clip.x1, clip.y1))],
+                          axis=1)
+
+
+def _mark(boxes: list, size: tuple) -> Optional[np.ndarray]:
+    """The tiles the (K, 4) device boxes may ink, or None when a box is not finite."""
     height, width = size
-    boxes = []
-    for op in ops:
-        kind = type(op.node)
-        if kind in (Effect, Halo) or kind not in KINDS:
-            return None
-        device = base @ op.transform
-        if not drawable(op, device):
-            continue
-        box = _device_boxes(*ink_boxes(op.node, op.style, context, (device.a, device.d, device.b, device.e)), device)
-        if op.clips:
-            clip = _clip_box(op, base)
-            if clip.is_empty:
-                continue
-            box = np.concatenate([np.maximum(box[:, :2], (clip.x0, clip.y0)), np.minimum(box[:, 2:], (clip.x1, clip.y1))],
-                                 axis=1)
-        boxes.append(box)
     rows, cols = -(-height // TILE), -(-width // TILE)
     if not boxes:
         return np.zeros((rows, cols), bool)
@@ -102,3 +99,27 @@ def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple
     steps = np.bincount(index[:, [0, 3]].reshape(-1), minlength=cells) - np.bincount(index[:, [1, 2]].reshape(-1),
                                                                                     minlength=cells)
     return steps.reshape(rows + 1, stride).cumsum(axis=0).cumsum(axis=1)[:rows, :cols] > 0
+
+
+def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple) -> Optional[np.ndarray]:
+    """One bool per tile of a ``size = (height, width)`` canvas: True where one of ``ops``
+    may ink a pixel; None when the whole canvas is to be painted: one of them reads what
+    lies beneath (or has no ink boxes), or they mark more than :data:`MAX_SHARE` of it.
+    Texts, whose boxes take a loop over their items, are measured last, and not at all
+    when the rest already mark too much."""
+    boxes, texts = [], []
+    for op in ops:
+        kind = type(op.node)
+        if kind in (Effect, Halo) or kind not in KINDS:
+            return None
+        if kind is Texts:
+            texts.append(op)
+            continue
+        box = _device_ink(op, base, context)
+        if box is not None:
+            boxes.append(box)
+    marked = _mark(boxes, size)
+    if texts and marked is not None and marked.mean() <= MAX_SHARE:
+        boxes += [box for box in (_device_ink(op, base, context) for op in texts) if box is not None]
+        marked = _mark(boxes, size)
+    return None if marked is None or marked.mean() > MAX_SHARE else marked
