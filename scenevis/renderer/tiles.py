@@ -108,6 +108,7 @@ def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple
     Texts, whose boxes take a loop over their items, are measured last, and not at all
     when the rest already mark too much."""
     boxes, texts = [], []
+    limit = MAX_SHARE * size[0] * size[1]
     for op in ops:
         kind = type(op.node)
         if kind in (Effect, Halo) or kind not in KINDS:
@@ -116,8 +117,13 @@ def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple
             texts.append(op)
             continue
         box = _device_ink(op, base, context)
-        if box is not None:
-            boxes.append(box)
+        if box is None:
+            continue
+        if len(box) == 1:  # masks, an image, a background: one box may be too big already
+            x0, y0, x1, y1 = box[0].tolist()
+            if max(min(x1, size[1]) - max(x0, 0), 0) * max(min(y1, size[0]) - max(y0, 0), 0) > limit:
+                return None
+        boxes.append(box)
     marked = _mark(boxes, size)
     if texts and marked is not None and marked.mean() <= MAX_SHARE:
         boxes += [box for box in (_device_ink(op, base, context) for op in texts) if box is not None]
