@@ -97,6 +97,8 @@ def test_items_across_tile_and_canvas_edges(size, monkeypatch):
     tiled, whole = both_ways(scene, monkeypatch)
     assert np.array_equal(tiled, whole)
     assert (whole != noise(*size)).any()
+    tiled, whole = both_ways(scene, monkeypatch, size=(size[0] - 3, size[1] - 2))  # the image is cut
+    assert np.array_equal(tiled, whole)
 
 
 def test_transformed_clipped_and_transparent_items(monkeypatch):
