@@ -28,7 +28,7 @@ import numpy as np
 __all__ = [
     "BGRA", "NATIVE", "SWAPPED", "RGB_WORDS", "WORD_SHIFTS", "cairo_channels", "packed_color", "rgb_words", "rgb_from_words",
     "paste_rgb", "surface_to_rgb", "surface_to_rgba", "premultiplied", "fill_opaque", "blend_masks", "covers",
-    "store_lanes", "bgr",
+    "store_lanes", "bgr", "Tiles",
 ]
 
 _LITTLE = sys.byteorder == "little"
@@ -212,6 +212,74 @@ def surface_to_rgb(buf: np.ndarray, order=NATIVE) -> np.ndarray:
     out[..., 1] = buf[..., g]
     out[..., 2] = buf[..., b]
     return out
+
+
+def _records(array: np.ndarray, rows: int, cols: int, tile: int) -> np.ndarray:
+    """The (rows, cols // tile) view of ``array[:rows, :cols]`` (H, W, C) whose elements
+    are ``tile`` pixels of a row, as records of ``tile * C`` bytes (copied whole)."""
+    c = array.shape[2]
+    return array[:rows, :cols].reshape(rows, cols * c).view(np.dtype((np.void, tile * c)))
+
+
+class Tiles:
+    """Tiles of ``tile`` pixels a side, marked True in ``marked`` (one bool per tile of an
+    ``(H, W)`` canvas, the last row and column of tiles shorter when ``tile`` does not
+    divide it), copied between an (H, W, 3) RGB array and an opaque (H, W, 4) surface
+    buffer: a tile row at a time as one record, every marked tile in one gather and one
+    scatter. A shorter last row or column of tiles goes whole when one of its tiles is
+    marked."""
+
+    def __init__(self, marked: np.ndarray, tile: int, shape: tuple):
+        height, width = shape
+        self.tile, self.rows, self.cols = tile, height // tile * tile, width // tile * tile
+        iy, ix = np.nonzero(marked[:height // tile, :width // tile])
+        self.count = len(iy) * tile * tile
+        self.y = (iy[:, None] * tile + np.arange(tile)).reshape(-1)
+        self.x = np.repeat(ix, tile)
+        self.strips = []
+        if height > self.rows and marked[height // tile:].any():
+            self.strips.append((slice(self.rows, height), slice(0, width)))
+        if width > self.cols and marked[:height // tile, width // tile:].any():
+            self.strips.append((slice(0, self.rows), slice(self.cols, width)))
+
+    def into_surface(self, buf: np.ndarray, rgb: np.ndarray, order=NATIVE) -> None:
+        """Copy the marked tiles of ``rgb`` into ``buf`` (alpha set opaque)."""
+        for rows, cols in self.strips:
+            paste_rgb(buf[rows, cols], rgb[rows, cols], order=order)
+        n = self.count
+        if not n:
+            return
+        picked = _records(rgb, self.rows, self.cols, self.tile)[self.y, self.x].view(np.uint8)
+        words = np.empty(n, np.uint32)
+        if _LITTLE and tuple(order) == RGB_WORDS:
+            # Each 4-byte read at a 3-byte stride takes a pixel and the next one's red (see
+            # _rgb_into_words); the last pixel, with no byte after it, goes on its own.
+            _set_fourth(np.ndarray((n - 1,), np.uint32, picked, 0, (3,)), 255, words[:-1])
+            last = words[-1:].view(np.uint8)
+            last[:3], last[3] = picked[-3:], 255
+        else:
+            view = words.view(np.uint8).reshape(n, 4)
+            for c in range(3):
+                view[:, order[c]] = picked[c::3]
+            view[:, order[3]] = 255
+        _records(buf, self.rows, self.cols, self.tile)[self.y, self.x] = words.view(np.dtype((np.void, 4 * self.tile)))
+
+    def from_surface(self, rgb: np.ndarray, buf: np.ndarray, order=NATIVE) -> None:
+        """Copy the marked tiles of ``buf`` into ``rgb``."""
+        for rows, cols in self.strips:
+            rgb[rows, cols] = surface_to_rgb(buf[rows, cols], order)
+        n = self.count
+        if not n:
+            return
+        picked = _records(buf, self.rows, self.cols, self.tile)[self.y, self.x]
+        flat = np.empty(3 * n + 1, np.uint8)  # one spare byte: see rgb_from_words
+        if _LITTLE and tuple(order) == RGB_WORDS:
+            np.copyto(np.ndarray((n,), np.uint32, flat, 0, (3,)), picked.view(np.uint32))
+        else:
+            view = picked.view(np.uint8).reshape(n, 4)
+            for c in range(3):
+                flat[c:3 * n:3] = view[:, order[c]]
+        _records(rgb, self.rows, self.cols, self.tile)[self.y, self.x] = flat[:-1].view(np.dtype((np.void, 3 * self.tile)))
 
 
 def surface_to_rgba(buf: np.ndarray, order=NATIVE) -> np.ndarray:

@@ -119,11 +119,47 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
         out = np.empty((height, width, 3), np.uint8)
         Painter(None, base, context, out).paint(ops)
         return out
+    if not rgba:
+        out = _render_tiles(ops, base, context, width, height)
+        if out is not None:
+            return out
     spare = context.take_spare(buffer_shape(width, height, rgba))
     surface, buffer = image_surface(width, height, rgba, spare)
     try:
         order = _paint(surface, buffer, base, context, ops, fill, rgba)
         return pixels.surface_to_rgba(buffer, order) if rgba else pixels.surface_to_rgb(buffer, order)
+    finally:
+        surface.finish()
+        context.give_spare(buffer.base if buffer.base is not None else buffer)
+
+
+def _render_tiles(ops: list, base: Affine, context, width: int, height: int) -> Optional[np.ndarray]:
+    """The RGB render painted through the surface only on the tiles the ink touches
+    (:mod:`scenevis.renderer.tiles`), or None when that does not apply or saves nothing."""
+    from scenevis.renderer import tiles
+    from scenevis.renderer.painter import Painter, buffer_shape, covering_offset, image_surface
+
+    offset = covering_offset(ops[0], base, (height, width)) if ops else None
+    if offset is None:
+        return None
+    marked = tiles.touched(ops[1:], base, context, (height, width))
+    if marked is None:
+        return None
+    x, y = offset
+    out = np.array(ops[0].node.pixels[-y:height - y, -x:width - x], order="C")
+    if not marked.any():
+        return out
+    spare = context.take_spare(buffer_shape(width, height, False))
+    surface, buffer = image_surface(width, height, False, spare)
+    try:
+        painter = Painter(surface, base, context, buffer)
+        work = pixels.Tiles(marked, tiles.TILE, (height, width))
+        work.into_surface(buffer, out, painter.order)
+        surface.mark_dirty()
+        painter.paint(ops[1:])
+        surface.flush()
+        work.from_surface(out, buffer, painter.order)
+        return out
     finally:
         surface.finish()
         context.give_spare(buffer.base if buffer.base is not None else buffer)

@@ -31,7 +31,7 @@ from scenevis.renderer.shapes import dash_lengths, pick
 from scenevis.scene import Background, Heatmap, Image
 from scenevis.style import DASHES
 
-__all__ = ["Painter", "paints_in_numpy", "buffer_shape", "image_surface", "vector_surface", "drawable"]
+__all__ = ["Painter", "paints_in_numpy", "covering_offset", "buffer_shape", "image_surface", "vector_surface", "drawable"]
 
 _DRAW = {
     Image: rasters.image, Heatmap: rasters.heatmap, Background: rasters.background, Masks: rasters.masks,
@@ -137,7 +137,16 @@ def paints_in_numpy(ops: list[DrawOp], base: Affine, canvas: tuple) -> bool:
                 return False
         elif kind not in (Image, Masks) or _raster_offset(op, base) is None:
             return False
-    return pixels.covers(canvas, ops[0].node.pixels.shape[:2], _raster_offset(ops[0], base))
+    return covering_offset(ops[0], base, canvas) is not None
+
+
+def covering_offset(op: DrawOp, base: Affine, canvas: tuple) -> Optional[tuple]:
+    """Integer (x, y) of ``op``'s top-left pixel when it is an unclipped image landing on
+    whole pixels over every pixel of the ``canvas = (height, width)``, else None."""
+    if type(op.node) is not Image:
+        return None
+    offset = _raster_offset(op, base)
+    return offset if offset is not None and pixels.covers(canvas, op.node.pixels.shape[:2], offset) else None
 
 
 class Painter:
@@ -302,10 +311,7 @@ class Painter:
     def covers_canvas(self, op: DrawOp) -> bool:
         """True when ``op`` is an unclipped image written 1:1 over every pixel of the image
         surface (so filling the canvas first would be wasted)."""
-        if self.buffer is None or type(op.node) is not Image:
-            return False
-        offset = _raster_offset(op, self.base)
-        return offset is not None and pixels.covers(self.buffer.shape[:2], op.node.pixels.shape[:2], offset)
+        return self.buffer is not None and covering_offset(op, self.base, self.buffer.shape[:2]) is not None
 
     def use_font(self, family: str, size: float) -> None:
         if self.font != (family, size):
