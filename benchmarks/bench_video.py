@@ -127,7 +127,7 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
         out.width, out.height, out.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         tags = out.codec_context
         tags.colorspace = tags.color_range = tags.color_primaries = tags.color_trc = 1  # BT.709, limited range
-        out.options = {**CODEC_OPTIONS[fmt.codec], "crf": str(video.quality_setting(fmt, None))}
+        out.options = {**CODEC_OPTIONS[fmt.codec], fmt.knob: str(video.quality_setting(fmt, None))}
         for i, decoded in enumerate(source.decode(stream_in)):
             frame = decoded.to_ndarray(format="rgb24")
             t = tracks_at(i)
