@@ -92,6 +92,18 @@ def test_h264_quality_is_a_constant_quantizer_and_options_can_ask_for_crf(tmp_pa
     assert b" rc=crf " in settings and b" crf=18.0 " in settings
 
 
+def test_h264_color_is_averaged_over_each_2x2_block(tmp_path):
+    """4:2:0 keeps one color per 2x2 block: averaged, a one-pixel red line tints both
+    pixels of its block half as much (sampled, one pixel would be fully red, the other
+    far less; filtered wider, both less than half)."""
+    gray = np.full((32, 32, 3), 128, np.uint8)
+    gray[5, :] = gray[:, 21] = (255, 0, 0)  # a row and a column, each the second of its block's pair
+    back = next(iter(video.read(video.write(tmp_path / "lines.mp4", [gray] * 2, quality=100)))).astype(int)
+    red = back[..., 0] - back[..., 1]
+    for first, second in ((red[4, 10], red[5, 10]), (red[16, 20], red[16, 21])):
+        assert abs(first - 128) <= 6 and abs(second - 128) <= 6
+
+
 def test_arrays_of_any_image_kind_and_a_frame_array(tmp_path):
     gray = np.full((T := 5, 32, 48), 200, np.uint8)
     path = video.write(tmp_path / "gray.webm", gray[..., None].repeat(3, axis=3))
