@@ -119,6 +119,7 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
     from scenevis.video._common import CODEC_OPTIONS
 
     fmt = video.FORMATS[".mp4"]
+    to_yuv = av.video.reformatter.Interpolation.AREA | av.video.reformatter.Interpolation.FULL_CHR_H_INP
     trails = annotate.Trails(length=TRAIL)
     with av.open(src) as source, av.open(dst, "w", options={"movflags": "+faststart"}) as sink:
         stream_in = source.streams.video[0]
@@ -129,14 +130,14 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
         tags.colorspace = tags.color_range = tags.color_primaries = tags.color_trc = 1  # BT.709, limited range
         out.options = {**CODEC_OPTIONS[fmt.codec], fmt.knob: str(video.quality_setting(fmt, None))}
         for i, decoded in enumerate(source.decode(stream_in)):
-            frame = decoded.to_ndarray(format="rgb24")
+            frame = decoded.to_ndarray(format="rgb24", threads=1)
             t = tracks_at(i)
             trails = trails.update(t.ids, t.xyxy)
             drawn = render(annotate.tracks(frame, t.xyxy, t.ids, labels=t.class_ids, classes=CLASS_NAMES,
                                            scores=t.scores, trails=trails))
             _keep(kept, i, drawn)
             yuv = av.VideoFrame.from_ndarray(drawn, format="rgb24").reformat(
-                format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG", interpolation="AREA")
+                format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG", interpolation=to_yuv, threads=1)
             for packet in out.encode(yuv):
                 sink.mux(packet)
         for packet in out.encode(None):
