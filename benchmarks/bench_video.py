@@ -130,14 +130,14 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
         tags.colorspace = tags.color_range = tags.color_primaries = tags.color_trc = 1  # BT.709, limited range
         out.options = {**CODEC_OPTIONS[fmt.codec], fmt.knob: str(video.quality_setting(fmt, None))}
         for i, decoded in enumerate(source.decode(stream_in)):
-            frame = decoded.to_ndarray(format="rgb24", threads=1)
+            frame = decoded.to_ndarray(format="rgb24")
             t = tracks_at(i)
             trails = trails.update(t.ids, t.xyxy)
             drawn = render(annotate.tracks(frame, t.xyxy, t.ids, labels=t.class_ids, classes=CLASS_NAMES,
                                            scores=t.scores, trails=trails))
             _keep(kept, i, drawn)
             yuv = av.VideoFrame.from_ndarray(drawn, format="rgb24").reformat(
-                format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG", interpolation=to_yuv, threads=1)
+                format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG", interpolation=to_yuv)
             for packet in out.encode(yuv):
                 sink.mux(packet)
         for packet in out.encode(None):

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-__all__ = ["VideoError", "Format", "FORMATS", "CODEC_OPTIONS", "QUEUE", "SWS_THREADS", "load_av", "format_of", "check_fps",
+__all__ = ["VideoError", "Format", "FORMATS", "CODEC_OPTIONS", "QUEUE", "load_av", "format_of", "check_fps",
            "quality_setting"]
 
 
@@ -48,11 +48,6 @@ CODEC_OPTIONS = {
     "gif": {},
 }
 QUEUE = 6  # frames in flight between the caller and a background thread
-# libswscale converts each frame on the thread that asks for it: reading and writing
-# already convert on threads of their own, side by side, and swscale's slice threads (one
-# per core by default) would hand every frame over and back: 7 context switches per
-# 1080p frame, and about 0.1 ms more CPU per conversion (measured on 2 cores).
-SWS_THREADS = 1
 
 
 def load_av():

@@ -11,7 +11,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from scenevis.video._common import QUEUE, SWS_THREADS, VideoError, load_av
+from scenevis.video._common import QUEUE, VideoError, load_av
 
 __all__ = ["VideoReader", "read"]
 
@@ -133,7 +133,7 @@ class VideoReader:
                     stream = container.streams.video[0]
                     stream.thread_type = "AUTO"  # FFmpeg decodes on all cores
                     for frame in container.decode(stream):
-                        pixels = frame.to_ndarray(format="rgb24", threads=SWS_THREADS)
+                        pixels = frame.to_ndarray(format="rgb24")
                         pixels.flags.writeable = False  # a scene takes it as it is, without a copy
                         _put(frames, pixels, stop)
                         count += 1

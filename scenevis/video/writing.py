@@ -14,7 +14,7 @@ import numpy as np
 
 from scenevis._arrays import as_image
 from scenevis.scene import Scene
-from scenevis.video._common import CODEC_OPTIONS, QUEUE, SWS_THREADS, VideoError, check_fps, format_of, load_av, quality_setting
+from scenevis.video._common import CODEC_OPTIONS, QUEUE, VideoError, check_fps, format_of, load_av, quality_setting
 from scenevis.video.reading import read
 
 __all__ = ["VideoWriter", "write", "EncodedVideo", "encode"]
@@ -166,7 +166,7 @@ class VideoWriter:
                         frame = canvas
                     if self.format.codec != "gif":
                         frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG",
-                                               interpolation=to_yuv, threads=SWS_THREADS)
+                                               interpolation=to_yuv)
                     frame.pts = number
                 except BaseException as err:
                     self._error = self._error or err
