@@ -119,6 +119,7 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
     from scenevis.video._common import CODEC_OPTIONS
 
     fmt = video.FORMATS[".mp4"]
+    to_yuv = av.video.reformatter.Interpolation.AREA | av.video.reformatter.Interpolation.FULL_CHR_H_INP
     trails = annotate.Trails(length=TRAIL)
     with av.open(src) as source, av.open(dst, "w", options={"movflags": "+faststart"}) as sink:
         stream_in = source.streams.video[0]
@@ -127,7 +128,7 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
         out.width, out.height, out.pix_fmt = WIDTH, HEIGHT, "yuv420p"
         tags = out.codec_context
         tags.colorspace = tags.color_range = tags.color_primaries = tags.color_trc = 1  # BT.709, limited range
-        out.options = {**CODEC_OPTIONS[fmt.codec], "crf": str(video.quality_setting(fmt, None))}
+        out.options = {**CODEC_OPTIONS[fmt.codec], fmt.knob: str(video.quality_setting(fmt, None))}
         for i, decoded in enumerate(source.decode(stream_in)):
             frame = decoded.to_ndarray(format="rgb24")
             t = tracks_at(i)
@@ -136,7 +137,7 @@ def run_scenevis_serial(src: str, dst: str, kept: Optional[list] = None) -> None
                                            scores=t.scores, trails=trails))
             _keep(kept, i, drawn)
             yuv = av.VideoFrame.from_ndarray(drawn, format="rgb24").reformat(
-                format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG", interpolation="AREA")
+                format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG", interpolation=to_yuv)
             for packet in out.encode(yuv):
                 sink.mux(packet)
         for packet in out.encode(None):

@@ -70,9 +70,38 @@ def test_quality_trades_size_for_fidelity(tmp_path):
     assert os.path.getsize(low) < os.path.getsize(high)
     back_low, back_high = list(video.read(low)), list(video.read(high))
     assert np.mean([psnr(a, b) for a, b in zip(back_low, drawn)]) < np.mean([psnr(a, b) for a, b in zip(back_high, drawn)])
-    assert video.quality_setting(video.FORMATS[".mp4"], None) == 20
+    assert video.quality_setting(video.FORMATS[".mp4"], None) == 22
     assert video.quality_setting(video.FORMATS[".mp4"], 0) == 51
     assert video.quality_setting(video.FORMATS[".gif"], 100) == 256
+
+
+def x264_settings(path) -> bytes:
+    """The settings libx264 writes into the stream (a SEI message of the first frame)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    start = data.index(b"x264 - core")
+    return data[start:data.index(b"\0", start)]
+
+
+def test_h264_quality_is_a_constant_quantizer_and_options_can_ask_for_crf(tmp_path):
+    drawn = [sv.render(scene_at(i)) for i in range(3)]
+    settings = x264_settings(video.write(tmp_path / "default.mp4", drawn))
+    assert b" rc=cqp " in settings and b" qp=22 " in settings and b"aq=0" in settings
+    assert b" qp=51 " in x264_settings(video.write(tmp_path / "worst.mp4", drawn, quality=0))
+    settings = x264_settings(video.write(tmp_path / "crf.mp4", drawn, options={"crf": 18}))
+    assert b" rc=crf " in settings and b" crf=18.0 " in settings
+
+
+def test_h264_color_is_averaged_over_each_2x2_block(tmp_path):
+    """4:2:0 keeps one color per 2x2 block: averaged, a one-pixel red line tints both
+    pixels of its block half as much (sampled, one pixel would be fully red, the other
+    far less; filtered wider, both less than half)."""
+    gray = np.full((32, 32, 3), 128, np.uint8)
+    gray[5, :] = gray[:, 21] = (255, 0, 0)  # a row and a column, each the second of its block's pair
+    back = next(iter(video.read(video.write(tmp_path / "lines.mp4", [gray] * 2, quality=100)))).astype(int)
+    red = back[..., 0] - back[..., 1]
+    for first, second in ((red[4, 10], red[5, 10]), (red[16, 20], red[16, 21])):
+        assert abs(first - 128) <= 6 and abs(second - 128) <= 6
 
 
 def test_arrays_of_any_image_kind_and_a_frame_array(tmp_path):
