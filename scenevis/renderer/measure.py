@@ -14,21 +14,7 @@ import numpy as np
 
 from scenevis.renderer.context import current
 
-__all__ = ["text_size", "text_block"]
-
-
-def text_block(text: str, font_size: float, family: str = "DejaVu Sans") -> tuple[float, float, float]:
-    """``(width, height, ascent)`` in pixels of ``text`` laid out at ``font_size`` pixels.
-
-    The height is the line height times the number of lines (``\\n`` separates lines),
-    exactly the box the painter puts a text background around (before ``pad``).
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"text: expected a string, got {type(text).__name__}")
-    if not text:
-        return 0.0, 0.0, 0.0
-    block = current().fonts.layout(text, family, float(font_size))
-    return block.width, block.height, block.ascent
+__all__ = ["text_size"]
 
 
 def text_size(strings: Sequence[str], font_size: Any, family: str = "DejaVu Sans") -> np.ndarray:
