@@ -38,8 +38,9 @@ class VideoWriter:
     complexity); ``options`` are FFmpeg encoder options that add to or override the
     defaults (H.264 ``preset='ultrafast'``, the cheapest to encode, which costs about what
     OpenCV's MPEG-4 Part 2 costs at a fifth smaller files; ``{'crf': 20}`` for a constant
-    rate factor instead; VP9 real-time, constant quality). Color is averaged over each 2x2 block for the half-resolution
-    chroma of 4:2:0 (not sampled), which keeps thin colored lines truer. Two drawing
+    rate factor instead; VP9 real-time, constant quality). Color is averaged over each
+    2x2 block for the half-resolution chroma of 4:2:0 (not sampled), which keeps thin
+    colored lines truer. Two drawing
     threads take the frames in turn: each renders a scene straight into an RGBA frame it
     reuses (not into an RGB array copied into FFmpeg: the same pixels, two fewer copies of
     every frame) and converts it to YUV; the encoding thread puts the frames back in order
