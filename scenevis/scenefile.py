@@ -20,8 +20,6 @@ it; arrays are checked against :data:`MAX_ARRAY_BYTES` before they are decoded.
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import math
 import os
@@ -34,6 +32,7 @@ from typing import Any, Callable, NamedTuple, Optional, Union
 import attrs
 import numpy as np
 
+from scenevis import _base64
 from scenevis._digest import nodes_in
 from scenevis._png import atomic_write, decode_png, encode_png, fast_zlib
 from scenevis._threads import run_threads
@@ -95,8 +94,8 @@ def _unb64(text: Any, nbytes: int, where: str) -> bytes:
         raise _fail(where, f"expected {nbytes} bytes ({4 * math.ceil(nbytes / 3)} base64 characters), "
                            f"got {len(text)} characters")
     try:
-        data = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as err:
+        data = _base64.decode(text)
+    except ValueError as err:
         raise _fail(where, f"invalid base64 ({err})") from None
     if len(data) != nbytes:
         raise _fail(where, f"expected {nbytes} bytes, the base64 text holds {len(data)}")
@@ -163,8 +162,8 @@ def _decode_png(obj: dict, reader: "_Reader", where: str, depth: int) -> np.ndar
     _check_size(math.prod(shape), where)
     text = _field(obj, "data", str, where)
     try:
-        png = base64.b64decode(text, validate=True)
-    except binascii.Error as err:
+        png = _base64.decode(text)
+    except ValueError as err:
         raise _fail(f"{where}.data", f"invalid base64 ({err})") from None
     return decode_png(png, f"scene file: {where}.data", shape)
 
@@ -303,7 +302,7 @@ class _Writer:
         self.token = os.urandom(8).hex()
 
     def blob(self, data: Any) -> str:
-        text = base64.b64encode(data)
+        text = _base64.encode(data)
         if self.blobs is None:
             return text.decode("ascii")
         self.blobs.append(text)

@@ -390,6 +390,10 @@ BAD_FILES = {  # name: (bytes, the error, its message), or (bytes, None, None) f
     "mask runs of 64 bits": (lambda: edited(_set(["nodes", 1, "masks", "runs"], {
         "$": "array", "dtype": "<u8", "shape": [2], "data": base64.b64encode(np.array([0, 36], "<u8").tobytes()).decode()})),
         None, None),
+    "a PNG in non-ASCII text": (lambda: edited(_set(["nodes", 0, "pixels", "data"], "é" * 8)), ValueError,
+                                r"nodes\[0\] \(Image\).*pixels.data: invalid base64"),
+    "a PNG in base64 with a line break": (lambda: edited(_set(["nodes", 0, "pixels", "data"], "iVBORw0K\nGgo=")),
+                                          ValueError, "invalid base64"),
     "a broken PNG": (lambda: edited(_set(["nodes", 0, "pixels", "data"], base64.b64encode(b"\x89PNG\r\n\x1a\n").decode())),
                      ValueError, "truncated PNG"),
     "mask runs that do not add up": (lambda: edited(_set(["nodes", 1, "masks", "runs"], {

@@ -4,12 +4,12 @@ What the semantic SVG painter (:mod:`~scenevis.renderer.svg`) and its handlers w
 """
 from __future__ import annotations
 
-import base64
 import math
 from typing import Optional
 
 import numpy as np
 
+from scenevis import _base64
 from scenevis._png import encode_jpeg, encode_mask_png, encode_png
 from scenevis.geometry import Affine
 
@@ -57,19 +57,19 @@ def data_value(value) -> str:
 
 def png_uri(pixels: np.ndarray) -> str:
     """A ``data:`` URI of ``pixels`` (H, W, 3 or 4 uint8) as PNG."""
-    return "data:image/png;base64," + base64.b64encode(encode_png(pixels)).decode("ascii")
+    return "data:image/png;base64," + _base64.encode_text(encode_png(pixels))
 
 
 def mask_uri(mask: np.ndarray, rgb, alpha: int) -> str:
     """A ``data:`` URI of a bool (H, W) ``mask`` as a 1-bit PNG in ``rgb`` at ``alpha`` (0-255)."""
-    return "data:image/png;base64," + base64.b64encode(encode_mask_png(mask, rgb, alpha)).decode("ascii")
+    return "data:image/png;base64," + _base64.encode_text(encode_mask_png(mask, rgb, alpha))
 
 
 def jpeg_uri(pixels: np.ndarray, quality: int) -> str:
     """A ``data:`` URI of ``pixels`` (H, W, 3 uint8) as JPEG of ``quality`` (Pillow)."""
     data = encode_jpeg(pixels, quality, "to_svg: image_quality (images embedded as JPEG) needs Pillow "
                                         "(pip install pillow); or leave image_quality=None for PNG")
-    return "data:image/jpeg;base64," + base64.b64encode(data).decode("ascii")
+    return "data:image/jpeg;base64," + _base64.encode_text(data)
 
 
 def paint(kind: str, rgba, alpha: float) -> str:

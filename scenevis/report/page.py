@@ -22,7 +22,6 @@ kept apart so other pages (a dataset browser's index) can reuse it.
 """
 from __future__ import annotations
 
-import base64
 import html
 import json
 import os
@@ -31,6 +30,7 @@ import urllib.parse
 from importlib import resources
 from typing import Any, List, Optional
 
+from scenevis import _base64
 from scenevis._png import atomic_write
 
 __all__ = ["Page", "escape", "json_script", "svg_data_uri", "data_uri"]
@@ -51,7 +51,7 @@ def json_script(data: Any) -> str:
 
 
 def data_uri(data: bytes, mime: str) -> str:
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+    return f"data:{mime};base64,{_base64.encode_text(data)}"
 
 
 def svg_data_uri(svg: str) -> str:

@@ -1,7 +1,6 @@
 """Reading a video file: metadata at once, frames decoded ahead on a background thread."""
 from __future__ import annotations
 
-import base64
 import html
 import mimetypes
 import os
@@ -11,6 +10,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
+from scenevis import _base64
 from scenevis.video._common import QUEUE, VideoError, load_av
 
 __all__ = ["VideoReader", "read"]
@@ -101,7 +101,7 @@ class VideoReader:
             return f"<p>{name}: {size / 2**20:.0f} MiB, too large to show inline</p>"
         kind = mimetypes.guess_type(self.path)[0] or "video/mp4"
         with open(self.path, "rb") as handle:
-            data = base64.b64encode(handle.read()).decode("ascii")
+            data = _base64.encode_text(handle.read())
         if kind == "image/gif":
             return f'<img src="data:image/gif;base64,{data}" width="{self.width}" height="{self.height}" alt="{name}">'
         return (f'<video controls loop playsinline width="{self.width}" height="{self.height}" title="{name}">'
