@@ -473,7 +473,7 @@ def _gzip(data: bytes) -> bytes:
         body = deflate.compress(part) + deflate.flush()
         size = _GZIP_HEADER.size + len(body) + 8
         header = _GZIP_HEADER.pack(b"\x1f\x8b\x08\x04", 0, 0, 255, 8, b"sv", 4, size)
-        members[i] = header + body + struct.pack("<II", zlib.crc32(part), len(part))
+        members[i] = header + body + struct.pack("<II", zmod.crc32(part), len(part))
 
     run_threads(member, count)
     return b"".join(members)
