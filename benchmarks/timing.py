@@ -10,12 +10,13 @@ drops out of later rounds, and the table shows the error in place of a time.
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import statistics
 import time
 import traceback
-from typing import Any, Callable, Iterable, NamedTuple, Optional
+from typing import Any, Callable, ContextManager, Iterable, NamedTuple, Optional
 
 __all__ = ["Case", "Result", "run_interleaved", "error_text"]
 
@@ -29,6 +30,9 @@ class Case(NamedTuple):
     fn: Callable[[], Any]
     reference: bool = False  # the row the ratios of this (workload, setting) are relative to
     runs: Optional[int] = None  # overrides the suite's number of rounds for a slow case
+    # Entered before each call of ``fn`` and left after it, both off the clock: what only
+    # this peer needs, such as a cluster that must not idle beside the other peers' rounds.
+    around: Optional[Callable[[], ContextManager]] = None
 
 
 class Result(NamedTuple):
@@ -50,9 +54,11 @@ def error_text(err: BaseException) -> str:
 
 def _call(case: Case) -> tuple[Optional[float], Optional[str]]:
     try:
-        start = time.perf_counter()
-        case.fn()
-        return time.perf_counter() - start, None
+        with case.around() if case.around else contextlib.nullcontext():
+            start = time.perf_counter()
+            case.fn()
+            elapsed = time.perf_counter() - start
+        return elapsed, None
     except Exception as err:  # a failing peer is a table entry, not a crash
         if os.environ.get("BENCH_VERBOSE"):
             traceback.print_exc()
