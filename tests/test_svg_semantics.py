@@ -136,8 +136,11 @@ def test_a_mask_is_a_one_bit_png_of_its_color_at_its_alpha():
     from scenevis._png import encode_mask_png
 
     rng = np.random.default_rng(3)
-    for height, width in ((1, 1), (3, 7), (5, 8), (4, 9), (9, 17), (30, 61)):
-        mask = rng.random((height, width)) < 0.5
+    rows, cols = np.mgrid[:90, :140]
+    disc = (rows - 45) ** 2 + (cols - 70) ** 2 < 40 ** 2  # long runs, as an object's mask has
+    shapes = ((1, 1), (3, 7), (5, 8), (4, 9), (9, 17), (30, 61))
+    for mask in [rng.random(shape) < 0.5 for shape in shapes] + [disc]:
+        height, width = mask.shape
         decoded = np.asarray(Image.open(io.BytesIO(encode_mask_png(mask, (200, 30, 90, 255), 128))).convert("RGBA"))
         expected = np.zeros((height, width, 4), np.uint8)
         expected[..., :3] = (200, 30, 90)
