@@ -175,16 +175,27 @@ def _array(write, array: np.ndarray) -> None:
     if kind == "O":
         raise TypeError("digest: cannot digest an array of Python objects")
     if kind == "U":
-        write(b"U" + struct.pack(f"<{array.ndim + 1}Q", array.ndim, *array.shape))
+        write(b"U" + _shape_header(array.ndim + 1)(array.ndim, *array.shape))
         for item in array.reshape(-1).tolist():
             write(_tagged(b"S", item.encode("utf-8", "surrogatepass")))
         return
     if kind in "fc":
-        array = array + array.dtype.type(0)  # -0.0 + 0.0 is 0.0
-    dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
-    data = np.ascontiguousarray(array, dtype=dtype)
-    write(_tagged(b"X", dtype.str.encode()) + struct.pack(f"<{array.ndim + 2}Q", array.ndim, *array.shape, data.nbytes))
+        array = array + 0.0  # -0.0 + 0.0 is 0.0; a Python float keeps the array's dtype
+    if array.dtype.byteorder == ">":
+        array = array.astype(array.dtype.newbyteorder("<"))
+    data = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+    write(_dtype_header(data.dtype.str) + _shape_header(data.ndim + 2)(data.ndim, *data.shape, data.nbytes))
     if data.nbytes > _LARGE:
         write(data.reshape(-1).view(np.uint8).data)
     elif data.size:
         write(data.tobytes())
+
+
+@functools.lru_cache(maxsize=None)
+def _dtype_header(name: str) -> bytes:
+    return _tagged(b"X", name.encode())
+
+
+@functools.lru_cache(maxsize=None)
+def _shape_header(count: int):
+    return struct.Struct(f"<{count}Q").pack
