@@ -115,8 +115,8 @@ def mask_layers(masks: np.ndarray, colors: np.ndarray, alpha: float, *, thicknes
                                meta=rows.take(np.array([i]))))
             continue
         if edges is not None:
-            crop = masks[i, y0:y1, x0:x1]
-            stack = np.stack([crop, crop & edges[y0:y1, x0:x1]])
+            crop = masks[i, y0:y1, x0:x1]  # as a stack: (2, H, 1) is two masks, not one with a channel axis
+            stack = MaskStack.from_dense(np.stack([crop, crop & edges[y0:y1, x0:x1]]))
         else:  # a one-pixel margin, so the outline knows the outside; an outline spans its mask's box
             top, left = max(y0 - 1, 0), max(x0 - 1, 0)
             crop = masks[i, top:min(y1 + 1, h), left:min(x1 + 1, w)]
