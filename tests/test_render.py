@@ -41,6 +41,20 @@ def test_pixel_conversions_round_trip():
     assert (buf[..., r] == rgb[..., 0]).all() and (buf[..., b] == rgb[..., 2]).all() and (buf[..., a] == 255).all()
 
 
+def test_a_premultiplied_mask_is_premultiplied_of_its_plane():
+    """The one-pass mask buffer holds exactly what premultiplied() makes of the mask's
+    color over a plane of its alpha, in either byte order, at any alpha."""
+    rng = np.random.default_rng(1)
+    mask = rng.random((9, 13)) < 0.4
+    for color, alpha in (((255, 0, 0, 255), 128), ((17, 200, 93, 255), 255), ((250, 251, 3, 255), 1), ((9, 9, 9, 255), 0)):
+        for order in (pixels.NATIVE, pixels.BGRA):
+            plane = mask.astype(np.uint8) * np.uint8(alpha)
+            rgb = np.broadcast_to(np.asarray(color[:3], np.uint8), mask.shape + (3,))
+            np.testing.assert_array_equal(pixels.premultiplied_mask(mask, color, alpha, order),
+                                          pixels.premultiplied(rgb, plane, order))
+    red = pixels.premultiplied_mask(mask, (255, 0, 0, 255), 128)  # 50% red: (128, 0, 0) premultiplied, alpha 128
+    assert red[mask][0][list(pixels.NATIVE)].tolist() == [128, 0, 0, 128] and not red[~mask].any()
+
 def test_render_is_deterministic_and_leaves_inputs_alone():
     scene = overlay_scene()
     before = scene.children[0].pixels.copy()

@@ -189,6 +189,8 @@ def test_scenes_pickle_with_read_only_arrays():
 
 @pytest.mark.parametrize("width", [64, 61, 8])
 def test_mask_boxes_match_a_per_pixel_search(width):
+    from scenevis.annotate.regions import mask_boxes
+
     # Widths divisible by 8 are scanned as 64-bit words; others, and strided views, as bools.
     rng = np.random.default_rng(width)
     dense = np.zeros((6, 30, width), bool)
@@ -202,6 +204,7 @@ def test_mask_boxes_match_a_per_pixel_search(width):
             ys, xs = np.nonzero(mask)
             expected.append([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1] if len(ys) else [0, 0, 0, 0])
         assert sv.masks(masks).masks.boxes.tolist() == expected
+        assert mask_boxes(masks).tolist() == expected  # the annotate layer's own scan
 
 
 def test_masks_are_stored_cropped_to_their_boxes():

@@ -85,6 +85,22 @@ def test_the_picture_is_embedded_once(detection):
     assert [u.get("href") for u in placed] == ["#" + stored[0].get("id")] * 2
 
 
+def test_images_are_stored_once_by_their_pixels_not_their_arrays():
+    """Equal pixels in two arrays are one ``<image>``; a different picture of the same
+    shape is a second one, and each ``<use>`` points at its own pixels."""
+    photo = np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3)
+    other = photo.copy()
+    other[1, 2, 0] ^= 1
+    scene = (sv.Image(photo) | sv.Image(photo.copy())) / (sv.Image(other) | sv.Image(photo))
+    root = parse(scene)
+    stored = {image.get("id"): image.get("href") for image in root.findall("svg:defs/svg:image", NS)}
+    assert len(stored) == 2
+    placed = [u.get("href")[1:] for u in root.findall(".//svg:use", NS)]
+    assert len(placed) == 4 and placed[0] == placed[1] == placed[3] != placed[2]
+    assert stored[placed[0]] != stored[placed[2]]
+
+
+
 def test_images_can_be_embedded_as_jpeg(detection):
     """``image_quality``: the photo stored once as JPEG (decoding to nearly its pixels),
     masks still PNG; a quality out of range or with outlines is a ValueError."""
@@ -120,8 +136,11 @@ def test_a_mask_is_a_one_bit_png_of_its_color_at_its_alpha():
     from scenevis._png import encode_mask_png
 
     rng = np.random.default_rng(3)
-    for height, width in ((1, 1), (3, 7), (5, 8), (4, 9), (9, 17), (30, 61)):
-        mask = rng.random((height, width)) < 0.5
+    rows, cols = np.mgrid[:90, :140]
+    disc = (rows - 45) ** 2 + (cols - 70) ** 2 < 40 ** 2  # long runs, as an object's mask has
+    shapes = ((1, 1), (3, 7), (5, 8), (4, 9), (9, 17), (30, 61))
+    for mask in [rng.random(shape) < 0.5 for shape in shapes] + [disc]:
+        height, width = mask.shape
         decoded = np.asarray(Image.open(io.BytesIO(encode_mask_png(mask, (200, 30, 90, 255), 128))).convert("RGBA"))
         expected = np.zeros((height, width, 4), np.uint8)
         expected[..., :3] = (200, 30, 90)

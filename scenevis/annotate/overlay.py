@@ -17,6 +17,8 @@ from scenevis._arrays import as_image, coords
 from scenevis.annotate.labels import LabelSet, draw_labels
 from scenevis.annotate.regions import mask_boxes, outline
 from scenevis.nodes import Masks
+from scenevis.nodes.items import item_meta
+from scenevis.nodes.masks import MaskStack
 from scenevis.style import Style
 from scenevis.scene import Empty, Group, Image, Scene
 
@@ -95,31 +97,33 @@ def mask_layers(masks: np.ndarray, colors: np.ndarray, alpha: float, *, thicknes
     the same crop), placed at its offset: a hundred full-image masks cost what their
     objects cover, not a hundred images. Outlines are ``thickness`` pixels inside each
     mask's edge, or, with ``edges`` (an (H, W) bool border map), the mask's pixels on
-    those borders; ``thickness=0`` without ``edges`` draws no outline. ``meta`` (key ->
-    one value per mask) goes to each mask's items, its fill and its outline alike.
+    those borders; ``thickness=0`` without ``edges`` draws no outline. ``boxes`` are the
+    masks' :func:`~scenevis.annotate.regions.mask_boxes` when the caller has them.
+    ``meta`` (key -> one value per mask) goes to each mask's items, its fill and its
+    outline alike.
     """
     boxes = mask_boxes(masks) if boxes is None else boxes
     h, w = masks.shape[1:]
+    rows = item_meta(meta)
     nodes = []
-    for i, (x0, y0, x1, y1) in enumerate(boxes):
+    for i, (x0, y0, x1, y1) in enumerate(np.asarray(boxes).tolist()):
         if x1 <= x0 or y1 <= y0:
             continue
         color = colors[i:i + 1]
         if edges is None and thickness <= 0:
             nodes.append(Masks(masks[i, y0:y1, x0:x1], x0, y0, Style(color=color, alpha=alpha),
-                               meta=_rows(meta, i, 1)))
+                               meta=rows.take(np.array([i]))))
             continue
-        if edges is None:  # a one-pixel margin, so the outline knows the outside
-            y0, x0, y1, x1 = max(y0 - 1, 0), max(x0 - 1, 0), min(y1 + 1, h), min(x1 + 1, w)
-        crop = masks[i, y0:y1, x0:x1]
-        rim = crop & edges[y0:y1, x0:x1] if edges is not None else outline(crop, thickness)
-        nodes.append(Masks(np.stack([crop, rim]), x0, y0, Style(color=color, alpha=[alpha, 1.0]),
-                           meta=_rows(meta, i, 2)))
+        if edges is not None:
+            crop = masks[i, y0:y1, x0:x1]  # as a stack: (2, H, 1) is two masks, not one with a channel axis
+            stack = MaskStack.from_dense(np.stack([crop, crop & edges[y0:y1, x0:x1]]))
+        else:  # a one-pixel margin, so the outline knows the outside; an outline spans its mask's box
+            top, left = max(y0 - 1, 0), max(x0 - 1, 0)
+            crop = masks[i, top:min(y1 + 1, h), left:min(x1 + 1, w)]
+            rim = outline(crop, thickness)
+            box = (x0 - left, y0 - top, x1 - left, y1 - top)
+            inside = np.s_[box[1]:box[3], box[0]:box[2]]
+            stack = MaskStack([crop[inside], rim[inside]], [box, box], crop.shape)
+            x0, y0 = left, top
+        nodes.append(Masks(stack, x0, y0, Style(color=color, alpha=[alpha, 1.0]), meta=rows.take(np.array([i, i]))))
     return Group.of(*nodes)
-
-
-def _rows(meta: Optional[dict], i: int, count: int) -> Optional[dict]:
-    """Item ``i``'s metadata repeated ``count`` times (None without metadata)."""
-    if not meta:
-        return None
-    return {key: np.repeat(np.asarray(values)[i:i + 1], count) for key, values in meta.items()}

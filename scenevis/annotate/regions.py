@@ -12,15 +12,18 @@ __all__ = ["mask_boxes", "mask_centres", "outline", "interior_points", "map_outl
 
 def mask_boxes(masks: np.ndarray) -> np.ndarray:
     """(N, 4) int64 ``x0, y0, x1, y1`` (end-exclusive) around each mask's True pixels;
-    zeros for an empty mask."""
-    rows, cols = masks.any(axis=2), masks.any(axis=1)
+    zeros for an empty mask. The masks are read once to find their rows (as 64-bit words
+    where the width allows), then each one's columns only within its rows."""
     out = np.zeros((len(masks), 4), np.int64)
-    has = rows.any(axis=1)
-    h, w = masks.shape[1:]
-    out[has, 0] = cols[has].argmax(axis=1)
-    out[has, 2] = w - cols[has][:, ::-1].argmax(axis=1)
-    out[has, 1] = rows[has].argmax(axis=1)
-    out[has, 3] = h - rows[has][:, ::-1].argmax(axis=1)
+    if masks.shape[2] % 8 == 0 and masks.flags.c_contiguous:
+        rows = np.bitwise_or.reduce(masks.view(np.uint64), axis=2) != 0
+    else:
+        rows = masks.any(axis=2)
+    for k in np.flatnonzero(rows.any(axis=1)).tolist():
+        ys = np.flatnonzero(rows[k])
+        y0, y1 = int(ys[0]), int(ys[-1]) + 1
+        xs = np.flatnonzero(masks[k, y0:y1].any(axis=0))
+        out[k] = int(xs[0]), y0, int(xs[-1]) + 1, y1
     return out
 
 

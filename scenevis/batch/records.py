@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 import math
 import os
 import time
@@ -27,7 +28,7 @@ import numpy as np
 from scenevis._png import atomic_write
 from scenevis.batch.run import Failure, imap
 from scenevis.datasets import VIEWS, Errors, Matches, Record, record_errors, record_matches, record_scene
-from scenevis.datasets.images import encode_jpeg
+from scenevis.datasets.images import _pillow, encode_jpeg
 from scenevis.renderer import render, save
 
 __all__ = ["RenderRecord", "Rendered", "BatchReport", "render_records", "FORMATS"]
@@ -168,6 +169,21 @@ class RenderRecord:
         if stored != fingerprint or not all(os.path.isfile(path) for path in files):
             return None
         return width, height
+
+    def prepare(self) -> None:
+        """Load what drawing a record needs (Pillow and its image plugins, the renderers
+        of this task's outputs, scenevis's version) into this process: the local pool's
+        workers, forked from it, then start with them (:func:`scenevis.batch.imap`). A
+        worker loading them itself spent 60 ms on its first record."""
+        _pillow().preinit()
+        _version()
+        modules = ["scenevis.renderer.ink"]  # a scene's extent
+        if "svg" in self.formats:
+            modules.append("scenevis.renderer.svg")
+        if self.thumb or set(self.formats) - {"svg"}:
+            modules += ["scenevis.renderer.painter", "scenevis.renderer.tiles"]
+        for name in modules:
+            importlib.import_module(name)
 
     def __call__(self, record: Record) -> Rendered:
         if not isinstance(record, Record):

@@ -103,14 +103,18 @@ def describe(item: Any) -> str:
 class _LocalPool:
     """The default executor: a process pool of ``workers``, forked where the system can
     (workers then start at once, sharing the already imported modules), that is made
-    anew when a worker dies so the items it held can run again."""
+    anew when a worker dies so the items it held can run again. ``prepare`` (or None)
+    runs here first when the workers are forked, so they inherit what it loads."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, prepare: Optional[Callable[[], None]] = None):
         self.workers = workers
+        self.forks = "fork" in multiprocessing.get_all_start_methods()
+        if self.forks and prepare is not None:
+            prepare()
         self.pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
-        if "fork" in multiprocessing.get_all_start_methods():
+        if self.forks:
             return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("fork"))
         return ProcessPoolExecutor(self.workers)
 
@@ -145,11 +149,12 @@ def _check_executor(executor: Any, workers: Any) -> None:
                         f"'tcp://host:8786', or None for a local process pool; got {type(executor).__name__}")
 
 
-def _executor(executor: Any, workers: Optional[int]) -> Tuple[Any, Optional[Callable[[], None]], int]:
+def _executor(executor: Any, workers: Optional[int], fn: Callable) -> Tuple[Any, Optional[Callable[[], None]], int]:
     """``(executor, close or None, slots)`` for a checked ``executor=`` argument: slots is
     how many items it runs at once (8 when it does not say)."""
     if executor is None:
-        pool = _LocalPool(workers or default_workers())
+        prepare = getattr(fn, "prepare", None)
+        pool = _LocalPool(workers or default_workers(), prepare if callable(prepare) else None)
         return pool, pool.close, pool.workers
     if isinstance(executor, str):
         from scenevis.batch.cluster import address_executor
@@ -189,7 +194,9 @@ def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None
     ``failure`` (index, name, error, the worker's traceback) and the rest go on; with
     ``fail_fast`` the first failure raises :class:`BatchError` and the items still in
     flight are cancelled. When a worker of the local pool dies, the pool is made anew
-    and the items it held run once more, one per task. ``progress`` shows a tqdm bar on
+    and the items it held run once more, one per task. When ``fn`` has a ``prepare()``
+    method and the local pool forks its workers, it is called here once first, so the
+    workers start with what it loads (modules, caches) instead of each loading it. ``progress`` shows a tqdm bar on
     stderr, and each failure above it as it happens.
     """
     if not callable(fn):
@@ -210,7 +217,7 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
            chunk: Optional[int], fail_fast: bool, progress: bool, desc: str, total: Optional[int]) -> Iterator[Outcome]:
     from scenevis.batch.progress import progress_bar
 
-    target, close, slots = _executor(executor, workers)
+    target, close, slots = _executor(executor, workers, fn)
     limit = window or 2 * slots
     sent = 0
     source = ((index, describe(item), item) for index, item in enumerate(items))

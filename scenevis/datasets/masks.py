@@ -85,15 +85,18 @@ def encode_mask(mask: np.ndarray) -> str:
 def _paint_toggles(target: np.ndarray, toggles: np.ndarray) -> None:
     """Set in ``target`` ((H, W) bool) the pixels inside an odd number of the column-major
     ``toggles`` (pixel indexes; ``H * W`` is past the end). Only the columns from the first
-    toggle to the last are touched: outside them the count is even (zero)."""
+    toggle to the last are touched: outside them the count is even (zero). The sorted
+    toggles cut those columns into runs, set and unset in turn, written as one ``repeat``
+    of bools (a running count over every pixel took twice as long)."""
     height, width = target.shape
     if not len(toggles):
         return
     first = int(toggles.min()) // height
     last = min(-(-int(toggles.max()) // height), width)
     span = (last - first) * height
-    counts = np.bincount(toggles - first * height, minlength=span + 1)[:span]
-    target[:, first:last] |= (np.cumsum(counts) & 1).astype(bool).reshape(last - first, height).T
+    runs = np.diff(np.minimum(np.sort(toggles) - first * height, span), prepend=0, append=span)
+    inside = np.repeat(np.arange(len(runs)) % 2 == 1, runs)
+    target[:, first:last] |= inside.reshape(last - first, height).T
 
 
 def _check_total(counts: np.ndarray, height: int, width: int) -> None:

@@ -114,12 +114,11 @@ def masks(p, node, device: Affine, style) -> None:
         a = round(float(pick(alphas, k)) * color[3])
         if x1 <= x0 or a == 0:
             continue
-        plane = node.masks.crops[k].astype(np.uint8) * np.uint8(a)
-        rgb = np.broadcast_to(np.asarray(color[:3], np.uint8), plane.shape + (3,))
         ctx.save()
         ctx.translate(node.x + x0, node.y + y0)
         ctx.rectangle(0, 0, x1 - x0, y1 - y0)
-        ctx.set_source(_pattern(pixels.premultiplied(rgb, plane, p.order), cairo.FORMAT_ARGB32, smooth=False))
+        ctx.set_source(_pattern(pixels.premultiplied_mask(node.masks.crops[k], color, a, p.order), cairo.FORMAT_ARGB32,
+                                smooth=False))
         ctx.fill()
         ctx.restore()
 

@@ -30,7 +30,6 @@ node type adds its handler to :data:`HANDLERS`, written with the element helpers
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Optional
 from xml.sax.saxutils import escape, quoteattr
 
@@ -76,7 +75,7 @@ class SvgPainter:
         self.width, self.height = width, height
         self.parts: list = []
         self.defs: list = []
-        self._rasters: dict = {}   # content key -> id of the image in <defs>
+        self._rasters: dict = {}   # shape -> [(pixels, id of the image in <defs>)]
         self._clips: dict = {}     # (box, transform) -> id of the clipPath
         self._layers: list = []    # names of the open layer groups, outermost first
         self._layer_ids: set = set()
@@ -268,14 +267,16 @@ class SvgPainter:
 
     def raster(self, rgb: np.ndarray) -> str:
         """The id of an image holding ``rgb`` (H, W, 3) in ``<defs>``, written the first
-        time these pixels are seen, so a picture shown twice is stored once."""
-        key = (rgb.shape, hashlib.blake2b(np.ascontiguousarray(rgb).data, digest_size=16).digest())
-        found = self._rasters.get(key)
-        if found is None:
-            found = self._rasters[key] = f"image-{len(self._rasters)}"
-            h, w = rgb.shape[:2]
-            uri = png_uri(rgb) if self.image_quality is None else jpeg_uri(rgb, self.image_quality)
-            self.defs.append(f'<image id="{found}" width="{w}" height="{h}" href="{uri}"/>')
+        time these pixels are seen, so a picture shown twice is stored once. Pixels are
+        compared only with earlier images of the same shape (a photo drawn once is never
+        hashed or compared)."""
+        seen = self._rasters.setdefault(rgb.shape, [])
+        for earlier, found in seen:
+            if earlier is rgb or np.array_equal(earlier, rgb):
+                return found
+        found = f"image-{sum(len(v) for v in self._rasters.values())}"
+        seen.append((rgb, found))
+        h, w = rgb.shape[:2]
+        uri = png_uri(rgb) if self.image_quality is None else jpeg_uri(rgb, self.image_quality)
+        self.defs.append(f'<image id="{found}" width="{w}" height="{h}" href="{uri}"/>')
         return found
-
-
