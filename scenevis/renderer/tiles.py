@@ -116,7 +116,8 @@ def _mark(boxes: list, size: tuple) -> Optional[np.ndarray]:
 def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple) -> Optional[np.ndarray]:
     """One bool per tile of a ``size = (height, width)`` canvas: True where one of ``ops``
     may ink a pixel; None when the whole canvas is to be painted: one of them reads what
-    lies beneath (or has no ink boxes), or they mark more than :data:`MAX_SHARE` of it.
+    lies beneath (or has no ink boxes), they hold more than one item per
+    :data:`TILES_PER_ITEM` tiles, or they mark more than :data:`MAX_SHARE` of it.
     Texts, whose boxes take a loop over their items, are measured last, and not at all
     when the rest already mark too much."""
     boxes, texts = [], []
