@@ -38,6 +38,7 @@ def both_ways(scene, monkeypatch, **options):
     """``(tiled, whole)``: the render painting only touched tiles, and the whole canvas."""
     with monkeypatch.context() as patch:
         patch.setattr(tiles, "MAX_SHARE", 1.0)
+        patch.setattr(tiles, "TILES_PER_ITEM", 0)
         tiled = sv.render(scene, **options)
     with monkeypatch.context() as patch:
         patch.setattr(tiles, "MAX_SHARE", -1.0)
@@ -45,14 +46,16 @@ def both_ways(scene, monkeypatch, **options):
     return tiled, whole
 
 
-def takes_tiles(scene, share: float = 1.0) -> bool:
-    """True when ``scene`` renders on tiles with at most ``share`` of the canvas marked."""
+def takes_tiles(scene, share: float = 1.0, tiles_per_item: int = 0) -> bool:
+    """True when ``scene`` renders on tiles with at most ``share`` of the canvas marked
+    (and at most one item per ``tiles_per_item`` tiles)."""
     width, height, base = output._canvas(scene, 1.0, None)
-    saved, tiles.MAX_SHARE = tiles.MAX_SHARE, share
+    saved = tiles.MAX_SHARE, tiles.TILES_PER_ITEM
+    tiles.MAX_SHARE, tiles.TILES_PER_ITEM = share, tiles_per_item
     try:
         return output._render_tiles(flatten(scene), base, current(), width, height) is not None
     finally:
-        tiles.MAX_SHARE = saved
+        tiles.MAX_SHARE, tiles.TILES_PER_ITEM = saved
 
 
 def noise(width, height):
@@ -128,13 +131,27 @@ def test_only_touched_tiles_are_painted_and_effects_paint_the_whole_canvas():
     ops = flatten(dots)
     marked = tiles.touched(ops[1:], Affine(), current(), (480, 640))
     assert marked.shape == (30, 40) and 1 <= marked.sum() <= 8
-    assert takes_tiles(dots, tiles.MAX_SHARE)
+    assert takes_tiles(dots, tiles.MAX_SHARE, tiles.TILES_PER_ITEM)
     out = sv.render(dots)
     changed = (out != img).any(axis=2)
     assert changed.any() and marked.repeat(16, 0).repeat(16, 1)[changed].all()
     assert not takes_tiles(dots + sv.blur(boxes, 5))
     assert not takes_tiles(dots + sv.halo(boxes, radius=4))
     assert not takes_tiles(sv.image(img) + sv.boxes([[0, 0, 640, 480]], fill="red"), tiles.MAX_SHARE)  # all inked
+
+
+def test_many_items_paint_the_whole_canvas_without_marking_tiles():
+    """Past one item per TILES_PER_ITEM tiles the canvas goes whole, however little the
+    items ink (their ink boxes are not even worked out)."""
+    img = samples.photo(640, 480, seed=3)  # 1,200 tiles
+    few = (1200 // tiles.TILES_PER_ITEM)
+    xy = np.random.default_rng(0).uniform(20, 460, (few + 1, 2))
+    boxes = np.c_[xy, xy + 4]
+    assert takes_tiles(sv.image(img) + sv.markers(boxes[:few], "dot", size=1), tiles.MAX_SHARE, tiles.TILES_PER_ITEM)
+    assert not takes_tiles(sv.image(img) + sv.markers(boxes, "dot", size=1), tiles.MAX_SHARE, tiles.TILES_PER_ITEM)
+    assert not takes_tiles(sv.image(img) + sv.markers(boxes[:few], "dot", size=1) + sv.points(xy[:1]), tiles.MAX_SHARE,
+                           tiles.TILES_PER_ITEM)
+    assert takes_tiles(sv.image(img) + sv.markers(boxes, "dot", size=1), tiles.MAX_SHARE)
 
 
 def test_ink_boxes_hold_the_ink_of_each_piece():

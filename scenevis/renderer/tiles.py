@@ -6,7 +6,8 @@ is an opaque image covering the canvas on whole pixels and the later ones only p
 (no effect or halo, which read or blur what lies beneath), the canvas is cut into
 :data:`TILE`-sided tiles and the tiles each operation's ink boxes
 (:func:`scenevis.renderer.ink.ink_boxes`, in device pixels, grown by :data:`PAD`) touch
-are marked. When they are few, the output starts as a copy of the image, only the marked
+are marked (not when the operations hold many items: see :data:`TILES_PER_ITEM`). When
+they are few, the output starts as a copy of the image, only the marked
 tiles go into the surface, the operations are painted unchanged, and only the marked
 tiles come back: Cairo composites each pixel from the ink over that pixel alone, so
 every pixel comes out as it would from the whole surface.
@@ -24,7 +25,7 @@ from scenevis.renderer.flatten import DrawOp
 from scenevis.renderer.ink import KINDS, ink_boxes
 from scenevis.renderer.painter import drawable
 
-__all__ = ["TILE", "PAD", "MAX_SHARE", "touched"]
+__all__ = ["TILE", "PAD", "MAX_SHARE", "TILES_PER_ITEM", "touched"]
 
 #: The side of a tile, in device pixels.
 TILE = 16
@@ -32,8 +33,19 @@ TILE = 16
 #: to whole pixels, reach about one pixel beyond the geometry.
 PAD = 2
 #: Paint tiles only when the marked ones hold at most this share of the canvas; beyond
-#: it, the whole canvas goes through the surface at once.
-MAX_SHARE = 0.4
+#: it, the whole canvas goes through the surface at once. Gathering and scattering tiles
+#: costs several times what the whole canvas's one pass does per pixel: 50 corner
+#: brackets on a 1280x720 photo, tiles against the whole canvas (CPU caches cold, as in
+#: ``python -m benchmarks``), took 2.00 against 2.46 ms with 8% of the tiles marked,
+#: 2.59 against 2.52 at 17%, 2.91 against 2.49 at 26%, 3.28 against 2.60 at 38%.
+MAX_SHARE = 0.15
+#: Paint the whole canvas without marking tiles when the operations hold more than one
+#: item per this many tiles. Working out every item's ink boxes and the tiles they mark
+#: takes 0.3 to 1 ms for a hundred items when the CPU caches are cold (as they are in
+#: ``python -m benchmarks``, which collects garbage before every call); on W10's
+#: 1280x720 picture (3,600 tiles), where each hundred marks takes 8% to 76% of the tiles,
+#: that cost was more than the tiles saved, and a hundred dots, the sparsest, gained 0.2 ms.
+TILES_PER_ITEM = 64
 
 
 #: Added to an (x0, y0, x1, y1) device box: the pixels around it that may take ink.
@@ -104,15 +116,22 @@ def _mark(boxes: list, size: tuple) -> Optional[np.ndarray]:
 def touched(ops: list[DrawOp], base: Affine, context: RenderContext, size: tuple) -> Optional[np.ndarray]:
     """One bool per tile of a ``size = (height, width)`` canvas: True where one of ``ops``
     may ink a pixel; None when the whole canvas is to be painted: one of them reads what
-    lies beneath (or has no ink boxes), or they mark more than :data:`MAX_SHARE` of it.
+    lies beneath (or has no ink boxes), they hold more than one item per
+    :data:`TILES_PER_ITEM` tiles, or they mark more than :data:`MAX_SHARE` of it.
     Texts, whose boxes take a loop over their items, are measured last, and not at all
     when the rest already mark too much."""
     boxes, texts = [], []
     limit = MAX_SHARE * size[0] * size[1]
+    items = 0
     for op in ops:
         kind = type(op.node)
         if kind in (Effect, Halo) or kind not in KINDS:
             return None
+        items += getattr(op.node, "count", 1)
+    if items * TILES_PER_ITEM > -(-size[0] // TILE) * -(-size[1] // TILE):
+        return None
+    for op in ops:
+        kind = type(op.node)
         if kind is Texts:
             texts.append(op)
             continue
