@@ -204,6 +204,10 @@ def test_scenes_are_drawn_into_reused_frames_and_encode_as_their_renders_do(tmp_
     drawn = video.write(tmp_path / f"scenes.{ext}", scenes, fps=10)
     assert np.array_equal(np.stack(list(video.read(drawn))), np.stack(list(video.read(arrays))))
     assert 0 < len(buffers) <= DRAWERS  # however long the video
+    # Scenes and arrays in turn: each drawing thread's one converter takes both kinds of frame.
+    mixed = video.write(tmp_path / f"mixed.{ext}", [s if i % 2 else sv.render(s) for i, s in enumerate(scenes)],
+                        fps=10)
+    assert np.array_equal(np.stack(list(video.read(mixed))), np.stack(list(video.read(arrays))))
 
 
 # -- bad input ------------------------------------------------------------------------------

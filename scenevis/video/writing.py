@@ -150,6 +150,9 @@ class VideoWriter:
         # its plain C path that halves packed RGB rows: the same values (a few chroma
         # samples off by one) in 2.0 ms instead of 3.2 for a 1080p frame.
         to_yuv = interpolation.AREA | interpolation.FULL_CHR_H_INP
+        # One converter for every frame of this thread: a frame's own (frame.reformat)
+        # would set libswscale up again, threads included, for each new frame of an array.
+        convert = self._av.video.reformatter.VideoReformatter()
         canvas = None
         while True:
             job = self._jobs.get()
@@ -166,8 +169,8 @@ class VideoWriter:
                         render_into(frame, np.frombuffer(plane, np.uint8).reshape(canvas.height, plane.line_size // 4, 4))
                         frame = canvas
                     if self.format.codec != "gif":
-                        frame = frame.reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range="MPEG",
-                                               interpolation=to_yuv)
+                        frame = convert.reformat(frame, format="yuv420p", dst_colorspace="ITU709",
+                                                 dst_color_range="MPEG", interpolation=to_yuv)
                     frame.pts = number
                 except BaseException as err:
                     self._error = self._error or err
