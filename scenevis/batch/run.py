@@ -26,7 +26,8 @@ from scenevis._png import single_threaded
 
 __all__ = ["imap", "Outcome", "Failure", "BatchError", "default_workers"]
 
-CHUNK = 8  # items per task, at most
+CHUNK = 8  # items per task on the local pool, at most
+CLUSTER_CHUNK = 32  # items per task on any other executor, at most: its round trips cost more
 
 
 @attrs.frozen
@@ -168,12 +169,12 @@ def _executor(executor: Any, workers: Optional[int], fn: Callable) -> Tuple[Any,
     return executor, None, max(size, 1)
 
 
-def _chunk(remaining: Optional[int], slots: int) -> int:
-    """Items in the next task: up to :data:`CHUNK`, fewer as the ``remaining`` items
-    (when known) run out, so that the ``slots`` finish together."""
+def _chunk(remaining: Optional[int], slots: int, most: int) -> int:
+    """Items in the next task: up to ``most``, fewer as the ``remaining`` items (when
+    known) run out, so that the ``slots`` finish together."""
     if remaining is None:
-        return CHUNK
-    return max(1, min(CHUNK, remaining // (2 * slots)))
+        return most
+    return max(1, min(most, remaining // (2 * slots)))
 
 
 def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None, workers: Optional[int] = None,
@@ -186,8 +187,9 @@ def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None
     class) and ``items`` any iterable, read lazily. The items go to the workers in tasks
     of ``chunk`` items, each task one round trip, and at most ``window`` tasks are in
     flight (default: twice the workers). By default a task holds up to :data:`CHUNK`
-    items (each round trip costs the driver, and a Dask cluster's scheduler and workers,
-    CPU time), fewer toward the end so the workers finish together. ``executor`` is None
+    items on the local pool and :data:`CLUSTER_CHUNK` on any other executor (each round
+    trip costs the driver CPU time, and on a Dask cluster its scheduler and workers
+    more), fewer toward the end so the workers finish together. ``executor`` is None
     (a local process pool of ``workers`` processes, default: every core this process may
     use), any ``concurrent.futures.Executor`` (not shut down here), or a Dask scheduler's
     address (a client is made and closed here). A failing item yields an Outcome with its
@@ -219,6 +221,7 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
 
     target, close, slots = _executor(executor, workers, fn)
     limit = window or 2 * slots
+    most = CHUNK if isinstance(target, _LocalPool) else CLUSTER_CHUNK
     sent = 0
     source = ((index, describe(item), item) for index, item in enumerate(items))
     in_flight: Dict[Future, Tuple[List[_Entry], int]] = {}  # future -> (its items, tries)
@@ -227,7 +230,7 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
         exhausted = False
         while True:
             while not exhausted and len(in_flight) < limit:
-                size = chunk or _chunk(None if total is None else total - sent, slots)
+                size = chunk or _chunk(None if total is None else total - sent, slots, most)
                 entries = list(itertools.islice(source, size))
                 exhausted = len(entries) < size
                 sent += len(entries)
