@@ -16,9 +16,10 @@ The peers, interleaved round after round:
   on 1 and 2 local workers and on a 2-worker Dask ``LocalCluster`` (with the malloc
   thresholds docs/datasets.md recommends); and of the ground truth alone (masks, boxes,
   labels) on 1 worker. The cluster lives only around the Dask peer's rounds: started and
-  warmed with a 16-record browse before each, closed after, both off the clock. Idle, its
-  scheduler and workers take about a tenth of a core (heartbeats), which every other
-  peer's round paid, in time and in CPU per image, while one cluster served the whole run;
+  warmed with the same browse before each (a cluster that ``--scheduler`` reaches has
+  drawn before), closed after, both off the clock. Idle, its scheduler and workers take
+  about a tenth of a core (heartbeats), which every other peer's round paid, in time and
+  in CPU per image, while one cluster served the whole run;
 - supervision: the loop its users write for the ground truth,
   ``DetectionDataset.from_coco(..., force_masks=True)`` then its mask, box and label
   annotators and ``cv2.imwrite`` of a PNG, on one core. ``from_coco`` decodes every mask
@@ -95,7 +96,7 @@ def _read(annotations: str, images: str, results: Optional[str]) -> Any:
 def make_browse(annotations: str, images: str, results: Optional[str], out: str, **run: Any) -> Callable[[], None]:
     """``scenevis browse`` (its ``write_browse``, the command without argument parsing):
     the files read, every image drawn by the workers (SVG and thumbnail), the page written.
-    ``run``: ``workers`` or ``executor``, and ``limit``."""
+    ``run``: ``workers`` or ``executor``."""
     from scenevis.report.browse import write_browse
 
     def draw() -> None:
@@ -227,7 +228,7 @@ def run_w8(runs: int, quick: bool, Row: Any, fmt: Callable[[float], str], limit:
             with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as local, \
                     Client(local, set_as_default=False) as client:
                 cluster["executor"] = client.get_executor()
-                make_browse(part, files.images, results, f"{root}/warm", executor=cluster["executor"], limit=16)()
+                make_browse(part, files.images, results, f"{root}/warm", executor=cluster["executor"])()
                 yield
 
         def on_dask() -> None:
