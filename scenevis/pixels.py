@@ -316,6 +316,7 @@ def premultiplied_mask(mask: np.ndarray, rgb, alpha: int, order=NATIVE) -> np.nd
     word = packed_color(tuple((int(c) * alpha + 127) // 255 for c in rgb[:3]) + (alpha,), order)
     return np.where(mask, np.uint32(word), np.uint32(0)).view(np.uint8).reshape(mask.shape + (4,))
 
+
 def fill_opaque(buf: np.ndarray, rgb, order=NATIVE) -> bool:
     """Fill the buffer with one opaque color; False (nothing done) when it cannot be
     viewed as 32-bit words. A memset-speed stand-in for Cairo's ``paint``."""

@@ -198,8 +198,8 @@ def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None
     flight are cancelled. When a worker of the local pool dies, the pool is made anew
     and the items it held run once more, one per task. When ``fn`` has a ``prepare()``
     method and the local pool forks its workers, it is called here once first, so the
-    workers start with what it loads (modules, caches) instead of each loading it. ``progress`` shows a tqdm bar on
-    stderr, and each failure above it as it happens.
+    workers start with what it loads (modules, caches) instead of each loading it.
+    ``progress`` shows a tqdm bar on stderr, and each failure above it as it happens.
     """
     if not callable(fn):
         raise TypeError(f"fn: expected a callable taking one item, got {type(fn).__name__}")
