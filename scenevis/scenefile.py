@@ -595,7 +595,12 @@ def load(path: Any) -> Scene:
     """The scene stored at ``path`` by :func:`dump` (plain or gzip JSON)."""
     path = _scene_path(path)
     with open(path, "rb") as stream:
-        data = stream.read(MAX_FILE_BYTES + 1)
+        # sized by the file: read(MAX_FILE_BYTES + 1) allocates the whole bound up front,
+        # a millisecond for a 2 MB file
+        size = os.fstat(stream.fileno()).st_size
+        data = stream.read(min(size, MAX_FILE_BYTES) + 1)
+        if size < len(data) <= MAX_FILE_BYTES:  # it grew since fstat
+            data += stream.read(MAX_FILE_BYTES + 1 - len(data))
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"{path}: expected at most MAX_FILE_BYTES = {MAX_FILE_BYTES:,} bytes, got more")
     return loads(data, path)

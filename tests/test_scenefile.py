@@ -7,6 +7,7 @@ import base64
 import gzip
 import json
 import math
+import os
 import pickle
 import re
 import struct
@@ -572,3 +573,14 @@ def test_a_scene_collapsed_onto_a_line_draws_nothing():
         assert (sv.render(collapsed, size=(8, 8)) == 255).all()
     with pytest.raises(ValueError, match="transform: expected a scale floating point can hold"):
         sv.render(image.scale(1e300), size=(8, 8))
+
+
+def test_load_refuses_files_over_the_size_bound_and_reads_files_at_it(monkeypatch, tmp_path):
+    scene = sv.boxes([[1, 1, 9, 9]])
+    path = sv.dump(scene, tmp_path / "a.scene.json")
+    size = os.path.getsize(path)
+    monkeypatch.setattr(scenefile, "MAX_FILE_BYTES", size)
+    assert sv.load(path) == scene
+    monkeypatch.setattr(scenefile, "MAX_FILE_BYTES", size - 1)
+    with pytest.raises(ValueError, match="at most MAX_FILE_BYTES"):
+        sv.load(path)
