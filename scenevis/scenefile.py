@@ -86,10 +86,11 @@ def _fail(where: str, message: str, kind: type = ValueError):
     return kind(f"scene file: {where}: {message}")
 
 
-def _unb64(text: Any, nbytes: int, where: str) -> bytes:
+def _unb64(text: Any, nbytes: int, where: str, reader: "_Reader") -> bytes:
     """The bytes of base64 ``text`` that must decode to ``nbytes`` (checked before decoding)."""
     if not isinstance(text, str):
         raise _fail(where, f"expected base64 text, got {type(text).__name__}", TypeError)
+    text = reader.blobs.get(text, text)
     if len(text) != 4 * math.ceil(nbytes / 3):
         raise _fail(where, f"expected {nbytes} bytes ({4 * math.ceil(nbytes / 3)} base64 characters), "
                            f"got {len(text)} characters")
@@ -151,7 +152,7 @@ def _decode_array(obj: dict, reader: "_Reader", where: str, depth: int) -> np.nd
     shape = _shape(obj, where)
     nbytes = math.prod(shape) * dtype.itemsize
     _check_size(nbytes, where)
-    data = _unb64(obj.get("data"), nbytes, f"{where}.data")
+    data = _unb64(obj.get("data"), nbytes, f"{where}.data", reader)
     return np.frombuffer(data, dtype).reshape(shape)
 
 
@@ -162,7 +163,7 @@ def _decode_png(obj: dict, reader: "_Reader", where: str, depth: int) -> np.ndar
     _check_size(math.prod(shape), where)
     text = _field(obj, "data", str, where)
     try:
-        png = _base64.decode(text)
+        png = _base64.decode(reader.blobs.get(text, text))
     except ValueError as err:
         raise _fail(f"{where}.data", f"invalid base64 ({err})") from None
     return decode_png(png, f"scene file: {where}.data", shape)
@@ -355,10 +356,15 @@ class _Writer:
 
 
 class _Reader:
-    """Builds the listed nodes in order; a node refers only to nodes listed before it."""
+    """Builds the listed nodes in order; a node refers only to nodes listed before it.
 
-    def __init__(self) -> None:
+    ``blobs`` maps the placeholders :func:`_cut_blobs` put in the JSON text to the raw
+    text they stand for: the codecs of binary data decode it as base64 bytes, and any other
+    field gets back the string the text spells in JSON."""
+
+    def __init__(self, blobs: Optional[dict] = None) -> None:
         self.nodes: list = []
+        self.blobs: dict = blobs or {}
 
     def node(self, entry: Any, where: str) -> Scene:
         if not isinstance(entry, dict):
@@ -374,6 +380,11 @@ class _Reader:
         if depth > MAX_DEPTH:
             raise _fail(where, f"values nest deeper than {MAX_DEPTH} levels")
         kind = type(obj)
+        if kind is str and obj in self.blobs:
+            try:
+                return json.loads(b'"' + self.blobs[obj] + b'"')
+            except ValueError as err:
+                raise _fail(where, f"not a JSON string ({err})") from None
         if obj is None or kind is bool or kind is int or kind is float or kind is str:
             return obj
         if kind is list:
@@ -412,6 +423,10 @@ def _document(scene: Scene, writer: _Writer) -> dict:
 def from_dict(data: Any) -> Scene:
     """The scene ``data`` (as :func:`to_dict` gives it) describes, each node built through
     its constructor. Anything else is a ``ValueError`` or ``TypeError`` naming where."""
+    return _read(data, _Reader())
+
+
+def _read(data: Any, reader: _Reader) -> Scene:
     if not isinstance(data, dict):
         raise TypeError(f"scene file: expected a JSON object, got {type(data).__name__}")
     if data.get("format") != FORMAT:
@@ -430,7 +445,6 @@ def from_dict(data: Any) -> Scene:
     root = _field(data, "root", int, "file")
     if not 0 <= root < len(nodes):
         raise ValueError(f"scene file: \"root\": expected a node index in [0, {len(nodes)}), got {root}")
-    reader = _Reader()
     for i, entry in enumerate(nodes):
         reader.nodes.append(reader.node(entry, f"nodes[{i}]"))
     return reader.nodes[root]
@@ -518,18 +532,55 @@ def _gunzip_members(data: bytes, spans: list) -> Optional[bytes]:
     return b"".join(parts) if all(part is not None for part in parts) else None
 
 
+#: Strings at least this long after a ``"data"`` key are cut out of the JSON text before
+#: it is parsed (:func:`_cut_blobs`).
+BLOB_BYTES = 1 << 12
+_DATA_KEY = b'"data":"'
+
+
+def _cut_blobs(data: bytes) -> tuple:
+    """``(data, blobs)``: ``data`` with each long string after a ``"data"`` key (base64, in
+    this format) replaced by a placeholder string unique to this call, and ``{placeholder:
+    the raw text}``. ``json.loads`` then never builds megabytes of base64 into a ``str``
+    character by character, and the codecs decode the raw bytes. A string holding a
+    backslash (an escape) stays in place. In JSON the bytes after ``"data":"`` up to the
+    next quote are one whole string when none of them is a backslash, as a quote inside a
+    string is escaped."""
+    token = os.urandom(8).hex()
+    parts: list = []
+    blobs: dict = {}
+    done = 0
+    start = data.find(_DATA_KEY)
+    while start != -1:
+        first = start + len(_DATA_KEY)
+        end = data.find(b'"', first)
+        if end == -1:
+            break
+        if end - first >= BLOB_BYTES and data.find(b"\\", first, end) == -1:
+            parts += [data[done:first], b"\\u0001%s:%d" % (token.encode(), len(blobs))]
+            blobs[f"\x01{token}:{len(blobs)}"] = memoryview(data)[first:end]
+            done = end
+        start = data.find(_DATA_KEY, end + 1)
+    if not blobs:
+        return data, blobs
+    parts.append(data[done:])
+    return b"".join(parts), blobs
+
+
 def _reject_constant(name: str) -> None:
     raise ValueError(f"scene file: {name} is not a JSON number")
 
 
 def loads(data: Union[bytes, str], name: str = "scene file") -> Scene:
     """The scene in a scene file's bytes (plain or gzip JSON, told apart by their first bytes)."""
+    blobs: dict = {}
     if isinstance(data, str):
         text = data
     elif isinstance(data, (bytes, bytearray, memoryview)):
         data = bytes(data)
         if data[:2] == b"\x1f\x8b":
             data = _gunzip(data, name)
+        data, blobs = _cut_blobs(data)
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as err:
@@ -542,7 +593,7 @@ def loads(data: Union[bytes, str], name: str = "scene file") -> Scene:
         raise ValueError(f"{name}: not a scene file (JSON nested too deeply)") from None
     except ValueError as err:
         raise ValueError(f"{name}: not a scene file (not JSON: {err})") from None
-    return from_dict(obj)
+    return _read(obj, _Reader(blobs))
 
 
 def _gunzip(data: bytes, name: str) -> bytes:

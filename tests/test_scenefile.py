@@ -584,3 +584,58 @@ def test_load_refuses_files_over_the_size_bound_and_reads_files_at_it(monkeypatc
     monkeypatch.setattr(scenefile, "MAX_FILE_BYTES", size - 1)
     with pytest.raises(ValueError, match="at most MAX_FILE_BYTES"):
         sv.load(path)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenes, st.booleans())
+def test_scenes_round_trip_with_every_data_string_cut_out_before_parsing(scene, compress):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scenefile, "BLOB_BYTES", 1)
+        loaded = round_trip(scene, compress)
+    assert loaded == scene and loaded.digest() == scene.digest()
+
+
+def test_long_base64_strings_skip_the_json_parser():
+    photo = np.random.default_rng(3).integers(0, 256, (64, 64, 3), np.uint8)
+    data = scenefile.dumps(sv.image(photo) + sv.boxes(np.tile([[1.0, 2, 30, 40]], (200, 1))))
+    skeleton, blobs = scenefile._cut_blobs(data)
+    assert len(blobs) == 2  # the photo's PNG and the (200, 4) boxes; the short arrays stay in place
+    assert len(skeleton) < len(data) - 12_000 and sum(len(b) for b in blobs.values()) > 12_000
+    assert scenefile.loads(data) == sv.image(photo) + sv.boxes(np.tile([[1.0, 2, 30, 40]], (200, 1)))
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["data", "x", 'da"ta']) | st.text(),
+                                                                 inner, max_size=3),
+    max_leaves=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values, st.booleans())
+def test_cutting_data_strings_out_never_changes_what_the_json_says(value, ascii_only):
+    text = json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":")).encode()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scenefile, "BLOB_BYTES", 1)
+        skeleton, blobs = scenefile._cut_blobs(text)
+    reader = scenefile._Reader(blobs)
+
+    def restored(v):
+        if isinstance(v, list):
+            return [restored(item) for item in v]
+        if isinstance(v, dict):
+            return {key: restored(item) for key, item in v.items()}
+        return reader.value(v, "x", 0) if isinstance(v, str) else v
+
+    assert restored(json.loads(skeleton)) == value
+
+
+def test_a_cut_out_string_that_is_not_json_is_refused_with_its_place():
+    reader = scenefile._Reader({"\x01t:0": memoryview(b"tab\there")})
+    with pytest.raises(ValueError, match="x: not a JSON string"):
+        reader.value("\x01t:0", "x", 0)
+    photo = sv.image(np.random.default_rng(4).integers(0, 256, (64, 64, 3), np.uint8))
+    data = scenefile.dumps(photo)
+    start = data.index(b'"data":"') + 100
+    with pytest.raises(ValueError, match=r"nodes\[0\] \(Image\)\.pixels\.data: invalid base64"):
+        scenefile.loads(data[:start] + b"\x07" + data[start + 1:])
