@@ -25,10 +25,13 @@ from scenevis.geometry import Affine, BBox
 
 __all__ = ["Piece", "pieces", "area", "apply", "glow", "device_scale", "device_amount", "union"]
 
-#: Elements in one strip of the work of blurs and pixelations: their uint16 temporaries
-#: (256 KiB) stay in cache and are allocated once. A fresh multi-megabyte array costs a
-#: page fault per 4 KiB (about 3 us each on a virtual machine), more than the arithmetic.
-STRIP = 1 << 17
+#: Elements in one strip of a blur's work: its two uint16 temporaries (1 MiB each) are
+#: allocated once per blur, not per strip (a fresh multi-megabyte array costs a page fault
+#: per 4 KiB, about 3 us each on a virtual machine). Each strip pays some fifteen numpy
+#: calls and re-interpolates the cell rows it needs, so fewer, taller strips pay less:
+#: W10's blur (100 boxes on a 1280x720 photo, 102 rows a strip) took 5.8 ms where strips
+#: a quarter as tall took 6.4 to 6.8, and a 3840x2160 one with 100 boxes 40 against 50 ms.
+STRIP = 1 << 19
 
 #: Rec. 601 luma weights (what OpenCV and Pillow use for grey).
 _LUMA = (0.299, 0.587, 0.114)
