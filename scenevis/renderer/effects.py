@@ -211,13 +211,13 @@ def _cell_sums(a: np.ndarray, axis: int, sizes: list, block: int, dtype) -> np.n
         elif axis == 0:
             body.reshape((full, block) + body.shape[1:]).sum(axis=1, dtype=dtype, out=sums)
         else:
-            # Added up in a new array in the input's own layout, then stored: written in
-            # place through the moved axis, numpy's inner loop runs over the channels only.
-            body = np.moveaxis(body, 0, 1)
-            total = np.add(body[:, 0::block], body[:, 1::block], dtype=dtype)
+            # Added up on a copy laid out as channel planes, (rows, C, columns): in the
+            # input's layout numpy's inner loop runs over one pixel's C channels only.
+            planes = np.ascontiguousarray(np.moveaxis(body, 0, 2))
+            total = np.add(planes[..., 0::block], planes[..., 1::block], dtype=dtype)
             for k in range(2, block):
-                total += body[:, k::block]
-            sums[...] = np.moveaxis(total, 1, 0)
+                total += planes[..., k::block]
+            sums[...] = np.moveaxis(total, 2, 0)
     if tail:
         a[a.shape[0] - tail:].sum(axis=0, dtype=dtype, out=out[-1])
     return np.moveaxis(out, 0, axis)
