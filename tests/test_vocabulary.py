@@ -154,6 +154,18 @@ def test_pixelate_makes_blocks_on_the_canvas_grid_and_blur_smooths():
     assert np.abs(np.diff(soft, axis=1)).mean() < 0.2 * np.abs(np.diff(_noise().astype(float), axis=1)).mean()
 
 
+@pytest.mark.parametrize("rgba", [False, True])
+def test_a_blur_is_the_same_whatever_the_height_of_its_strips(monkeypatch, rgba):
+    """Blurs are worked a strip of rows at a time; pictures this small fit one strip, so
+    strips of a few rows check the seams between strips."""
+    from scenevis.renderer import effects
+
+    scene = sv.image(_noise(70, 50, seed=5)) + sv.blur([[3, 2, 60, 47], [30, 10, 70, 50]], 6)
+    whole = sv.render(scene, rgba=rgba)
+    monkeypatch.setattr(effects, "STRIP", 4 * 70 * 3)
+    np.testing.assert_array_equal(sv.render(scene, rgba=rgba), whole)
+
+
 
 @pytest.mark.parametrize("box", [(3, 5, 70, 50), (13, 11, 59, 41), (0, 0, 70, 50)])
 def test_each_pixelated_block_is_the_mean_of_its_canvas_cell(box):
