@@ -472,6 +472,9 @@ def _gzip(data: bytes) -> bytes:
     """gzip, fast: scene files are mostly base64 of compressed data, which string matching
     cannot shrink, while Huffman codes take back its 6-bits-in-8. ISA-L's level 1 when it
     is installed, else zlib's Huffman coding only (the same size, three times the time).
+    ISA-L looks back 512 bytes only (``wbits=-9``): a shorter search for matches that
+    base64 does not have (3.5 against 4.1 ms of CPU for the W1 scene's 2 MB, 0.07% more
+    bytes); any reader inflates it with its usual window.
 
     The JSON is cut into members of :data:`GZIP_MEMBER_BYTES` compressed on parallel
     threads; any gzip reader reads the members one after another as one file."""
@@ -482,7 +485,7 @@ def _gzip(data: bytes) -> bytes:
 
     def member(i: int) -> None:
         part = memoryview(data)[edges[i]:edges[i + 1]]
-        deflate = (zmod.compressobj(1, zmod.DEFLATED, -15, 9) if zmod is not zlib
+        deflate = (zmod.compressobj(1, zmod.DEFLATED, -9, 9) if zmod is not zlib
                    else zlib.compressobj(1, zlib.DEFLATED, -15, 9, zlib.Z_HUFFMAN_ONLY))
         body = deflate.compress(part) + deflate.flush()
         size = _GZIP_HEADER.size + len(body) + 8
