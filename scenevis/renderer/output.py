@@ -267,7 +267,7 @@ def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, ba
 
 def _check_sources(sources: Any, outlines: bool) -> tuple:
     """``sources`` as a tuple of ``(pixels, data, format)``, each checked."""
-    if isinstance(sources, (str, bytes, np.ndarray)) or not isinstance(sources, (tuple, list)):
+    if not isinstance(sources, (tuple, list)):
         raise TypeError(f"sources: expected a sequence of (pixels, data) pairs, got {type(sources).__name__}")
     if sources and outlines:
         raise ValueError("sources: Cairo's SVG (outlines=True) embeds its own encoding of every image; "
