@@ -45,6 +45,20 @@ def test_every_record_is_drawn_by_a_worker_as_it_would_be_here(tmp_path, dataset
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "out" / name).read_bytes()
 
 
+def test_a_records_svg_embeds_its_jpeg_file_as_it_is(tmp_path, dataset):
+    """The photo in a record's SVG is the record's own JPEG file, byte for byte (its
+    exact pixels, nothing encoded again); the SVG's digest is still its scene's."""
+    import base64
+    import re
+
+    batch.render_records(dataset, tmp_path / "out", workers=1, formats=("svg",), progress=False, view="gt")
+    for record in dataset:
+        text = (tmp_path / "out" / f"{record.key}.svg").read_text()
+        photos = re.findall(r'<image id="image-0" width="\d+" height="\d+" href="data:image/jpeg;base64,([^"]+)"', text)
+        assert len(photos) == 1 and base64.b64decode(photos[0]) == open(record.image, "rb").read()
+        assert datasets.record_scene(record, view="gt").digest() in text
+
+
 def test_imap_yields_each_outcome_with_what_the_worker_sent_back(tmp_path, dataset):
     task = batch.RenderRecord(tmp_path / "out", view="gt")
     outcomes = sorted(batch.imap(task, iter(list(dataset)), workers=2, progress=False), key=lambda o: o.index)

@@ -532,6 +532,41 @@ def test_record_scene_errors(tmp_path):
         ds[0].load_image()
 
 
+def test_an_image_file_stands_for_its_pixels_only_when_a_viewer_shows_them_as_decoded(tmp_path):
+    """``load_image_source``: the pixels ``load_image`` gives and, for a plain RGB or
+    gray JPEG, the file's bytes; None for what a viewer would show otherwise (a color
+    profile, an EXIF rotation, CMYK) or for another format."""
+    from PIL import Image
+
+    photo = sv.samples.photo(WIDTH, HEIGHT)
+    plain, gray, png = tmp_path / "plain.jpg", tmp_path / "gray.jpg", tmp_path / "photo.png"
+    Image.fromarray(photo).save(plain, quality=90)
+    Image.fromarray(photo[..., 0]).save(gray, quality=90)
+    Image.fromarray(photo).save(png)
+    for path, kept in ((plain, True), (gray, True), (png, False)):
+        pixels, data = datasets.images.load_image_source(path)
+        np.testing.assert_array_equal(pixels, datasets.images.load_image(path))
+        assert data == (path.read_bytes() if kept else None)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated 90 degrees: a viewer turns the picture, the annotations do not
+    Image.fromarray(photo).save(tmp_path / "rotated.jpg", quality=90, exif=exif)
+    exif[0x0112] = 1
+    Image.fromarray(photo).save(tmp_path / "upright.jpg", quality=90, exif=exif)
+    from PIL import ImageCms
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    Image.fromarray(photo).save(tmp_path / "profiled.jpg", quality=90, icc_profile=profile)
+    Image.fromarray(photo).convert("CMYK").save(tmp_path / "cmyk.jpg", quality=90)
+    for name, kept in (("rotated", False), ("upright", True), ("profiled", False), ("cmyk", False)):
+        assert (datasets.images.load_image_source(tmp_path / f"{name}.jpg")[1] is not None) == kept, name
+    ds = quiet(datasets.read_coco, coco_instances(tmp_path / "coco"), tmp_path / "coco" / "images")
+    pixels, data = ds[0].load_image_source()
+    np.testing.assert_array_equal(pixels, ds[0].load_image())
+    assert data == open(ds[0].image, "rb").read()
+    write_jpeg(ds[0].image, width=WIDTH + 1)
+    with pytest.raises(ValueError, match="the image is 97x72 but its annotations say 96x72"):
+        ds[0].load_image_source()
+
+
 def test_dataset_indexing(tmp_path):
     ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
     assert ds[-1].index == 2 and [r.index for r in ds[1:]] == [1, 2]

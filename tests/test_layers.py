@@ -17,7 +17,7 @@ LAYERS = {
     # L0: the array boundary, geometry, resampling, PNG files, sample data, error types, digests
     "scenevis._arrays": 0, "scenevis.geometry": 0, "scenevis.resampling": 0, "scenevis._png": 0,
     "scenevis.samples": 0, "scenevis.errors": 0, "scenevis.pixels": 0, "scenevis._digest": 0,
-    "scenevis._version": 0, "scenevis._threads": 0, "scenevis._base64": 0,
+    "scenevis._version": 0, "scenevis._threads": 0, "scenevis._base64": 0, "scenevis._imagefile": 0,
     # L1: colors, colormaps, styles
     "scenevis.colors": 1, "scenevis.colormaps": 1, "scenevis.style": 1,
     # L2: the scene algebra and its leaf nodes

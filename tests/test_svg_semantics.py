@@ -437,3 +437,37 @@ def test_a_scene_seen_edge_on_is_left_out_as_the_raster_leaves_it_out():
             + sv.halo([[5, 5, 20, 20]]) + sv.markers([[1, 1, 9, 9]], "dot")).transformed(sv.Affine(1, 1, 0, 1, 1, 0))
     root = parse(sv.background((0, 0, 60, 40)) + flat)
     assert [e.tag for e in root if e.tag != f"{SVG}style"] == [f"{SVG}rect"]  # the background alone
+
+
+def test_an_image_with_its_source_file_is_embedded_as_that_file():
+    """``sources``: an image showing the pixels a file decodes to is embedded as that
+    file's bytes, unchanged; an image with other pixels is encoded as before; the pairs
+    are checked (type, the file's format and size)."""
+    import io
+
+    from PIL import Image
+
+    photo = samples.photo(96, 72)
+    buffer = io.BytesIO()
+    Image.fromarray(photo).save(buffer, "JPEG", quality=75)
+    data = buffer.getvalue()
+    decoded = np.asarray(Image.open(io.BytesIO(data)))
+    rebuilt = sv.Image(decoded) + sv.boxes([[10, 10, 40, 30]], color="red")
+    root = parse(rebuilt, image_quality=90, sources=((decoded, data),))
+    stored = root.findall("svg:defs/svg:image", NS)
+    assert len(stored) == 1 and stored[0].get("href") == "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    # The same pixels in another array are found too; other pixels are encoded at image_quality.
+    root = parse(rebuilt, image_quality=90, sources=((decoded.copy(), data),))
+    assert base64.b64decode(root.find("svg:defs/svg:image", NS).get("href").split(",", 1)[1]) == data
+    root = parse(sv.Image(photo), image_quality=90, sources=((decoded, data),))
+    assert base64.b64decode(root.find("svg:defs/svg:image", NS).get("href").split(",", 1)[1]) != data
+    with pytest.raises(TypeError, match=r"sources: expected a sequence of \(pixels, data\) pairs, got bytes"):
+        sv.to_svg(rebuilt, sources=data)
+    with pytest.raises(TypeError, match=r"sources\[0\]: expected a \(pixels, data\) pair"):
+        sv.to_svg(rebuilt, sources=((data, decoded),))
+    with pytest.raises(ValueError, match=r"sources\[0\]: expected the bytes of a JPEG or PNG file"):
+        sv.to_svg(rebuilt, sources=((decoded, b"GIF89a" + data),))
+    with pytest.raises(ValueError, match=r"sources\[0\]: the JPEG is \d+x\d+ but its pixels are"):
+        sv.to_svg(rebuilt, sources=((decoded[1:], data),))
+    with pytest.raises(ValueError, match=r"sources: Cairo's SVG \(outlines=True\)"):
+        sv.to_svg(rebuilt, outlines=True, sources=((decoded, data),))

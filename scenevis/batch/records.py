@@ -101,8 +101,9 @@ class RenderRecord:
     whose longer side is ``thumb`` pixels to ``out_dir/thumbs/<record.key>.jpg``.
     ``stamps`` writes each record's fingerprint after its files; ``resume`` (which
     implies ``stamps``) skips a record whose files are there for the same inputs. An SVG
-    embeds the record's photo as JPEG of ``svg_image_quality`` (None: PNG, lossless but
-    8x slower to write and 6x larger)."""
+    embeds the record's photo as JPEG: its own file when that is a plain JPEG (its exact
+    pixels, nothing encoded again), else encoded at ``svg_image_quality``; None embeds
+    PNG (lossless but 8x slower to write and 6x larger)."""
 
     out_dir: str = attrs.field(converter=lambda p: os.path.abspath(os.fspath(p)))
     view: str = attrs.field(default="auto")
@@ -195,12 +196,16 @@ class RenderRecord:
         size = self._unchanged(record, files, fingerprint) if self.resume else None
         resumed = size is not None
         if not resumed:
-            scene = record_scene(record, view=self.view, score_thr=self.score_thr, iou=self.iou, masks=self.masks)
+            pixels, source = record.load_image_source()
+            scene = record_scene(record, pixels, view=self.view, score_thr=self.score_thr, iou=self.iou,
+                                 masks=self.masks)
             extent = scene.extent
             size = (math.ceil(extent.width * self.scale), math.ceil(extent.height * self.scale))
             for path in paths:
                 svg = path.endswith(".svg") and self.svg_image_quality is not None
-                save(scene, path, scale=self.scale, **({"image_quality": self.svg_image_quality} if svg else {}))
+                options = {"image_quality": self.svg_image_quality,
+                           "sources": ((pixels, source),) if source is not None else ()} if svg else {}
+                save(scene, path, scale=self.scale, **options)
             if thumb:
                 self._write_thumb(scene, thumb, max(size))
             if fingerprint is not None:

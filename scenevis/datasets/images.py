@@ -14,22 +14,17 @@ from __future__ import annotations
 import io
 import os
 import struct
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
+from scenevis._imagefile import PNG_SIGNATURE, jpeg_size
 from scenevis._png import atomic_write
 
-__all__ = ["image_size", "load_image", "encode_jpeg", "save_jpeg", "IMAGE_SUFFIXES"]
+__all__ = ["image_size", "load_image", "load_image_source", "encode_jpeg", "save_jpeg", "IMAGE_SUFFIXES"]
 
 #: File name endings taken for images when a reader lists a folder.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
-
-# JPEG start-of-frame markers (baseline, progressive, lossless...), which carry the size;
-# 0xC4 (Huffman tables), 0xC8 (reserved) and 0xCC (arithmetic coding) share the range.
-_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
-_STANDALONE = frozenset(range(0xD0, 0xDA)) | {0x01}  # markers without a length field
-
 
 def _pillow() -> Any:
     try:
@@ -38,34 +33,6 @@ def _pillow() -> Any:
         raise ImportError("scenevis.datasets: decoding images needs Pillow; install it with "
                           "pip install \"scenevis[datasets]\"") from None
     return Image
-
-
-def _jpeg_size(handle: Any) -> Tuple[int, int]:
-    while True:
-        byte = handle.read(1)
-        if not byte:
-            raise ValueError("the JPEG ends before its frame header")
-        if byte != b"\xff":
-            continue
-        marker = handle.read(1)
-        while marker == b"\xff":  # fill bytes
-            marker = handle.read(1)
-        if not marker:
-            raise ValueError("the JPEG ends before its frame header")
-        code = marker[0]
-        if code in _STANDALONE or code == 0x00:
-            continue
-        length_bytes = handle.read(2)
-        if len(length_bytes) < 2:
-            raise ValueError("the JPEG ends inside a segment header")
-        length = struct.unpack(">H", length_bytes)[0]
-        if code in _SOF:
-            header = handle.read(5)
-            if len(header) < 5:
-                raise ValueError("the JPEG ends inside its frame header")
-            height, width = struct.unpack(">xHH", header)
-            return width, height
-        handle.seek(length - 2, os.SEEK_CUR)
 
 
 def image_size(path: Any) -> Tuple[int, int]:
@@ -80,10 +47,10 @@ def image_size(path: Any) -> Tuple[int, int]:
         if head[:2] == b"\xff\xd8":
             handle.seek(2)
             try:
-                width, height = _jpeg_size(handle)
+                width, height = jpeg_size(handle)
             except ValueError as err:
                 raise ValueError(f"{path}: {err}") from None
-        elif head[:8] == b"\x89PNG\r\n\x1a\n" and head[12:16] == b"IHDR":
+        elif head[:8] == PNG_SIGNATURE and head[12:16] == b"IHDR":
             width, height = struct.unpack(">II", head[16:24])
         else:
             pillow = _pillow()
@@ -103,9 +70,30 @@ def load_image(path: Any) -> np.ndarray:
     stored pixels)."""
     path = os.fspath(path)
     with _pillow().open(path) as image:
-        if image.mode != "RGB":
-            image = image.convert("RGB")
-        pixels = np.asarray(image)
+        return _rgb(image, path)
+
+
+def load_image_source(path: Any) -> Tuple[np.ndarray, Optional[bytes]]:
+    """The image at ``path`` decoded as :func:`load_image` does, and the file's bytes
+    when they show those pixels as they are: a JPEG of RGB or gray pixels without a
+    color profile or an EXIF rotation (which viewers apply and the pixels do not hold);
+    else None. The file is read once: the bytes are the ones decoded."""
+    path = os.fspath(path)
+    with open(path, "rb") as handle:
+        data = handle.read()
+    with _pillow().open(io.BytesIO(data)) as image:
+        plain = (image.format == "JPEG" and image.mode in ("RGB", "L") and not image.info.get("icc_profile")
+                 and ("exif" not in image.info or image.getexif().get(_ORIENTATION, 1) == 1))
+        return _rgb(image, path), data if plain else None
+
+
+_ORIENTATION = 0x0112  # the EXIF tag of the image's rotation and mirroring
+
+
+def _rgb(image: Any, path: str) -> np.ndarray:
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    pixels = np.asarray(image)
     if pixels.ndim != 3 or pixels.shape[2] != 3 or pixels.dtype != np.uint8:
         raise ValueError(f"{path}: expected an 8-bit RGB image, got shape {pixels.shape} {pixels.dtype}")
     return pixels

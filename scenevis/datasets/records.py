@@ -17,7 +17,7 @@ import attrs
 import numpy as np
 
 from scenevis._arrays import frozen
-from scenevis.datasets.images import load_image
+from scenevis.datasets.images import load_image, load_image_source
 from scenevis.datasets.masks import Segment, paint_segments
 
 __all__ = ["Problem", "DatasetMeta", "Annotations", "Record", "ImageEntry", "EntryIndex", "Dataset", "Predictions", "relative_key"]
@@ -148,7 +148,15 @@ class Record:
     def load_image(self) -> np.ndarray:
         """The decoded (H, W, 3) uint8 image; ``ValueError`` when its size is not the one
         the annotations give."""
-        pixels = load_image(self.image)
+        return self._sized(load_image(self.image))
+
+    def load_image_source(self) -> Tuple[np.ndarray, Optional[bytes]]:
+        """The decoded image (as :meth:`load_image`) and the file's bytes when they show
+        exactly those pixels (:func:`scenevis.datasets.images.load_image_source`), else None."""
+        pixels, source = load_image_source(self.image)
+        return self._sized(pixels), source
+
+    def _sized(self, pixels: np.ndarray) -> np.ndarray:
         if pixels.shape[:2] != (self.height, self.width):
             raise ValueError(f"{self.image}: the image is {pixels.shape[1]}x{pixels.shape[0]} but its annotations "
                              f"say {self.width}x{self.height} (width x height)")

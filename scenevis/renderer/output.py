@@ -15,6 +15,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from scenevis._imagefile import encoded_size
 from scenevis._png import atomic_write, encode_png, picture_path, write_raster
 from scenevis.colors import parse_color
 from scenevis.geometry import Affine
@@ -226,7 +227,7 @@ def _vector(scene: Scene, kind: str, target, scale: float, size, background, inf
 
 
 def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None,
-           outlines: bool = False, image_quality: Optional[int] = None) -> str:
+           outlines: bool = False, image_quality: Optional[int] = None, sources: Any = ()) -> str:
     """The scene as an SVG document that explains itself (:mod:`scenevis.renderer.svg`):
     a ``<g>`` per named layer, an element per item with its metadata as ``data-``
     attributes and a ``<title>`` tooltip, text as ``<text>``, images as PNG stored once.
@@ -236,12 +237,19 @@ def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, ba
     where PNG takes 8 ms and 400 kB, at the cost of JPEG's loss; masks and heatmaps stay
     PNG. Not with ``outlines``.
 
+    ``sources`` are the files images were decoded from, as ``(pixels, data)`` pairs: an
+    (H, W, 3) uint8 array and the bytes of the JPEG or PNG file it was decoded from. An
+    image of the scene showing exactly those pixels is embedded as that file, unchanged
+    (its own pixels, no loss added, no time spent encoding). The caller vouches that
+    ``data`` decodes to ``pixels``; its format and size are checked. Not with ``outlines``.
+
     With ``outlines=True``, Cairo's own SVG instead: text as glyph outlines (the exact
     glyphs, whatever fonts the viewer has) but no layers, metadata or selectable text."""
     if image_quality is not None and (isinstance(image_quality, bool) or not isinstance(image_quality, int)
                                       or not 1 <= image_quality <= 95 or outlines):
         raise ValueError(f"image_quality: expected a JPEG quality from 1 to 95 (or None for PNG), without "
                          f"outlines=True, got {image_quality!r}" + (" with outlines=True" if outlines else ""))
+    sources = _check_sources(sources, outlines)
     if outlines:
         stream = io.BytesIO()
         _vector(scene, "svg", stream, scale, size, background)
@@ -250,11 +258,37 @@ def to_svg(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, ba
 
     _check_scene(scene)
     width, height, base = _canvas(scene, scale, size)
-    painter = SvgPainter(base, current(), width, height, image_quality)
+    painter = SvgPainter(base, current(), width, height, image_quality, sources)
     if background is not None:
         painter.fill_canvas(parse_color(background, "background").rgba)
     painter.paint(flatten(scene))
     return painter.document()
+
+
+def _check_sources(sources: Any, outlines: bool) -> tuple:
+    """``sources`` as a tuple of ``(pixels, data, format)``, each checked."""
+    if not isinstance(sources, (tuple, list)):
+        raise TypeError(f"sources: expected a sequence of (pixels, data) pairs, got {type(sources).__name__}")
+    if sources and outlines:
+        raise ValueError("sources: Cairo's SVG (outlines=True) embeds its own encoding of every image; "
+                         "leave sources empty or outlines=False")
+    out = []
+    for i, pair in enumerate(sources):
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], np.ndarray)
+                and isinstance(pair[1], bytes)):
+            raise TypeError(f"sources[{i}]: expected a (pixels, data) pair of a numpy array and bytes, got {pair!r:.80}")
+        pixels, data = pair
+        if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] != 3:
+            raise ValueError(f"sources[{i}]: expected (H, W, 3) uint8 pixels, got shape {pixels.shape} {pixels.dtype}")
+        found = encoded_size(data)
+        if found is None:
+            raise ValueError(f"sources[{i}]: expected the bytes of a JPEG or PNG file, got {data[:16]!r}")
+        kind, width, height = found
+        if (height, width) != pixels.shape[:2]:
+            raise ValueError(f"sources[{i}]: the {kind.upper()} is {width}x{height} but its pixels are "
+                             f"{pixels.shape[1]}x{pixels.shape[0]} (width x height); pass the pixels it decodes to")
+        out.append((pixels, data, kind))
+    return tuple(out)
 
 
 def to_pdf(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None, background: Any = None,

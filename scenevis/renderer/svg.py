@@ -13,7 +13,8 @@ Cairo painter's are. What it writes:
   ``<image>``, or a ``<g>`` of a label's box and ``<text>``), carrying the item's
   metadata as ``data-<key>`` attributes and a ``<title>`` (``meta['title']``, else its
   ``label`` or ``class`` and ``score``: ``person 0.87``) that browsers show on hover;
-- images as PNG, each distinct image once (in ``<defs>``, placed with ``<use>``);
+- images as PNG (or JPEG, or the file they were decoded from), each distinct image
+  once (in ``<defs>``, placed with ``<use>``);
 - text as ``<text>`` in the fonts the Cairo painter uses, at the positions its layout
   gives (selectable and searchable in a browser).
 
@@ -42,7 +43,7 @@ from scenevis.renderer import svg_effects, svg_marks, svg_rasters, svg_shapes, s
 from scenevis.renderer.context import RenderContext
 from scenevis.renderer.flatten import DrawOp
 from scenevis.renderer.painter import Painter, drawable, image_surface
-from scenevis.renderer.svg_write import data_value, item_title, jpeg_uri, matrix, number, paint, png_uri
+from scenevis.renderer.svg_write import data_value, encoded_uri, item_title, jpeg_uri, matrix, number, paint, png_uri
 from scenevis.scene import Background, Heatmap, Image
 
 __all__ = ["SvgPainter", "HANDLERS"]
@@ -65,12 +66,14 @@ _STYLE = "text{white-space:pre;font-kerning:none;font-variant-ligatures:none}"
 class SvgPainter:
     """Writes flattened operations through the ``base`` (canvas) transform into an SVG
     document of ``width`` x ``height`` pixels; :meth:`document` returns its text. Images
-    are embedded as PNG, or as JPEG of ``image_quality`` when given."""
+    are embedded as PNG, or as JPEG of ``image_quality`` when given, or as the file they
+    were decoded from when ``sources`` (``(pixels, data, format)``) hold their pixels."""
 
     def __init__(self, base: Affine, context: RenderContext, width: int, height: int,
-                 image_quality: Optional[int] = None):
+                 image_quality: Optional[int] = None, sources: tuple = ()):
         self.base = base
         self.image_quality = image_quality
+        self.sources = sources
         self.context = context
         self.width, self.height = width, height
         self.parts: list = []
@@ -277,6 +280,11 @@ class SvgPainter:
         found = f"image-{sum(len(v) for v in self._rasters.values())}"
         seen.append((rgb, found))
         h, w = rgb.shape[:2]
-        uri = png_uri(rgb) if self.image_quality is None else jpeg_uri(rgb, self.image_quality)
+        source = next(((data, kind) for pixels, data, kind in self.sources
+                       if pixels is rgb or (pixels.shape == rgb.shape and np.array_equal(pixels, rgb))), None)
+        if source is not None:
+            uri = encoded_uri(*source)
+        else:
+            uri = png_uri(rgb) if self.image_quality is None else jpeg_uri(rgb, self.image_quality)
         self.defs.append(f'<image id="{found}" width="{w}" height="{h}" href="{uri}"/>')
         return found

@@ -13,7 +13,7 @@ from scenevis import _base64
 from scenevis._png import encode_jpeg, encode_mask_png, encode_png
 from scenevis.geometry import Affine
 
-__all__ = ["number", "matrix", "item_title", "data_value", "png_uri", "mask_uri", "jpeg_uri", "paint", "paints", "transform_attribute",
+__all__ = ["number", "matrix", "item_title", "data_value", "png_uri", "mask_uri", "jpeg_uri", "encoded_uri", "paint", "paints", "transform_attribute",
            "device_pixel"]
 
 
@@ -70,6 +70,11 @@ def jpeg_uri(pixels: np.ndarray, quality: int) -> str:
     data = encode_jpeg(pixels, quality, "to_svg: image_quality (images embedded as JPEG) needs Pillow "
                                         "(pip install pillow); or leave image_quality=None for PNG")
     return "data:image/jpeg;base64," + _base64.encode_text(data)
+
+
+def encoded_uri(data: bytes, kind: str) -> str:
+    """A ``data:`` URI of a ``'jpeg'`` or ``'png'`` file's bytes as they are."""
+    return f"data:image/{kind};base64," + _base64.encode_text(data)
 
 
 def paint(kind: str, rgba, alpha: float) -> str:
