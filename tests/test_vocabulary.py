@@ -166,7 +166,6 @@ def test_a_blur_is_the_same_whatever_the_height_of_its_strips(monkeypatch, rgba)
     np.testing.assert_array_equal(sv.render(scene, rgba=rgba), whole)
 
 
-
 @pytest.mark.parametrize("box", [(3, 5, 70, 50), (13, 11, 59, 41), (0, 0, 70, 50)])
 def test_each_pixelated_block_is_the_mean_of_its_canvas_cell(box):
     """Cells cut by the canvas's edge and cells the box cuts (their means come from the
