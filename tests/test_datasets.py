@@ -600,3 +600,21 @@ def test_nonsense_documents_are_problems_never_crashes(tmp_path, document):
         ds = datasets.read_coco(path)
     assert ds.problems and all(p.file == str(path) for p in ds.problems)
     assert all(len(r.gt) == 0 for r in ds)
+
+
+def test_numbers_too_large_for_a_float_are_problems_not_crashes(tmp_path):
+    path = coco_instances(tmp_path)
+    before = len(quiet(datasets.read_coco, path, tmp_path / "images")[1].gt)
+    data = json.loads(open(path).read())
+    huge = 10 ** 400  # a JSON integer that float() cannot hold
+    data["annotations"] += [
+        {"id": 80, "image_id": 101, "category_id": 3, "bbox": [1, 1, huge, 5]},
+        {"id": 81, "image_id": 101, "category_id": 3, "bbox": [1, 1, 5, 5], "segmentation": [[1, 2, 3, 4, huge, 6]]},
+    ]
+    with open(path, "w") as handle:
+        json.dump(data, handle)
+    with pytest.warns(UserWarning, match="2 problems while reading"):
+        ds = datasets.read_coco(path, tmp_path / "images")
+    n = len(data["annotations"]) - 2
+    assert [(p.index, p.message.split(":")[0]) for p in ds.problems] == [(n, "bbox"), (n + 1, "segmentation")]
+    assert len(ds[1].gt) == before + 1  # 81 is kept without its polygon, 80 is left out

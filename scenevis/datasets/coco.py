@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 import numpy as np
 
 from scenevis.datasets._jsonscan import Scanner, ScanError, Spans, decode, decode_run, read_spans, unchanged
-from scenevis.datasets._problems import Problem, ProblemLog, load_json, number, short
+from scenevis.datasets._problems import Problem, ProblemLog, load_json, number, numbers, short
 from scenevis.datasets.masks import RLE, Polygons
 from scenevis.datasets.records import (Annotations, Dataset, DatasetMeta, EntryIndex, ImageEntry, Predictions,
                                        relative_key)
@@ -151,12 +151,12 @@ def _segment(raw: Any, width: int, height: int, where: str, index: int, log: Pro
     if isinstance(raw, list):
         rings = []
         for ring in raw:
-            values = [number(v) for v in ring] if isinstance(ring, list) else [None]
-            if None in values or len(values) < 6 or len(values) % 2:
+            values = numbers(ring)
+            if values is None or len(values) < 6 or len(values) % 2:
                 log.add(where, index, f"segmentation: expected polygons of at least 3 x, y pairs, got {short(ring)}; "
                                       "that polygon left out")
                 continue
-            rings.append(np.asarray(values, np.float64).reshape(-1, 2))
+            rings.append(values.reshape(-1, 2))
         return Polygons(tuple(rings)) if rings else None
     log.add(where, index, f"segmentation: expected polygons or an RLE object, got {short(raw)}; left out")
     return None
@@ -165,12 +165,12 @@ def _segment(raw: Any, width: int, height: int, where: str, index: int, log: Pro
 def _keypoints(raw: Any, k: int, where: str, index: int, log: ProblemLog) -> Optional[np.ndarray]:
     if raw is None:
         return None
-    values = [number(v) for v in raw] if isinstance(raw, list) else [None]
-    if None in values or len(values) != 3 * k:
+    values = numbers(raw)
+    if values is None or len(values) != 3 * k:
         log.add(where, index, f"keypoints: expected {3 * k} numbers (x, y, v for the {k} keypoints of the "
                               f"categories), got {short(raw)}; left out")
         return None
-    return np.asarray(values, np.float64).reshape(k, 3)
+    return values.reshape(k, 3)
 
 
 _Object = Tuple[np.ndarray, int, Optional[float], Any, Optional[np.ndarray], bool]
@@ -193,11 +193,11 @@ def _object(i: int, ann: dict, width: int, height: int, label_of: Dict[int, int]
     kpts = _keypoints(ann.get("keypoints"), k, where, i, log) if k else None
     raw_box = ann.get("bbox")
     if raw_box is not None:
-        values = [number(v) for v in raw_box] if isinstance(raw_box, list) and len(raw_box) == 4 else None
-        if values is None or None in values:
+        values = numbers(raw_box)
+        if values is None or len(values) != 4:
             log.add(where, i, f"bbox: expected [x, y, width, height], got {short(raw_box)}; left out")
             return None
-        x, y, w, h = values
+        x, y, w, h = values.tolist()
         xyxy = [x, y, x + w, y + h]
     elif segment is not None:
         xyxy = segment.bbox()
