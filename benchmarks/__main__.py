@@ -553,13 +553,15 @@ def run_w7(runs: int, quick: bool) -> list[Row]:
             cases = module.cases(root, frames)
         except Exception as err:
             return [Row("W7", "", "(set-up)", None, error_text(err), None)]
-        for row in _rows(run_interleaved(cases, runs=runs, progress=_progress("W7"))):
+        timed = _rows(run_interleaved(cases, runs=runs, progress=_progress("W7")))
+        for row in timed:
             shown = f"{frames / row.median:.1f} fps ({_fmt_time(row.median)})" if row.median else None
             met = None
             target = ""
             if row.peer == "supervision (VideoSink, mp4v)":
                 target, met = "≥ 1.5 (scenevis fps / supervision's)", row.ratio is not None and row.ratio >= 1.5
             rows.append(row._replace(shown=shown, target=target, met=met))
+        rows += _w7_drawing(timed, frames)
         quality = {}
         src = os.path.join(root, "input.mp4")
         for peer in ("scenevis", "supervision (VideoSink, mp4v)"):
@@ -586,6 +588,22 @@ def run_w7(runs: int, quick: bool) -> list[Row]:
         except Exception as err:
             rows.append(Row("W7", f"memory over {long} frames", "scenevis", None, error_text(err), None))
     return rows
+
+
+def _w7_drawing(timed: list[Row], frames: int) -> list[Row]:
+    """What drawing costs each W7 peer per frame (its full pipeline's time less the same
+    pipeline with nothing drawn), and what 1.5x supervision's frame rate would leave
+    scenevis for it."""
+    per_frame = {row.peer: row.median / frames for row in timed if row.median}
+    names = ("scenevis", "scenevis, nothing drawn", "supervision (VideoSink, mp4v)", "supervision, nothing drawn")
+    if not all(name in per_frame for name in names):
+        return []
+    ours, ours_bare, theirs, theirs_bare = (per_frame[name] for name in names)
+    budget = theirs / 1.5 - ours_bare
+    shown = (f"scenevis {_fmt_time(ours - ours_bare)}, supervision {_fmt_time(theirs - theirs_bare)}; "
+             f"1.5x leaves scenevis {_fmt_time(budget) if budget > 0 else 'nothing'}")
+    return [Row("W7", "drawing's wall time per frame (full pipeline less nothing drawn)", "scenevis", None, None,
+                None, shown=shown)]
 
 
 def run_w10(runs: int) -> list[Row]:

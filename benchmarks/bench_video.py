@@ -19,6 +19,10 @@ Each peer reads the clip, draws every object's box, a ``#id person 0.87`` label 
 - Two other designs of the scenevis pipeline, to show which wins on 2 cores: **serial**
   (decode, draw, encode one after the other on one thread, FFmpeg's threads still on) and
   **render in 2 processes** (frames drawn by a process pool, decoding and encoding here).
+- Each peer with **nothing drawn**: the clip decoded and encoded again by the same reader
+  and writer. The difference from the full pipeline is what drawing costs each peer per
+  frame, in wall time, and ``python -m benchmarks`` prints how much of it 1.5x
+  supervision's frame rate would leave scenevis.
 
 Output quality: each peer's frames are also kept uncompressed (every 10th), and its file
 decoded again (by PyAV for all) and compared: PSNR over those frames, and the file size.
@@ -206,14 +210,35 @@ def run_supervision_h264(src: str, dst: str, kept: Optional[list] = None) -> Non
     video.write(dst, (frame[..., ::-1] for frame in supervision_frames(src, kept)), fps=FPS)
 
 
-#: peer name -> (pipeline, output extension)
+def run_scenevis_undrawn(src: str, dst: str, kept: Optional[list] = None) -> None:
+    """The clip decoded and encoded again, nothing drawn: what the frame rate could be
+    if drawing cost nothing."""
+    from scenevis import video
+
+    video.write(dst, video.read(src), fps=FPS)
+
+
+def run_supervision_undrawn(src: str, dst: str, kept: Optional[list] = None) -> None:
+    import supervision as sv
+
+    with sv.VideoSink(dst, sv.VideoInfo.from_video_path(src)) as sink:
+        for frame in sv.get_video_frames_generator(src):
+            sink.write_frame(frame)
+
+
+#: peer name -> pipeline
 PEERS: Dict[str, Callable] = {
     "scenevis": run_scenevis,
     "supervision (VideoSink, mp4v)": run_supervision,
     "supervision annotators, H.264 via PyAV": run_supervision_h264,
     "scenevis, serial (one thread)": run_scenevis_serial,
     "scenevis, render in 2 processes": run_scenevis_processes,
+    "scenevis, nothing drawn": run_scenevis_undrawn,
+    "supervision, nothing drawn": run_supervision_undrawn,
 }
+#: The rows that only bound or rank the pipelines: 3 rounds are enough.
+SIDE_ROWS = ("scenevis, serial (one thread)", "scenevis, render in 2 processes", "scenevis, nothing drawn",
+             "supervision, nothing drawn")
 
 
 # -- measurements ------------------------------------------------------------------------------
@@ -275,9 +300,8 @@ def cases(root: str, frames: int = FRAMES) -> list:
     out = []
     for name, run in PEERS.items():
         dst = os.path.join(root, f"out_{len(out)}.mp4")
-        design = name.startswith("scenevis,")  # the other designs: 3 rounds are enough to rank them
         out.append(Case("W7", setting, name, lambda run=run, dst=dst: run(src, dst), reference=name == "scenevis",
-                        runs=3 if design else None))
+                        runs=3 if name in SIDE_ROWS else None))
     return out
 
 
@@ -299,6 +323,8 @@ def main(argv: Optional[list] = None) -> int:
                   f"{res.error or ''}")
         src = os.path.join(root, "input.mp4")
         for name, run in PEERS.items():
+            if name.endswith("nothing drawn"):
+                continue
             quality, size = output_quality(run, src, os.path.join(root, "quality.mp4"))
             print(f"{name:45s} PSNR {quality:.2f} dB, {size / 2**20:.2f} MiB")
         if args.memory_frames:
