@@ -207,3 +207,29 @@ def test_text_size_checks_its_arguments():
         text_size(["a"], 0)
     assert text_size([], 12).shape == (0, 2)
     assert text_size([""], 12).tolist() == [[0.0, 0.0]]
+
+
+def test_labels_are_measured_once_and_their_backgrounds_sit_on_whole_pixels(monkeypatch):
+    """The text sizes placement measured are the ones the backgrounds are padded around
+    (only retried, smaller labels are measured again, at their new size): no second pass
+    over every label."""
+    from scenevis.annotate import labels as labels_module
+
+    calls = []
+    measure = labels_module.text_size
+    monkeypatch.setattr(labels_module, "text_size", lambda strings, *args: calls.append(len(strings))
+                        or measure(strings, *args))
+    for n, (width, height) in [(40, (640, 480)), (160, (320, 240))]:
+        calls.clear()
+        overlay, (scene, placement, sizes) = label_geometry(n, width, height, 0)
+        retried = sizes < overlay.labels.font_sizes
+        assert calls[0] == n and all(count <= retried.sum() for count in calls[1:]) and retried.any() == (n == 160)
+        text = [op for op in flatten(scene) if isinstance(op.node, Texts)][0].node
+        keep = np.flatnonzero(placement.placed)
+        measured = text_size(list(text.strings), sizes[keep])
+        left, top = text.xy[:, 0] - text.pad[:, 0], text.xy[:, 1] - text.pad[:, 1]
+        right = text.xy[:, 0] + measured[:, 0] + text.pad[:, 2]
+        bottom = text.xy[:, 1] + measured[:, 1] + text.pad[:, 3]
+        for edge in (left, top, right, bottom):
+            np.testing.assert_allclose(edge, np.rint(edge), atol=1e-9)
+        np.testing.assert_allclose(np.stack([left, top, right, bottom], 1), np.rint(placement.rects[keep]), atol=1e-9)

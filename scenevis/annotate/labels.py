@@ -278,11 +278,17 @@ def _paddings(font_sizes: np.ndarray) -> np.ndarray:
     return np.stack([np.round(font_sizes * 0.3), np.zeros(len(font_sizes)), np.round(font_sizes * 0.1)], axis=1)
 
 
-def _label_boxes(strings: Sequence[str], font_sizes: np.ndarray, family: str) -> np.ndarray:
-    """(N, 2) whole-pixel label sizes: the measured text plus padding."""
+def _measured(strings: Sequence[str], font_sizes: np.ndarray, family: str) -> tuple:
+    """``(text, boxes)``: (N, 2) the measured text sizes, and the whole-pixel label sizes
+    (the text plus padding)."""
     text = text_size(list(strings), font_sizes, family) if len(strings) else np.zeros((0, 2))
     pads = _paddings(font_sizes)
-    return np.ceil(text + np.stack([2 * pads[:, 0], pads[:, 1] + pads[:, 2]], axis=1) - 1e-6)
+    return text, np.ceil(text + np.stack([2 * pads[:, 0], pads[:, 1] + pads[:, 2]], axis=1) - 1e-6)
+
+
+def _label_boxes(strings: Sequence[str], font_sizes: np.ndarray, family: str) -> np.ndarray:
+    """(N, 2) whole-pixel label sizes: the measured text plus padding."""
+    return _measured(strings, font_sizes, family)[1]
 
 
 def _shortened(text: str, font_size: float, family: str, width: float) -> str:
@@ -345,7 +351,7 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
     if n == 0:
         return Empty(), Placement(np.zeros((0, 4)), np.zeros(0, bool), np.zeros(0, bool)), np.zeros(0)
     sizes_px = np.minimum(labels.font_sizes, MAX_FONT_SIZE * 2)
-    boxes = _label_boxes(labels.strings, sizes_px, family)
+    text, boxes = _measured(labels.strings, sizes_px, family)
     too_wide = boxes[:, 0] > width
     if too_wide.any():  # a label wider than the canvas: shrink its font, then shorten it, to fit
         sizes_px = sizes_px.copy()
@@ -355,7 +361,7 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
         for i in np.flatnonzero(boxes[:, 0] > width):
             strings[i] = _shortened(strings[i], sizes_px[i], family, width)
         labels = attrs.evolve(labels, strings=tuple(strings))
-        boxes = _label_boxes(labels.strings, sizes_px, family)
+        text, boxes = _measured(labels.strings, sizes_px, family)
     if labels.max_widths is not None:  # rule 2: a maximum width is never exceeded
         limits = np.minimum(labels.max_widths, width)
         over = np.flatnonzero(boxes[:, 0] > limits)
@@ -364,7 +370,7 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
             for i in over:
                 strings[i] = fitted(strings[i], sizes_px[i], family, limits[i], labels.overflow)
             labels = attrs.evolve(labels, strings=tuple(strings))
-            boxes = _label_boxes(labels.strings, sizes_px, family)
+            text, boxes = _measured(labels.strings, sizes_px, family)
     fixed = np.asarray(obstacles if obstacles is not None else np.zeros((0, 4)), np.float64).reshape(-1, 4)
     spots = _spots(labels, boxes)
     result = place_labels(labels.anchors, boxes, (width, height), priority=labels.priority,
@@ -376,7 +382,7 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
             break
         sizes_px = sizes_px.copy()
         sizes_px[retry] = np.maximum(np.floor(sizes_px[retry] * shrink * 2) / 2, MIN_FONT_SIZE)
-        boxes[retry] = _label_boxes([labels.strings[i] for i in retry], sizes_px[retry], family)
+        text[retry], boxes[retry] = _measured([labels.strings[i] for i in retry], sizes_px[retry], family)
         spots = _spots(labels, boxes)
         again = place_labels(labels.anchors[retry], boxes[retry], (width, height),
                              priority=labels.priority[retry], obstacles=np.concatenate([fixed, rects[placed]]), gap=gap,
@@ -389,14 +395,14 @@ def draw_labels(labels: LabelSet, canvas: Sequence[float], *, family: str = "Dej
     if moved is None:  # some labels were placed again, smaller
         moved = moved_labels(rects, placed, labels.anchors, boxes, (width, height), _spots(labels, boxes))
     placement = Placement(rects, placed, moved)
-    return _label_scene(labels, placement, sizes_px, family, leader_width), placement, sizes_px
+    return _label_scene(labels, placement, sizes_px, text, family, leader_width), placement, sizes_px
 
 
-def _label_scene(labels: LabelSet, placement: Placement, sizes_px: np.ndarray, family: str,
+def _label_scene(labels: LabelSet, placement: Placement, sizes_px: np.ndarray, text: np.ndarray, family: str,
                  leader_width: Optional[float]) -> Scene:
-    """Leader lines (halo, then color), their end dots, then the labels; each source's
-    labels are their own nodes carrying their metadata (labels never overlap, so the
-    split changes no pixel)."""
+    """Leader lines (halo, then color), their end dots, then the labels (``text``: each
+    one's measured text size); each source's labels are their own nodes carrying their
+    metadata (labels never overlap, so the split changes no pixel)."""
     keep = np.flatnonzero(placement.placed)
     if not len(keep):
         return Empty()
@@ -428,7 +434,7 @@ def _label_scene(labels: LabelSet, placement: Placement, sizes_px: np.ndarray, f
     # A region label sits on its own color: a faint rim sets it apart.
     rims = np.where(on_region[:, None], np.concatenate([ink[:, :3], np.full((len(keep), 1), 115)], axis=1), 0)
     strings = tuple(labels.strings[i] for i in keep)
-    pads = _box_pads(strings, rects, sizes, family)
+    pads = _box_pads(text[keep], rects, sizes)
     texts = []
     for meta, mine in groups:
         index = np.flatnonzero(mine)
@@ -441,11 +447,11 @@ def _label_scene(labels: LabelSet, placement: Placement, sizes_px: np.ndarray, f
     return Group.of(*halos, *leaders, *ends, *texts)
 
 
-def _box_pads(strings: Sequence[str], rects: np.ndarray, sizes: np.ndarray, family: str) -> np.ndarray:
+def _box_pads(size: np.ndarray, rects: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     """(N, 4) pads putting each label's background on its rectangle rounded to whole pixels
-    (crisp edges), around text placed at the rectangle's corner plus :func:`_paddings`."""
+    (crisp edges), around text of ``size`` (measured) placed at the rectangle's corner
+    plus :func:`_paddings`."""
     text = rects[:, :2] + _paddings(sizes)[:, :2]
     box = np.rint(rects)
-    size = text_size(list(strings), sizes, family)
     return np.stack([text[:, 0] - box[:, 0], text[:, 1] - box[:, 1],
                      box[:, 2] - (text[:, 0] + size[:, 0]), box[:, 3] - (text[:, 1] + size[:, 1])], axis=1)
