@@ -14,7 +14,7 @@ from scenevis.geometry import Affine, position_points
 from scenevis.nodes.markers import marker_sizes
 from scenevis.renderer.shapes import Pen, aliased
 
-__all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC", "CURVE_TOLERANCE"]
+__all__ = ["rotated_boxes", "markers", "marker_plan", "marker_extents", "ELLIPSE_ARC", "CURVE_TOLERANCE"]
 
 #: How far, in device pixels, Cairo's flattened foot ellipses and round boxes' corners
 #: may stray from the true curve (Cairo's default is 0.1): at 0.3 a foot ellipse of W1
@@ -114,9 +114,14 @@ def _ellipse(ctx, cx: float, cy: float, rx: float, ry: float, start: float, end:
 
 def markers(p, node, device: Affine, style) -> None:
     """Every mark of the node, item by item (:func:`_draw`)."""
+    if node.count:
+        _draw(p, node, *marker_plan(p, node, style))
+
+
+def marker_plan(p, node, style) -> tuple:
+    """``(trace, fills, strokes, widths, dashes, stroke_trace, tolerance)``: how
+    :func:`_draw` draws the items of a markers node (sources from ``p.sources``)."""
     n = node.count
-    if not n:
-        return
     sizes = marker_sizes(node).tolist()
     boxes = node.xyxy.tolist()
     kind = node.kind
@@ -166,7 +171,7 @@ def markers(p, node, device: Affine, style) -> None:
             _ellipse(ctx, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i], *ELLIPSE_ARC)
 
         tolerance = CURVE_TOLERANCE
-    _draw(p, node, trace, fills, strokes, widths, dashes, stroke_trace, tolerance)
+    return trace, fills, strokes, widths, dashes, stroke_trace, tolerance
 
 
 def marker_extents(node, widths: np.ndarray) -> tuple:
