@@ -71,16 +71,33 @@ def _windows(node, device: Affine, widths: np.ndarray, canvas: tuple) -> Optiona
     return np.clip(lo, 0, limit), (int(size[0]), int(size[1])), whole
 
 
-def _levels(corners: np.ndarray, size: tuple) -> np.ndarray:
-    """(N,) round of each mark: one more than the last round of an earlier mark whose
-    window (all ``size``) overlaps its own."""
-    gap = np.abs(corners[:, None, :] - corners[None, :, :])
-    overlap = (gap[..., 0] < size[0]) & (gap[..., 1] < size[1])
-    later, earlier = np.nonzero(np.tril(overlap, -1))  # in increasing order of the later mark
-    level = [0] * len(corners)
-    for j, i in zip(later.tolist(), earlier.tolist()):
-        level[j] = max(level[j], level[i] + 1)
-    return np.array(level)
+def _rounds(corners: np.ndarray, size: tuple) -> list:
+    """The marks painted in each round, each round in painter's order: a mark goes one
+    round after the last round of an earlier mark whose window (all ``size``) overlaps
+    its own. Overlaps are found by a sweep along x (windows of one node are few per column)."""
+    w, h = size
+    xs, ys = corners[:, 0].tolist(), corners[:, 1].tolist()
+    n = len(xs)
+    by_x = sorted(range(n), key=xs.__getitem__)
+    below: dict = {}  # mark: the earlier marks it overlaps
+    for a in range(n):
+        i = by_x[a]
+        x, y = xs[i], ys[i]
+        for b in range(a + 1, n):
+            j = by_x[b]
+            if xs[j] - x >= w:
+                break
+            if abs(ys[j] - y) < h:
+                below.setdefault(max(i, j), []).append(min(i, j))
+    level = [0] * n
+    rounds: list = [[]]
+    for j in range(n):
+        if j in below:
+            level[j] = 1 + max(level[i] for i in below[j])
+            if level[j] == len(rounds):
+                rounds.append([])
+        rounds[level[j]].append(j)
+    return rounds
 
 
 def render(ops: list[DrawOp], base: Affine, context: RenderContext, width: int, height: int) -> Optional[np.ndarray]:
@@ -119,22 +136,21 @@ def _paint(out: np.ndarray, base: Affine, context: RenderContext, node, device: 
            size: tuple, whole: np.ndarray) -> None:
     """One markers node's marks on the patches of ``out`` under their windows, round by round."""
     (w, h), n = size, node.count
-    level = _levels(corners, size)
-    order = np.argsort(level, kind="stable")
-    counts = np.bincount(level)
-    starts = np.cumsum(counts) - counts
-    slot = np.empty(n, np.int64)
-    slot[order] = np.arange(n) - np.repeat(starts, counts)
+    rounds = _rounds(corners, size)
+    slot = [0] * n
+    for marks in rounds:
+        for k, i in enumerate(marks):
+            slot[i] = k
     # Each mark moved from its window on the canvas to its patch: slot k of its round's stack.
-    shift = np.stack([-corners[:, 0], slot * h - corners[:, 1]], axis=1).astype(np.float64)
+    shift = np.stack([-corners[:, 0], np.array(slot) * h - corners[:, 1]], axis=1).astype(np.float64)
     moved = node.replace(xyxy=node.xyxy + np.tile(shift, 2))
     rows, cols = out.shape[:2]
     pixel, row = out.strides[1], out.strides[0]
     view = np.lib.stride_tricks.as_strided(out, (rows - h + 1, cols - w + 1, h, w, 3),
                                            (row, pixel, row, pixel, out.strides[2]), writeable=True)
     plan = None
-    for start, count in zip(starts.tolist(), counts.tolist()):
-        items = order[start:start + count]
+    for marks in rounds:
+        items, count = np.array(marks), len(marks)
         ys, xs = corners[items, 1], corners[items, 0]
         words = pixels.rgb_words(view[ys, xs].reshape(count * h, w, 3))
         buffer = words.view(np.uint8).reshape(count * h, w, 4)
@@ -144,7 +160,7 @@ def _paint(out: np.ndarray, base: Affine, context: RenderContext, node, device: 
             painter = Painter(surface, base, context, buffer)
             if plan is None:
                 plan = marker_plan(painter, moved, style)
-            _draw(painter, moved, device, plan, items.tolist(), shift, whole, out.shape[:2])
+            _draw(painter, moved, device, plan, marks, shift, whole, out.shape[:2])
             surface.flush()
         finally:
             surface.finish()
