@@ -118,17 +118,19 @@ def markers(p, node, device: Affine, style) -> None:
         _draw(p, node, *marker_plan(p, node, style))
 
 
-def marker_plan(p, node, style) -> tuple:
+def marker_plan(p, node, style, shift: Optional[np.ndarray] = None) -> tuple:
     """``(trace, fills, strokes, widths, dashes, stroke_trace, tolerance)``: how
-    :func:`_draw` draws the items of a markers node (sources from ``p.sources``)."""
+    :func:`_draw` draws the items of a markers node (sources from ``p.sources``), each
+    mark moved by its row of the (N, 2) ``shift`` when given."""
     n = node.count
     sizes = marker_sizes(node).tolist()
-    boxes = node.xyxy.tolist()
+    boxes = (node.xyxy if shift is None else node.xyxy + np.tile(shift, 2)).tolist()
     kind = node.kind
     fills, strokes, widths, dashes = _styles(p, style, n)
     stroke_trace, tolerance = None, None
     if kind in ("triangle", "dot"):
-        points = position_points(node.xyxy, node.position).tolist()
+        points = position_points(node.xyxy, node.position)
+        points = (points if shift is None else points + shift).tolist()
         fills = [None if s <= 0 else color for s, color in zip(sizes, strokes)]  # solid marks: their color
         strokes = [None] * n
         if kind == "dot":

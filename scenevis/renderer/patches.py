@@ -8,7 +8,7 @@ Each mark gets a *window*: its ink box on whole device pixels, grown by :data:`P
 all of one node's windows the same size and moved inside the canvas where they reach
 past it. The output starts as a copy of the photo; its patches under the windows are
 stacked, one under the other, into one Cairo surface, each mark is drawn in its own
-patch (its node moved by whole pixels, so the scan conversion sees the same geometry on
+patch (moved by whole pixels, so the scan conversion sees the same geometry on
 the same pixel grid, and Cairo composites the same colors over the same pixels), and
 the patches go back. Marks whose windows overlap an earlier mark's are painted in a
 later round, over the patches the earlier rounds wrote, so painter's order holds. A
@@ -143,7 +143,6 @@ def _paint(out: np.ndarray, base: Affine, context: RenderContext, node, device: 
             slot[i] = k
     # Each mark moved from its window on the canvas to its patch: slot k of its round's stack.
     shift = np.stack([-corners[:, 0], np.array(slot) * h - corners[:, 1]], axis=1).astype(np.float64)
-    moved = node.replace(xyxy=node.xyxy + np.tile(shift, 2))
     rows, cols = out.shape[:2]
     pixel, row = out.strides[1], out.strides[0]
     view = np.lib.stride_tricks.as_strided(out, (rows - h + 1, cols - w + 1, h, w, 3),
@@ -159,8 +158,8 @@ def _paint(out: np.ndarray, base: Affine, context: RenderContext, node, device: 
         try:
             painter = Painter(surface, base, context, buffer)
             if plan is None:
-                plan = marker_plan(painter, moved, style)
-            _draw(painter, moved, device, plan, marks, shift, whole, out.shape[:2])
+                plan = marker_plan(painter, node, style, shift)
+            _draw(painter, node, device, plan, marks, shift, whole, out.shape[:2])
             surface.flush()
         finally:
             surface.finish()
@@ -169,8 +168,9 @@ def _paint(out: np.ndarray, base: Affine, context: RenderContext, node, device: 
 
 def _draw(painter: Painter, node, device: Affine, plan: tuple, items: list, shift: np.ndarray, whole: np.ndarray,
           canvas: tuple) -> None:
-    """``items`` of the moved node, in order, as :func:`scenevis.renderer.marks.markers`
-    draws them; a mark whose window reached past the canvas clipped to the canvas."""
+    """``items`` of the node, in order and moved to their patches by ``shift``, as
+    :func:`scenevis.renderer.marks.markers` draws them; a mark whose window reached past
+    the canvas clipped to the canvas."""
     trace, fills, strokes, widths, dashes, stroke_trace, tolerance = plan
     ctx = painter.ctx
     ctx.set_matrix(cairo.Matrix(*device.as_tuple()))
