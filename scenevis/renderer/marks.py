@@ -124,15 +124,13 @@ def marker_plan(p, node, style, shift: Optional[np.ndarray] = None) -> tuple:
     mark moved by its row of the (N, 2) ``shift`` when given."""
     n = node.count
     sizes = marker_sizes(node).tolist()
-    boxes = (node.xyxy if shift is None else node.xyxy + np.tile(shift, 2)).tolist()
     kind = node.kind
-    fills, strokes, widths, dashes = _styles(p, style, n)
     stroke_trace, tolerance = None, None
-    if kind in ("triangle", "dot"):
+    if kind in ("triangle", "dot"):  # solid marks, filled with their color
         points = position_points(node.xyxy, node.position)
         points = (points if shift is None else points + shift).tolist()
-        fills = [None if s <= 0 else color for s, color in zip(sizes, strokes)]  # solid marks: their color
-        strokes = [None] * n
+        fills = [None if s <= 0 else color for s, color in zip(sizes, p.sources(style.color, style.alpha, n))]
+        strokes, widths, dashes = [None] * n, [0.0] * n, [None] * n
         if kind == "dot":
             def trace(ctx, i):
                 ctx.new_sub_path()
@@ -144,7 +142,10 @@ def marker_plan(p, node, style, shift: Optional[np.ndarray] = None) -> tuple:
                 ctx.line_to(x - s / 2, y - s)
                 ctx.line_to(x + s / 2, y - s)
                 ctx.close_path()
-    elif kind == "round_box":
+        return trace, fills, strokes, widths, dashes, stroke_trace, tolerance
+    boxes = (node.xyxy if shift is None else node.xyxy + np.tile(shift, 2)).tolist()
+    fills, strokes, widths, dashes = _styles(p, style, n)
+    if kind == "round_box":
         def trace(ctx, i):
             _rounded(ctx, *boxes[i], sizes[i])
 
