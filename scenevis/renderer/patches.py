@@ -51,12 +51,16 @@ MAX_SHARE = 0.4
 MAX_SIDE = 1 << 15
 
 
-def _windows(node, device: Affine, widths: np.ndarray, canvas: tuple) -> Optional[tuple]:
+def _windows(node, device: Affine, widths: np.ndarray, canvas: tuple, limit: float) -> Optional[tuple]:
     """``(corners, size, whole)``: each mark's window as the (N, 2) integer device
     ``x, y`` of its top-left pixel, inside the canvas; the windows' ``(width, height)``;
     and (N,) whether the mark's window lay inside the canvas before it was moved. None
-    when a window is not finite or does not fit the canvas."""
+    when a window is not finite or does not fit the canvas, or when the windows hold more
+    than ``limit`` pixels."""
     lo, hi = marker_extents(node, widths)
+    span = (hi - lo).max(axis=0)
+    if node.count * span[0] * span[1] > limit:
+        return None
     shift = np.array([device.c, device.f])
     lo, hi = lo + shift, hi + shift
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
@@ -117,12 +121,17 @@ def render(ops: list[DrawOp], base: Affine, context: RenderContext, width: int, 
             continue
         if not device.is_translation:
             return None
+        limit = MAX_SHARE * width * height
+        if node.kind in ("corners", "round_box"):  # windows holding whole boxes: often too large, known sooner
+            span = (node.xyxy[:, 2:] - node.xyxy[:, :2]).max(axis=0)
+            if node.count * span[0] * span[1] > limit:
+                return None
         widths = np.broadcast_to(np.asarray(op.style.width, np.float64), (node.count,))
-        found = _windows(node, device, widths, canvas)
+        found = _windows(node, device, widths, canvas, limit)
         if found is None:
             return None
         corners, size, whole = found
-        if node.count * size[0] * size[1] > MAX_SHARE * width * height or node.count * size[1] > MAX_SIDE:
+        if node.count * size[0] * size[1] > limit or node.count * size[1] > MAX_SIDE:
             return None
         jobs.append((node, device, op.style, corners, size, whole))
     x, y = offset
