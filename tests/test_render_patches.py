@@ -18,9 +18,11 @@ KINDS = {"dot": {"size": 4}, "triangle": {"size": 10}, "ellipse": {"width": 2}, 
 
 
 def both_ways(scene, monkeypatch, **options):
-    """``(patches, whole)``: the render with the markers painted on patches, and the whole canvas."""
+    """``(patches, whole)``: the render with the markers painted on patches (however large
+    their windows and deep their piles), and the whole canvas."""
     with monkeypatch.context() as patch:
         patch.setattr(patches, "MAX_SHARE", 10.0)
+        patch.setattr(patches, "MAX_ROUNDS", 1000)
         assert takes_patches(scene)
         patched = sv.render(scene, **options)
     with monkeypatch.context() as patch:
@@ -104,3 +106,17 @@ def test_taken_only_for_markers_drawn_through_a_translation_over_a_covering_phot
     assert not takes_patches(sv.image(img) + dots.scale(1.5))
     assert not takes_patches(sv.image(img) + dots.clipped((0, 0, 300, 300)))
     assert not takes_patches(dots + sv.markers(boxes, "dot", size=2))  # no photo beneath
+
+
+def test_marks_piled_deeper_than_the_rounds_allow_paint_the_whole_canvas(monkeypatch):
+    img = samples.photo(200, 120, seed=8)
+    pile = np.tile([[90.0, 50, 110, 70]], (patches.MAX_ROUNDS + 1, 1)) + np.arange(patches.MAX_ROUNDS + 1)[:, None] * 0.3
+    assert takes_patches(sv.image(img) + sv.markers(pile[:-1], "dot", size=5))
+    assert not takes_patches(sv.image(img) + sv.markers(pile, "dot", size=5))
+    column = np.c_[np.full(3000, 100.0), np.arange(3000) * 0.04, np.full(3000, 100.0), np.arange(3000) * 0.04]
+    assert not takes_patches(sv.image(img) + sv.markers(column, "dot", size=1))  # every window on its neighbours
+    spread = np.c_[np.full(40, 100.0), np.arange(40) * 3.0, np.full(40, 100.0), np.arange(40) * 3.0]
+    scene = sv.image(img) + sv.markers(spread, "dot", color="red", size=1)
+    patched, whole = both_ways(scene, monkeypatch)  # a column of marks, each overlapping the two next to it
+    assert np.array_equal(patched, whole)
+

@@ -36,7 +36,7 @@ from scenevis.renderer.marks import marker_extents, marker_plan
 from scenevis.renderer.painter import Painter, covering_offset, drawable
 from scenevis.renderer.shapes import Pen
 
-__all__ = ["PAD", "MAX_SHARE", "render"]
+__all__ = ["PAD", "MAX_SHARE", "MAX_ROUNDS", "render"]
 
 #: Device pixels added around each mark's ink box: anti-aliasing reaches about one
 #: pixel beyond the geometry.
@@ -49,6 +49,11 @@ PAD = 2
 MAX_SHARE = 0.4
 #: Cairo's largest image surface side, in pixels.
 MAX_SIDE = 1 << 15
+#: Marks piled deeper than this many rounds (each a stack of patches in and out, about
+#: 0.1 ms) go through the whole canvas.
+MAX_ROUNDS = 8
+#: The sweep finding overlapping windows compares at most this many pairs a mark.
+SWEEP_PAIRS = 32
 
 
 def _windows(node, device: Affine, widths: np.ndarray, canvas: tuple, limit: float) -> Optional[tuple]:
@@ -75,29 +80,38 @@ def _windows(node, device: Affine, widths: np.ndarray, canvas: tuple, limit: flo
     return np.clip(lo, 0, limit), (int(size[0]), int(size[1])), whole
 
 
-def _rounds(corners: np.ndarray, size: tuple) -> list:
+def _rounds(corners: np.ndarray, size: tuple) -> Optional[list]:
     """The marks painted in each round, each round in painter's order: a mark goes one
     round after the last round of an earlier mark whose window (all ``size``) overlaps
-    its own. Overlaps are found by a sweep along x (windows of one node are few per column)."""
+    its own. Overlaps are found by a sweep along x, each window compared with those
+    starting less than a window's width to its right. None when the marks pile up in
+    more than :data:`MAX_ROUNDS` rounds, or stand so many in a column that the sweep
+    would compare more than :data:`SWEEP_PAIRS` pairs a mark."""
     w, h = size
     xs, ys = corners[:, 0].tolist(), corners[:, 1].tolist()
     n = len(xs)
     by_x = sorted(range(n), key=xs.__getitem__)
     below: dict = {}  # mark: the earlier marks it overlaps
+    budget = SWEEP_PAIRS * n
     for a in range(n):
         i = by_x[a]
         x, y = xs[i], ys[i]
-        for b in range(a + 1, n):
+        b = a + 1
+        while b < n and xs[by_x[b]] - x < w:
             j = by_x[b]
-            if xs[j] - x >= w:
-                break
             if abs(ys[j] - y) < h:
                 below.setdefault(max(i, j), []).append(min(i, j))
+            b += 1
+        budget -= b - a - 1
+        if budget < 0:
+            return None
     level = [0] * n
     rounds: list = [[]]
     for j in range(n):
         if j in below:
             level[j] = 1 + max(level[i] for i in below[j])
+            if level[j] == MAX_ROUNDS:
+                return None
             if level[j] == len(rounds):
                 rounds.append([])
         rounds[level[j]].append(j)
@@ -133,7 +147,10 @@ def render(ops: list[DrawOp], base: Affine, context: RenderContext, width: int, 
         corners, size, whole = found
         if node.count * size[0] * size[1] > limit or node.count * size[1] > MAX_SIDE:
             return None
-        jobs.append((node, device, op.style, corners, size, whole))
+        rounds = _rounds(corners, size)
+        if rounds is None:
+            return None
+        jobs.append((node, device, op.style, corners, size, whole, rounds))
     x, y = offset
     out = np.array(ops[0].node.pixels[-y:height - y, -x:width - x], order="C")
     for job in jobs:
@@ -142,10 +159,9 @@ def render(ops: list[DrawOp], base: Affine, context: RenderContext, width: int, 
 
 
 def _paint(out: np.ndarray, base: Affine, context: RenderContext, node, device: Affine, style, corners: np.ndarray,
-           size: tuple, whole: np.ndarray) -> None:
+           size: tuple, whole: np.ndarray, rounds: list) -> None:
     """One markers node's marks on the patches of ``out`` under their windows, round by round."""
     (w, h), n = size, node.count
-    rounds = _rounds(corners, size)
     slot = [0] * n
     for marks in rounds:
         for k, i in enumerate(marks):
