@@ -91,7 +91,7 @@ FORBIDDEN = {("scenevis.backends", "scenevis.renderer"), ("scenevis.backends", "
 # Third-party libraries that only their own modules may import.
 HOMES = {
     "cairo": ("scenevis.renderer.painter", "scenevis.renderer.shapes", "scenevis.renderer.rasters",
-              "scenevis.renderer.fonts"),
+              "scenevis.renderer.patches", "scenevis.renderer.fonts"),
     "wandb": ("scenevis.backends.wandb",),
     "tensorboard": ("scenevis.backends.tensorboard", "scenevis.backends._tfevents"),
     "tensorboardX": ("scenevis.backends.tensorboard",),

@@ -15,7 +15,7 @@ import pytest
 import scenevis as sv
 from scenevis import pixels, samples
 from scenevis.geometry import Affine
-from scenevis.renderer import output, tiles
+from scenevis.renderer import output, patches, tiles
 from scenevis.renderer.context import current
 from scenevis.renderer.flatten import flatten
 
@@ -36,6 +36,7 @@ def over_photo(scene, seed=0):
 
 def both_ways(scene, monkeypatch, **options):
     """``(tiled, whole)``: the render painting only touched tiles, and the whole canvas."""
+    monkeypatch.setattr(patches, "MAX_SHARE", -1.0)
     with monkeypatch.context() as patch:
         patch.setattr(tiles, "MAX_SHARE", 1.0)
         patch.setattr(tiles, "TILES_PER_ITEM", 0)

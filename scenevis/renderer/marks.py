@@ -14,7 +14,7 @@ from scenevis.geometry import Affine, position_points
 from scenevis.nodes.markers import marker_sizes
 from scenevis.renderer.shapes import Pen, aliased
 
-__all__ = ["rotated_boxes", "markers", "marker_extents", "ELLIPSE_ARC", "CURVE_TOLERANCE"]
+__all__ = ["rotated_boxes", "markers", "marker_plan", "marker_extents", "ELLIPSE_ARC", "CURVE_TOLERANCE"]
 
 #: How far, in device pixels, Cairo's flattened foot ellipses and round boxes' corners
 #: may stray from the true curve (Cairo's default is 0.1): at 0.3 a foot ellipse of W1
@@ -114,18 +114,23 @@ def _ellipse(ctx, cx: float, cy: float, rx: float, ry: float, start: float, end:
 
 def markers(p, node, device: Affine, style) -> None:
     """Every mark of the node, item by item (:func:`_draw`)."""
+    if node.count:
+        _draw(p, node, *marker_plan(p, node, style))
+
+
+def marker_plan(p, node, style, shift: Optional[np.ndarray] = None) -> tuple:
+    """``(trace, fills, strokes, widths, dashes, stroke_trace, tolerance)``: how
+    :func:`_draw` draws the items of a markers node (sources from ``p.sources``), each
+    mark moved by its row of the (N, 2) ``shift`` when given."""
     n = node.count
-    if not n:
-        return
     sizes = marker_sizes(node).tolist()
-    boxes = node.xyxy.tolist()
     kind = node.kind
-    fills, strokes, widths, dashes = _styles(p, style, n)
     stroke_trace, tolerance = None, None
-    if kind in ("triangle", "dot"):
-        points = position_points(node.xyxy, node.position).tolist()
-        fills = [None if s <= 0 else color for s, color in zip(sizes, strokes)]  # solid marks: their color
-        strokes = [None] * n
+    if kind in ("triangle", "dot"):  # solid marks, filled with their color
+        points = position_points(node.xyxy, node.position)
+        points = (points if shift is None else points + shift).tolist()
+        fills = [None if s <= 0 else color for s, color in zip(sizes, p.sources(style.color, style.alpha, n))]
+        strokes, widths, dashes = [None] * n, [0.0] * n, [None] * n
         if kind == "dot":
             def trace(ctx, i):
                 ctx.new_sub_path()
@@ -137,7 +142,10 @@ def markers(p, node, device: Affine, style) -> None:
                 ctx.line_to(x - s / 2, y - s)
                 ctx.line_to(x + s / 2, y - s)
                 ctx.close_path()
-    elif kind == "round_box":
+        return trace, fills, strokes, widths, dashes, stroke_trace, tolerance
+    boxes = (node.xyxy if shift is None else node.xyxy + np.tile(shift, 2)).tolist()
+    fills, strokes, widths, dashes = _styles(p, style, n)
+    if kind == "round_box":
         def trace(ctx, i):
             _rounded(ctx, *boxes[i], sizes[i])
 
@@ -166,7 +174,7 @@ def markers(p, node, device: Affine, style) -> None:
             _ellipse(ctx, (x0 + x1) / 2, y1, (x1 - x0) / 2, sizes[i], *ELLIPSE_ARC)
 
         tolerance = CURVE_TOLERANCE
-    _draw(p, node, trace, fills, strokes, widths, dashes, stroke_trace, tolerance)
+    return trace, fills, strokes, widths, dashes, stroke_trace, tolerance
 
 
 def marker_extents(node, widths: np.ndarray) -> tuple:

@@ -121,7 +121,11 @@ def render(scene: Scene, *, scale: float = 1.0, size: Optional[tuple] = None,
         Painter(None, base, context, out).paint(ops)
         return out
     if not rgba:
-        out = _render_tiles(ops, base, context, width, height)
+        from scenevis.renderer import patches
+
+        out = patches.render(ops, base, context, width, height)
+        if out is None:
+            out = _render_tiles(ops, base, context, width, height)
         if out is not None:
             return out
     spare = context.take_spare(buffer_shape(width, height, rgba))
