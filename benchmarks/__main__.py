@@ -689,7 +689,9 @@ is faster (for W6 it is the speed-up of 2 workers over 1).
   annotated and encoded (scenevis to H.264; supervision's `VideoSink` to MPEG-4 Part 2,
   as OpenCV's wheel cannot encode H.264 here). "Peer / scenevis" is scenevis's frames
   per second over the peer's. PSNR compares each peer's file with its own frames before
-  encoding (every 10th); memory samples the RSS of a fresh process every 100 frames.
+  encoding (every 10th); the nothing-drawn rows decode and encode with each peer's own
+  reader and writer, and the drawing row is each full pipeline's time per frame less its
+  nothing-drawn time; memory samples the RSS of a fresh process every 100 frames.
 - **W8** `benchmarks/bench_datasets.py`: the first 120 of 2,000 generated 640x480 COCO
   images (10-30 objects, predictions) per round through `scenevis browse` (SVG and JPEG
   thumbnail per image, the page): the compare view on 1 and 2 local workers and a
