@@ -84,6 +84,36 @@ def test_the_polygons_of_many_objects_rasterized_together_match_pycocotools():
         np.testing.assert_array_equal(mask, ref.astype(bool))
 
 
+class _Writes(np.ndarray):
+    """A bool array that records where it is written."""
+
+    def __setitem__(self, key, value):
+        self.writes.append(key)
+        super().__setitem__(key, value)
+
+
+def test_painting_a_mask_writes_only_the_box_around_it():
+    """A mask is painted into its box, not into the whole height of the columns it spans
+    (a 30-pixel object on a 480-pixel image wrote 16 times its pixels); a run of an RLE
+    that goes on into the next column still paints whole columns, and gives the same
+    mask as pycocotools."""
+    h, w = 60, 50
+    cases = [(Polygons((np.array([[10.0, 20.0], [30.0, 20.0], [30.0, 35.0], [10.0, 35.0]]),)), (20, 35)),
+             (RLE(rle(blob(25, 30, 8, 5, w, h))["counts"], h, w), (25, 36))]
+    wrapping = np.zeros((h, w), bool)
+    wrapping[50:, 4] = wrapping[:5, 5] = True  # one run, down column 4 and on into column 5
+    cases.append((RLE(rle(wrapping)["counts"], h, w), (0, h)))
+    for segment, (top, bottom) in cases:
+        target = np.zeros((h, w), bool).view(_Writes)
+        target.writes = []
+        segment.paint(target)
+        assert target.writes and all(key[0] == slice(top, bottom) for key in target.writes), (segment, target.writes)
+        np.testing.assert_array_equal(np.asarray(target), segment.decode(h, w))
+    np.testing.assert_array_equal(cases[-1][0].decode(), wrapping)
+    ref = coco_mask.decode(coco_mask.frPyObjects([[10, 20, 30, 20, 30, 35, 10, 35]], h, w))[..., 0]
+    np.testing.assert_array_equal(cases[0][0].decode(h, w), ref.astype(bool))
+
+
 def test_bad_rle_strings_and_sizes_are_errors():
     with pytest.raises(ValueError, match="truncated"):
         RLE("0g", 4, 4).decode()  # 'g' sets the continuation bit: the number never ends
