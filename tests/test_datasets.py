@@ -20,6 +20,7 @@ from dataset_files import (CATEGORIES, HEIGHT, WIDTH, blob, coco_instances, coco
 from scenevis import annotate, datasets
 from scenevis.datasets import RLE, Polygons
 from scenevis.datasets.masks import encode_mask
+from scenevis.nodes import MaskStack
 
 
 def quiet(function, *args, **kwargs):
@@ -547,6 +548,58 @@ def test_record_scene_is_the_annotate_picture_of_its_decoded_sample(tmp_path):
         classes=("person", "car", "dog"), score_thr=0.3)))
     side = sv.render(datasets.record_scene(record, view="side"))
     assert side.shape == (HEIGHT, 2 * WIDTH, 3)
+
+
+def test_a_record_scene_decodes_each_mask_into_its_box_only(tmp_path, monkeypatch):
+    """The worker's picture is built from each mask's crop (``Annotations.mask_stack``),
+    never from an (N, H, W) array of whole-image masks, and is the same scene (same
+    digest) as the one drawn from those whole masks."""
+    ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
+    record = ds[0]
+    dense = annotate.datasample(record.load_image(), record.datasample(), dataset_meta=record.meta.as_dict(),
+                                draw_pred=False, captions=False)
+    monkeypatch.setattr(datasets.Annotations, "masks", lambda *args: pytest.fail("whole-image masks decoded"))
+    assert datasets.record_scene(record, view="gt").digest() == dense.digest()
+
+
+def test_mask_stacks_are_the_masks_cropped(tmp_path):
+    """``Annotations.mask_stack`` holds each mask of ``masks`` in the box around its
+    pixels: polygons of several rings, RLEs, rings outside the image, none at all."""
+    rng = np.random.default_rng(3)
+    h, w = 40, 50
+    segments = [Polygons((np.array([[60.0, 5.0], [70.0, 5.0], [70.0, 9.0]]),)), None]  # outside; no segmentation
+    for k in range(30):
+        rings = tuple(rng.uniform(-5, 55, (int(rng.integers(3, 9)), 2)) for _ in range(int(rng.integers(1, 4))))
+        segments.append(RLE(rle(blob(*rng.uniform(0, 50, 2), 9, 6, w, h))["counts"], h, w) if k % 4 == 1
+                        else Polygons(rings))
+    annotations = datasets.Annotations(np.zeros((32, 4)), np.zeros(32, np.int64), segments=segments)
+    stack, masks = annotations.mask_stack(h, w), annotations.masks(h, w)
+    expected = MaskStack.from_dense(masks)
+    assert isinstance(stack, MaskStack) and stack == expected and stack.size == (h, w)
+    np.testing.assert_array_equal(stack.boxes, expected.boxes)
+    assert stack.boxes[0].tolist() == [0, 0, 0, 0] and stack.crops[1].shape == (0, 0)
+    assert datasets.Annotations(np.zeros((1, 4)), np.zeros(1, np.int64), segments=[None]).mask_stack(h, w) is None
+    with pytest.raises(ValueError, match="this RLE covers 40x50"):
+        annotations.mask_stack(h + 1, w)
+
+
+def test_instances_keep_a_mask_stack_as_it_is():
+    """annotate reads masks given as a MaskStack without making them whole-image arrays
+    (selecting instances selects crops), and draws what the same masks as an array draw."""
+    from scenevis.annotate.access import read_instances
+
+    masks = np.zeros((3, 30, 40), bool)
+    masks[0, 2:9, 3:20] = masks[1, 10:25, 5:9] = masks[2, 20:28, 30:39] = True
+    stack = MaskStack.from_dense(masks)
+    fields = {"bboxes": np.array([[3, 2, 20, 9], [5, 10, 9, 25], [30, 20, 39, 28]], float),
+              "labels": np.array([0, 1, 1]), "scores": np.array([0.9, 0.2, 0.8])}
+    read = read_instances({**fields, "masks": stack})
+    assert read["masks"] is stack
+    kept = read.take(read["scores"] > 0.5)["masks"]
+    assert isinstance(kept, MaskStack) and kept == MaskStack.from_dense(masks[[0, 2]])
+    for options in ({}, {"score_thr": 0.5}, {"label_anchor": "mass"}):
+        assert (annotate.instances({**fields, "masks": stack}, canvas=(40, 30), **options).digest()
+                == annotate.instances({**fields, "masks": masks}, canvas=(40, 30), **options).digest()), options
 
 
 def test_record_scene_errors(tmp_path):

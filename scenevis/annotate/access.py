@@ -16,7 +16,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 
 from scenevis._arrays import as_numpy, check_shape
-from scenevis.nodes import rotated_corners
+from scenevis.nodes import MaskStack, rotated_corners
 
 __all__ = ["field", "is_array", "read_instances", "read_map", "read_meta", "Instances", "box_corners",
            "upright_boxes"]
@@ -53,7 +53,7 @@ class Instances(dict):
     """The instance fields of one sample as numpy arrays, keyed as MMDetection names them:
     ``bboxes`` (N, 4) float64 xyxy (or rotated: (N, 5) ``cx, cy, w, h, angle`` as MMRotate
     stores them, (N, 8) corners), ``labels`` (N,) int64, and when present ``scores`` (N,),
-    ``masks`` (N, H, W) bool, ``instance_ids`` (N,) int64, ``keypoints`` (N, K, 2),
+    ``masks`` (N, H, W) bool (or a :class:`~scenevis.nodes.MaskStack`, kept as it is), ``instance_ids`` (N,) int64, ``keypoints`` (N, K, 2),
     ``keypoints_visible`` (N, K) and ``label_names`` (N strings)."""
 
     def __len__(self) -> int:  # the number of instances, not of fields
@@ -68,6 +68,8 @@ class Instances(dict):
         for key, value in self.items():
             if isinstance(value, np.ndarray):
                 out[key] = value[index]
+            elif isinstance(value, MaskStack):
+                out[key] = value.take(np.arange(len(value))[index])
             elif isinstance(value, tuple):
                 picks = np.arange(len(value))[index]
                 out[key] = tuple(value[i] for i in picks)
@@ -124,7 +126,11 @@ def read_instances(value: Any, name: str = "instances") -> Instances:
                                ("keypoints", np.float64, [(None, None, 2), (None, None, 3)]),
                                ("keypoints_visible", np.float64, [(None, None)]),
                                ("keypoint_scores", np.float64, [(None, None)])):
-        array = _array(field(value, key), f"{name}.{key}")
+        raw = field(value, key)
+        if key == "masks" and isinstance(raw, MaskStack):  # already cropped: kept so
+            out[key] = raw
+            continue
+        array = _array(raw, f"{name}.{key}")
         if array is None:
             continue
         if array.size == 0 and len(shapes[0]) == 1:

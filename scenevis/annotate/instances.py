@@ -19,7 +19,7 @@ from scenevis.annotate.overlay import Overlay, canvas_of, layer, line_width_for,
 from scenevis.annotate.palettes import class_colors, instance_shades, resolve_palette
 from scenevis.annotate.regions import mask_boxes, mask_centres
 from scenevis.colors import Palette
-from scenevis.nodes import Boxes, RotatedBoxes
+from scenevis.nodes import Boxes, MaskStack, RotatedBoxes
 from scenevis.scene import Group, Scene
 from scenevis.style import Style
 
@@ -55,14 +55,15 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
     masks = data.get("masks") if show_masks else None
     if masks is not None and len(masks):
         shades = instance_shades(ids, palette, data.get("instance_ids")) if labels is not None else colors
-        extents = mask_boxes(masks)
+        extents = mask_boxes(masks) if not isinstance(masks, MaskStack) else masks.boxes
         thickness = max(1, int(round(line_width_for(width, height) / 2)))
         layers.append(layer(mask_layers(masks, shades, mask_alpha, thickness=thickness, boxes=extents, meta=meta),
                             "masks"))
         if anchors is None:
             anchors = extents.astype(np.float64)
     elif anchors is None and data.get("masks") is not None:
-        anchors = mask_boxes(data["masks"]).astype(np.float64)
+        anchors = (data["masks"].boxes if isinstance(data["masks"], MaskStack)
+                   else mask_boxes(data["masks"])).astype(np.float64)
     lw = line_width_for(width, height) if line_width is None else float(line_width)
     if rotated:
         node = RotatedBoxes(box_corners(data["bboxes"]), style=Style(color=colors, width=lw, dash=dash), meta=meta)
@@ -88,7 +89,9 @@ def instances_overlay(data: Instances, canvas: tuple, *, classes: Optional[Seque
         elif wishes.get("positions") is not None and data.get("masks") is not None:
             mass = [i for i, name in enumerate(wishes["positions"]) if name == "mass"]
             if mass:
-                centres = mask_centres(data["masks"][mass])
+                chosen = data["masks"].take(np.array(mass)) if isinstance(data["masks"], MaskStack) \
+                    else data["masks"][mass]
+                centres = mask_centres(np.asarray(chosen))
                 anchors = anchors.copy()
                 anchors[mass] = np.concatenate([centres, centres], axis=1)
         label_set = LabelSet(anchors, strings, colors, sizes, priority, metas=(meta,), **wishes)
@@ -130,7 +133,7 @@ def instances(data: Any = None, *, bboxes: Any = None, labels: Any = None, score
     """Detected or annotated instances as a scene, over ``image`` when given.
 
     ``data`` is a dict or data element with ``bboxes`` (N, 4) xyxy, ``labels`` (N,),
-    optional ``scores`` (N,), ``masks`` (N, H, W), ``label_names`` (N strings, overriding
+    optional ``scores`` (N,), ``masks`` (N, H, W) (or a :class:`~scenevis.nodes.MaskStack`), ``label_names`` (N strings, overriding
     class names) and ``instance_ids`` (N,, picking the mask shades); the same fields may
     be passed as keyword arguments instead. Instances scoring below ``score_thr`` are
     left out. Class names come from ``classes`` or ``dataset_meta['classes']``; colors

@@ -71,7 +71,7 @@ def canvas_of(image: Any = None, canvas: Any = None, *, masks: Optional[np.ndarr
         if not (width > 0 and height > 0):
             raise ValueError(f"canvas: expected a positive (width, height), got {canvas!r}")
         return None, (width, height)
-    if masks is not None and masks.ndim >= 2:
+    if masks is not None and len(masks.shape) >= 2:
         return None, (masks.shape[-1], masks.shape[-2])
     extent = np.zeros(2)
     if boxes is not None and len(boxes):
@@ -88,21 +88,23 @@ def line_width_for(width: float, height: float) -> float:
     return float(np.clip(round(math.sqrt(width * height) / 300.0), 1, 5))
 
 
-def mask_layers(masks: np.ndarray, colors: np.ndarray, alpha: float, *, thickness: int = 0,
+def mask_layers(masks: Any, colors: np.ndarray, alpha: float, *, thickness: int = 0,
                 edges: Optional[np.ndarray] = None, boxes: Optional[np.ndarray] = None,
                 meta: Optional[dict] = None) -> Scene:
     """Each mask blended in its color at ``alpha`` and outlined in it at full opacity.
 
-    Each mask becomes one node holding only its bounding-box crop (and its outline in
-    the same crop), placed at its offset: a hundred full-image masks cost what their
-    objects cover, not a hundred images. Outlines are ``thickness`` pixels inside each
-    mask's edge, or, with ``edges`` (an (H, W) bool border map), the mask's pixels on
-    those borders; ``thickness=0`` without ``edges`` draws no outline. ``boxes`` are the
-    masks' :func:`~scenevis.annotate.regions.mask_boxes` when the caller has them.
-    ``meta`` (key -> one value per mask) goes to each mask's items, its fill and its
-    outline alike.
+    ``masks`` is an (N, H, W) bool array or a :class:`~scenevis.nodes.MaskStack` (its
+    crops and boxes used as they are). Each mask becomes one node holding only its
+    bounding-box crop (and its outline in the same crop), placed at its offset: a
+    hundred full-image masks cost what their objects cover, not a hundred images.
+    Outlines are ``thickness`` pixels inside each mask's edge, or, with ``edges`` (an
+    (H, W) bool border map), the mask's pixels on those borders; ``thickness=0`` without
+    ``edges`` draws no outline. ``boxes`` are the masks'
+    :func:`~scenevis.annotate.regions.mask_boxes` when the caller has them. ``meta``
+    (key -> one value per mask) goes to each mask's items, its fill and its outline alike.
     """
-    boxes = mask_boxes(masks) if boxes is None else boxes
+    stacked = isinstance(masks, MaskStack)
+    boxes = (masks.boxes if stacked else mask_boxes(masks)) if boxes is None else boxes
     h, w = masks.shape[1:]
     rows = item_meta(meta)
     nodes = []
@@ -110,16 +112,20 @@ def mask_layers(masks: np.ndarray, colors: np.ndarray, alpha: float, *, thicknes
         if x1 <= x0 or y1 <= y0:
             continue
         color = colors[i:i + 1]
+        tight = masks.crops[i] if stacked else masks[i, y0:y1, x0:x1]
         if edges is None and thickness <= 0:
-            nodes.append(Masks(masks[i, y0:y1, x0:x1], x0, y0, Style(color=color, alpha=alpha),
-                               meta=rows.take(np.array([i]))))
+            nodes.append(Masks(tight, x0, y0, Style(color=color, alpha=alpha), meta=rows.take(np.array([i]))))
             continue
         if edges is not None:
-            crop = masks[i, y0:y1, x0:x1]  # as a stack: (2, H, 1) is two masks, not one with a channel axis
+            crop = tight  # as a stack: (2, H, 1) is two masks, not one with a channel axis
             stack = MaskStack.from_dense(np.stack([crop, crop & edges[y0:y1, x0:x1]]))
         else:  # a one-pixel margin, so the outline knows the outside; an outline spans its mask's box
             top, left = max(y0 - 1, 0), max(x0 - 1, 0)
-            crop = masks[i, top:min(y1 + 1, h), left:min(x1 + 1, w)]
+            if stacked:  # the margin lies outside the mask's box: none of its pixels
+                crop = np.zeros((min(y1 + 1, h) - top, min(x1 + 1, w) - left), bool)
+                crop[y0 - top:y1 - top, x0 - left:x1 - left] = tight
+            else:
+                crop = masks[i, top:min(y1 + 1, h), left:min(x1 + 1, w)]
             rim = outline(crop, thickness)
             box = (x0 - left, y0 - top, x1 - left, y1 - top)
             inside = np.s_[box[1]:box[3], box[0]:box[2]]

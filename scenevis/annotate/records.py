@@ -40,7 +40,7 @@ def sample_annotations(image: Any, data_sample: Any, *, dataset_meta: Any = None
         if len(instances) and instances.get("labels") is not None:  # unlabeled instances: nothing to name
             for name in ("bboxes", "labels", "scores", "masks"):
                 if instances.get(name) is not None:
-                    group[name] = instances[name]
+                    group[name] = np.asarray(instances[name])  # a MaskStack as its (N, H, W) masks
             if "bboxes" in group and group["bboxes"].shape[1] != 4:  # rotated: their upright boxes
                 group["bboxes"] = upright_boxes(group["bboxes"])
         sem = field(data_sample, f"{side}_sem_seg")

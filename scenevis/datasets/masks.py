@@ -20,12 +20,12 @@ them):
 """
 from __future__ import annotations
 
-from typing import Any, List, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import attrs
 import numpy as np
 
-__all__ = ["Polygons", "RLE", "Segment", "decode_counts", "encode_mask", "polygon_mask", "rle_bbox"]
+__all__ = ["Polygons", "RLE", "Segment", "decode_counts", "encode_mask", "polygon_mask", "rle_bbox", "segment_crops"]
 
 _SCALE = 5  # pycocotools rasterizes polygons on a grid 5 times finer than the pixels
 
@@ -82,17 +82,17 @@ def encode_mask(mask: np.ndarray) -> str:
     return "".join(out)
 
 
-def _paint_toggles(target: np.ndarray, toggles: np.ndarray) -> None:
-    """Set in ``target`` ((H, W) bool) the pixels inside an odd number of the column-major
-    ``toggles`` (pixel indexes; ``H * W`` is past the end). The sorted toggles pair up
-    into runs of set pixels (an odd last one runs to the end of its column); only the
-    box around the runs is touched: its columns, and its rows unless a run crosses from
-    one column into the next. The box is written as one ``repeat`` of bools (a running
-    count over every pixel took twice as long; the whole height of every column the
-    object spans, 2.5 times as long)."""
-    height, width = target.shape
+def _toggle_crop(toggles: np.ndarray, height: int, width: int) -> Optional[tuple]:
+    """The pixels inside an odd number of the column-major ``toggles`` (pixel indexes of
+    an (H, W) mask; ``H * W`` is past the end) as ``(x0, y0, x1, y1)``, the box around
+    them, and the (y1 - y0, x1 - x0) bool crop; None when there are none. The sorted
+    toggles pair up into runs of set pixels (an odd last one runs to the end of its
+    column); the box spans whole columns only when a run crosses from one column into
+    the next. The crop is made by one ``repeat`` of bools (a running count over every
+    pixel took twice as long; the whole height of every column the object spans, 2.5
+    times as long)."""
     if not len(toggles):
-        return
+        return None
     size = height * width
     ordered = np.sort(toggles)
     if len(ordered) % 2:
@@ -101,7 +101,7 @@ def _paint_toggles(target: np.ndarray, toggles: np.ndarray) -> None:
     keep = ends > starts
     starts, ends = starts[keep], ends[keep] - 1  # ends inclusive from here
     if not len(starts):
-        return
+        return None
     start_col, start_row = np.divmod(starts, height)
     end_col, end_row = np.divmod(ends, height)
     first, last = int(start_col[0]), int(end_col[-1]) + 1
@@ -113,9 +113,17 @@ def _paint_toggles(target: np.ndarray, toggles: np.ndarray) -> None:
     bounds = np.empty(2 * len(starts), np.int64)
     bounds[0::2] = (start_col - first) * rows + start_row - top
     bounds[1::2] = (end_col - first) * rows + end_row - top + 1
-    span = (last - first) * rows
-    inside = np.repeat(np.arange(len(bounds) + 1) % 2 == 1, np.diff(bounds, prepend=0, append=span))
-    target[top:bottom, first:last] |= inside.reshape(last - first, rows).T
+    inside = np.repeat(np.arange(len(bounds) + 1) % 2 == 1, np.diff(bounds, prepend=0, append=(last - first) * rows))
+    return (first, top, last, bottom), inside.reshape(last - first, rows).T
+
+
+def _paint_toggles(target: np.ndarray, toggles: np.ndarray) -> None:
+    """Set in ``target`` ((H, W) bool) the pixels of :func:`_toggle_crop`, writing only
+    the box around them."""
+    found = _toggle_crop(toggles, *target.shape)
+    if found is not None:
+        (x0, y0, x1, y1), crop = found
+        target[y0:y1, x0:x1] |= crop
 
 
 def _check_total(counts: np.ndarray, height: int, width: int) -> None:
@@ -187,6 +195,42 @@ def paint_segments(segments: Sequence[Any], out: np.ndarray) -> None:
         _paint_toggles(out[i], toggles)
 
 
+def segment_crops(segments: Sequence[Any], height: int, width: int) -> Tuple[List[np.ndarray], np.ndarray]:
+    """What :func:`paint_segments` paints, without an (H, W) array per segment: each
+    segment's mask (a :class:`Polygons`, an :class:`RLE` or None) as the bool crop of
+    the box around its pixels, and the (N, 4) int64 boxes, ``x0, y0, x1, y1``
+    end-exclusive (zeros and a (0, 0) crop for an empty mask): a
+    :class:`scenevis.nodes.MaskStack`'s crops and boxes."""
+    pieces: List[list] = [[] for _ in segments]
+    rings, owners = [], []
+    for i, segment in enumerate(segments):
+        if isinstance(segment, Polygons):
+            rings += segment.rings
+            owners += [i] * len(segment.rings)
+        elif segment is not None:
+            pieces[i].append(_toggle_crop(segment.toggles(height, width), height, width))
+    for i, toggles in zip(owners, _ring_toggles(rings, height, width) if rings else ()):
+        pieces[i].append(_toggle_crop(toggles, height, width))
+    crops, boxes = [], np.zeros((len(segments), 4), np.int64)
+    for i, found in enumerate(pieces):
+        found = [piece for piece in found if piece is not None]
+        if not found:
+            crops.append(np.zeros((0, 0), bool))
+            continue
+        corners = np.array([box for box, _ in found])
+        x0, y0 = corners[:, :2].min(axis=0).tolist()
+        x1, y1 = corners[:, 2:].max(axis=0).tolist()
+        if len(found) == 1:
+            crop = found[0][1]
+        else:  # the rings of one object, joined
+            crop = np.zeros((y1 - y0, x1 - x0), bool)
+            for (a0, b0, a1, b1), part in found:
+                crop[b0 - y0:b1 - y0, a0 - x0:a1 - x0] |= part
+        boxes[i] = x0, y0, x1, y1
+        crops.append(crop)
+    return crops, boxes
+
+
 def rle_bbox(counts: np.ndarray, height: int) -> np.ndarray:
     """The xyxy box around the set pixels of RLE ``counts`` (zeros when none are set)."""
     ends = np.cumsum(counts)
@@ -250,14 +294,19 @@ class RLE:
     def paint(self, target: np.ndarray) -> None:
         """Set its pixels in ``target`` (an (H, W) bool array of the RLE's size, all False
         where it is not to be set), touching only the columns its runs of 1s span."""
-        if target.shape != (self.height, self.width):
-            raise ValueError(f"target: this RLE covers {self.height}x{self.width} pixels (height x width), "
-                             f"got an array of shape {target.shape}")
+        _paint_toggles(target, self.toggles(*target.shape, name="target"))
+
+    def toggles(self, height: int, width: int, name: str = "size") -> np.ndarray:
+        """Where its runs of 1s start and end, as column-major pixel indexes of a
+        ``height`` x ``width`` mask, which must be the RLE's own size."""
+        if (height, width) != (self.height, self.width):
+            raise ValueError(f"{name}: this RLE covers {self.height}x{self.width} pixels (height x width), "
+                             f"got {'an array of shape ' if name == 'target' else ''}{(height, width)}")
         counts = self.run_lengths()
         _check_total(counts, self.height, self.width)
         ends = np.cumsum(counts)
         ones = np.flatnonzero(counts[1::2]) * 2 + 1  # runs of 1s that hold pixels
-        _paint_toggles(target, np.concatenate([ends[ones] - counts[ones], ends[ones]]))
+        return np.concatenate([ends[ones] - counts[ones], ends[ones]])
 
     def bbox(self) -> np.ndarray:
         """The xyxy box around its set pixels."""

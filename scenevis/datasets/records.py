@@ -18,7 +18,8 @@ import numpy as np
 
 from scenevis._arrays import frozen
 from scenevis.datasets.images import load_image, load_image_source
-from scenevis.datasets.masks import Segment, paint_segments
+from scenevis.datasets.masks import Segment, paint_segments, segment_crops
+from scenevis.nodes.masks import MaskStack
 
 __all__ = ["Problem", "DatasetMeta", "Annotations", "Record", "ImageEntry", "EntryIndex", "Dataset", "Predictions", "relative_key"]
 
@@ -101,10 +102,20 @@ class Annotations:
         paint_segments(self.segments, out)
         return out
 
+    def mask_stack(self, height: int, width: int) -> Optional[MaskStack]:
+        """The masks of :meth:`masks` as a :class:`~scenevis.nodes.MaskStack`, each
+        decoded straight into the box around its pixels (no (height, width) array per
+        object, and no scan of them to find their boxes); None when no object has a
+        segmentation."""
+        if not any(s is not None for s in self.segments):
+            return None
+        return MaskStack(*segment_crops(self.segments, height, width), (height, width))
+
     def instances(self, height: int, width: int, *, classes: Sequence[str] = (), ignored_as: str = "crowd",
-                  with_masks: bool = True) -> dict:
+                  with_masks: bool = True, cropped: bool = False) -> dict:
         """The fields :func:`scenevis.annotate.instances` and ``datasample`` read:
-        ``bboxes``, ``labels``, and when present ``scores``, ``masks`` (decoded now),
+        ``bboxes``, ``labels``, and when present ``scores``, ``masks`` (decoded now: an
+        (N, H, W) bool array, or with ``cropped`` a :meth:`mask_stack`),
         ``keypoints`` with ``keypoints_visible`` (or ``keypoint_scores`` for predictions);
         with ``classes``, objects flagged in ``iscrowd`` are named ``'<class> (crowd)'``
         (``ignored_as`` says what the flag means)."""
@@ -112,7 +123,7 @@ class Annotations:
         if self.scores is not None:
             out["scores"] = self.scores
         if with_masks:
-            masks = self.masks(height, width)
+            masks = self.mask_stack(height, width) if cropped else self.masks(height, width)
             if masks is not None:
                 out["masks"] = masks
         if self.keypoints is not None:  # ground truth: COCO's visibility flags; predictions: scores
@@ -162,10 +173,12 @@ class Record:
                              f"say {self.width}x{self.height} (width x height)")
         return pixels
 
-    def datasample(self, *, with_masks: bool = True) -> dict:
+    def datasample(self, *, with_masks: bool = True, cropped: bool = False) -> dict:
         """A data sample for :func:`scenevis.annotate.datasample`: ``gt_instances`` and,
-        with predictions, ``pred_instances`` (masks decoded now)."""
-        options = dict(classes=self.meta.classes, ignored_as=self.meta.ignored_as, with_masks=with_masks)
+        with predictions, ``pred_instances`` (masks decoded now; ``cropped`` as for
+        :meth:`Annotations.instances`)."""
+        options = dict(classes=self.meta.classes, ignored_as=self.meta.ignored_as, with_masks=with_masks,
+                       cropped=cropped)
         sample = {"gt_instances": self.gt.instances(self.height, self.width, **options)}
         if self.pred is not None:
             sample["pred_instances"] = self.pred.instances(self.height, self.width, **options)

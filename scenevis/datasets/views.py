@@ -58,7 +58,7 @@ def record_scene(record: Record, image: Any = None, *, view: str = "auto", score
         pred = {"bboxes": record.pred.bboxes, "labels": record.pred.labels, "scores": record.pred.scores}
         return compare(gt, pred, iou, image=pixels, classes=record.meta.classes, score_thr=score_thr,
                        legend_side="right")
-    sample = record.datasample(with_masks=masks)
+    sample = record.datasample(with_masks=masks, cropped=True)
     return datasample(pixels, sample, dataset_meta=meta, draw_gt=kind in ("gt", "side"),
                       draw_pred=kind in ("pred", "side"), pred_score_thr=score_thr, captions=kind == "side")
 
