@@ -287,3 +287,36 @@ def test_temporary_files_of_writes_cut_short_are_removed_at_the_end(tmp_path, da
     assert report.done == 6
     assert files(out) == [".scenevis-1-old.tmp", "img1.png", "img2.png", "img3.png", "img4.png", "img5.png",
                           "sub/img0.png"]
+
+
+def test_a_redraw_cut_short_never_leaves_the_old_stamp_beside_new_files(tmp_path, dataset, monkeypatch):
+    """A record redrawn for new inputs and stopped after its picture but before its stamp
+    (the worker killed there; the failure is injected at that point because a real kill
+    cannot be timed to land between two files) must not keep the stamp of the old
+    inputs: a later --resume with the old inputs would skip it and keep the new picture."""
+    from scenevis.batch import records as records_module
+
+    record = dataset[1]
+    task = records_module.RenderRecord(tmp_path / "out", view="gt", formats=("png",), stamps=True, resume=True)
+    assert not task(record).resumed
+    first = (tmp_path / "out" / f"{record.key}.png").read_bytes()
+    assert task(record).resumed  # unchanged: skipped
+
+    relabelled = (record.gt.labels + 1) % len(record.meta.classes)
+    moved = attrs.evolve(record, gt=attrs.evolve(record.gt, labels=relabelled))
+    write = records_module.atomic_write
+
+    def stop_before_the_stamp(path, data):
+        if path.endswith(".done"):
+            raise KeyboardInterrupt("the worker stops here")
+        write(path, data)
+
+    monkeypatch.setattr(records_module, "atomic_write", stop_before_the_stamp)
+    with pytest.raises(KeyboardInterrupt):
+        task(moved)
+    monkeypatch.setattr(records_module, "atomic_write", write)
+    assert (tmp_path / "out" / f"{record.key}.png").read_bytes() != first  # the new inputs' picture
+
+    again = task(record)  # the old inputs again, with --resume
+    assert not again.resumed
+    assert (tmp_path / "out" / f"{record.key}.png").read_bytes() == first

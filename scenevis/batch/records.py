@@ -14,6 +14,7 @@ again.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import importlib
@@ -196,6 +197,11 @@ class RenderRecord:
         size = self._unchanged(record, files, fingerprint) if self.resume else None
         resumed = size is not None
         if not resumed:
+            if fingerprint is not None:
+                # The old inputs' stamp goes before any file changes: a redraw stopped part
+                # way must not leave it beside the new files, for a later --resume to trust.
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(self.stamp_path(record))
             pixels, source = record.load_image_source()
             scene = record_scene(record, pixels, view=self.view, score_thr=self.score_thr, iou=self.iou,
                                  masks=self.masks)
