@@ -583,32 +583,6 @@ def test_mask_stacks_are_the_masks_cropped(tmp_path):
         annotations.mask_stack(h + 1, w)
 
 
-def test_the_masks_of_a_record_are_decoded_in_one_pass(monkeypatch):
-    """Every polygon ring and RLE of a record's objects is turned into crops in one
-    vectorized pass (per object, numpy's call overhead was half the decoding), and the
-    rings of one object are joined even where they overlap."""
-    from scenevis.datasets import masks as module
-
-    calls = []
-    crops = module._crops
-    monkeypatch.setattr(module, "_crops", lambda *args: calls.append(args[3]) or crops(*args))
-    h, w = 30, 40
-    square = np.array([[5.0, 5.0], [20.0, 5.0], [20.0, 20.0], [5.0, 20.0]])
-    segments = [Polygons((square, square + 8)), RLE(rle(blob(30, 10, 5, 4, w, h))["counts"], h, w), None,
-                Polygons((square + 10,))]
-    stack = datasets.Annotations(np.zeros((4, 4)), np.zeros(4, np.int64), segments=segments).mask_stack(h, w)
-    assert calls == [4]
-    for segment, crop, (x0, y0, x1, y1) in zip(segments, stack.crops, stack.boxes.tolist()):
-        whole = np.zeros((h, w), bool)
-        whole[y0:y1, x0:x1] = crop
-        if isinstance(segment, Polygons):
-            ref = coco_mask.decode(coco_mask.merge(coco_mask.frPyObjects([r.ravel().tolist() for r in segment.rings],
-                                                                         h, w))).astype(bool)
-        else:
-            ref = segment.decode(h, w) if segment is not None else np.zeros((h, w), bool)
-        np.testing.assert_array_equal(whole, ref)
-
-
 def test_instances_keep_a_mask_stack_as_it_is():
     """annotate reads masks given as a MaskStack without making them whole-image arrays
     (selecting instances selects crops), and draws what the same masks as an array draw."""

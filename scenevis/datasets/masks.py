@@ -20,7 +20,7 @@ them):
 """
 from __future__ import annotations
 
-from typing import Any, List, Sequence, Tuple, Union
+from typing import Any, List, Optional, Sequence, Tuple, Union
 
 import attrs
 import numpy as np
@@ -82,61 +82,48 @@ def encode_mask(mask: np.ndarray) -> str:
     return "".join(out)
 
 
-def _crops(toggles: np.ndarray, sets: np.ndarray, owners: np.ndarray, count: int, height: int,
-           width: int) -> Tuple[List[np.ndarray], np.ndarray]:
-    """The masks of ``count`` objects from toggle sets: toggle k (a column-major pixel index
-    of an (H, W) mask; ``H * W`` is past the end) is in set ``sets[k]``, which belongs to
-    object ``owners[sets[k]]``. Within a set, the pixels inside an odd number of toggles
-    are set: the sorted toggles pair up into runs (an odd last one runs to the end of its
-    column). An object's mask is the union of its sets' (its polygon's rings). Returns
-    each object's bool crop of the box around its pixels and the (count, 4) int64 boxes,
-    ``x0, y0, x1, y1`` end-exclusive (zeros and a (0, 0) crop when it has none).
-
-    Every set of every object is worked at once, and each crop is written only inside its
-    box: its columns, and its rows unless a run crosses from one column into the next
-    (painting the whole height of every column an object spans, one object at a time,
-    took 2.5 times as long)."""
+def _toggle_crop(toggles: np.ndarray, height: int, width: int) -> Optional[tuple]:
+    """The pixels inside an odd number of the column-major ``toggles`` (pixel indexes of
+    an (H, W) mask; ``H * W`` is past the end) as ``(x0, y0, x1, y1)``, the box around
+    them, and the (y1 - y0, x1 - x0) bool crop; None when there are none. The sorted
+    toggles pair up into runs of set pixels (an odd last one runs to the end of its
+    column); the box spans whole columns only when a run crosses from one column into
+    the next. The crop is made by one ``repeat`` of bools (a running count over every
+    pixel took twice as long; the whole height of every column the object spans, 2.5
+    times as long)."""
+    if not len(toggles):
+        return None
     size = height * width
-    crops = [np.zeros((0, 0), bool) for _ in range(count)]
-    boxes = np.zeros((count, 4), np.int64)
-    order = np.lexsort((toggles, sets))
-    toggles, sets = toggles[order], sets[order]
-    counts = np.bincount(sets, minlength=len(owners))
-    odd = np.flatnonzero(counts % 2)
-    if len(odd):  # the end of the column of each odd set's last toggle, as one more
-        last = toggles[np.cumsum(counts)[odd] - 1]
-        toggles = np.concatenate([toggles, np.minimum(-(-last // height) * height, size)])
-        sets = np.concatenate([sets, odd])
-        order = np.lexsort((toggles, sets))
-        toggles, sets = toggles[order], sets[order]
-    starts, ends, owner = toggles[0::2], np.minimum(toggles[1::2], size), owners[sets[0::2]]
+    ordered = np.sort(toggles)
+    if len(ordered) % 2:
+        ordered = np.append(ordered, min(-(-int(ordered[-1]) // height) * height, size))
+    starts, ends = ordered[0::2], np.minimum(ordered[1::2], size)
     keep = ends > starts
-    starts, ends, owner = starts[keep], ends[keep] - 1, owner[keep]  # ends inclusive from here
+    starts, ends = starts[keep], ends[keep] - 1  # ends inclusive from here
     if not len(starts):
-        return crops, boxes
+        return None
     start_col, start_row = np.divmod(starts, height)
     end_col, end_row = np.divmod(ends, height)
-    first, top = np.full(count, width, np.int64), np.full(count, height, np.int64)
-    last, bottom = np.zeros(count, np.int64), np.zeros(count, np.int64)
-    np.minimum.at(first, owner, start_col)
-    np.minimum.at(top, owner, start_row)
-    np.maximum.at(last, owner, end_col + 1)
-    np.maximum.at(bottom, owner, end_row + 1)
-    across = owner[start_col != end_col]
-    top[across], bottom[across] = 0, height
-    present = last > 0
-    rows, cols = np.where(present, bottom - top, 0), np.where(present, last - first, 0)
-    area = rows * cols
-    base = np.cumsum(area) - area
-    at = base[owner] - first[owner] * rows[owner] - top[owner]
-    total = int(area.sum())
-    depth = np.cumsum(np.bincount(at + start_col * rows[owner] + start_row, minlength=total + 1)
-                      - np.bincount(at + end_col * rows[owner] + end_row + 1, minlength=total + 1))
-    inside = depth[:total] > 0
-    for i in np.flatnonzero(present).tolist():
-        crops[i] = inside[base[i]:base[i] + area[i]].reshape(cols[i], rows[i]).T
-        boxes[i] = first[i], top[i], last[i], bottom[i]
-    return crops, boxes
+    first, last = int(start_col[0]), int(end_col[-1]) + 1
+    if (start_col != end_col).any():
+        top, bottom = 0, height
+    else:
+        top, bottom = int(start_row.min()), int(end_row.max()) + 1
+    rows = bottom - top
+    bounds = np.empty(2 * len(starts), np.int64)
+    bounds[0::2] = (start_col - first) * rows + start_row - top
+    bounds[1::2] = (end_col - first) * rows + end_row - top + 1
+    inside = np.repeat(np.arange(len(bounds) + 1) % 2 == 1, np.diff(bounds, prepend=0, append=(last - first) * rows))
+    return (first, top, last, bottom), inside.reshape(last - first, rows).T
+
+
+def _paint_toggles(target: np.ndarray, toggles: np.ndarray) -> None:
+    """Set in ``target`` ((H, W) bool) the pixels of :func:`_toggle_crop`, writing only
+    the box around them."""
+    found = _toggle_crop(toggles, *target.shape)
+    if found is not None:
+        (x0, y0, x1, y1), crop = found
+        target[y0:y1, x0:x1] |= crop
 
 
 def _check_total(counts: np.ndarray, height: int, width: int) -> None:
@@ -145,12 +132,12 @@ def _check_total(counts: np.ndarray, height: int, width: int) -> None:
         raise ValueError(f"counts: expected runs covering {height}x{width} = {height * width} pixels, got {total}")
 
 
-def _ring_toggles(rings: Sequence[np.ndarray], height: int, width: int) -> Tuple[np.ndarray, np.ndarray]:
-    """The column-major pixel indexes where the fill of the polygons ``rings`` ((K, 2) x, y
-    each) toggles (pycocotools' rule), and the ring of each; all rings walked at once."""
+def _ring_toggles(rings: Sequence[np.ndarray], height: int, width: int) -> List[np.ndarray]:
+    """For each polygon of ``rings`` ((K, 2) x, y each), the column-major pixel indexes
+    where its fill toggles (pycocotools' rule); all rings walked at once."""
     sizes = np.array([len(ring) for ring in rings], np.int64)
     if not sizes.sum():
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return [np.zeros(0, np.int64) for _ in rings]
     xy = np.concatenate([np.asarray(ring, np.float64).reshape(-1, 2) for ring in rings])
     x = np.trunc(_SCALE * xy[:, 0] + 0.5).astype(np.int64)   # C's (int) cast truncates toward zero
     y = np.trunc(_SCALE * xy[:, 1] + 0.5).astype(np.int64)
@@ -182,47 +169,66 @@ def _ring_toggles(rings: Sequence[np.ndarray], height: int, width: int) -> Tuple
     keep = (np.floor(xd) == xd) & (xd >= 0) & (xd <= width - 1)
     yd = np.minimum(v[cross], v[cross - 1]).astype(np.float64)
     yd = np.ceil(np.clip((yd + 0.5) / _SCALE - 0.5, 0, height))
-    return xd[keep].astype(np.int64) * height + yd[keep].astype(np.int64), ring[cross][keep]
+    toggles = xd[keep].astype(np.int64) * height + yd[keep].astype(np.int64)
+    return np.split(toggles, np.cumsum(np.bincount(ring[cross][keep], minlength=len(rings)))[:-1])
 
 
 def polygon_mask(polygons: Sequence[np.ndarray], height: int, width: int) -> np.ndarray:
     """The (height, width) bool mask of the union of ``polygons`` (each (K, 2) x, y)."""
-    out = np.zeros((1, height, width), bool)
-    paint_segments([Polygons(tuple(polygons))], out)
-    return out[0]
+    out = np.zeros((height, width), bool)
+    for toggles in _ring_toggles(polygons, height, width):
+        _paint_toggles(out, toggles)
+    return out
 
 
 def paint_segments(segments: Sequence[Any], out: np.ndarray) -> None:
     """Paint segment ``i`` (a :class:`Polygons`, an :class:`RLE` or None) into ``out[i]``
-    ((N, H, W) bool, all False): :func:`segment_crops`, each written into its box."""
-    crops, boxes = segment_crops(segments, *out.shape[1:])
-    for i, (x0, y0, x1, y1) in enumerate(boxes.tolist()):
-        out[i, y0:y1, x0:x1] |= crops[i]
-
-
-def segment_crops(segments: Sequence[Any], height: int, width: int) -> Tuple[List[np.ndarray], np.ndarray]:
-    """Each segment's mask (a :class:`Polygons`, an :class:`RLE` or None) as the bool
-    crop of the box around its pixels, and the (N, 4) int64 boxes, ``x0, y0, x1, y1``
-    end-exclusive (zeros and a (0, 0) crop for an empty mask): a
-    :class:`scenevis.nodes.MaskStack`'s crops and boxes, without an (H, W) array per
-    segment. The polygons of all segments are rasterized in one pass."""
-    runs, owners, rings, ring_owners = [], [], [], []
+    ((N, H, W) bool, all False), the polygons of all of them rasterized in one pass."""
+    rings, owners = [], []
     for i, segment in enumerate(segments):
         if isinstance(segment, Polygons):
             rings += segment.rings
-            ring_owners += [i] * len(segment.rings)
+            owners += [i] * len(segment.rings)
         elif segment is not None:
-            runs.append(segment.toggles(height, width))
-            owners.append(i)
-    parts = runs + [np.zeros(0, np.int64)]
-    sets = [np.full(len(run), k, np.int64) for k, run in enumerate(runs)]
-    if rings:
-        toggles, ring = _ring_toggles(rings, height, width)
-        parts.append(toggles)
-        sets.append(ring + len(runs))
-    toggles = np.concatenate(parts)
-    sets = np.concatenate(sets) if sets else np.zeros(0, np.int64)
-    return _crops(toggles, sets, np.array(owners + ring_owners, np.int64), len(segments), height, width)
+            segment.paint(out[i])
+    for i, toggles in zip(owners, _ring_toggles(rings, *out.shape[1:]) if rings else ()):
+        _paint_toggles(out[i], toggles)
+
+
+def segment_crops(segments: Sequence[Any], height: int, width: int) -> Tuple[List[np.ndarray], np.ndarray]:
+    """What :func:`paint_segments` paints, without an (H, W) array per segment: each
+    segment's mask (a :class:`Polygons`, an :class:`RLE` or None) as the bool crop of
+    the box around its pixels, and the (N, 4) int64 boxes, ``x0, y0, x1, y1``
+    end-exclusive (zeros and a (0, 0) crop for an empty mask): a
+    :class:`scenevis.nodes.MaskStack`'s crops and boxes."""
+    pieces: List[list] = [[] for _ in segments]
+    rings, owners = [], []
+    for i, segment in enumerate(segments):
+        if isinstance(segment, Polygons):
+            rings += segment.rings
+            owners += [i] * len(segment.rings)
+        elif segment is not None:
+            pieces[i].append(_toggle_crop(segment.toggles(height, width), height, width))
+    for i, toggles in zip(owners, _ring_toggles(rings, height, width) if rings else ()):
+        pieces[i].append(_toggle_crop(toggles, height, width))
+    crops, boxes = [], np.zeros((len(segments), 4), np.int64)
+    for i, found in enumerate(pieces):
+        found = [piece for piece in found if piece is not None]
+        if not found:
+            crops.append(np.zeros((0, 0), bool))
+            continue
+        corners = np.array([box for box, _ in found])
+        x0, y0 = corners[:, :2].min(axis=0).tolist()
+        x1, y1 = corners[:, 2:].max(axis=0).tolist()
+        if len(found) == 1:
+            crop = found[0][1]
+        else:  # the rings of one object, joined
+            crop = np.zeros((y1 - y0, x1 - x0), bool)
+            for (a0, b0, a1, b1), part in found:
+                crop[b0 - y0:b1 - y0, a0 - x0:a1 - x0] |= part
+        boxes[i] = x0, y0, x1, y1
+        crops.append(crop)
+    return crops, boxes
 
 
 def rle_bbox(counts: np.ndarray, height: int) -> np.ndarray:
@@ -251,8 +257,9 @@ class Polygons:
 
     def paint(self, target: np.ndarray) -> None:
         """Set this outline's pixels in ``target`` (an (H, W) bool array, all False where
-        it is not to be set), touching only the box around them."""
-        _paint_crop(target, segment_crops([self], *target.shape))
+        it is not to be set), touching only the columns it spans."""
+        for toggles in _ring_toggles(self.rings, *target.shape):
+            _paint_toggles(target, toggles)
 
     def bbox(self) -> np.ndarray:
         """The xyxy box around every vertex."""
@@ -286,18 +293,15 @@ class RLE:
 
     def paint(self, target: np.ndarray) -> None:
         """Set its pixels in ``target`` (an (H, W) bool array of the RLE's size, all False
-        where it is not to be set), touching only the box around them."""
-        if target.shape != (self.height, self.width):
-            raise ValueError(f"target: this RLE covers {self.height}x{self.width} pixels (height x width), "
-                             f"got an array of shape {target.shape}")
-        _paint_crop(target, segment_crops([self], *target.shape))
+        where it is not to be set), touching only the columns its runs of 1s span."""
+        _paint_toggles(target, self.toggles(*target.shape, name="target"))
 
-    def toggles(self, height: int, width: int) -> np.ndarray:
+    def toggles(self, height: int, width: int, name: str = "size") -> np.ndarray:
         """Where its runs of 1s start and end, as column-major pixel indexes of a
         ``height`` x ``width`` mask, which must be the RLE's own size."""
         if (height, width) != (self.height, self.width):
-            raise ValueError(f"size: this RLE covers {self.height}x{self.width} pixels (height x width), "
-                             f"got {height}x{width}")
+            raise ValueError(f"{name}: this RLE covers {self.height}x{self.width} pixels (height x width), "
+                             f"got {'an array of shape ' if name == 'target' else ''}{(height, width)}")
         counts = self.run_lengths()
         _check_total(counts, self.height, self.width)
         ends = np.cumsum(counts)
@@ -310,9 +314,3 @@ class RLE:
 
 
 Segment = Union[Polygons, RLE]
-
-
-def _paint_crop(target: np.ndarray, found: tuple) -> None:
-    """Set in ``target`` the pixels of one segment's :func:`segment_crops`."""
-    (crop,), ((x0, y0, x1, y1),) = found[0], found[1].tolist()
-    target[y0:y1, x0:x1] |= crop
