@@ -20,7 +20,7 @@ them):
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Iterator, List, Optional, Sequence, Tuple, Union
 
 import attrs
 import numpy as np
@@ -181,17 +181,25 @@ def polygon_mask(polygons: Sequence[np.ndarray], height: int, width: int) -> np.
     return out
 
 
-def paint_segments(segments: Sequence[Any], out: np.ndarray) -> None:
-    """Paint segment ``i`` (a :class:`Polygons`, an :class:`RLE` or None) into ``out[i]``
-    ((N, H, W) bool, all False), the polygons of all of them rasterized in one pass."""
+def _segment_toggles(segments: Sequence[Any], height: int, width: int, name: str) -> Iterator[Tuple[int, np.ndarray]]:
+    """``(i, toggles)``: the column-major pixel indexes where segment ``i``'s fill toggles
+    (each RLE's, then each polygon ring's, the rings of all segments walked at once);
+    ``name`` is the argument an RLE of another size is reported against."""
     rings, owners = [], []
     for i, segment in enumerate(segments):
         if isinstance(segment, Polygons):
             rings += segment.rings
             owners += [i] * len(segment.rings)
         elif segment is not None:
-            segment.paint(out[i])
-    for i, toggles in zip(owners, _ring_toggles(rings, *out.shape[1:]) if rings else ()):
+            yield i, segment.toggles(height, width, name=name)
+    if rings:
+        yield from zip(owners, _ring_toggles(rings, height, width))
+
+
+def paint_segments(segments: Sequence[Any], out: np.ndarray) -> None:
+    """Paint segment ``i`` (a :class:`Polygons`, an :class:`RLE` or None) into ``out[i]``
+    ((N, H, W) bool, all False), the polygons of all of them rasterized in one pass."""
+    for i, toggles in _segment_toggles(segments, *out.shape[1:], name="target"):
         _paint_toggles(out[i], toggles)
 
 
@@ -202,14 +210,7 @@ def segment_crops(segments: Sequence[Any], height: int, width: int) -> Tuple[Lis
     end-exclusive (zeros and a (0, 0) crop for an empty mask): a
     :class:`scenevis.nodes.MaskStack`'s crops and boxes."""
     pieces: List[list] = [[] for _ in segments]
-    rings, owners = [], []
-    for i, segment in enumerate(segments):
-        if isinstance(segment, Polygons):
-            rings += segment.rings
-            owners += [i] * len(segment.rings)
-        elif segment is not None:
-            pieces[i].append(_toggle_crop(segment.toggles(height, width), height, width))
-    for i, toggles in zip(owners, _ring_toggles(rings, height, width) if rings else ()):
+    for i, toggles in _segment_toggles(segments, height, width, name="size"):
         pieces[i].append(_toggle_crop(toggles, height, width))
     crops, boxes = [], np.zeros((len(segments), 4), np.int64)
     for i, found in enumerate(pieces):
