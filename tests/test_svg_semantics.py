@@ -181,6 +181,15 @@ def test_attribute_values_are_quoted_as_quoteattr_quotes_them(text):
     assert attribute(text) == quoteattr(text)
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.floats(), st.integers(-2**70, 2**70).map(float), st.sampled_from([-0.0, 2.0**80, -1e300])))
+def test_numbers_are_written_with_at_most_three_decimals_and_no_trailing_zeros(value):
+    from scenevis.renderer.svg_write import number
+
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    assert number(value) == ("0" if text in ("-0", "") else text)
+
+
 def test_a_title_is_built_from_label_or_class_and_score():
     scene = (sv.background((0, 0, 50, 40))
              + sv.points([[5, 5], [10, 10], [20, 20]], meta={"class": [3, 4, 5], "score": [0.874, np.nan, 1.0]})

@@ -21,6 +21,8 @@ __all__ = ["number", "attribute", "matrix", "item_title", "data_value", "png_uri
 
 def number(value: float) -> str:
     """A coordinate as short text: at most 3 decimals, no trailing zeros."""
+    if type(value) is float and value.is_integer():  # most of a picture's: its pixel grid
+        return str(int(value))
     text = f"{value:.3f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
