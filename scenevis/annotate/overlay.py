@@ -108,13 +108,18 @@ def mask_layers(masks: Any, colors: np.ndarray, alpha: float, *, thickness: int 
     h, w = masks.shape[1:]
     rows = item_meta(meta)
     nodes = []
+    first = None  # the first mask's style: the others take its alpha as it was checked
     for i, (x0, y0, x1, y1) in enumerate(np.asarray(boxes).tolist()):
         if x1 <= x0 or y1 <= y0:
             continue
         color = colors[i:i + 1]
+        if first is None:
+            style = first = Style(color=color, alpha=alpha if edges is None and thickness <= 0 else [alpha, 1.0])
+        else:
+            style = first._recolored(color)
         tight = masks.crops[i] if stacked else masks[i, y0:y1, x0:x1]
         if edges is None and thickness <= 0:
-            nodes.append(Masks(tight, x0, y0, Style(color=color, alpha=alpha), meta=rows.take(np.array([i]))))
+            nodes.append(Masks(tight, x0, y0, style, meta=rows.take(np.array([i]))))
             continue
         if edges is not None:
             crop = tight  # as a stack: (2, H, 1) is two masks, not one with a channel axis
@@ -130,5 +135,5 @@ def mask_layers(masks: Any, colors: np.ndarray, alpha: float, *, thickness: int 
                 inside = np.s_[box[1]:box[3], box[0]:box[2]]
                 stack = MaskStack([crop[inside], outline(crop, thickness)[inside]], [box, box], shape)
             x0, y0 = left, top
-        nodes.append(Masks(stack, x0, y0, Style(color=color, alpha=[alpha, 1.0]), meta=rows.take(np.array([i, i]))))
+        nodes.append(Masks(stack, x0, y0, style, meta=rows.take(np.array([i, i]))))
     return Group.of(*nodes)
