@@ -147,7 +147,10 @@ def _feed(write, value: Any, nested: Nested) -> None:
     elif kind is tuple or kind is list:
         write(b"L" + _PACK_LENGTH(len(value)))
         for item in value:
-            _feed(write, item, nested)
+            if type(item) is np.ndarray:
+                _array(write, item)
+            else:
+                _feed(write, item, nested)
     elif kind is int:
         write(_tagged(b"I", str(value).encode()))
     elif kind is bool:
@@ -214,7 +217,10 @@ def _write_sequence(write, value: Any, nested: Nested) -> None:
 def _write_mapping(write, value: Any, nested: Nested) -> None:
     write(b"M" + _PACK_LENGTH(len(value)))
     for key in sorted(value, key=repr):
-        _feed(write, key, nested)
+        if type(key) is str:
+            write(_tagged(b"S", key.encode("utf-8", "surrogatepass")))
+        else:
+            _feed(write, key, nested)
         item = value[key]
         if type(item) is np.ndarray:
             _array(write, item)
