@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import operator
 import struct
 from collections.abc import Mapping
 from typing import Any, Callable, Optional
@@ -45,6 +46,8 @@ def content_digest(value: Any, nested: Nested) -> bytes:
     """
     parts: list = []
     _feed(parts.append, value, nested)
+    if max(map(len, parts)) <= _LARGE:
+        return hashlib.sha256(b"".join(parts)).digest()
     hasher = hashlib.sha256()
     small: list = []
     for part in parts:
@@ -74,8 +77,11 @@ def tree_digest(root: Any, node_type: type) -> bytes:
         if known(node) is not None:
             stack.pop()
             continue
-        pending = [inner for name in _compared(type(node))[1]
-                   for inner in nodes_in(getattr(node, name), node_type) if known(inner) is None]
+        found: list = []
+        for value in _fields(type(node))[3](node):
+            if type(value) not in _LEAVES:
+                _collect(value, node_type, found)
+        pending = [inner for inner in found if known(inner) is None]
         if pending:
             stack.extend(pending)
             continue
@@ -103,12 +109,25 @@ def _collect(value: Any, node_type: type, found: list) -> None:
             _collect(item, node_type, found)
 
 
+#: Types whose values hold no node (``tree_digest`` does not look inside them).
+_LEAVES = frozenset({float, int, bool, str, type(None), np.ndarray})
+
+
 @functools.lru_cache(maxsize=None)
-def _compared(kind: type) -> tuple:
-    """An attrs class's part of the canonical form before its fields (its tagged name),
-    the names of its compared fields and each one's tagged name."""
+def _fields(kind: type) -> tuple:
+    """What an attrs class's canonical form is built from, worked out once per class:
+    its tagged name, each compared field's tagged name, the same followed by ``None``'s
+    form, and a function returning the compared fields' values as a tuple."""
     names = tuple(field.name for field in attrs.fields(kind) if field.eq)
-    return _tagged(b"A", kind.__qualname__.encode()), names, tuple(_tagged(b"f", name.encode()) for name in names)
+    tagged = tuple(_tagged(b"f", name.encode()) for name in names)
+    values = operator.attrgetter(*names) if len(names) > 1 else _as_tuple(names)
+    return _tagged(b"A", kind.__qualname__.encode()), tagged, tuple(tag + b"N" for tag in tagged), values
+
+
+def _as_tuple(names: tuple):
+    """The values of at most one field as a tuple (what ``attrgetter`` gives for several)."""
+    get = operator.attrgetter(*names) if names else None
+    return lambda value: (get(value),) if get else ()
 
 
 def _tagged(tag: bytes, data: bytes) -> bytes:
@@ -128,52 +147,109 @@ def _feed(write, value: Any, nested: Nested) -> None:
     elif kind is tuple or kind is list:
         write(b"L" + _PACK_LENGTH(len(value)))
         for item in value:
-            _feed(write, item, nested)
+            if type(item) is np.ndarray:
+                _array(write, item)
+            else:
+                _feed(write, item, nested)
     elif kind is int:
         write(_tagged(b"I", str(value).encode()))
     elif kind is bool:
         write(b"T" if value else b"F")
     else:
-        _feed_other(write, value, nested)
+        own = nested(value)
+        if own is not None:
+            write(_tagged(b"D", own))
+        else:
+            (_OTHERS.get(kind) or _other(kind))(write, value, nested)
 
 
-def _feed_other(write, value: Any, nested: Nested) -> None:
-    own = nested(value)
-    if own is not None:
-        write(_tagged(b"D", own))
-    elif isinstance(value, (bool, np.bool_)):
-        write(b"T" if value else b"F")
-    elif isinstance(value, (int, np.integer)):
-        write(_tagged(b"I", str(int(value)).encode()))
-    elif isinstance(value, (float, np.floating)):
-        write(_PACK_REAL(b"R", float(value) + 0.0))
-    elif isinstance(value, str):
-        write(_tagged(b"S", value.encode("utf-8", "surrogatepass")))
-    elif isinstance(value, np.ndarray):
-        _array(write, value)
-    elif isinstance(value, (tuple, list)):
-        write(b"L" + _PACK_LENGTH(len(value)))
-        for item in value:
-            _feed(write, item, nested)
-    elif isinstance(value, Mapping):
-        write(b"M" + _PACK_LENGTH(len(value)))
-        for key in sorted(value, key=repr):
-            _feed(write, key, nested)
-            _feed(write, value[key], nested)
-    elif attrs.has(type(value)):
-        head, names, tagged = _compared(type(value))
-        write(head)
-        for name, tag in zip(names, tagged):
-            write(tag)
-            _feed(write, getattr(value, name), nested)
+def _other(kind: type):
+    """How a value of a type ``_feed`` does not take directly is written (after ``nested``
+    declined it), chosen once per type."""
+    if issubclass(kind, (bool, np.bool_)):
+        writer = _write_bool
+    elif issubclass(kind, (int, np.integer)):
+        writer = _write_int
+    elif issubclass(kind, (float, np.floating)):
+        writer = _write_float
+    elif issubclass(kind, str):
+        writer = _write_str
+    elif issubclass(kind, np.ndarray):
+        writer = _write_array
+    elif issubclass(kind, (tuple, list)):
+        writer = _write_sequence
+    elif issubclass(kind, Mapping):
+        writer = _write_mapping
+    elif attrs.has(kind):
+        writer = _write_attrs
     else:
-        raise TypeError(f"digest: cannot digest a value of type {type(value).__name__}")
+        raise TypeError(f"digest: cannot digest a value of type {kind.__name__}")
+    _OTHERS[kind] = writer
+    return writer
+
+
+def _write_bool(write, value: Any, nested: Nested) -> None:
+    write(b"T" if value else b"F")
+
+
+def _write_int(write, value: Any, nested: Nested) -> None:
+    write(_tagged(b"I", str(int(value)).encode()))
+
+
+def _write_float(write, value: Any, nested: Nested) -> None:
+    write(_PACK_REAL(b"R", float(value) + 0.0))
+
+
+def _write_str(write, value: Any, nested: Nested) -> None:
+    write(_tagged(b"S", value.encode("utf-8", "surrogatepass")))
+
+
+def _write_array(write, value: Any, nested: Nested) -> None:
+    _array(write, value)
+
+
+def _write_sequence(write, value: Any, nested: Nested) -> None:
+    write(b"L" + _PACK_LENGTH(len(value)))
+    for item in value:
+        _feed(write, item, nested)
+
+
+def _write_mapping(write, value: Any, nested: Nested) -> None:
+    write(b"M" + _PACK_LENGTH(len(value)))
+    for key in sorted(value, key=repr):
+        if type(key) is str:
+            write(_tagged(b"S", key.encode("utf-8", "surrogatepass")))
+        else:
+            _feed(write, key, nested)
+        item = value[key]
+        if type(item) is np.ndarray:
+            _array(write, item)
+        else:
+            _feed(write, item, nested)
+
+
+def _write_attrs(write, value: Any, nested: Nested) -> None:
+    head, tagged, unset, values = _fields(type(value))
+    write(head)
+    for tag, none, item in zip(tagged, unset, values(value)):
+        kind = type(item)
+        if item is None:
+            write(none)
+        elif kind is float:
+            write(tag + _PACK_REAL(b"R", item + 0.0))
+        elif kind is np.ndarray:
+            write(tag)
+            _array(write, item)
+        else:
+            write(tag)
+            _feed(write, item, nested)
+
+
+_OTHERS: dict = {}
 
 
 def _array(write, array: np.ndarray) -> None:
-    kind = array.dtype.kind
-    if kind == "O":
-        raise TypeError("digest: cannot digest an array of Python objects")
+    kind, swapped, header = _DTYPES.get(array.dtype) or _dtype(array.dtype)
     if kind == "U":
         write(b"U" + _shape_header(array.ndim + 1)(array.ndim, *array.shape))
         for item in array.reshape(-1).tolist():
@@ -181,19 +257,27 @@ def _array(write, array: np.ndarray) -> None:
         return
     if kind in "fc":
         array = array + 0.0  # -0.0 + 0.0 is 0.0; a Python float keeps the array's dtype
-    if array.dtype.byteorder == ">":
+    if swapped:
         array = array.astype(array.dtype.newbyteorder("<"))
     data = array if array.flags.c_contiguous else np.ascontiguousarray(array)
-    write(_dtype_header(data.dtype.str) + _shape_header(data.ndim + 2)(data.ndim, *data.shape, data.nbytes))
+    write(header + _shape_header(data.ndim + 2)(data.ndim, *data.shape, data.nbytes))
     if data.nbytes > _LARGE:
         write(data.reshape(-1).view(np.uint8).data)
     elif data.size:
         write(data.tobytes())
 
 
-@functools.lru_cache(maxsize=None)
-def _dtype_header(name: str) -> bytes:
-    return _tagged(b"X", name.encode())
+def _dtype(dtype: np.dtype) -> tuple:
+    """An array dtype's kind, whether it is big-endian and the canonical form's header for
+    it (that of its little-endian twin), worked out once per dtype."""
+    if dtype.kind == "O":
+        raise TypeError("digest: cannot digest an array of Python objects")
+    swapped = dtype.byteorder == ">"
+    found = _DTYPES[dtype] = dtype.kind, swapped, _tagged(b"X", (dtype.newbyteorder("<") if swapped else dtype).str.encode())
+    return found
+
+
+_DTYPES: dict = {}
 
 
 @functools.lru_cache(maxsize=None)

@@ -190,17 +190,25 @@ def encode_mask_png(mask: np.ndarray, rgb: Any, alpha: int) -> bytes:
     what 1-bit object masks are made of, and W8's forty masks per image take 0.4 ms that
     way where zlib's default search takes 1.4 ms, for a fifth more bytes."""
     height, width = mask.shape
-    header = struct.pack(">IIBBBBB", width, height, 1, 3, 0, 0, 0)
-    palette = bytes(int(v) for v in rgb[:3]) * 2
-    rows = np.zeros((height, (width + 7) // 8 + 1), np.uint8)  # filter byte 0 (None), then the bits
-    rows[:, 1:] = np.packbits(mask, axis=1)
-    return (_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"PLTE", palette) + _chunk(b"tRNS", bytes([0, alpha]))
-            + _chunk(b"IDAT", _deflate_runs(rows.tobytes())) + _chunk(b"IEND", b""))
+    padded = np.zeros((height, width + 8), np.bool_)  # 8 bits of 0: each row's filter byte (None)
+    padded[:, 8:] = mask
+    return b"".join((_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 3, 0, 0, 0)),
+                     _mask_colors(bytes(map(int, rgb[:3])), alpha),
+                     _chunk(b"IDAT", _deflate_runs(np.packbits(padded, axis=1).tobytes())), _IEND))
+
+
+@functools.lru_cache(maxsize=4096)
+def _mask_colors(rgb: bytes, alpha: int) -> bytes:
+    """A mask PNG's palette and transparency chunks (a picture's masks share a few colors)."""
+    return _chunk(b"PLTE", rgb * 2) + _chunk(b"tRNS", bytes([0, alpha]))
 
 
 def _deflate_runs(data: bytes) -> bytes:
     stream = zlib.compressobj(6, zlib.DEFLATED, 15, 9, zlib.Z_RLE)
     return stream.compress(data) + stream.flush()
+
+
+_IEND = struct.pack(">I", 0) + b"IEND" + struct.pack(">I", zlib.crc32(b"IEND"))
 
 
 _CHANNELS = {color: channels for channels, color in _COLOR_TYPES.items()}

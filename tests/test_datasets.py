@@ -628,6 +628,26 @@ def test_instances_keep_a_mask_stack_as_it_is():
                 == annotate.instances({**fields, "masks": masks}, canvas=(40, 30), **options).digest()), options
 
 
+@pytest.mark.parametrize("thickness", [1, 2, 3])
+def test_masks_outlined_from_a_stack_or_an_array_are_the_same_nodes(thickness):
+    """Outlines drawn from a MaskStack's crops (a one-pixel margin of nothing around each)
+    are those drawn from whole-image masks, at the image's edges too."""
+    from scenevis.annotate.overlay import mask_layers
+
+    rng = np.random.default_rng(thickness)
+    masks = rng.random((6, 30, 40)) < 0.7
+    masks[:, :4] = masks[:, -3:] = False
+    masks[0, :6, :7] = masks[1, 24:, 33:] = True  # corners of the image
+    masks[2] = False
+    masks[2, 10:11, 10:30] = True  # one row
+    masks[3, :, 0] = True  # the left edge, whole
+    stack = MaskStack.from_dense(masks)
+    colors = rng.integers(0, 256, (6, 4)).astype(np.uint8)
+    meta = {"id": np.arange(6)}
+    assert (mask_layers(stack, colors, 0.5, thickness=thickness, meta=meta).digest()
+            == mask_layers(masks, colors, 0.5, thickness=thickness, meta=meta).digest())
+
+
 def test_record_scene_errors(tmp_path):
     ds = quiet(datasets.read_coco, coco_instances(tmp_path), tmp_path / "images")
     with pytest.raises(ValueError, match="view: 'compare' needs predictions, and record 0"):

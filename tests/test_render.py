@@ -55,6 +55,16 @@ def test_a_premultiplied_mask_is_premultiplied_of_its_plane():
     red = pixels.premultiplied_mask(mask, (255, 0, 0, 255), 128)  # 50% red: (128, 0, 0) premultiplied, alpha 128
     assert red[mask][0][list(pixels.NATIVE)].tolist() == [128, 0, 0, 128] and not red[~mask].any()
 
+def test_a_packed_color_is_its_pixel_bytes_read_as_one_machine_word():
+    rng = np.random.default_rng(2)
+    for rgba in rng.integers(0, 256, (50, 4)).tolist() + [[0, 0, 0, 0], [255, 255, 255, 255]]:
+        for order in (pixels.NATIVE, pixels.BGRA, (3, 1, 0, 2)):
+            pixel = np.zeros(4, np.uint8)
+            pixel[list(order)] = rgba
+            assert pixels.packed_color(rgba, order) == int(pixel.view(np.uint32)[0])
+            assert pixels.packed_color(np.array(rgba, np.uint8), order) == int(pixel.view(np.uint32)[0])
+
+
 def test_render_is_deterministic_and_leaves_inputs_alone():
     scene = overlay_scene()
     before = scene.children[0].pixels.copy()

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import scenevis as sv
 from scenevis import samples
@@ -157,6 +158,36 @@ def test_title_given_wins_and_values_are_escaped():
     assert [r.get("data-crowd") for r in rects] == ["true", "false"]
     assert [r.get("data-label") for r in rects] == ["a'b", 'c"d']
     assert all(r.get("data-title") is None for r in rects)
+
+
+def test_items_with_equal_values_and_zeros_of_either_sign_keep_their_own_metadata():
+    """Equal items share their text, but not 0.0 and -0.0 (equal, written differently)."""
+    scene = (sv.background((0, 0, 50, 40))
+             + sv.points([[5, 5], [10, 10], [20, 20]], meta={"class": [3, 3, 4], "label": ["a&b", "a&b", "c"]})
+             + sv.points([[30, 30], [32, 32]], meta={"x": [0.0, -0.0], "label": ["d", "d"]}))
+    circles = parse(scene).findall(".//svg:circle", NS)
+    assert [(c.get("data-class"), c.get("data-label"), title(c)) for c in circles[:3]] == [
+        ("3", "a&b", "a&b"), ("3", "a&b", "a&b"), ("4", "c", "c")]
+    assert [c.get("data-x") for c in circles[3:]] == ["0.0", "-0.0"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from("ab &<>\"'\n\r\t\u00e9\u884c]")))
+def test_attribute_values_are_quoted_as_quoteattr_quotes_them(text):
+    from xml.sax.saxutils import quoteattr
+
+    from scenevis.renderer.svg_write import attribute
+
+    assert attribute(text) == quoteattr(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.floats(), st.integers(-2**70, 2**70).map(float), st.sampled_from([-0.0, 2.0**80, -1e300])))
+def test_numbers_are_written_with_at_most_three_decimals_and_no_trailing_zeros(value):
+    from scenevis.renderer.svg_write import number
+
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    assert number(value) == ("0" if text in ("-0", "") else text)
 
 
 def test_a_title_is_built_from_label_or_class_and_score():

@@ -108,28 +108,32 @@ def mask_layers(masks: Any, colors: np.ndarray, alpha: float, *, thickness: int 
     h, w = masks.shape[1:]
     rows = item_meta(meta)
     nodes = []
+    first = None  # the first mask's style: the others take its alpha as it was checked
     for i, (x0, y0, x1, y1) in enumerate(np.asarray(boxes).tolist()):
         if x1 <= x0 or y1 <= y0:
             continue
         color = colors[i:i + 1]
+        if first is None:
+            style = first = Style(color=color, alpha=alpha if edges is None and thickness <= 0 else [alpha, 1.0])
+        else:
+            style = first._recolored(color)
         tight = masks.crops[i] if stacked else masks[i, y0:y1, x0:x1]
         if edges is None and thickness <= 0:
-            nodes.append(Masks(tight, x0, y0, Style(color=color, alpha=alpha), meta=rows.take(np.array([i]))))
+            nodes.append(Masks(tight, x0, y0, style, meta=rows.take(np.array([i]))))
             continue
         if edges is not None:
             crop = tight  # as a stack: (2, H, 1) is two masks, not one with a channel axis
             stack = MaskStack.from_dense(np.stack([crop, crop & edges[y0:y1, x0:x1]]))
         else:  # a one-pixel margin, so the outline knows the outside; an outline spans its mask's box
             top, left = max(y0 - 1, 0), max(x0 - 1, 0)
-            if stacked:  # the margin lies outside the mask's box: none of its pixels
-                crop = np.zeros((min(y1 + 1, h) - top, min(x1 + 1, w) - left), bool)
-                crop[y0 - top:y1 - top, x0 - left:x1 - left] = tight
-            else:
-                crop = masks[i, top:min(y1 + 1, h), left:min(x1 + 1, w)]
-            rim = outline(crop, thickness)
             box = (x0 - left, y0 - top, x1 - left, y1 - top)
-            inside = np.s_[box[1]:box[3], box[0]:box[2]]
-            stack = MaskStack([crop[inside], rim[inside]], [box, box], crop.shape)
+            shape = (min(y1 + 1, h) - top, min(x1 + 1, w) - left)
+            if stacked:  # the margin lies outside the mask's box: none of its pixels, as outline's own padding
+                stack = MaskStack([tight, outline(tight, thickness)], [box, box], shape)
+            else:
+                crop = masks[i, top:shape[0] + top, left:shape[1] + left]
+                inside = np.s_[box[1]:box[3], box[0]:box[2]]
+                stack = MaskStack([crop[inside], outline(crop, thickness)[inside]], [box, box], shape)
             x0, y0 = left, top
-        nodes.append(Masks(stack, x0, y0, Style(color=color, alpha=[alpha, 1.0]), meta=rows.take(np.array([i, i]))))
+        nodes.append(Masks(stack, x0, y0, style, meta=rows.take(np.array([i, i]))))
     return Group.of(*nodes)

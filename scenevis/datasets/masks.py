@@ -113,7 +113,10 @@ def _toggle_crop(toggles: np.ndarray, height: int, width: int) -> Optional[tuple
     bounds = np.empty(2 * len(starts), np.int64)
     bounds[0::2] = (start_col - first) * rows + start_row - top
     bounds[1::2] = (end_col - first) * rows + end_row - top + 1
-    inside = np.repeat(np.arange(len(bounds) + 1) % 2 == 1, np.diff(bounds, prepend=0, append=(last - first) * rows))
+    lengths = np.empty(len(bounds) + 1, np.int64)  # np.diff's prepend and append cost 5 times this
+    lengths[0], lengths[-1] = bounds[0], (last - first) * rows - bounds[-1]
+    np.subtract(bounds[1:], bounds[:-1], out=lengths[1:-1])
+    inside = np.repeat(np.arange(len(bounds) + 1) % 2 == 1, lengths)
     return (first, top, last, bottom), inside.reshape(last - first, rows).T
 
 

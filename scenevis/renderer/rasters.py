@@ -109,6 +109,7 @@ def masks(p, node, device: Affine, style) -> None:
             pixels.blend_masks(p.buffer, node.masks.crops, node.masks.boxes, colors, alphas, *offset, order=p.order)
         return
     ctx = p.ctx
+    colors, alphas = colors.tolist(), alphas.tolist()
     for k, (x0, y0, x1, y1) in enumerate(node.masks.boxes.tolist()):
         color = pick(colors, k)
         a = round(float(pick(alphas, k)) * color[3])

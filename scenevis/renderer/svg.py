@@ -32,7 +32,7 @@ node type adds its handler to :data:`HANDLERS`, written with the element helpers
 from __future__ import annotations
 
 from typing import Optional
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 import numpy as np
 
@@ -43,7 +43,7 @@ from scenevis.renderer import svg_effects, svg_marks, svg_rasters, svg_shapes, s
 from scenevis.renderer.context import RenderContext
 from scenevis.renderer.flatten import DrawOp
 from scenevis.renderer.painter import Painter, drawable, image_surface
-from scenevis.renderer.svg_write import data_value, encoded_uri, item_title, jpeg_uri, matrix, number, paint, png_uri
+from scenevis.renderer.svg_write import attribute, data_value, encoded_uri, item_title, jpeg_uri, matrix, number, paint, png_uri
 from scenevis.scene import Background, Heatmap, Image
 
 __all__ = ["SvgPainter", "HANDLERS"]
@@ -251,12 +251,20 @@ class SvgPainter:
             return None
         keys = [key for key in meta if key != "title"]
         columns = {key: column.tolist() for key, column in meta.items()}
+        # Items whose values are equal get the same text, worked out once; a column of
+        # floats (0.0 == -0.0, written differently) or objects makes every item its own.
+        exact = all(column.dtype.kind in "biuSU" for column in meta.values())
+        found: dict = {}
         out = []
         for i in range(node.count):
-            values = {key: column[i] for key, column in columns.items()}
-            data = "".join(f" data-{key}={quoteattr(data_value(values[key]))}" for key in keys)
-            title = item_title(values)
-            out.append((data, "" if title is None else f"<title>{escape(title)}</title>"))
+            row = tuple(column[i] for column in columns.values()) if exact else i
+            mark = found.get(row)
+            if mark is None:
+                values = {key: column[i] for key, column in columns.items()}
+                data = "".join(f" data-{key}={attribute(data_value(values[key]))}" for key in keys)
+                title = item_title(values)
+                mark = found[row] = (data, "" if title is None else f"<title>{escape(title)}</title>")
+            out.append(mark)
         return out
 
     def element(self, tag: str, attributes: str, mark: Optional[tuple] = None, body: str = "") -> None:

@@ -10,12 +10,12 @@ and a reader can select and search the text. An item with metadata becomes a ``<
 from __future__ import annotations
 
 import math
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape
 
 import numpy as np
 
 from scenevis.geometry import Affine
-from scenevis.renderer.svg_write import number, paints, transform_attribute
+from scenevis.renderer.svg_write import attribute, number, paints, transform_attribute
 from scenevis.renderer.text import HALIGN, edge_outlines, placed
 
 __all__ = ["texts", "text_element"]
@@ -48,10 +48,10 @@ def text_element(fonts, block, left: float, top: float, halign: float, size: flo
                 xs = [_snap(pen + dx, device.a, device.c) for dx, _ in fonts.glyph_offsets(chunk, run_family, size, linear)]
             else:
                 xs = [pen]
-            font = "" if run_family == family else f" font-family={quoteattr(run_family)}"
+            font = "" if run_family == family else f" font-family={attribute(run_family)}"
             spans.append((" ".join(number(x) for x in xs), y, font, escape(chunk)))
             pen += advance
-    head = f'<text font-family={quoteattr(family)} font-size="{number(size)}" {ink}{transform_attribute(device)}'
+    head = f'<text font-family={attribute(family)} font-size="{number(size)}" {ink}{transform_attribute(device)}'
     if len(spans) == 1:
         xs, y, _, chunk = spans[0]
         return f'{head} x="{xs}" y="{y}">{chunk}</text>'

@@ -5,7 +5,9 @@ What the semantic SVG painter (:mod:`~scenevis.renderer.svg`) and its handlers w
 from __future__ import annotations
 
 import math
+import re
 from typing import Optional
+from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
@@ -13,14 +15,26 @@ from scenevis import _base64
 from scenevis._png import encode_jpeg, encode_mask_png, encode_png
 from scenevis.geometry import Affine
 
-__all__ = ["number", "matrix", "item_title", "data_value", "png_uri", "mask_uri", "jpeg_uri", "encoded_uri", "paint", "paints", "transform_attribute",
+__all__ = ["number", "attribute", "matrix", "item_title", "data_value", "png_uri", "mask_uri", "jpeg_uri", "encoded_uri", "paint", "paints", "transform_attribute",
            "device_pixel"]
 
 
 def number(value: float) -> str:
     """A coordinate as short text: at most 3 decimals, no trailing zeros."""
+    if type(value) is float and value.is_integer():  # most of a picture's: its pixel grid
+        return str(int(value))
     text = f"{value:.3f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def attribute(text: str) -> str:
+    """``text`` as a quoted XML attribute value, as ``xml.sax.saxutils.quoteattr`` writes
+    it (text with nothing to escape, what metadata mostly is, without its seven
+    replacements)."""
+    return quoteattr(text) if _SPECIAL.search(text) else f'"{text}"'
+
+
+_SPECIAL = re.compile("[&<>\"'\n\r\t]")
 
 
 def matrix(affine: Affine) -> str:
