@@ -823,3 +823,28 @@ def test_plain_objects_are_checked_a_column_at_a_time_with_the_same_records_and_
     ds = quiet(datasets.read_coco, files.annotations, files.images)
     ds = ds.with_predictions(quiet(datasets.read_coco_results, files.results, ds))
     assert sum(len(r.gt) + len(r.pred) for r in ds) > 100 and checked == []
+
+
+def test_a_record_decodes_its_objects_in_one_json_call_whatever_their_runs(tmp_path, monkeypatch):
+    """A record's objects, in several runs of the file (objects not listed image by
+    image, indented, non-ASCII), are decoded as one array: one call into json per
+    record, the same objects as the file holds."""
+    from scenevis.datasets import _jsonscan
+
+    path = coco_instances(tmp_path)
+    data = json.loads(open(path).read())
+    data["annotations"] = [dict(data["annotations"][i], note="ü\n\U0001f697") for i in (0, 2, 1, 3)]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+    results = coco_results(tmp_path)
+    ds = quiet(datasets.read_coco, path, tmp_path / "images")
+    ds = ds.with_predictions(quiet(datasets.read_coco_results, results, ds))
+    assert np.diff(ds.entries.first).tolist() == [2, 2, 0]  # images 100 and 101 each in two runs
+    calls = []
+    loads = json.loads
+    monkeypatch.setattr(_jsonscan.json, "loads", lambda text: calls.append(text) or loads(text))
+    records = list(ds)
+    assert len(calls) == 3 + 3 + 2  # per record its image entry and its objects; predictions on two images
+    assert [len(r.gt) for r in records] == [2, 2, 0] and [len(r.pred) for r in records] == [3, 2, 0]
+    decoded = [loads(text) for text in calls if text.startswith("[")]
+    assert decoded[0][0]["note"] == "ü\n\U0001f697" and [a["id"] for a in decoded[0]] == [1, 2]

@@ -24,7 +24,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 import numpy as np
 
-from scenevis.datasets._jsonscan import Scanner, ScanError, Spans, decode, decode_run, read_spans, unchanged
+from scenevis.datasets._jsonscan import Scanner, ScanError, Spans, decode, decode_runs, read_spans, unchanged
 from scenevis.datasets._problems import (EDGE_TOLERANCE, NUMBER_TYPES, Problem, ProblemLog, load_json, number,
                                          numbers, short)
 from scenevis.datasets.masks import RLE, Polygons
@@ -393,7 +393,7 @@ class _CocoIndex(EntryIndex):
         lengths = np.concatenate([self.image_lengths[i:i + 1], self.lengths[a:b]])
         img, *runs = read_spans(self.path, self.stamp, starts, lengths)
         img = decode(img)
-        anns = [ann for run in runs for ann in decode_run(run)]
+        anns = decode_runs(runs)
         image = os.path.join(self.root, img["file_name"])
         width, height = img["width"], img["height"]
         gt = _objects(anns, width, height, self.label_of, self.meta, results=False)
@@ -424,8 +424,7 @@ class _CocoResults(collections.abc.Mapping):
                 not 0 <= index < len(self.widths) or self.first[index] == self.first[index + 1]:
             raise KeyError(index)
         a, b = self.first[index], self.first[index + 1]
-        anns = [ann for run in read_spans(self.path, self.stamp, self.starts[a:b], self.lengths[a:b])
-                for ann in decode_run(run)]
+        anns = decode_runs(read_spans(self.path, self.stamp, self.starts[a:b], self.lengths[a:b]))
         return _objects(anns, int(self.widths[index]), int(self.heights[index]), self.label_of, self.meta,
                         results=True)
 
