@@ -848,3 +848,22 @@ def test_a_record_decodes_its_objects_in_one_json_call_whatever_their_runs(tmp_p
     assert [len(r.gt) for r in records] == [2, 2, 0] and [len(r.pred) for r in records] == [3, 2, 0]
     decoded = [loads(text) for text in calls if text.startswith("[")]
     assert decoded[0][0]["note"] == "ü\n\U0001f697" and [a["id"] for a in decoded[0]] == [1, 2]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="counts the bytes read through /proc/self/io")
+def test_a_record_reads_about_its_own_bytes_of_the_file(tmp_path):
+    """Building a record reads its image's entry and objects from the file, a few
+    kilobytes, not a buffer of a quarter megabyte after each seek."""
+    files = datasets.write_coco(tmp_path, images=60, size=(64, 48), objects=(5, 5))
+    ds = quiet(datasets.read_coco, files.annotations, files.images)
+    ds = ds.with_predictions(quiet(datasets.read_coco_results, files.results, ds))
+
+    def read_so_far():
+        return int(next(line.split()[1] for line in open("/proc/self/io") if line.startswith("rchar:")))
+
+    before = read_so_far()
+    records = list(ds)
+    read = read_so_far() - before
+    sizes = os.path.getsize(files.annotations) + os.path.getsize(files.results)
+    assert len(records) == 60 and sum(len(r.gt) for r in records) == 300
+    assert read < sizes + 60 * 3 * 8192, (read, sizes)  # a span, an 8 KiB buffer at most; 51x that before

@@ -182,9 +182,11 @@ class Spans:
 
 @contextlib.contextmanager
 def unchanged(path: str, stamp: Tuple[int, int]) -> Iterator[BinaryIO]:
-    """``path`` opened for reading; ``ValueError`` when it is no longer the file it was
-    (``stamp``: its size and time then)."""
-    with open(path, "rb", buffering=CHUNK) as handle:
+    """``path`` opened for reading, with the default buffer (a :class:`Scanner` reads
+    :data:`CHUNK` bytes at a time past it; a span read after a seek fills the buffer
+    first: a buffer of CHUNK bytes read 256 KiB for every record); ``ValueError`` when it
+    is no longer the file it was (``stamp``: its size and time then)."""
+    with open(path, "rb") as handle:
         now = os.fstat(handle.fileno())
         if (now.st_size, now.st_mtime_ns) != stamp:
             raise ValueError(f"{path}: the file changed after it was read (its size or time differ); read it again")
