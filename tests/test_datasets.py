@@ -3,6 +3,7 @@
 Masks are checked pixel for pixel against pycocotools, on the same files; every kind of
 malformed input is read past, each problem naming its file and item.
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -747,3 +748,142 @@ def test_numbers_too_large_for_a_float_are_problems_not_crashes(tmp_path):
     n = len(data["annotations"]) - 2
     assert [(p.index, p.message.split(":")[0]) for p in ds.problems] == [(n, "bbox"), (n + 1, "segmentation")]
     assert len(ds[1].gt) == before + 1  # 81 is kept without its polygon, 80 is left out
+
+
+def _odd_objects(rng, results):
+    """Objects of one image (96x72) for the COCO readers: plain ones (inside, up to a
+    pixel past the edge, -0.0 and integer coordinates, polygons, RLE strings, crowds) and,
+    now and then, one of every kind the per-object checks report or treat apart."""
+    def plain():
+        x, y, w, h = (float(v) for v in rng.uniform([-0.9, -0.9, 0, 0], [60, 40, 36, 32]))
+        obj = {"image_id": 0, "category_id": int(rng.choice([3, 18, 5])),
+               "bbox": [round(x, 2), round(y, 2), round(w, 2), round(h, 2)]}
+        kind = int(rng.integers(6))
+        if kind == 1:
+            obj["segmentation"] = [[round(float(v), 2) for v in rng.uniform(0, 70, 2 * int(rng.integers(3, 9)))]
+                                   for _ in range(int(rng.integers(1, 3)))]
+        elif kind == 2:
+            obj["segmentation"] = rle(blob(*rng.uniform(10, 60, 2), *rng.uniform(3, 20, 2)))
+        elif kind == 3:
+            obj["bbox"] = [[-0.0, 0, 96, 72], [95, 71.5, 1.9, 1], [95, 71, 2, 2], [-1e-300, 3, 0, 0]][int(rng.integers(4))]
+        elif kind == 4:
+            obj["segmentation"] = []
+        if results:
+            obj["score"] = float(rng.random()) if kind != 5 else 1
+        else:
+            obj["iscrowd"] = [0, 1, "yes"][int(rng.integers(3))]
+        return obj
+
+    odd = [
+        {"category_id": 7}, {"category_id": True}, {"category_id": "3"}, {"bbox": [1, 2, 3]}, {"bbox": [1, "2", 3, 4]},
+        {"bbox": [1, True, 3, 4]}, {"bbox": [1, 2, float("inf"), 4]}, {"bbox": [1, 2, float("nan"), 4]},
+        {"bbox": [1, 2, 10 ** 400, 4]}, {"bbox": [80, 60, 30, 30]}, {"bbox": [200, 10, 5, 5]}, {"bbox": [1, 2, -3, 4]},
+        {"bbox": [-1.5, 2, 3, 4]}, {"bbox": [96, 2, 0, 4]}, {"bbox": [1e308, 2, 1e308, 4]}, {"bbox": [-5, 2, 5, 4]},
+        {"bbox": None, "segmentation": [[1, 2, 30, 2, 15, 40]]}, {"bbox": "x"},
+        {"segmentation": [[1, 2, 3, 4, 5]]}, {"segmentation": [[1, 2, 3, 4]]}, {"segmentation": [[1, 2, "3", 4, 5, 6]]},
+        {"segmentation": [5]}, {"segmentation": [[1, 2, 3, 4, 10 ** 400, 6]]}, {"segmentation": "x"},
+        {"segmentation": {"size": [10, 10], "counts": "00"}}, {"segmentation": {"size": [72.0, 96.0], "counts": "0"}},
+        {"segmentation": rle(blob(30, 30, 10, 8), compressed=False)}, {"segmentation": {"size": [72, 96], "counts": 5}},
+        {"score": None}, {"score": True}, {"score": "0.5"}, {"score": float("nan")}, {"score": 10 ** 400},
+    ]
+    objects = [plain() for _ in range(int(rng.integers(0, 12)))]
+    if objects and rng.random() < 0.25:
+        objects[int(rng.integers(len(objects)))].update(odd[int(rng.integers(len(odd)))])
+    return objects
+
+
+def test_plain_objects_are_checked_a_column_at_a_time_with_the_same_records_and_problems(tmp_path, monkeypatch):
+    """Objects the per-object checks would keep as they are (most of a file's) are
+    checked and built a column at a time, when the file is read and for each record:
+    the same records, byte for byte, and the same problems as one object at a time; an
+    image holding anything else goes through those checks."""
+    from scenevis.batch.records import _digest
+    from scenevis.datasets import coco
+
+    rng = np.random.default_rng(7)
+    write_jpeg(str(tmp_path / "images" / "a.jpg"))
+    images = [{"id": i, "file_name": "a.jpg" if i == 0 else f"{i}.jpg", "width": WIDTH, "height": HEIGHT}
+              for i in range(150)]
+    anns, results = [], []
+    for image in images:
+        anns += [dict(o, image_id=image["id"], id=len(anns)) for o in _odd_objects(rng, results=False)]
+        results += [dict(o, image_id=image["id"]) for o in _odd_objects(rng, results=True)]
+    results.insert(40, "nonsense")
+    results.insert(60, dict(results[70], image_id=999))
+    path, preds = tmp_path / "instances.json", tmp_path / "results.json"
+    path.write_text(json.dumps({"images": images, "annotations": anns,
+                                "categories": [{"id": c, "name": f"c{c}"} for c in (3, 18, 5)]}))
+    preds.write_text(json.dumps(results))
+    checked = []
+    one_at_a_time = coco._object
+    monkeypatch.setattr(coco, "_object", lambda i, ann, *args: checked.append(i) or one_at_a_time(i, ann, *args))
+
+    def read():
+        with pytest.warns(UserWarning):
+            ds = datasets.read_coco(path, tmp_path / "images", check_files=False)
+            ds = ds.with_predictions(datasets.read_coco_results(preds, ds))
+        records = []
+        for record in ds:
+            digest = hashlib.sha256()
+            _digest(record, digest)
+            records.append(digest.hexdigest())
+        return ds.problems + ds.predictions.problems, records
+
+    problems, records = read()
+    per_object = len(checked)
+    monkeypatch.setattr(coco, "_plain", lambda *args: None)
+    checked.clear()
+    assert read() == (problems, records)
+    assert len(checked) == 2 * (len(anns) + len(results) - 2)  # every object, read and built; no "nonsense", 999
+    assert len(problems) > 30 and per_object < len(checked) / 2, (len(problems), per_object, len(checked))
+    files = datasets.write_coco(tmp_path / "w8", images=4, size=(64, 48), objects=(20, 20))
+    monkeypatch.undo()
+    monkeypatch.setattr(coco, "_object", lambda i, ann, *args: checked.append(i) or one_at_a_time(i, ann, *args))
+    checked.clear()
+    ds = quiet(datasets.read_coco, files.annotations, files.images)
+    ds = ds.with_predictions(quiet(datasets.read_coco_results, files.results, ds))
+    assert sum(len(r.gt) + len(r.pred) for r in ds) > 100 and checked == []
+
+
+def test_a_record_decodes_its_objects_in_one_json_call_whatever_their_runs(tmp_path, monkeypatch):
+    """A record's objects, in several runs of the file (objects not listed image by
+    image, indented, non-ASCII), are decoded as one array: one call into json per
+    record, the same objects as the file holds."""
+    from scenevis.datasets import _jsonscan
+
+    path = coco_instances(tmp_path)
+    data = json.loads(open(path).read())
+    data["annotations"] = [dict(data["annotations"][i], note="ü\n\U0001f697") for i in (0, 2, 1, 3)]
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False)
+    results = coco_results(tmp_path)
+    ds = quiet(datasets.read_coco, path, tmp_path / "images")
+    ds = ds.with_predictions(quiet(datasets.read_coco_results, results, ds))
+    assert np.diff(ds.entries.first).tolist() == [2, 2, 0]  # images 100 and 101 each in two runs
+    calls = []
+    loads = json.loads
+    monkeypatch.setattr(_jsonscan.json, "loads", lambda text: calls.append(text) or loads(text))
+    records = list(ds)
+    assert len(calls) == 3 + 3 + 2  # per record its image entry and its objects; predictions on two images
+    assert [len(r.gt) for r in records] == [2, 2, 0] and [len(r.pred) for r in records] == [3, 2, 0]
+    decoded = [loads(text) for text in calls if text.startswith("[")]
+    assert decoded[0][0]["note"] == "ü\n\U0001f697" and [a["id"] for a in decoded[0]] == [1, 2]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/io"), reason="counts the bytes read through /proc/self/io")
+def test_a_record_reads_about_its_own_bytes_of_the_file(tmp_path):
+    """Building a record reads its image's entry and objects from the file, a few
+    kilobytes, not a buffer of a quarter megabyte after each seek."""
+    files = datasets.write_coco(tmp_path, images=60, size=(64, 48), objects=(5, 5))
+    ds = quiet(datasets.read_coco, files.annotations, files.images)
+    ds = ds.with_predictions(quiet(datasets.read_coco_results, files.results, ds))
+
+    def read_so_far():
+        return int(next(line.split()[1] for line in open("/proc/self/io") if line.startswith("rchar:")))
+
+    before = read_so_far()
+    records = list(ds)
+    read = read_so_far() - before
+    sizes = os.path.getsize(files.annotations) + os.path.getsize(files.results)
+    assert len(records) == 60 and sum(len(r.gt) for r in records) == 300
+    assert read < sizes + 60 * 3 * 8192, (read, sizes)  # a span, an 8 KiB buffer at most; 51x that before

@@ -14,11 +14,11 @@ import contextlib
 import json
 import os
 import re
-from typing import Any, BinaryIO, Iterator, Tuple
+from typing import Any, BinaryIO, Iterable, Iterator, Tuple
 
 import numpy as np
 
-__all__ = ["Scanner", "ScanError", "Spans", "decode", "decode_run", "read_spans", "unchanged"]
+__all__ = ["Scanner", "ScanError", "Spans", "decode", "decode_runs", "read_spans", "unchanged"]
 
 CHUNK = 1 << 18
 _DECODER = json.JSONDecoder()
@@ -38,18 +38,11 @@ def decode(raw: bytes) -> Any:
         raise ScanError(str(err)) from None
 
 
-def decode_run(raw: bytes) -> list:
-    """The values of ``raw``: consecutive elements of an array, as the file has them
-    (values separated by commas and whitespace)."""
-    text = raw.decode("utf-8", "surrogatepass")
-    values, pos = [], 0
-    while True:
-        value, pos = _DECODER.raw_decode(text, _SPACE.match(text, pos).end())
-        values.append(value)
-        pos = _SPACE.match(text, pos).end()
-        if pos == len(text):
-            return values
-        pos += 1  # the comma
+def decode_runs(runs: Iterable[bytes]) -> list:
+    """The values of ``runs``, each some consecutive elements of an array as the file has
+    them (values separated by commas and whitespace), in order: one array decoded by
+    :mod:`json` at once (a decode per value cost twice the time)."""
+    return json.loads("[" + ",".join(raw.decode("utf-8", "surrogatepass") for raw in runs) + "]")
 
 
 class Scanner:
@@ -189,9 +182,11 @@ class Spans:
 
 @contextlib.contextmanager
 def unchanged(path: str, stamp: Tuple[int, int]) -> Iterator[BinaryIO]:
-    """``path`` opened for reading; ``ValueError`` when it is no longer the file it was
-    (``stamp``: its size and time then)."""
-    with open(path, "rb", buffering=CHUNK) as handle:
+    """``path`` opened for reading, with the default buffer (a :class:`Scanner` reads
+    :data:`CHUNK` bytes at a time past it; a span read after a seek fills the buffer
+    first: a buffer of CHUNK bytes read 256 KiB for every record); ``ValueError`` when it
+    is no longer the file it was (``stamp``: its size and time then)."""
+    with open(path, "rb") as handle:
         now = os.fstat(handle.fileno())
         if (now.st_size, now.st_mtime_ns) != stamp:
             raise ValueError(f"{path}: the file changed after it was read (its size or time differ); read it again")
