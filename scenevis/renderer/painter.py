@@ -170,6 +170,9 @@ class Painter:
         self.size = buffer.shape[:2] if buffer is not None else size
         #: False when the buffer holds premultiplied alpha (an RGBA render).
         self.opaque = opaque
+        #: True when the buffer is an RGB24 surface's memory: Cairo never reads the fourth
+        #: byte of its pixels, so pixels pasted there leave it undefined.
+        self.rgb24 = isinstance(surface, cairo.ImageSurface) and surface.get_format() == cairo.FORMAT_RGB24
         self.clip_box: Optional[BBox] = None
         self.ops: list = []
         self.index = 0
