@@ -324,6 +324,8 @@ class Painter:
     def sources(self, colors, alphas, n: int) -> list:
         """Item i's Cairo source ``(r, g, b, a)`` in 0-1 (in the surface's channel order),
         or None where it is invisible, for ``n`` items from 1 or n colors and alphas."""
+        if len(colors) == 1 and not colors[0][3]:  # no fill: known without the table's dozen numpy calls
+            return [None] * n
         rgba = np.asarray(colors, np.float64)
         alphas = np.asarray(alphas, np.float64)
         table = np.empty((max(len(rgba), len(alphas)), 4))
