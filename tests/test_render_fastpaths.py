@@ -350,3 +350,25 @@ def test_cairo_never_reads_the_fourth_byte_of_rgb24_pixels(monkeypatch):
             patch.setattr(pixels, "paste_rgb", opaque)
             assert np.array_equal(with_noise, sv.render(scene))
     assert len(noised) >= 20  # every photo went in with noise
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_sources_are_the_colors_in_zero_to_one_times_the_alphas(order):
+    """Every way in (one color or many, alphas of one or many, fully transparent colors)
+    gives the values of the one formula, to the bit."""
+    rng = np.random.default_rng(5)
+    buf = np.zeros((4, 4, 4), np.uint8)
+    painter = Painter(None, Affine(), current(), buf)
+    painter.order, painter.channels = order, pixels.cairo_channels(order)
+    many = rng.integers(0, 256, (30, 4), dtype=np.uint8)
+    many[::7, 3] = 0
+    for colors in (many, many[:1], np.array([[10, 20, 30, 0]], np.uint8), [(255, 0, 0, 255)]):
+        for alphas in ([1.0], [0.35], rng.uniform(0, 1, 30), np.r_[0.0, np.ones(29)]):
+            rgba, alpha = np.asarray(colors, np.float64), np.asarray(alphas, np.float64)
+            k = max(len(rgba), len(alpha))
+            table = np.empty((k, 4))
+            table[:, :3] = rgba[:, list(painter.channels)] / 255.0
+            table[:, 3] = rgba[:, 3] / 255.0 * alpha
+            want = [tuple(row) if row[3] > 0 else None for row in table.tolist()]
+            got = painter.sources(colors, alphas, 30)
+            assert got == (want * 30 if k == 1 else want)

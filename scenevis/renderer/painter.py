@@ -326,11 +326,14 @@ class Painter:
         or None where it is invisible, for ``n`` items from 1 or n colors and alphas."""
         if len(colors) == 1 and not colors[0][3]:  # no fill: known without the table's dozen numpy calls
             return [None] * n
-        rgba = np.asarray(colors, np.float64)
+        rgba = np.asarray(colors)
         alphas = np.asarray(alphas, np.float64)
-        table = np.empty((max(len(rgba), len(alphas)), 4))
-        table[:, :3] = rgba[:, list(self.channels)] / 255.0
-        table[:, 3] = rgba[:, 3] / 255.0 * alphas
+        if len(alphas) == 1 and alphas[0] == 1.0:  # the colors as they are, in half the numpy calls
+            table = rgba[:, self.channels + (3,)] / 255.0
+        else:
+            table = np.empty((max(len(rgba), len(alphas)), 4))
+            table[:, :3] = rgba[:, list(self.channels)] / 255.0
+            table[:, 3] = rgba[:, 3] / 255.0 * alphas
         if len(table) == 1:
             return [tuple(table[0].tolist()) if table[0, 3] > 0.0 else None] * n
         if (table[:, 3] > 0.0).all():
