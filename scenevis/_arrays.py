@@ -269,11 +269,11 @@ def levels(array: np.ndarray, name: str) -> np.ndarray:
     kind = _real(array, name).dtype.kind
     if kind == "b":
         return array.astype(np.uint8) * np.uint8(255)
-    if array.size == 0:
-        return array.astype(np.uint8)
+    if array.size == 0 or array.dtype == np.uint8:
+        return array.astype(np.uint8, copy=False)
     low, high = array.min(), array.max()
     if kind in "iu":
-        if array.dtype != np.uint8 and (low < 0 or high > 255):
+        if low < 0 or high > 255:
             raise ValueError(f"{name}: expected integer levels in [0, 255], got range [{low}, {high}]")
         return array.astype(np.uint8, copy=False)
     low, high = float(low), float(high)
