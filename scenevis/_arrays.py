@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 from numbers import Number, Real
 import warnings
 from typing import Any, Callable, Optional, Sequence
@@ -104,9 +105,17 @@ def _real(array: np.ndarray, name: str) -> np.ndarray:
     return array
 
 
+#: The largest finite float64.
+_LARGEST = sys.float_info.max
+
+
 def numbers(value: Any, name: str, low: float = -math.inf, high: float = math.inf) -> np.ndarray:
     """A read-only 1-D float64 array of finite numbers in ``[low, high]`` from a number, a
     sequence, an array or a tensor; the one check of a list of numbers."""
+    if type(value) in (int, float) and low <= value <= high and -_LARGEST < value < _LARGEST:
+        array = np.array([value], np.float64)  # one plain number in range: no array checks needed
+        array.flags.writeable = False
+        return array
     if isinstance(value, (bool, np.bool_, str, bytes)) or value is None:
         raise TypeError(f"{name}: expected a number or a sequence of numbers, got {value!r}")
     array = _real(as_numpy(value, name), name).reshape(-1)
@@ -260,11 +269,11 @@ def levels(array: np.ndarray, name: str) -> np.ndarray:
     kind = _real(array, name).dtype.kind
     if kind == "b":
         return array.astype(np.uint8) * np.uint8(255)
-    if array.size == 0:
-        return array.astype(np.uint8)
+    if array.size == 0 or array.dtype == np.uint8:
+        return array.astype(np.uint8, copy=False)
     low, high = array.min(), array.max()
     if kind in "iu":
-        if array.dtype != np.uint8 and (low < 0 or high > 255):
+        if low < 0 or high > 255:
             raise ValueError(f"{name}: expected integer levels in [0, 255], got range [{low}, {high}]")
         return array.astype(np.uint8, copy=False)
     low, high = float(low), float(high)

@@ -22,6 +22,7 @@ copies (0.3 ms instead of 0.9 ms in, 0.25 ms instead of 0.7 ms out, 720p).
 from __future__ import annotations
 
 import sys
+from typing import Optional
 
 import numpy as np
 
@@ -85,11 +86,13 @@ def _as_words(buf: np.ndarray):
     return buf.view(np.uint32)[..., 0]
 
 
-def _rgb_into_words(words: np.ndarray, rgb: np.ndarray, fourth: int) -> None:
-    """Fill (h, w) uint32 ``words`` from (h, w, 3) uint8 ``rgb``, ``fourth`` in each last byte.
+def _rgb_into_words(words: np.ndarray, rgb: np.ndarray, fourth: Optional[int]) -> None:
+    """Fill (h, w) uint32 ``words`` from (h, w, 3) uint8 ``rgb``, ``fourth`` in each last
+    byte, or, with ``fourth=None``, whatever comes (a byte nobody reads).
 
     Each 4-byte read at a 3-byte stride takes one pixel's R, G, B and the next pixel's R,
-    which a mask and an OR replace by ``fourth``. The last pixel has no next byte to
+    which a mask and an OR replace by ``fourth`` (with ``None``, a plain copy: half the
+    time of the OR when the CPU caches are cold). The last pixel has no next byte to
     read, so the last row goes through a padded copy.
     """
     rows, cols = rgb.shape[:2]
@@ -99,7 +102,8 @@ def _rgb_into_words(words: np.ndarray, rgb: np.ndarray, fourth: int) -> None:
         view = words.view(np.uint8).reshape(words.shape + (4,))
         for c in range(3):
             view[..., RGB_WORDS[c]] = rgb[..., c]
-        view[..., RGB_WORDS[3]] = fourth
+        if fourth is not None:
+            view[..., RGB_WORDS[3]] = fourth
         return
     if rows > 1:
         _set_fourth(_stride3(rgb, (rows - 1, cols), (rgb.strides[0], 3)), fourth, words[:-1])
@@ -108,9 +112,13 @@ def _rgb_into_words(words: np.ndarray, rgb: np.ndarray, fourth: int) -> None:
     _set_fourth(_stride3(last, (cols,), (3,)), fourth, words[-1])
 
 
-def _set_fourth(read: np.ndarray, fourth: int, out: np.ndarray) -> None:
-    """``out`` = the words ``read`` with their last byte replaced by ``fourth``, in one
-    pass for 0 and 255 (little-endian: the last byte is the top one)."""
+def _set_fourth(read: np.ndarray, fourth: Optional[int], out: np.ndarray) -> None:
+    """``out`` = the words ``read`` with their last byte replaced by ``fourth`` (kept as
+    read when None), in one pass for 0 and 255 (little-endian: the last byte is the top
+    one)."""
+    if fourth is None:
+        np.copyto(out, read)
+        return
     if fourth == 255:
         np.bitwise_or(read, np.uint32(0xFF000000), out=out)
         return
@@ -180,9 +188,12 @@ def bgr(rgb: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(rgb[..., ::-1])
 
 
-def paste_rgb(target: np.ndarray, rgb: np.ndarray, x: int = 0, y: int = 0, order=NATIVE) -> None:
+def paste_rgb(target: np.ndarray, rgb: np.ndarray, x: int = 0, y: int = 0, order=NATIVE,
+              alpha: bool = True) -> None:
     """Copy an RGB image into ``target`` with its top-left at ``(x, y)``, clipped: an
-    (H, W, 3) RGB array, or an (H, W, 4) surface buffer in ``order`` (alpha set opaque)."""
+    (H, W, 3) RGB array, or an (H, W, 4) surface buffer in ``order``, its alpha set
+    opaque; with ``alpha=False`` the fourth byte of each pixel is left undefined (the X
+    of Cairo's ``FORMAT_RGB24``, which Cairo never reads), which saves a pass over it."""
     placed = _clip(target.shape, rgb.shape, x, y)
     if placed is None:
         return
@@ -193,13 +204,14 @@ def paste_rgb(target: np.ndarray, rgb: np.ndarray, x: int = 0, y: int = 0, order
         return
     words = _as_words(dst)
     if tuple(order) == RGB_WORDS and words is not None:
-        _rgb_into_words(words, src, 255)
+        _rgb_into_words(words, src, 255 if alpha else None)
         return
     r, g, b, a = order
     dst[..., b] = src[..., 2]
     dst[..., g] = src[..., 1]
     dst[..., r] = src[..., 0]
-    dst[..., a] = 255
+    if alpha:
+        dst[..., a] = 255
 
 
 def surface_to_rgb(buf: np.ndarray, order=NATIVE) -> np.ndarray:

@@ -5,11 +5,14 @@ check of its kind (``_arrays.coords``, ``_arrays.numbers``, ``_arrays.levels``,
 ``nodes.as_strings``), and neither the module functions nor the ``Visualizer`` facade
 check it a second time. The calls are counted with a profile hook on the real functions.
 """
+import math
+import re
 import sys
 import uuid
 from collections import Counter
 
 import numpy as np
+import pytest
 
 import scenevis as sv
 from scenevis import _arrays
@@ -76,3 +79,24 @@ def test_the_facade_still_names_mmengines_arguments():
         else:
             raise AssertionError(f"no error for {message!r}")
         assert vis.scene is before
+
+
+@pytest.mark.parametrize("value", [0, 2, 7.25, -0.0, 1e-300, 100.0, 1e308, -3])
+def test_one_plain_number_is_checked_as_an_array_of_it_is(value):
+    """A plain int or float takes a short way through ``numbers``; the array, and the
+    error for a value out of range, are those of the same number as a numpy scalar."""
+    from scenevis._arrays import numbers
+
+    for low, high in ((-math.inf, math.inf), (0.0, 100.0)):
+        try:
+            want = numbers(np.float64(value), "width", low, high)
+        except ValueError as err:
+            with pytest.raises(ValueError, match=re.escape(str(err))):
+                numbers(value, "width", low, high)
+            continue
+        got = numbers(value, "width", low, high)
+        assert got.dtype == want.dtype and got.shape == want.shape == (1,)
+        assert got.tobytes() == want.tobytes() and not got.flags.writeable and got.flags.c_contiguous
+    for bad in (math.inf, math.nan, 10 ** 400):
+        with pytest.raises((ValueError, TypeError), match="width"):
+            numbers(bad, "width")

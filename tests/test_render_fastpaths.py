@@ -300,3 +300,75 @@ def test_render_into_a_padded_buffer_gives_the_pixels_of_render():
     assert (buffer[:, 97:] == 7).all()  # the padding is left alone
     with pytest.raises(ValueError, match="buffer"):
         render_into(scene, np.zeros((61, 90, 4), np.uint8))
+
+
+def test_rgb_words_pasted_without_alpha_leave_the_fourth_byte_alone():
+    rng = np.random.default_rng(9)
+    rgb = rng.integers(0, 256, (13, 29, 3), dtype=np.uint8)
+    buf = np.full((20, 40, 4), 7, np.uint8)
+    pixels.paste_rgb(buf, rgb, 5, 3, order=pixels.SWAPPED, alpha=False)
+    assert (pixels.surface_to_rgb(buf[3:16, 5:34], pixels.SWAPPED) == rgb).all()
+    outside = np.ones((20, 40), bool)
+    outside[3:16, 5:34] = False
+    assert (buf[outside] == 7).all()
+
+
+def rgb24_scenes():
+    """Golden scenes over a photo, and a photo Cairo reads through a pattern (moved off
+    the pixel grid, scaled, turned, clipped), its edges anti-aliased over another photo."""
+    from golden_scenes import SCENES
+    from test_render_tiles import over_photo
+
+    yield from (over_photo(make(), seed=i) for i, make in enumerate(SCENES.values()))
+    photo = sv.image(samples.photo(90, 70, seed=3))
+    for moved in (photo.translate(0.4, 0.7), photo.scale(1.37), photo.transformed(Affine(0.96, -0.3, 10, 0.3, 0.96, -5)),
+                  photo.clipped((10.5, 5.25, 60, 50)).translate(0.5, 0)):
+        yield sv.image(samples.photo(140, 120, seed=4)) + moved.translate(20, 20)
+
+
+def test_cairo_never_reads_the_fourth_byte_of_rgb24_pixels(monkeypatch):
+    """Photos go into RGB24 surfaces without their fourth byte set (it saves a pass):
+    every scene renders the same with noise in that byte as with it opaque."""
+    paste = pixels.paste_rgb
+    rng = np.random.default_rng(0)
+    noised = []
+
+    def noisy(target, rgb, x=0, y=0, order=pixels.NATIVE, alpha=True):
+        paste(target, rgb, x, y, order, alpha)
+        if not alpha:
+            target[..., order[3]] = rng.integers(0, 256, target.shape[:2], dtype=np.uint8)
+            noised.append(target.shape)
+
+    def opaque(target, rgb, x=0, y=0, order=pixels.NATIVE, alpha=True):
+        paste(target, rgb, x, y, order, True)
+
+    for scene in rgb24_scenes():
+        with monkeypatch.context() as patch:
+            patch.setattr(pixels, "paste_rgb", noisy)
+            with_noise = sv.render(scene)
+        with monkeypatch.context() as patch:
+            patch.setattr(pixels, "paste_rgb", opaque)
+            assert np.array_equal(with_noise, sv.render(scene))
+    assert len(noised) >= 20  # every photo went in with noise
+
+
+@pytest.mark.parametrize("order", ORDERS)
+def test_sources_are_the_colors_in_zero_to_one_times_the_alphas(order):
+    """Every way in (one color or many, alphas of one or many, fully transparent colors)
+    gives the values of the one formula, to the bit."""
+    rng = np.random.default_rng(5)
+    buf = np.zeros((4, 4, 4), np.uint8)
+    painter = Painter(None, Affine(), current(), buf)
+    painter.order, painter.channels = order, pixels.cairo_channels(order)
+    many = rng.integers(0, 256, (30, 4), dtype=np.uint8)
+    many[::7, 3] = 0
+    for colors in (many, many[:1], np.array([[10, 20, 30, 0]], np.uint8), [(255, 0, 0, 255)]):
+        for alphas in ([1.0], [0.35], rng.uniform(0, 1, 30), np.r_[0.0, np.ones(29)]):
+            rgba, alpha = np.asarray(colors, np.float64), np.asarray(alphas, np.float64)
+            k = max(len(rgba), len(alpha))
+            table = np.empty((k, 4))
+            table[:, :3] = rgba[:, list(painter.channels)] / 255.0
+            table[:, 3] = rgba[:, 3] / 255.0 * alpha
+            want = [tuple(row) if row[3] > 0 else None for row in table.tolist()]
+            got = painter.sources(colors, alphas, 30)
+            assert got == (want * 30 if k == 1 else want)

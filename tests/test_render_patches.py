@@ -120,3 +120,26 @@ def test_marks_piled_deeper_than_the_rounds_allow_paint_the_whole_canvas(monkeyp
     patched, whole = both_ways(scene, monkeypatch)  # a column of marks, each overlapping the two next to it
     assert np.array_equal(patched, whole)
 
+
+
+@pytest.mark.parametrize("kind", ["corners", "round_box", "ellipse"])
+def test_the_least_window_is_never_larger_than_the_windows(kind):
+    """The early refusal of marks with too large windows never refuses a node whose
+    windows would have fitted."""
+    from scenevis.geometry import Affine
+
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        boxes = detections(int(rng.integers(1, 30)), 400, 300, seed) * rng.uniform(0.05, 3.0)
+        node = sv.markers(boxes, kind, width=float(rng.uniform(0, 4)))
+        widths = np.full(node.count, float(node.style.width[0]))
+        least = patches._least_window(node)
+        size = patches._windows(node, Affine(), widths, (10 ** 6, 10 ** 6), np.inf)[1]
+        assert least[0] <= size[0] and least[1] <= size[1]
+
+
+def test_a_hundred_foot_ellipses_of_wide_boxes_paint_the_whole_canvas():
+    img = samples.photo(640, 360, seed=6)
+    boxes = detections(100, 640, 360, seed=7)
+    assert not takes_patches(sv.image(img) + sv.markers(boxes, "ellipse", width=2))
+    assert takes_patches(sv.image(img) + sv.markers(boxes[:10] * [1, 1, 1, 1] / 4, "ellipse", width=2))

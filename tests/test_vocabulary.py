@@ -28,6 +28,22 @@ RED = np.array([255, 0, 0], np.uint8)
 
 # ------------------------------------------------------------------------------ rotated boxes
 
+@pytest.mark.parametrize("unit", ["rad", "deg"])
+def test_rotated_corners_are_the_formula_to_the_bit(unit):
+    """Corner k is (cx + hx cos - hy sin, cy + hx sin + hy cos), (hx, hy) = (sx w / 2, sy h / 2),
+    each value as that formula computes it in float64 (the pixels of rotated boxes depend on it)."""
+    rng = np.random.default_rng(11)
+    boxes = np.c_[rng.uniform(-50, 900, (200, 2)), rng.uniform(0, 300, (200, 2)), rng.uniform(-4, 4, 200)]
+    boxes[:5, 4] = [0.0, -0.0, math.pi / 2, -math.pi, 1e-300]
+    angle = boxes[:, 4] * (math.pi / 180.0) if unit == "deg" else boxes[:, 4]
+    cos, sin = np.cos(angle).tolist(), np.sin(angle).tolist()
+    got = rotated_corners(boxes, unit).tolist()
+    for i, (cx, cy, w, h, _) in enumerate(boxes.tolist()):
+        for k, (sx, sy) in enumerate([(1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (-1.0, 1.0)]):
+            hx, hy = w / 2 * sx, h / 2 * sy
+            assert got[i][k] == [cx + (hx * cos[i] - hy * sin[i]), cy + (hx * sin[i] + hy * cos[i])]
+
+
 def test_rotated_corners_land_where_the_maths_says():
     # (cx, cy, w, h, angle) = (10, 20, 8, 4, pi/6): corner k = centre + R(angle) (sx w/2, sy h/2)
     # with (sx, sy) = (1, 1), (1, -1), (-1, -1), (-1, 1) (MMRotate's rbox2qbox order).

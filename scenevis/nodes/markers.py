@@ -84,14 +84,15 @@ def marker_sizes(node: Markers) -> np.ndarray:
     n = node.count
     if node.size is not None:
         return np.broadcast_to(node.size, (n,)).astype(np.float64)
-    w, h = node.xyxy[:, 2] - node.xyxy[:, 0], node.xyxy[:, 3] - node.xyxy[:, 1]
+    if node.kind in ("triangle", "dot"):
+        return np.full(n, 12.0 if node.kind == "triangle" else 4.0)
+    w = node.xyxy[:, 2] - node.xyxy[:, 0]
     if node.kind == "ellipse":
         return np.maximum(w / 6, 1.0)
+    h = node.xyxy[:, 3] - node.xyxy[:, 1]
     if node.kind == "corners":
         return np.maximum(np.minimum(w, h) / 5, 3.0)
-    if node.kind == "round_box":
-        return np.minimum(w, h) / 4
-    return np.full(n, 12.0 if node.kind == "triangle" else 4.0)
+    return np.minimum(w, h) / 4  # round_box
 
 
 def markers(xyxy: Any, kind: str = "corners", *, size: Any = None, at: Optional[str] = None, color: Any = None,

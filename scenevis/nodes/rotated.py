@@ -27,6 +27,7 @@ __all__ = ["RotatedBoxes", "rotated_boxes", "rotated_corners", "ANGLE_UNITS"]
 ANGLE_UNITS = ("rad", "deg")
 #: The signs of (w / 2, h / 2) at each corner, in MMRotate's order.
 _SIGNS = np.array([[1.0, 1.0], [1.0, -1.0], [-1.0, -1.0], [-1.0, 1.0]])
+_MINUS_PLUS = np.array([-1.0, 1.0])
 
 
 def rotated_corners(boxes: Any, angle_unit: str = "rad") -> np.ndarray:
@@ -34,15 +35,15 @@ def rotated_corners(boxes: Any, angle_unit: str = "rad") -> np.ndarray:
     if angle_unit not in ANGLE_UNITS:
         raise ValueError(f"angle_unit: expected one of {list(ANGLE_UNITS)}, got {angle_unit!r}")
     array = coords(boxes, "boxes", (None, 5), (5,), columns=5)
-    bad = np.flatnonzero((array[:, 2:4] < 0).any(axis=1))
-    if len(bad):
+    if (array[:, 2:4] < 0).any():
+        bad = np.flatnonzero((array[:, 2:4] < 0).any(axis=1))
         raise ValueError(f"boxes: expected w and h >= 0, got {array[bad[0]].tolist()} at index {bad[0]}")
-    angle = array[:, 4] * (math.pi / 180.0 if angle_unit == "deg" else 1.0)
-    cos, sin = np.cos(angle)[:, None], np.sin(angle)[:, None]
+    angle = array[:, 4] * (math.pi / 180.0) if angle_unit == "deg" else array[:, 4]
+    turn = np.stack([np.cos(angle), np.sin(angle)], axis=-1)[:, None]  # (N, 1, 2)
     half = array[:, None, 2:4] / 2 * _SIGNS  # (N, 4, 2) offsets before rotation
-    dx = half[..., 0] * cos - half[..., 1] * sin
-    dy = half[..., 0] * sin + half[..., 1] * cos
-    return np.stack([array[:, None, 0] + dx, array[:, None, 1] + dy], axis=-1)
+    # (hx cos - hy sin, hx sin + hy cos) in few numpy calls (each costs tens of
+    # microseconds with cold caches); a - b is a + (-b) to the bit.
+    return array[:, None, :2] + (half[..., :1] * turn + half[..., 1:] * turn[..., ::-1] * _MINUS_PLUS)
 
 
 def _corners(value: Any) -> np.ndarray:

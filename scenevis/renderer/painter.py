@@ -170,6 +170,9 @@ class Painter:
         self.size = buffer.shape[:2] if buffer is not None else size
         #: False when the buffer holds premultiplied alpha (an RGBA render).
         self.opaque = opaque
+        #: True when the buffer is an RGB24 surface's memory: Cairo never reads the fourth
+        #: byte of its pixels, so pixels pasted there leave it undefined.
+        self.rgb24 = isinstance(surface, cairo.ImageSurface) and surface.get_format() == cairo.FORMAT_RGB24
         self.clip_box: Optional[BBox] = None
         self.ops: list = []
         self.index = 0
@@ -321,11 +324,16 @@ class Painter:
     def sources(self, colors, alphas, n: int) -> list:
         """Item i's Cairo source ``(r, g, b, a)`` in 0-1 (in the surface's channel order),
         or None where it is invisible, for ``n`` items from 1 or n colors and alphas."""
-        rgba = np.asarray(colors, np.float64)
+        if len(colors) == 1 and not colors[0][3]:  # no fill: known without the table's dozen numpy calls
+            return [None] * n
+        rgba = np.asarray(colors)
         alphas = np.asarray(alphas, np.float64)
-        table = np.empty((max(len(rgba), len(alphas)), 4))
-        table[:, :3] = rgba[:, list(self.channels)] / 255.0
-        table[:, 3] = rgba[:, 3] / 255.0 * alphas
+        if len(alphas) == 1 and alphas[0] == 1.0:  # the colors as they are, in half the numpy calls
+            table = rgba[:, self.channels + (3,)] / 255.0
+        else:
+            table = np.empty((max(len(rgba), len(alphas)), 4))
+            table[:, :3] = rgba[:, list(self.channels)] / 255.0
+            table[:, 3] = rgba[:, 3] / 255.0 * alphas
         if len(table) == 1:
             return [tuple(table[0].tolist()) if table[0, 3] > 0.0 else None] * n
         if (table[:, 3] > 0.0).all():

@@ -37,12 +37,12 @@ def image(p, node, device: Affine, style) -> None:
     offset = p.pixel_offset(device, node)
     if offset is not None:
         with p.raw_pixels():
-            pixels.paste_rgb(p.buffer, node.pixels, *offset, order=p.order)
+            pixels.paste_rgb(p.buffer, node.pixels, *offset, order=p.order, alpha=not p.rgb24)
         return
     h, w = node.pixels.shape[:2]
     x0, y0, x1, y1 = _visible(p, device, node, w, h)
     bgra = np.empty((y1 - y0, x1 - x0, 4), np.uint8)
-    pixels.paste_rgb(bgra, node.pixels[y0:y1, x0:x1], order=p.order)
+    pixels.paste_rgb(bgra, node.pixels[y0:y1, x0:x1], order=p.order, alpha=False)  # an RGB24 pattern
     pattern = _pattern(bgra, cairo.FORMAT_RGB24, smooth=True)
     pattern.set_matrix(cairo.Matrix(x0=-x0, y0=-y0))
     p.ctx.translate(node.x, node.y)
