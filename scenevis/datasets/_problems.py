@@ -105,14 +105,14 @@ def number(value: Any) -> Optional[float]:
     return value if math.isfinite(value) else None
 
 
-NUMBER_TYPES = frozenset((int, float))
+_NUMBER_TYPES = frozenset((int, float))
 
 
 def numbers(values: Any) -> Optional[np.ndarray]:
     """A list of JSON numbers as a float64 array when every one is finite; None for
     anything else (a bool, a string, an integer beyond a float's range). One pass in
     C, where :func:`number` per item costs a COCO file's coordinates a Python call each."""
-    if not isinstance(values, list) or not NUMBER_TYPES.issuperset(map(type, values)):
+    if not isinstance(values, list) or not _NUMBER_TYPES.issuperset(map(type, values)):
         return None
     try:
         out = np.array(values, np.float64)

@@ -25,7 +25,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 import numpy as np
 
 from scenevis.datasets._jsonscan import Scanner, ScanError, Spans, decode, decode_runs, read_spans, unchanged
-from scenevis.datasets._problems import (EDGE_TOLERANCE, NUMBER_TYPES, Problem, ProblemLog, load_json, number,
+from scenevis.datasets._problems import (EDGE_TOLERANCE, Problem, ProblemLog, load_json, number,
                                          numbers, short)
 from scenevis.datasets.masks import RLE, Polygons
 from scenevis.datasets.records import (Annotations, Dataset, DatasetMeta, EntryIndex, ImageEntry, Predictions,
@@ -250,15 +250,12 @@ def _plain(anns: List[Any], width: int, height: int, label_of: Dict[int, int], k
     coordinates = list(itertools.chain.from_iterable(boxes))
     if results:
         coordinates += [ann.get("score") for ann in anns]
-    if not NUMBER_TYPES.issuperset(map(type, coordinates)):
-        return None
-    try:
-        values = np.array(coordinates, np.float64)
-    except OverflowError:
+    values = numbers(coordinates)
+    if values is None:
         return None
     n = len(boxes)
     xyxy = values[:4 * n].reshape(n, 4).copy()
-    if not (np.isfinite(values).all() and (xyxy[:, 2:] >= 0).all()):
+    if not (xyxy[:, 2:] >= 0).all():
         return None
     with np.errstate(over="ignore"):  # a sum past a float's range is inf: the checks below send it on
         xyxy[:, 2:] += xyxy[:, :2]
@@ -269,14 +266,8 @@ def _plain(anns: List[Any], width: int, height: int, label_of: Dict[int, int], k
             not ((xyxy - (0, 0, width, height)) * (-1, -1, 1, 1) <= EDGE_TOLERANCE).all():
         return None
     if rings:
-        points = list(itertools.chain.from_iterable(rings))
-        if not NUMBER_TYPES.issuperset(map(type, points)):
-            return None
-        try:
-            flat = np.array(points, np.float64)
-        except OverflowError:
-            return None
-        if not np.isfinite(flat).all():
+        flat = numbers(list(itertools.chain.from_iterable(rings)))
+        if flat is None:
             return None
         flat = flat.reshape(-1, 2)
         ends = list(itertools.accumulate(len(ring) // 2 for ring in rings))
