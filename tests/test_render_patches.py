@@ -131,7 +131,8 @@ def test_the_least_window_is_never_larger_than_the_windows(kind):
     for seed in range(20):
         rng = np.random.default_rng(seed)
         boxes = detections(int(rng.integers(1, 30)), 400, 300, seed) * rng.uniform(0.05, 3.0)
-        node = sv.markers(boxes, kind, width=float(rng.uniform(0, 4)))
+        size = float(rng.uniform(1, 40)) if kind == "ellipse" and seed % 2 else None  # the default, or one given
+        node = sv.markers(boxes, kind, width=float(rng.uniform(0, 4)), size=size)
         widths = np.full(node.count, float(node.style.width[0]))
         least = patches._least_window(node)
         size = patches._windows(node, Affine(), widths, (10 ** 6, 10 ** 6), np.inf)[1]
