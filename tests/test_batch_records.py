@@ -121,17 +121,19 @@ def halve(n):
 
 def test_items_go_to_an_executor_in_tasks_of_several_and_each_gives_its_own_outcome():
     """A task's round trip costs a Dask cluster milliseconds: items travel several to a
-    task, fewer toward the end so the workers finish together; a failing item fails alone."""
+    task, few in each worker's first task so all start at once, more after, fewer toward
+    the end so the workers finish together; a failing item fails alone."""
     with CountingPool(2) as pool:
         outcomes = sorted(batch.imap(halve, range(100), executor=pool, progress=False), key=lambda o: o.index)
     assert [o.index for o in outcomes] == list(range(100))
     assert [o.value for o in outcomes if o.ok] == [n // 2 for n in range(100) if n != 13]
     assert outcomes[13].failure.error == "ValueError: 13 is unlucky"
-    assert sum(pool.tasks) == 100 and pool.tasks[0] == 100 // 4 and pool.tasks[-3:] == [1, 1, 1]
+    assert sum(pool.tasks) == 100 and pool.tasks[:5] == [4, 4, 8, 8, 16] and pool.tasks[-3:] == [1, 1, 1]
     assert len(pool.tasks) < 25
     with CountingPool(2) as pool:  # beside the local pool, tasks are larger: a Dask round trip costs more
         assert len(list(batch.imap(halve, range(1000), executor=pool, progress=False))) == 1000
-    assert pool.tasks[0] == batch.run.CLUSTER_CHUNK == 32 > batch.run.CHUNK
+    assert pool.tasks[:2] == [4, 4] and max(pool.tasks) == pool.tasks[6] == batch.run.CLUSTER_CHUNK == 32
+    assert batch.run.CLUSTER_CHUNK > batch.run.CHUNK
     with CountingPool(2) as pool:
         assert len(list(batch.imap(halve, iter(range(10)), executor=pool, chunk=3, progress=False))) == 10
     assert pool.tasks == [3, 3, 3, 1]

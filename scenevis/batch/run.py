@@ -169,12 +169,16 @@ def _executor(executor: Any, workers: Optional[int], fn: Callable) -> Tuple[Any,
     return executor, None, max(size, 1)
 
 
-def _chunk(remaining: Optional[int], slots: int, most: int) -> int:
-    """Items in the next task: up to ``most``, fewer as the ``remaining`` items (when
-    known) run out, so that the ``slots`` finish together."""
+def _chunk(tasks: int, remaining: Optional[int], slots: int, most: int) -> int:
+    """Items in the next task, after ``tasks`` were sent: few in the first ``slots``
+    tasks, so every worker starts at once (a cluster's first task of 32 records started
+    100 ms after one of 4), twice as many with each further ``slots`` tasks up to
+    ``most``, and fewer again as the ``remaining`` items (when known) run out, so that
+    the ``slots`` finish together."""
+    size = min(most, max(1, most // 8) << (tasks // slots))
     if remaining is None:
-        return most
-    return max(1, min(most, remaining // (2 * slots)))
+        return size
+    return max(1, min(size, remaining // (2 * slots)))
 
 
 def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None, workers: Optional[int] = None,
@@ -189,7 +193,8 @@ def imap(fn: Callable[[Any], Any], items: Iterable[Any], *, executor: Any = None
     flight (default: twice the workers). By default a task holds up to :data:`CHUNK`
     items on the local pool and :data:`CLUSTER_CHUNK` on any other executor (each round
     trip costs the driver CPU time, and on a Dask cluster its scheduler and workers
-    more), fewer toward the end so the workers finish together. ``executor`` is None
+    more), fewer in each worker's first task so all start at once and toward the end so
+    they finish together. ``executor`` is None
     (a local process pool of ``workers`` processes, default: every core this process may
     use), any ``concurrent.futures.Executor`` (not shut down here), or a Dask scheduler's
     address (a client is made and closed here). A failing item yields an Outcome with its
@@ -222,7 +227,7 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
     target, close, slots = _executor(executor, workers, fn)
     limit = window or 2 * slots
     most = CHUNK if isinstance(target, _LocalPool) else CLUSTER_CHUNK
-    sent = 0
+    sent = tasks = 0
     source = ((index, describe(item), item) for index, item in enumerate(items))
     in_flight: Dict[Future, Tuple[List[_Entry], int]] = {}  # future -> (its items, tries)
     bar = None
@@ -230,10 +235,11 @@ def _drive(fn: Callable, items: Iterable, executor: Any, workers: Optional[int],
         exhausted = False
         while True:
             while not exhausted and len(in_flight) < limit:
-                size = chunk or _chunk(None if total is None else total - sent, slots, most)
+                size = chunk or _chunk(tasks, None if total is None else total - sent, slots, most)
                 entries = list(itertools.islice(source, size))
                 exhausted = len(entries) < size
                 sent += len(entries)
+                tasks += 1
                 if entries:
                     in_flight[target.submit(_call_chunk, fn, [item for _, _, item in entries])] = (entries, 1)
             if bar is None:  # after the first submissions: a forked pool has started its workers
