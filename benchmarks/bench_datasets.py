@@ -14,7 +14,8 @@ The peers, interleaved round after round:
 - ``scenevis browse`` (``write_browse``: files read, every image drawn by the workers to
   an SVG and a JPEG thumbnail, the page written) with the predictions (the compare view)
   on 1 and 2 local workers and on a 2-worker Dask ``LocalCluster`` (with the malloc
-  thresholds and the worker profiler off, as docs/datasets.md recommends); and of the ground truth alone (masks, boxes,
+  thresholds, the worker profiler off and fewer periodic checks, as docs/datasets.md
+  recommends); and of the ground truth alone (masks, boxes,
   labels) on 1 worker. The cluster lives only around the Dask peer's rounds: started and
   warmed with the same browse before each (a cluster that ``--scheduler`` reaches has
   drawn before), closed after, both off the clock. Idle, its scheduler and workers take
@@ -218,11 +219,15 @@ def run_w8(runs: int, quick: bool, Row: Any, fmt: Callable[[float], str], limit:
             return Case("W8", f"{limit} of 2,000 images per round", peer, timed, reference=reference)
 
         # Dask's default MALLOC_TRIM_THRESHOLD_=65536 costs a record 1.6x its CPU in page
-        # faults, and its workers' statistical profiler (a stack sample every 10 ms) about
-        # 15% more (docs/datasets.md); workers get the settings that page recommends.
+        # faults, its workers' statistical profiler (a stack sample every 10 ms) about 15%
+        # more, and its periodic checks a tenth of a core (docs/datasets.md); the cluster
+        # gets the settings that page recommends.
         dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": 128 << 20,
                          "distributed.nanny.pre-spawn-environ.MALLOC_MMAP_THRESHOLD_": 32 << 20,
-                         "distributed.worker.profile.enabled": False})
+                         "distributed.worker.profile.enabled": False,
+                         "distributed.admin.tick.interval": "1s",
+                         "distributed.worker.memory.monitor-interval": "1s",
+                         "distributed.admin.system-monitor.interval": "5s"})
         cluster: dict = {}
 
         @contextlib.contextmanager
