@@ -142,12 +142,12 @@ def supervision_run(annotations: str, images: str, out: str) -> Tuple[Callable[[
     run it over a dataset. ``around`` (off the clock) starts the process and waits until
     it has imported supervision and OpenCV; ``draw`` (on the clock) has it run the loop.
 
-    Not in this process: after a local pool's fork, every page of this process's heap is
-    shared with the workers until written, so a loop run here after browse's rounds took
-    a fault on each page its masks reused (about 1,400 a 640x480 image, half its CPU
-    time); a loop run again in a process of its own reuses the last round's pages without
-    any. A process per round pays what a single pass over a dataset pays: its masks'
-    memory touched once."""
+    Not in this process: run here, between the local pools' forks and the other peers'
+    rounds, its CPU per image swung from 21 to 50 ms from run to run, up to half of it in
+    the kernel (about 1,400 page faults an image). A process of its own per round pays
+    what one pass over a dataset pays: each mask's memory touched once (about 1,100
+    page faults an image). What a page fault costs on this machine still varies with what
+    used the memory last (7 to 22 µs in four rounds), and so does this loop's CPU."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     child: dict = {}
 
