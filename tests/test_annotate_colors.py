@@ -76,9 +76,11 @@ def test_masks_are_shaded_per_instance_and_boxes_keep_the_class_color():
     masks = np.zeros((3, 40, 60), bool)
     masks[0, 5:20, 5:20] = masks[1, 5:20, 25:40] = masks[2, 22:38, 5:50] = True
     scene = annotate.instances(masks=masks, labels=[1, 1, 1], bboxes=[[5, 5, 20, 20], [25, 5, 40, 20], [5, 22, 50, 38]])
-    fills = [op.node for op in nodes_of(scene, Masks)]
-    assert len(fills) == 3 and all(f.masks.shape[0] == 2 for f in fills)  # each: its crop and its outline
-    assert len({tuple(f.style.color[0]) for f in fills}) == 3
+    (op,) = nodes_of(scene, Masks)  # one node: each mask's crop, then its outline, in its color
+    node = op.node
+    assert node.count == 6 and node.style.alpha.tolist() == [0.5, 1.0] * 3
+    colors = node.style.color.tolist()
+    assert colors[0::2] == colors[1::2] and len({tuple(c) for c in colors}) == 3
     box_colors = nodes_of(scene, Boxes)[0].style.color
     assert len({tuple(c) for c in box_colors.tolist()}) == 1
 

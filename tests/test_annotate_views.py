@@ -54,14 +54,52 @@ def test_a_region_one_pixel_wide_is_drawn_and_outlined():
     seg = np.zeros((20, 30), np.int64)
     seg[5:15, 12] = 1
     scene = annotate.semantic(seg, classes=["ground", "pole"], show_labels=False)
-    pole = [m for m in nodes_of(scene, Masks) if m.meta["label"][0] == "pole"]
-    assert len(pole) == 1 and pole[0].masks.shape == (2, 10, 1) and pole[0].masks.crops[0].all()
+    (node,) = nodes_of(scene, Masks)
+    pole = np.flatnonzero(node.meta["label"] == "pole")
+    assert len(pole) == 2 and [node.masks.crops[k].shape for k in pole] == [(10, 1), (10, 1)]
+    assert node.masks.crops[pole[0]].all() and node.masks.boxes[pole[0]].tolist() == [12, 5, 13, 15]
     assert sv.render(scene).shape == (20, 30, 3)
+
+@pytest.mark.parametrize("outlines", ["thickness", "edges"])
+def test_mask_layers_are_one_node_painted_as_a_node_per_mask(outlines):
+    """Every mask's fill and outline are items of one Masks node (fill then outline, mask
+    after mask, each with its mask's metadata, empty masks left out), and paint what a
+    node per mask paints, at 1:1 (numpy) and scaled (Cairo), masks at the image's edges too."""
+    import re
+
+    from scenevis.annotate.overlay import mask_layers
+    from scenevis.annotate.regions import outline
+
+    rng = np.random.default_rng(1)
+    h, w = 30, 40
+    masks = rng.random((5, h, w)) < 0.6
+    masks[:, 12:20] = False
+    masks[0, :5, :6] = masks[1, 25:, 34:] = True  # corners of the image
+    masks[2] = False
+    masks[3, :, 0] = True  # the left edge, whole
+    edges = rng.random((h, w)) < 0.3
+    colors = rng.integers(0, 256, (5, 4)).astype(np.uint8)
+    names = np.array(["a", "b", "c", "d", "e"])
+    image = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+    options = {"thickness": 2} if outlines == "thickness" else {"edges": edges}
+    drawn = sv.Group.of(sv.Image(image), mask_layers(masks, colors, 0.4, meta={"label": names}, **options))
+    rings = [outline(m, 2) if outlines == "thickness" else m & edges for m in masks]
+    each = sv.Group.of(sv.Image(image), *[Masks(np.stack([m, ring]), style=sv.Style(color=colors[i:i + 1], alpha=[0.4, 1.0]))
+                                         for i, (m, ring) in enumerate(zip(masks, rings)) if m.any()])
+    (node,) = nodes_of(drawn, Masks)
+    assert node.meta["label"].tolist() == ["a", "a", "b", "b", "d", "d", "e", "e"]
+    assert node.style.alpha.tolist() == [0.4, 1.0] * 4 and (node.x, node.y, node.masks.size) == (0, 0, (h, w))
+    np.testing.assert_array_equal(node.masks.dense(), np.stack([masks[i // 2] if i % 2 == 0 else rings[i // 2]
+                                                                for i in (0, 1, 2, 3, 6, 7, 8, 9)]))
+    for scale in (1.0, 0.75, 1.5):
+        np.testing.assert_array_equal(sv.render(drawn, scale=scale), sv.render(each, scale=scale))
+    assert re.findall(r"<image [^>]*>(?:<title>(\w)</title>)?", sv.to_svg(drawn))[1:] == list("aabbddee")
+
 
 def test_golden_panoptic_map_things_get_instance_shades():
     pan, scene = panoptic_map(), panoptic_scene()
-    fills = [m for m in nodes_of(scene, Masks) if m.style.alpha[0] < 1]
-    colors = {tuple(m.style.color[0, :3]) for m in fills}
+    (node,) = nodes_of(scene, Masks)
+    colors = {tuple(c[:3]) for c, a in zip(node.style.color.tolist(), node.style.alpha.tolist()) if a < 1}
     assert len(colors) == len(np.unique(pan[pan % 1000 != len(STREET)]))  # two people, two cars: all distinct
     texts = nodes_of(scene, Texts)[0]
     assert sorted(texts.strings) == sorted(["sky", "building", "road", "person", "person", "car", "car"])

@@ -350,7 +350,8 @@ def test_every_annotate_view_names_its_layers():
     assert compare_scene().layer_names == ("boxes", "labels", "legend")
     assert tracks_scene().layer_names == ("trails", "masks", "boxes", "keypoints", "labels")
     masks = semantic_scene().layer("masks")
-    assert {op.node.meta["label"][0] for op in shapes_of(masks)} == {"sky", "building", "road", "person", "car"}
+    assert {label for op in shapes_of(masks) for label in op.node.meta["label"].tolist()} == {
+        "sky", "building", "road", "person", "car"}
     matches = {m for op in shapes_of(compare_scene().layer("boxes")) for m in op.node.meta["match"].tolist()}
     assert matches == {"true positive", "false positive", "missed"}
     pose = shapes_of(pose_scene())

@@ -13,7 +13,7 @@ from typing import Any, Optional, Sequence
 import attrs
 import numpy as np
 
-from scenevis._arrays import as_image, coords
+from scenevis._arrays import as_image, coords, frozen
 from scenevis.annotate.labels import LabelSet, draw_labels
 from scenevis.annotate.regions import mask_boxes, outline
 from scenevis.nodes import Masks
@@ -94,46 +94,44 @@ def mask_layers(masks: Any, colors: np.ndarray, alpha: float, *, thickness: int 
     """Each mask blended in its color at ``alpha`` and outlined in it at full opacity.
 
     ``masks`` is an (N, H, W) bool array or a :class:`~scenevis.nodes.MaskStack` (its
-    crops and boxes used as they are). Each mask becomes one node holding only its
-    bounding-box crop (and its outline in the same crop), placed at its offset: a
-    hundred full-image masks cost what their objects cover, not a hundred images.
+    crops and boxes used as they are). The result is one :class:`~scenevis.nodes.Masks`
+    node whose items are each mask's fill, then its outline, mask after mask; each item
+    holds only its bounding-box crop, so a hundred full-image masks cost what their
+    objects cover, not a hundred images. Empty masks are left out.
     Outlines are ``thickness`` pixels inside each mask's edge, or, with ``edges`` (an
     (H, W) bool border map), the mask's pixels on those borders; ``thickness=0`` without
-    ``edges`` draws no outline. ``boxes`` are the masks'
+    ``edges`` draws no outline (one item per mask). ``boxes`` are the masks'
     :func:`~scenevis.annotate.regions.mask_boxes` when the caller has them. ``meta``
     (key -> one value per mask) goes to each mask's items, its fill and its outline alike.
     """
     stacked = isinstance(masks, MaskStack)
     boxes = (masks.boxes if stacked else mask_boxes(masks)) if boxes is None else boxes
     h, w = masks.shape[1:]
-    rows = item_meta(meta)
-    nodes = []
-    first = None  # the first mask's style: the others take its alpha as it was checked
+    outlined = edges is not None or thickness > 0
+    crops, placed, drawn = [], [], []
+
+    def add(crop: np.ndarray, box: Any) -> None:  # frozen now: a copy made later would double the peak
+        crops.append(frozen(crop, np.bool_))
+        placed.append(box)
+
     for i, (x0, y0, x1, y1) in enumerate(np.asarray(boxes).tolist()):
         if x1 <= x0 or y1 <= y0:
             continue
-        color = colors[i:i + 1]
-        if first is None:
-            style = first = Style(color=color, alpha=alpha if edges is None and thickness <= 0 else [alpha, 1.0])
-        else:
-            style = first._recolored(color)
+        drawn.append(i)
         tight = masks.crops[i] if stacked else masks[i, y0:y1, x0:x1]
-        if edges is None and thickness <= 0:
-            nodes.append(Masks(tight, x0, y0, style, meta=rows.take(np.array([i]))))
-            continue
-        if edges is not None:
-            crop = tight  # as a stack: (2, H, 1) is two masks, not one with a channel axis
-            stack = MaskStack.from_dense(np.stack([crop, crop & edges[y0:y1, x0:x1]]))
-        else:  # a one-pixel margin, so the outline knows the outside; an outline spans its mask's box
-            top, left = max(y0 - 1, 0), max(x0 - 1, 0)
-            box = (x0 - left, y0 - top, x1 - left, y1 - top)
-            shape = (min(y1 + 1, h) - top, min(x1 + 1, w) - left)
-            if stacked:  # the margin lies outside the mask's box: none of its pixels, as outline's own padding
-                stack = MaskStack([tight, outline(tight, thickness)], [box, box], shape)
-            else:
-                crop = masks[i, top:shape[0] + top, left:shape[1] + left]
-                inside = np.s_[box[1]:box[3], box[0]:box[2]]
-                stack = MaskStack([crop[inside], outline(crop, thickness)[inside]], [box, box], shape)
-            x0, y0 = left, top
-        nodes.append(Masks(stack, x0, y0, style, meta=rows.take(np.array([i, i]))))
-    return Group.of(*nodes)
+        add(tight, (x0, y0, x1, y1))
+        if edges is not None:  # the border pixels' own box (none for a mask off every border)
+            ring = MaskStack.from_dense((tight & edges[y0:y1, x0:x1])[None])
+            add(ring.crops[0], ring.boxes[0] + ((x0, y0, x0, y0) if ring.crops[0].size else 0))
+        elif thickness > 0:  # an outline spans its mask's box
+            if stacked:  # the pixels around the box are none of the mask's, as outline's own padding
+                add(outline(tight, thickness), (x0, y0, x1, y1))
+            else:  # a one-pixel margin where there is room, so the outline knows the outside
+                top, left = max(y0 - 1, 0), max(x0 - 1, 0)
+                crop = masks[i, top:min(y1 + 1, h), left:min(x1 + 1, w)]
+                add(outline(crop, thickness)[y0 - top:y1 - top, x0 - left:x1 - left], (x0, y0, x1, y1))
+    if not drawn:
+        return Empty()
+    index = np.repeat(np.array(drawn), 2 if outlined else 1)
+    style = Style(color=colors[index], alpha=np.tile([alpha, 1.0], len(drawn)) if outlined else alpha)
+    return Masks(MaskStack(crops, placed, (h, w)), 0, 0, style, meta=item_meta(meta).take(index))

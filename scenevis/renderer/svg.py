@@ -256,8 +256,8 @@ class SvgPainter:
         exact = all(column.dtype.kind in "biuSU" for column in meta.values())
         found: dict = {}
         out = []
-        for i in range(node.count):
-            row = tuple(column[i] for column in columns.values()) if exact else i
+        rows = zip(*columns.values()) if exact else range(node.count)
+        for i, row in enumerate(rows):
             mark = found.get(row)
             if mark is None:
                 values = {key: column[i] for key, column in columns.items()}
