@@ -99,16 +99,6 @@ class Style:
             object.__setattr__(merged, name, inherited if own is None else own)
         return merged
 
-    def _recolored(self, color: Any) -> "Style":
-        """This style with ``color`` (converted and checked as the field is), the other
-        fields as they are: without running their converters again (a scene's masks
-        take one style each, differing in color only)."""
-        out = object.__new__(Style)
-        for name, value in zip(_NAMES, _VALUES(self)):
-            object.__setattr__(out, name, value)
-        object.__setattr__(out, "color", _COLOR(color))
-        return out
-
     @property
     def is_unset(self) -> bool:
         return all([value is None for value in _VALUES(self)])
@@ -126,7 +116,6 @@ class Style:
 
 
 _NAMES = tuple(f.name for f in attrs.fields(Style))
-_COLOR = attrs.fields(Style).color.converter
 _VALUES = operator.attrgetter(*_NAMES)  # all fields' values as one tuple
 
 DEFAULT_STYLE = Style(

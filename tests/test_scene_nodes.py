@@ -135,14 +135,6 @@ def test_per_item_styles_must_match_the_item_count():
     assert node.style.width.tolist() == [1, 3]
 
 
-def test_a_style_recolored_is_the_style_made_with_that_color():
-    style = Style(fill="yellow", alpha=[0.5, 1.0], width=2, dash="--", font_family="DejaVu Serif", halign="right")
-    for color in ("red", (1, 2, 3), [[9, 8, 7, 6], [5, 4, 3, 2]], np.array([[10, 20, 30, 40]], np.uint8), None):
-        assert style._recolored(color) == attrs.evolve(style, color=color)
-    with pytest.raises(ValueError, match="color: unknown color name 'not a color'"):
-        style._recolored("not a color")
-
-
 def test_image_input_rules():
     gray = np.arange(16, dtype=np.uint8).reshape(4, 4)
     assert (sv.image(gray).pixels[..., 1] == gray).all()
