@@ -106,3 +106,27 @@ def test_fail_fast_on_dask(cluster, dataset, tmp_path):
     with pytest.raises(batch.BatchError, match=r"item 3 \(.*missing.jpg\): FileNotFoundError"):
         batch.render_records(records, tmp_path / "fast", executor=client.get_executor(), fail_fast=True,
                              progress=False)
+
+
+@attrs.frozen
+class Tally:
+    """Append a line to ``log`` for each call (an action, as drawing a record is)."""
+
+    log: str
+
+    def __call__(self, item):
+        with open(self.log, "a") as handle:
+            handle.write(f"{item}\n")
+        return item
+
+
+def test_equal_items_on_dask_are_each_run(cluster, tmp_path):
+    """Tasks holding equal items are not one task to Dask: a client names a task by a hash
+    of what it is given (pickled and unpickled twice to check the hash), and gives a
+    task named as one still in flight that task's result without running it."""
+    _, client = cluster
+    log = tmp_path / "calls.log"
+    outcomes = list(batch.imap(Tally(str(log)), ["same"] * 8, executor=client.get_executor(), chunk=1,
+                               progress=False))
+    assert sorted(o.index for o in outcomes) == list(range(8)) and all(o.value == "same" for o in outcomes)
+    assert log.read_text().splitlines() == ["same"] * 8

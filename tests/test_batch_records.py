@@ -109,7 +109,7 @@ class CountingPool(ThreadPoolExecutor):
         self.tasks = []
 
     def submit(self, fn, *args):
-        self.tasks.append(len(args[-1]))
+        self.tasks.append(len(args[-1].items))
         return super().submit(fn, *args)
 
 
