@@ -72,6 +72,20 @@ def test_blocks_share_one_namespace_and_other_fences_do_not_run(tmp_path):
     assert (tmp_path / "x.txt").read_text() == "42"
 
 
+def test_a_block_indented_in_a_list_item_runs_too(tmp_path):
+    """A block inside a list item is indented with it; it runs as written, its lines
+    counted from the page's."""
+    page = tmp_path / "page.md"
+    page.write_text("- a point:\n\n  ```python\n  x = 41\n  if x:\n      y = x + 1\n  ```\n\n"
+                    "- another:\n\n    ```python\n    open('y.txt', 'w').write(str(y))\n    ```\n"
+                    "```python\n  undefined_name\n```\n")
+    assert [line for line, _ in docs.python_blocks(page)] == [4, 12, 15]
+    assert docs.python_blocks(page)[0][1] == "x = 41\nif x:\n    y = x + 1\n"
+    result = docs.run(page, tmp_path)
+    assert (tmp_path / "y.txt").read_text() == "42"
+    assert not result.ok and f'File "{page}", line 15' in result.log and "IndentationError" in result.log
+
+
 def test_every_test_the_docs_cite_exists():
     """``file.py::test_name`` (and ``::test_name``, in the file cited before it) in the
     README and docs/ names a test function that is there; a bare file name is found

@@ -40,7 +40,7 @@ ENV = {"WANDB_MODE": "offline", "WANDB_SILENT": "true", "MPLBACKEND": "Agg"}
 #: than TOLERANCE in a channel (antialiasing may move a level or two between Cairo builds).
 TOLERANCE, MAX_FRACTION = 2, 0.001
 
-_FENCE = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.S | re.M)
+_FENCE = re.compile(r"^([ \t]*)```python[ \t]*\n(.*?)^\1```[ \t]*$", re.S | re.M)  # indented in a list item too
 _PICTURE = re.compile(r"!\[[^\]]*\]\(([^)\s]+)\)")
 
 # Runs in the page's process: the blocks, each compiled with its page line numbers so a
@@ -58,9 +58,17 @@ def pages() -> list:
 
 
 def python_blocks(page: Path) -> list:
-    """``(first line, code)`` of each ```python block, lines counted from 1."""
+    """``(first line, code)`` of each ```python block, lines counted from 1; a block
+    indented in a list item loses its fence's indentation."""
     text = page.read_text()
-    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in _FENCE.finditer(text)]
+    blocks = []
+    for m in _FENCE.finditer(text):
+        indent, code = m.group(1), m.group(2)
+        if indent:
+            code = "".join(line[len(indent):] if line.startswith(indent) else line
+                           for line in code.splitlines(keepends=True))
+        blocks.append((text.count("\n", 0, m.start(2)) + 1, code))
+    return blocks
 
 
 def pictures(page: Path) -> list:
