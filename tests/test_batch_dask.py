@@ -7,15 +7,13 @@ cluster's executor or its scheduler's address; a worker killed mid-run (its proc
 SIGKILL, Dask reschedules its task on a restarted worker) still gives every file once.
 """
 import os
-import signal
 
 import attrs
-import numpy as np
 import pytest
 from dask.distributed import Client, LocalCluster
 
-from dataset_files import write_jpeg
-from scenevis import batch, datasets
+from cluster_runs import KillOnce, Tally, records, written
+from scenevis import batch
 
 
 @pytest.fixture(scope="module")
@@ -27,32 +25,14 @@ def cluster():
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory):
-    """24 images of 240x180 with boxes of three classes (a record takes a worker ~20 ms)."""
-    root = tmp_path_factory.mktemp("dask_data")
-    meta = datasets.DatasetMeta(("person", "car", "dog"), (1, 2, 3))
-    rng = np.random.default_rng(4)
-    records = []
-    for i in range(24):
-        image = str(root / f"frame{i:02d}.jpg")
-        write_jpeg(image, 240, 180, seed=i)
-        xy = rng.uniform(0, 180, (8, 2))
-        boxes = np.concatenate([xy, np.minimum(xy + rng.uniform(10, 60, (8, 2)), [240, 180])], axis=1)
-        gt = datasets.Annotations(boxes, rng.integers(0, 3, 8))
-        shift = np.tile(rng.normal(0, 3, (6, 2)), 2)
-        pred = datasets.Annotations(boxes[2:] + shift, gt.labels[2:], rng.uniform(0.2, 1, 6))
-        records.append(datasets.Record(i, f"frame{i:02d}", image, 240, 180, gt, meta, pred))
-    return records
+    return records(tmp_path_factory.mktemp("dask_data"))
 
 
 @pytest.fixture(scope="module")
 def local_files(dataset, tmp_path_factory):
     out = tmp_path_factory.mktemp("local")
     assert batch.render_records(dataset, out, workers=2, progress=False).ok
-    return {name: (out / name).read_bytes() for name in os.listdir(out)}
-
-
-def written(root):
-    return {name: (root / name).read_bytes() for name in os.listdir(root)}
+    return written(out)
 
 
 def test_a_dask_cluster_writes_the_same_files_as_the_local_pool(cluster, dataset, local_files, tmp_path):
@@ -63,24 +43,6 @@ def test_a_dask_cluster_writes_the_same_files_as_the_local_pool(cluster, dataset
     report = batch.render_records(iter(dataset), tmp_path / "address", executor=local.scheduler_address,
                                   progress=False)
     assert report.done == 24 and written(tmp_path / "address") == local_files
-
-
-@attrs.frozen
-class KillOnce:
-    """Render a record, except that the worker drawing record ``victim`` the first time is
-    killed (SIGKILL: no clean-up runs), as an out-of-memory kill would; before dying it
-    leaves a temporary file, as a write cut short would."""
-
-    task: batch.RenderRecord
-    victim: int
-    marker: str
-
-    def __call__(self, record):
-        if record.index == self.victim and not os.path.exists(self.marker):
-            open(self.marker, "w").close()
-            open(os.path.join(self.task.out_dir, ".scenevis-999-cutshort.tmp"), "wb").close()
-            os.kill(os.getpid(), signal.SIGKILL)
-        return self.task(record)
 
 
 def test_a_worker_killed_mid_run_still_gives_every_file_exactly_once(cluster, dataset, local_files, tmp_path):
@@ -106,18 +68,6 @@ def test_fail_fast_on_dask(cluster, dataset, tmp_path):
     with pytest.raises(batch.BatchError, match=r"item 3 \(.*missing.jpg\): FileNotFoundError"):
         batch.render_records(records, tmp_path / "fast", executor=client.get_executor(), fail_fast=True,
                              progress=False)
-
-
-@attrs.frozen
-class Tally:
-    """Append a line to ``log`` for each call (an action, as drawing a record is)."""
-
-    log: str
-
-    def __call__(self, item):
-        with open(self.log, "a") as handle:
-            handle.write(f"{item}\n")
-        return item
 
 
 def test_equal_items_on_dask_are_each_run(cluster, tmp_path):

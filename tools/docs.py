@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parents[1]
 IMG = ROOT / "docs" / "img"
 EXAMPLES = [ROOT / "examples" / "featmap_resnet.py", ROOT / "examples" / "report_page.py",
             ROOT / "examples" / "svg_tooltip.py", ROOT / "examples" / "browse_page.py"]
-ENV = {"WANDB_MODE": "offline", "WANDB_SILENT": "true", "MPLBACKEND": "Agg"}
+# Ray: a node a page starts and stops saves no auth token under ~/.ray.
+ENV = {"WANDB_MODE": "offline", "WANDB_SILENT": "true", "MPLBACKEND": "Agg", "RAY_AUTH_MODE": "disabled"}
 #: A drawn picture matches docs/img when at most MAX_FRACTION of its pixels differ by more
 #: than TOLERANCE in a channel (antialiasing may move a level or two between Cairo builds).
 TOLERANCE, MAX_FRACTION = 2, 0.001
