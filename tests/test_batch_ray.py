@@ -106,6 +106,21 @@ def _sleep_then_tally(seconds, log, item):
     return Tally(log)(item)
 
 
+def test_shutting_down_waits_for_or_cancels_what_is_in_flight(ray_node, tmp_path):
+    log = tmp_path / "calls.log"
+    executor = batch.RayExecutor(1)
+    running = executor.submit(_sleep_then_tally, 0.5, str(log), "waited for")
+    executor.shutdown()  # wait=True
+    assert running.done() and log.read_text().splitlines() == ["waited for"]
+    executor = batch.RayExecutor(1)
+    running = executor.submit(_sleep_then_tally, 0.5, str(log), "running")
+    queued = executor.submit(_sleep_then_tally, 0.0, str(log), "queued")
+    executor.shutdown(wait=False, cancel_futures=True)
+    assert queued.cancelled()
+    ray.get(ray.remote(lambda: None).remote())  # the queued task's turn came and went
+    assert "queued" not in log.read_text().splitlines()
+
+
 def test_ray_executor_arguments(ray_node):
     with pytest.raises(ValueError, match="slots: expected an integer >= 1 or None, got 0"):
         batch.RayExecutor(0)

@@ -7,6 +7,7 @@ needs nothing from here.
 """
 from __future__ import annotations
 
+import concurrent.futures
 from concurrent.futures import Executor, Future
 from typing import Any, Callable, Optional, Tuple
 
@@ -42,9 +43,10 @@ class RayExecutor(Executor):
     ``slots`` is how many calls run at once, which :func:`scenevis.batch.imap` sizes its
     tasks by (default: the cluster's CPUs when made). A task whose worker dies is run
     again by Ray, up to ``max_retries`` times. A cancelled future cancels its task. Shut
-    down, it takes no more calls; the Ray instance is the caller's and goes on. The
-    workers must be able to import the function called (scenevis's own tasks, or a module
-    of yours that Ray's ``runtime_env`` puts on their path).
+    down, it takes no more calls (and waits for, or cancels, those in flight, as asked);
+    the Ray instance is the caller's and goes on. The workers must be able to import the
+    function called (scenevis's own tasks, or a module of yours that Ray's
+    ``runtime_env`` puts on their path).
     """
 
     def __init__(self, slots: Optional[int] = None, *, max_retries: int = 3):
@@ -63,6 +65,7 @@ class RayExecutor(Executor):
         # The attribute process and thread pools size themselves with, which imap reads.
         self._max_workers = slots or max(1, int(ray.cluster_resources().get("CPU", 1)))
         self._task = ray.remote(max_retries=max_retries)(_call)
+        self._in_flight: set = set()
         self._shut = False
 
     def submit(self, fn: Callable, /, *args: Any, **kwargs: Any) -> Future:
@@ -70,8 +73,20 @@ class RayExecutor(Executor):
             raise RuntimeError("cannot schedule new futures after shutdown")
         ref = self._task.remote(fn, *args, **kwargs)
         future = ref.future()
-        future.add_done_callback(lambda done: self._ray.cancel(ref) if done.cancelled() else None)
+        self._in_flight.add(future)
+
+        def settled(done: Future) -> None:
+            self._in_flight.discard(done)
+            if done.cancelled():
+                self._ray.cancel(ref)
+        future.add_done_callback(settled)
         return future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._shut = True
+        in_flight = list(self._in_flight)
+        if cancel_futures:
+            for future in in_flight:
+                future.cancel()
+        if wait:
+            concurrent.futures.wait(in_flight)
