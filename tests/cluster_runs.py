@@ -5,6 +5,7 @@ import signal
 
 import attrs
 import numpy as np
+import pytest
 
 from dataset_files import write_jpeg
 from scenevis import batch, datasets
@@ -31,6 +32,17 @@ def records(root):
 def written(root):
     """Each file under ``root`` (one level) by name, with its bytes."""
     return {name: (root / name).read_bytes() for name in os.listdir(root)}
+
+
+def failures_are_reported_or_stop_the_run(records, folder, executor):
+    """On ``executor``: a record whose image is missing is reported with its index and
+    path while the others are drawn; with ``fail_fast`` it stops the run instead."""
+    records = list(records)
+    records[3] = attrs.evolve(records[3], image=str(folder / "missing.jpg"))
+    report = batch.render_records(records, folder / "out", executor=executor, progress=False)
+    assert report.done == 23 and [(f.index, f.item) for f in report.failures] == [(3, str(folder / "missing.jpg"))]
+    with pytest.raises(batch.BatchError, match=r"item 3 \(.*missing.jpg\): FileNotFoundError"):
+        batch.render_records(records, folder / "fast", executor=executor, fail_fast=True, progress=False)
 
 
 @attrs.frozen

@@ -54,6 +54,25 @@ def chromium():
         yield browser
 
 
+@pytest.fixture(scope="session")
+def cluster_records(tmp_path_factory):
+    """The records the Dask and Ray tests draw (tests/cluster_runs.py)."""
+    from cluster_runs import records
+
+    return records(tmp_path_factory.mktemp("cluster_data"))
+
+
+@pytest.fixture(scope="session")
+def cluster_local_files(cluster_records, tmp_path_factory):
+    """What the local pool writes for ``cluster_records``: each file's bytes by name."""
+    from cluster_runs import written
+    from scenevis import batch
+
+    out = tmp_path_factory.mktemp("cluster_local")
+    assert batch.render_records(cluster_records, out, workers=2, progress=False).ok
+    return written(out)
+
+
 @pytest.fixture
 def offline(tmp_path, monkeypatch):
     """An isolated offline W&B environment (its config, cache and data folders under

@@ -8,11 +8,10 @@ SIGKILL, Dask reschedules its task on a restarted worker) still gives every file
 """
 import os
 
-import attrs
 import pytest
 from dask.distributed import Client, LocalCluster
 
-from cluster_runs import KillOnce, Tally, records, written
+from cluster_runs import KillOnce, Tally, failures_are_reported_or_stop_the_run, written
 from scenevis import batch
 
 
@@ -23,51 +22,35 @@ def cluster():
         yield local, client
 
 
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    return records(tmp_path_factory.mktemp("dask_data"))
-
-
-@pytest.fixture(scope="module")
-def local_files(dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("local")
-    assert batch.render_records(dataset, out, workers=2, progress=False).ok
-    return written(out)
-
-
-def test_a_dask_cluster_writes_the_same_files_as_the_local_pool(cluster, dataset, local_files, tmp_path):
+def test_a_dask_cluster_writes_the_same_files_as_the_local_pool(cluster, cluster_records, cluster_local_files,
+                                                                 tmp_path):
     local, client = cluster
-    report = batch.render_records(dataset, tmp_path / "executor", executor=client.get_executor(), progress=False)
-    assert report.done == 24 and report.ok
-    assert written(tmp_path / "executor") == local_files
-    report = batch.render_records(iter(dataset), tmp_path / "address", executor=local.scheduler_address,
+    report = batch.render_records(cluster_records, tmp_path / "executor", executor=client.get_executor(),
                                   progress=False)
-    assert report.done == 24 and written(tmp_path / "address") == local_files
+    assert report.done == 24 and report.ok
+    assert written(tmp_path / "executor") == cluster_local_files
+    report = batch.render_records(iter(cluster_records), tmp_path / "address", executor=local.scheduler_address,
+                                  progress=False)
+    assert report.done == 24 and written(tmp_path / "address") == cluster_local_files
 
 
-def test_a_worker_killed_mid_run_still_gives_every_file_exactly_once(cluster, dataset, local_files, tmp_path):
+def test_a_worker_killed_mid_run_still_gives_every_file_exactly_once(cluster, cluster_records, cluster_local_files,
+                                                                     tmp_path):
     local, client = cluster
     out = tmp_path / "killed"
     out.mkdir()
     pids_before = set(client.run(os.getpid).values())
     task = KillOnce(batch.RenderRecord(out), victim=5, marker=str(tmp_path / "killed_once"))
-    outcomes = list(batch.imap(task, dataset, executor=client.get_executor(), progress=False))
+    outcomes = list(batch.imap(task, cluster_records, executor=client.get_executor(), progress=False))
     assert os.path.exists(tmp_path / "killed_once")  # the worker did die
     assert sorted(o.index for o in outcomes) == list(range(24)) and all(o.ok for o in outcomes)
     assert len(pids_before & set(client.run(os.getpid).values())) == 1  # one worker is new
     batch.records._remove_temporaries(str(out), 0)
-    assert written(out) == local_files  # each file once, no temporary file left
+    assert written(out) == cluster_local_files  # each file once, no temporary file left
 
 
-def test_fail_fast_on_dask(cluster, dataset, tmp_path):
-    _, client = cluster
-    records = list(dataset)
-    records[3] = attrs.evolve(records[3], image=str(tmp_path / "missing.jpg"))
-    report = batch.render_records(records, tmp_path / "out", executor=client.get_executor(), progress=False)
-    assert report.done == 23 and [(f.index, f.item) for f in report.failures] == [(3, str(tmp_path / "missing.jpg"))]
-    with pytest.raises(batch.BatchError, match=r"item 3 \(.*missing.jpg\): FileNotFoundError"):
-        batch.render_records(records, tmp_path / "fast", executor=client.get_executor(), fail_fast=True,
-                             progress=False)
+def test_fail_fast_on_dask(cluster, cluster_records, tmp_path):
+    failures_are_reported_or_stop_the_run(cluster_records, tmp_path, cluster[1].get_executor())
 
 
 def test_equal_items_on_dask_are_each_run(cluster, tmp_path):

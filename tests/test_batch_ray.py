@@ -8,12 +8,12 @@ file once; a failing item is reported with its index and path, or stops the run 
 ``fail_fast``; equal items each run.
 """
 import os
+import time
 
-import attrs
 import pytest
 import ray
 
-from cluster_runs import KillOnce, Tally, records, written
+from cluster_runs import KillOnce, Tally, failures_are_reported_or_stop_the_run, written
 from scenevis import batch
 
 
@@ -37,46 +37,28 @@ def ray_node():
             os.environ["RAY_AUTH_MODE"] = before
 
 
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory):
-    return records(tmp_path_factory.mktemp("ray_data"))
-
-
-@pytest.fixture(scope="module")
-def local_files(dataset, tmp_path_factory):
-    out = tmp_path_factory.mktemp("local")
-    assert batch.render_records(dataset, out, workers=2, progress=False).ok
-    return written(out)
-
-
-def test_ray_writes_the_same_files_as_the_local_pool(ray_node, dataset, local_files, tmp_path):
+def test_ray_writes_the_same_files_as_the_local_pool(ray_node, cluster_records, cluster_local_files, tmp_path):
     executor = batch.RayExecutor()
     assert executor._max_workers == 2  # the node's CPUs, which imap sizes its tasks by
-    report = batch.render_records(dataset, tmp_path / "ray", executor=executor, progress=False)
+    report = batch.render_records(cluster_records, tmp_path / "ray", executor=executor, progress=False)
     assert report.done == 24 and report.ok
-    assert written(tmp_path / "ray") == local_files
+    assert written(tmp_path / "ray") == cluster_local_files
 
 
-def test_a_worker_killed_mid_run_on_ray_still_gives_every_file_exactly_once(ray_node, dataset, local_files,
-                                                                            tmp_path):
+def test_a_worker_killed_mid_run_on_ray_still_gives_every_file_exactly_once(ray_node, cluster_records,
+                                                                            cluster_local_files, tmp_path):
     out = tmp_path / "killed"
     out.mkdir()
     task = KillOnce(batch.RenderRecord(out), victim=5, marker=str(tmp_path / "killed_once"))
-    outcomes = list(batch.imap(task, dataset, executor=batch.RayExecutor(), progress=False))
+    outcomes = list(batch.imap(task, cluster_records, executor=batch.RayExecutor(), progress=False))
     assert os.path.exists(tmp_path / "killed_once")  # the worker did die
     assert sorted(o.index for o in outcomes) == list(range(24)) and all(o.ok for o in outcomes)
     batch.records._remove_temporaries(str(out), 0)
-    assert written(out) == local_files  # each file once, no temporary file left
+    assert written(out) == cluster_local_files  # each file once, no temporary file left
 
 
-def test_failures_and_fail_fast_on_ray(ray_node, dataset, tmp_path):
-    records_ = list(dataset)
-    records_[3] = attrs.evolve(records_[3], image=str(tmp_path / "missing.jpg"))
-    report = batch.render_records(records_, tmp_path / "out", executor=batch.RayExecutor(), progress=False)
-    assert report.done == 23 and [(f.index, f.item) for f in report.failures] == [(3, str(tmp_path / "missing.jpg"))]
-    with pytest.raises(batch.BatchError, match=r"item 3 \(.*missing.jpg\): FileNotFoundError"):
-        batch.render_records(records_, tmp_path / "fast", executor=batch.RayExecutor(), fail_fast=True,
-                             progress=False)
+def test_failures_and_fail_fast_on_ray(ray_node, cluster_records, tmp_path):
+    failures_are_reported_or_stop_the_run(cluster_records, tmp_path, batch.RayExecutor())
 
 
 def test_equal_items_on_ray_are_each_run(ray_node, tmp_path):
@@ -87,38 +69,58 @@ def test_equal_items_on_ray_are_each_run(ray_node, tmp_path):
     assert log.read_text().splitlines() == ["same"] * 8
 
 
+def _busy(executor, folder):
+    """Two calls that hold the node's two CPUs for a second, once both have started."""
+    calls = [executor.submit(_hold, folder, name) for name in ("busy0", "busy1")]
+    deadline = time.monotonic() + 60
+    while not all((folder / f"{name}.started").exists() for name in ("busy0", "busy1")):
+        assert time.monotonic() < deadline, "the two busy calls did not start"
+        time.sleep(0.01)
+    return calls
+
+
+def _hold(folder, name):
+    (folder / f"{name}.started").touch()
+    time.sleep(1.0)
+    return Tally(str(folder / "calls.log"))(name)
+
+
+def _nap(seconds):
+    time.sleep(seconds)
+
+
+def _ran(folder):
+    """The calls that ran, once every CPU of the node has been free (a task queued behind
+    the busy ones would have run by then)."""
+    ray.get([ray.remote(_nap).remote(0.1) for _ in range(2)])
+    log = folder / "calls.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
 def test_a_cancelled_future_cancels_its_ray_task(ray_node, tmp_path):
     """imap cancels what is in flight when a fail_fast run stops: the task must not run on."""
-    executor = batch.RayExecutor(1)
-    log = tmp_path / "calls.log"
-    first = executor.submit(_sleep_then_tally, 1.0, str(log), "first")
-    second = executor.submit(_sleep_then_tally, 0.0, str(log), "second")  # waits for the one CPU
-    assert second.cancel()
-    assert first.result(timeout=60) == "first"
-    ray.get(ray.remote(lambda: None).remote())  # one more task through the node: the cancelled one had its turn
-    assert log.read_text().splitlines() == ["first"]
-
-
-def _sleep_then_tally(seconds, log, item):
-    import time
-
-    time.sleep(seconds)
-    return Tally(log)(item)
+    executor = batch.RayExecutor()
+    busy = _busy(executor, tmp_path)
+    queued = executor.submit(_hold, tmp_path, "queued")
+    assert queued.cancel()
+    assert [call.result(timeout=60) for call in busy] == ["busy0", "busy1"]
+    assert sorted(_ran(tmp_path)) == ["busy0", "busy1"]
 
 
 def test_shutting_down_waits_for_or_cancels_what_is_in_flight(ray_node, tmp_path):
-    log = tmp_path / "calls.log"
-    executor = batch.RayExecutor(1)
-    running = executor.submit(_sleep_then_tally, 0.5, str(log), "waited for")
+    executor = batch.RayExecutor()
+    busy = _busy(executor, tmp_path)
     executor.shutdown()  # wait=True
-    assert running.done() and log.read_text().splitlines() == ["waited for"]
-    executor = batch.RayExecutor(1)
-    running = executor.submit(_sleep_then_tally, 0.5, str(log), "running")
-    queued = executor.submit(_sleep_then_tally, 0.0, str(log), "queued")
+    assert all(call.done() for call in busy) and sorted(_ran(tmp_path)) == ["busy0", "busy1"]
+    (tmp_path / "calls.log").unlink()
+    for name in ("busy0", "busy1"):
+        (tmp_path / f"{name}.started").unlink()
+    executor = batch.RayExecutor()
+    busy = _busy(executor, tmp_path)
+    queued = executor.submit(_hold, tmp_path, "queued")
     executor.shutdown(wait=False, cancel_futures=True)
-    assert queued.cancelled()
-    ray.get(ray.remote(lambda: None).remote())  # the queued task's turn came and went
-    assert "queued" not in log.read_text().splitlines()
+    assert queued.cancelled() and all(call.cancelled() for call in busy)
+    assert "queued" not in _ran(tmp_path) and not (tmp_path / "queued.started").exists()
 
 
 def test_ray_executor_arguments(ray_node):

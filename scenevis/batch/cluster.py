@@ -40,8 +40,9 @@ class RayExecutor(Executor):
     process has joined (``ray.init(...)`` first). Ray ships no executor of its own
     (ray-project/ray#29456); each of its tasks gives a ``concurrent.futures.Future``.
 
-    ``slots`` is how many calls run at once, which :func:`scenevis.batch.imap` sizes its
-    tasks by (default: the cluster's CPUs when made). A task whose worker dies is run
+    ``slots`` is how many calls the cluster runs at once, which :func:`scenevis.batch.imap`
+    sizes its tasks by (default: the cluster's CPUs when made); Ray decides where and when
+    each runs. A task whose worker dies is run
     again by Ray, up to ``max_retries`` times. A cancelled future cancels its task. Shut
     down, it takes no more calls (and waits for, or cancels, those in flight, as asked);
     the Ray instance is the caller's and goes on. The workers must be able to import the
