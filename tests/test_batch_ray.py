@@ -8,6 +8,8 @@ file once; a failing item is reported with its index and path, or stops the run 
 ``fail_fast``; equal items each run.
 """
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -108,19 +110,19 @@ def test_a_cancelled_future_cancels_its_ray_task(ray_node, tmp_path):
 
 
 def test_shutting_down_waits_for_or_cancels_what_is_in_flight(ray_node, tmp_path):
+    waited, cancelled = tmp_path / "wait", tmp_path / "cancel"
+    waited.mkdir()
+    cancelled.mkdir()
     executor = batch.RayExecutor()
-    busy = _busy(executor, tmp_path)
+    busy = _busy(executor, waited)
     executor.shutdown()  # wait=True
-    assert all(call.done() for call in busy) and sorted(_ran(tmp_path)) == ["busy0", "busy1"]
-    (tmp_path / "calls.log").unlink()
-    for name in ("busy0", "busy1"):
-        (tmp_path / f"{name}.started").unlink()
+    assert all(call.done() for call in busy) and sorted(_ran(waited)) == ["busy0", "busy1"]
     executor = batch.RayExecutor()
-    busy = _busy(executor, tmp_path)
-    queued = executor.submit(_hold, tmp_path, "queued")
+    busy = _busy(executor, cancelled)
+    queued = executor.submit(_hold, cancelled, "queued")
     executor.shutdown(wait=False, cancel_futures=True)
     assert queued.cancelled() and all(call.cancelled() for call in busy)
-    assert "queued" not in _ran(tmp_path) and not (tmp_path / "queued.started").exists()
+    assert "queued" not in _ran(cancelled) and not (cancelled / "queued.started").exists()
 
 
 def test_ray_executor_arguments(ray_node):
@@ -133,3 +135,10 @@ def test_ray_executor_arguments(ray_node):
     executor.shutdown()
     with pytest.raises(RuntimeError, match="cannot schedule new futures after shutdown"):
         executor.submit(len, [])
+
+
+def test_ray_executor_needs_a_ray_cluster_joined():
+    done = subprocess.run([sys.executable, "-c", "from scenevis import batch; batch.RayExecutor()"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "RuntimeError: RayExecutor: this process has not joined a Ray cluster; call ray.init() first" in done.stderr
