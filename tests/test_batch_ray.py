@@ -126,10 +126,8 @@ def test_shutting_down_waits_for_or_cancels_what_is_in_flight(ray_node, tmp_path
 
 
 def test_ray_executor_arguments(ray_node):
-    with pytest.raises(ValueError, match="slots: expected an integer >= 1, got 0"):
+    with pytest.raises(ValueError, match="slots: expected an integer >= 1 or None, got 0"):
         batch.RayExecutor(0)
-    with pytest.raises(TypeError, match="slots: expected an integer >= 1, got str"):
-        batch.RayExecutor("2")
     with pytest.raises(ValueError, match="max_retries: expected an integer >= 0, got -1"):
         batch.RayExecutor(max_retries=-1)
     executor = batch.RayExecutor(3)

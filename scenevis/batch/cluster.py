@@ -11,8 +11,6 @@ import concurrent.futures
 from concurrent.futures import Executor, Future
 from typing import Any, Callable, Optional, Tuple
 
-from scenevis.batch.run import _check_count
-
 __all__ = ["address_executor", "RayExecutor"]
 
 
@@ -60,7 +58,8 @@ class RayExecutor(Executor):
         if not ray.is_initialized():
             raise RuntimeError("RayExecutor: this process has not joined a Ray cluster; call ray.init() first "
                                "(ray.init(address=...) for a running one)")
-        _check_count(slots, "slots")
+        if slots is not None and (isinstance(slots, bool) or not isinstance(slots, int) or slots < 1):
+            raise ValueError(f"slots: expected an integer >= 1 or None, got {slots!r}")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError(f"max_retries: expected an integer >= 0, got {max_retries!r}")
         self._ray = ray
